@@ -1,0 +1,87 @@
+"""Shared pieces of the command line: the app, output formats, service start-up, errors."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from bot.bootstrap import Services, bootstrap
+from bot.config import Settings
+from bot.i18n import Translator, translator
+from bot.logs import configure_logging
+from bot.plan import PlanError
+
+app = typer.Typer(
+    name="planbot",
+    help="planbot: theo dõi, nhắc và tổng hợp báo cáo thực hiện kế hoạch của tỉnh "
+    "(Telegram, Zalo).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+
+
+FORMAT_OPTION = typer.Option(
+    OutputFormat.table, "--format", "-f", help="Định dạng: table (cho người đọc) hoặc json."
+)
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def tr() -> Translator:
+    return translator(settings().locale)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err_console.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def services() -> Iterator[Services]:
+    """Start-up for a command: logging, settings, migrated database, plan."""
+    current = settings()
+    secrets = [
+        s.get_secret_value()
+        for s in (current.telegram_token, current.zalo_token)
+        if s is not None
+    ]
+    configure_logging(secrets=secrets)
+    try:
+        built = bootstrap(current)
+    except PlanError as error:
+        report_plan_error(error)
+    try:
+        yield built
+    finally:
+        built.db.dispose()
+
+
+def report_plan_error(error: PlanError) -> NoReturn:
+    _ = tr().gettext
+    err_console.print(_("The plan file has errors; nothing was loaded:"), markup=False)
+    for problem in error.problems:
+        err_console.print(f"  {problem.path}: {problem.message}", markup=False, highlight=False)
+    raise typer.Exit(2)

@@ -1,0 +1,89 @@
+"""The one place that reads the environment: a frozen pydantic-settings object."""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import platformdirs
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("planbot", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """All configuration, from ``PLANBOT_*`` environment variables and an optional ``.env``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PLANBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        frozen=True,
+        extra="ignore",
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: a SQLite file planbot.db in DATA_DIR.",
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    plan: Path | None = Field(
+        default=None, description="Plan file; default: the packaged data/plan_tasks.json."
+    )
+    timezone: str = "Asia/Ho_Chi_Minh"
+    locale: str = "vi"
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_username: str | None = None
+    webhook_url: AnyHttpUrl | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook must listen beyond loopback
+    webhook_port: int = 8443
+
+    zalo_token: SecretStr | None = None
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_url: AnyHttpUrl | None = None
+    zalo_webhook_secret: SecretStr | None = None
+    zalo_webhook_port: int = 8444
+
+    public_base_url: AnyHttpUrl | None = Field(
+        default=None, description="Where generated files are served, for channels without upload."
+    )
+
+    reminder_days: tuple[int, ...] = (7, 3, 1)
+    reminder_time: time = time(8, 0)
+    digest_weekly: bool = True
+    digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday")
+    digest_time: time = time(8, 0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("telegram_api_url", "zalo_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'planbot.db'}"
+
+    def resolved_plan_path(self) -> Path:
+        from bot.plan import default_plan_path
+
+        return self.plan if self.plan is not None else default_plan_path()

@@ -1,0 +1,104 @@
+"""Platform-neutral messages: what comes in from a chat and what goes out to one.
+
+Channel adapters (``bot/channels``) translate platform updates into :class:`Incoming` and send
+:class:`Reply` back with the platform's own calls. Nothing here knows Telegram or Zalo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+ChatType = Literal["private", "group"]
+Media = Literal["sticker", "photo", "voice", "video", "document", "location", "other"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button (Telegram) or a numbered option (Zalo). ``payload`` fits in 64 bytes."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A generated file: a report document or a chart picture."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+    kind: Literal["document", "photo"] = "document"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send.
+
+    ``context`` says what the message is about (e.g. the task list, a reminder for a round, a
+    confirmation of update 42); it is stored with the sent message id so that a later reply to
+    this message can be understood. ``undo_hint`` asks channels without buttons to print how to
+    undo (e.g. "gõ HUỶ").
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    attachment: Attachment | None = None
+    context: dict[str, Any] | None = None
+    edit_message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message or button press from a chat, as the handlers see it."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+    display_name: str
+    received_at: datetime
+    text: str | None = None
+    message_id: str | None = None
+    reply_to_message_id: str | None = None
+    payload: str | None = None
+    language: str | None = None
+    chat_type: ChatType = "private"
+    addressed: bool = True
+    media: Media | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered."""
+
+
+class RetryLater(DeliveryError):
+    """The platform asked to slow down (Telegram 429): nothing may be sent before ``retry_after``."""
+
+    def __init__(self, retry_after: float, message: str = "") -> None:
+        super().__init__(message or f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class TransientError(DeliveryError):
+    """The request failed before it reached the platform (or the platform failed): retry."""
+
+
+class OutcomeUnknown(DeliveryError):
+    """The request left but no answer came (timed out): retrying may deliver twice."""
+
+
+class Undeliverable(DeliveryError):
+    """The platform refused for good (blocked by the user, chat gone, bad request)."""
+
+
+class Channel(Protocol):
+    """What the core needs from a messaging platform to send on its own initiative."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """Send one reply (split as the platform needs); return the platform message ids."""
+        ...

@@ -1,0 +1,250 @@
+"""The stored state of planbot (SQLModel tables).
+
+Every status update is kept forever: corrections and retractions are new rows that refer to the
+row they amend. All datetimes are timezone-aware; they are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+Role = Literal["lead", "coordinate"]
+UserRole = Literal["focal", "secretariat", "admin"]
+Status = Literal["in_progress", "completed", "blocked"]
+UpdateKind = Literal["report", "correction", "retraction"]
+ReminderState = Literal["claimed", "sent", "failed", "unknown"]
+
+USER_ROLES: tuple[str, ...] = ("focal", "secretariat", "admin")
+STATUSES: tuple[str, ...] = ("in_progress", "completed", "blocked")
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime, stored in UTC; naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _aware(**kwargs: Any) -> Any:
+    return Field(sa_type=AwareDateTime, **kwargs)
+
+
+class PlanRecord(SQLModel, table=True):
+    """The plan as loaded: its header and the whole validated document."""
+
+    __tablename__ = "plan"
+
+    id: str = Field(primary_key=True)
+    title: str
+    issuer: str
+    source: str
+    timezone: str
+    province: str
+    checksum: str
+    document: dict[str, Any] = Field(sa_type=JSON)
+    loaded_at: datetime = _aware()
+
+
+class AgencyRecord(SQLModel, table=True):
+    __tablename__ = "agency"
+
+    id: str = Field(primary_key=True)
+    name: str
+    short_name: str
+    kind: str
+    aliases: list[str] = Field(default_factory=list, sa_type=JSON)
+    source: str = "plan"
+    active: bool = True
+
+
+class AgencyMember(SQLModel, table=True):
+    __tablename__ = "agency_member"
+
+    group_id: str = Field(foreign_key="agency.id", primary_key=True)
+    member_id: str = Field(foreign_key="agency.id", primary_key=True)
+
+
+class TaskRecord(SQLModel, table=True):
+    __tablename__ = "task"
+
+    id: str = Field(primary_key=True)
+    parent_id: str | None = Field(default=None)
+    section: str
+    title: str
+    text: str
+    general: bool = False
+    position: int = 0
+    active: bool = True
+    updated_at: datetime = _aware()
+
+
+class AssignmentRecord(SQLModel, table=True):
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("task_id", "agency_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(foreign_key="task.id", index=True)
+    agency_id: str = Field(foreign_key="agency.id", index=True)
+    role: str
+
+
+class User(SQLModel, table=True):
+    """A person on a channel, bound to an agency with a role."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    external_id: str
+    chat_id: str
+    display_name: str = ""
+    agency_id: str | None = Field(default=None, foreign_key="agency.id", index=True)
+    role: str = "focal"
+    language: str | None = None
+    active: bool = True
+    created_at: datetime = _aware()
+    revoked_at: datetime | None = _aware(default=None)
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use registration code."""
+
+    __tablename__ = "invitation"
+
+    code: str = Field(primary_key=True)
+    agency_id: str = Field(foreign_key="agency.id", index=True)
+    role: str = "focal"
+    channel: str | None = None
+    created_at: datetime = _aware()
+    expires_at: datetime | None = _aware(default=None)
+    used_at: datetime | None = _aware(default=None)
+    used_by: int | None = Field(default=None, foreign_key="app_user.id")
+    revoked_at: datetime | None = _aware(default=None)
+
+
+class StatusUpdate(SQLModel, table=True):
+    """One status report, correction or retraction. Never updated, never deleted."""
+
+    __tablename__ = "status_update"
+    __table_args__ = (
+        Index("ix_status_update_agency_period", "agency_id", "period"),
+        Index("ix_status_update_task_period", "task_id", "period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(foreign_key="task.id")
+    agency_id: str = Field(foreign_key="agency.id")
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    period: str
+    status: str
+    text: str
+    kind: str = "report"
+    refers_to: int | None = Field(default=None, foreign_key="status_update.id")
+    channel: str = ""
+    source_message_id: str | None = None
+    created_at: datetime = _aware()
+    late: bool = False
+
+
+class Reminder(SQLModel, table=True):
+    """The reminder ledger: one row per (recipient chat, round, kind, instant), claimed then sent."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "period", "kind", "instant"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    chat_id: str
+    period: str
+    kind: str
+    instant: datetime = _aware()
+    state: str = "claimed"
+    attempts: int = 0
+    claimed_by: str = ""
+    claimed_at: datetime = _aware()
+    next_attempt_at: datetime | None = _aware(default=None)
+    sent_at: datetime | None = _aware(default=None)
+    message_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    text: str = ""
+    last_error: str | None = None
+
+
+class Lease(SQLModel, table=True):
+    """A named lease with expiry: only its holder may act (e.g. the one sender)."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = _aware()
+
+
+class Conversation(SQLModel, table=True):
+    """Per-chat conversation state ("which task?" and the next message answers)."""
+
+    __tablename__ = "conversation"
+
+    channel: str = Field(primary_key=True)
+    chat_id: str = Field(primary_key=True)
+    state: str = ""
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = _aware()
+
+
+class SentMessage(SQLModel, table=True):
+    """What a message the bot sent was about, so that a reply to it can be understood."""
+
+    __tablename__ = "sent_message"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    chat_id: str
+    message_id: str
+    context: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = _aware()
+
+
+class ProcessedMessage(SQLModel, table=True):
+    """Incoming message ids already handled (a webhook may deliver twice)."""
+
+    __tablename__ = "processed_message"
+
+    channel: str = Field(primary_key=True)
+    chat_id: str = Field(primary_key=True)
+    message_id: str = Field(primary_key=True)
+    received_at: datetime = _aware()
+
+
+class DigestSnapshot(SQLModel, table=True):
+    """The figures of a digest as sent, to tell what changed by the next one."""
+
+    __tablename__ = "digest_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(index=True)
+    audience: str = ""
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = _aware()

@@ -1,0 +1,187 @@
+"""Who has reported what, for a reporting round.
+
+A unit "has reported" for a round when every task item it leads, and the general tasks 1.1–1.9
+as one whole (any one of them), have an update in that round. Coordinating items are shown but do
+not hold it back. Updates are append-only rows: a retraction cancels the report it refers to, a
+correction changes its status (and text), the report keeps its original time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from bot.models import StatusUpdate
+from bot.plan import Agency, Plan, TaskItem
+from scheduler.calendar import Round
+
+Bucket = Literal["on_time", "late", "pending", "overdue"]
+BUCKETS: tuple[Bucket, ...] = ("on_time", "late", "pending", "overdue")
+GENERAL = "general"
+
+
+@dataclass(frozen=True)
+class EffectiveUpdate:
+    """A report as it stands after its corrections (retracted reports are dropped)."""
+
+    id: int
+    task_id: str
+    agency_id: str
+    user_id: int | None
+    period: str
+    status: str
+    text: str
+    created_at: datetime
+    late: bool
+    corrected: bool = False
+
+
+def effective_updates(
+    session: Session,
+    *,
+    period: str | None = None,
+    agency_ids: Iterable[str] | None = None,
+    task_id: str | None = None,
+) -> list[EffectiveUpdate]:
+    """Reports with corrections applied and retractions removed, oldest first."""
+    query = select(StatusUpdate)
+    if period is not None:
+        query = query.where(col(StatusUpdate.period) == period)
+    if agency_ids is not None:
+        query = query.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
+    if task_id is not None:
+        query = query.where(col(StatusUpdate.task_id) == task_id)
+    rows = session.exec(query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))).all()
+    return fold_updates(rows)
+
+
+def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
+    """Apply corrections and retractions (rows in time order) to their reports."""
+    reports: dict[int, EffectiveUpdate] = {}
+    for row in rows:
+        assert row.id is not None
+        if row.kind == "report":
+            reports[row.id] = EffectiveUpdate(
+                id=row.id,
+                task_id=row.task_id,
+                agency_id=row.agency_id,
+                user_id=row.user_id,
+                period=row.period,
+                status=row.status,
+                text=row.text,
+                created_at=row.created_at,
+                late=row.late,
+            )
+        elif row.refers_to is not None and row.refers_to in reports:
+            if row.kind == "retraction":
+                del reports[row.refers_to]
+            elif row.kind == "correction":
+                original = reports[row.refers_to]
+                reports[row.refers_to] = EffectiveUpdate(
+                    id=original.id,
+                    task_id=original.task_id,
+                    agency_id=original.agency_id,
+                    user_id=original.user_id,
+                    period=original.period,
+                    status=row.status,
+                    text=row.text or original.text,
+                    created_at=original.created_at,
+                    late=original.late,
+                    corrected=True,
+                )
+    return sorted(reports.values(), key=lambda u: (u.created_at, u.id))
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """One unit's reporting state for one round."""
+
+    agency: Agency
+    round: Round
+    lead_items: tuple[TaskItem, ...]
+    coordinate_items: tuple[TaskItem, ...]
+    general_items: tuple[TaskItem, ...]
+    missing: tuple[str, ...]  # task ids it leads without an update, and GENERAL
+    reported_at: datetime | None  # when the last requirement was met
+    latest: dict[str, EffectiveUpdate] = field(default_factory=dict)  # task id -> newest
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def missing_items(self) -> tuple[TaskItem, ...]:
+        """Lead items still missing, then the general items if the general part is missing."""
+        lead = tuple(item for item in self.lead_items if item.id in self.missing)
+        general = self.general_items if GENERAL in self.missing else ()
+        return lead + general
+
+    def bucket(self, now: datetime) -> Bucket:
+        """The four buckets of government task tracking."""
+        if self.reported_at is not None and not self.missing:
+            return "on_time" if self.reported_at < self.round.deadline else "late"
+        return "overdue" if now >= self.round.deadline else "pending"
+
+
+def unit_items(
+    plan: Plan, agency_id: str
+) -> tuple[tuple[TaskItem, ...], tuple[TaskItem, ...], tuple[TaskItem, ...]]:
+    """(lead items, coordinating items, general items) of one agency."""
+    lead: list[TaskItem] = []
+    coordinate: list[TaskItem] = []
+    general: list[TaskItem] = []
+    for item, role in plan.assignments_of(agency_id):
+        if item.general:
+            general.append(item)
+        elif role == "lead":
+            lead.append(item)
+        else:
+            coordinate.append(item)
+    if not general:
+        general = [task for task in plan.tasks if task.general]
+    return tuple(lead), tuple(coordinate), tuple(general)
+
+
+def compute_progress(
+    plan: Plan, round_: Round, agency_id: str, updates: Iterable[EffectiveUpdate]
+) -> UnitProgress:
+    """One unit's state from its effective updates of the round."""
+    lead, coordinate, general = unit_items(plan, agency_id)
+    first_seen: dict[str, datetime] = {}
+    latest: dict[str, EffectiveUpdate] = {}
+    general_ids = {item.id for item in general}
+    for update in updates:
+        if update.agency_id != agency_id or update.period != round_.id:
+            continue
+        latest[update.task_id] = update
+        key = GENERAL if update.task_id in general_ids else update.task_id
+        first_seen.setdefault(key, update.created_at)
+    required = [item.id for item in lead] + [GENERAL]
+    missing = tuple(key for key in required if key not in first_seen)
+    reported_at = max(first_seen[key] for key in required) if not missing else None
+    return UnitProgress(
+        agency=plan.agency(agency_id),
+        round=round_,
+        lead_items=lead,
+        coordinate_items=coordinate,
+        general_items=general,
+        missing=missing,
+        reported_at=reported_at,
+        latest=latest,
+    )
+
+
+def round_progress(
+    session: Session, plan: Plan, round_: Round, agency_ids: Iterable[str] | None = None
+) -> list[UnitProgress]:
+    """Every reporting unit's state for a round (one query), in the plan's agency order."""
+    units = list(agency_ids) if agency_ids is not None else list(plan.reporting_units())
+    updates = effective_updates(session, period=round_.id, agency_ids=units)
+    by_agency: dict[str, list[EffectiveUpdate]] = {unit: [] for unit in units}
+    for update in updates:
+        by_agency.setdefault(update.agency_id, []).append(update)
+    return [compute_progress(plan, round_, unit, by_agency[unit]) for unit in units]
