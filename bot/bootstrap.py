@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.plan import Plan, load_plan
 from bot.planstore import SyncReport, stored_plan, sync_plan
+from scheduler.calendar import ReportingCalendar
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ class Services:
     clock: Clock
     plan: Plan
     agencies: AgencyDirectory
+
+    @property
+    def calendar(self) -> ReportingCalendar:
+        """The reporting calendar of the loaded plan, in the configured time zone."""
+        return ReportingCalendar(self.plan.reporting, self.settings.tz)
 
     def reload_plan(self) -> None:
         plan = stored_plan(self.db)
