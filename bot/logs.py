@@ -53,3 +53,4 @@ def configure_logging(level: int = logging.INFO, secrets: Iterable[str] = ()) ->
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

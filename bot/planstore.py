@@ -78,7 +78,7 @@ def _sync_agencies(session: Session, plan: Plan, report: SyncReport) -> None:
     current = {a.id: a for a in session.exec(select(AgencyRecord)).all()}
     wanted_ids = {agency.id for agency in plan.agencies}
     for agency in plan.agencies:
-        values = {
+        values: dict[str, Any] = {
             "name": agency.name,
             "short_name": agency.short_name,
             "kind": agency.kind,
@@ -102,9 +102,7 @@ def _sync_agencies(session: Session, plan: Plan, report: SyncReport) -> None:
             report.agencies_changed.append(agency_id)
     session.flush()
     wanted_members = {(a.id, m) for a in plan.agencies for m in a.members}
-    stored_members = {
-        (m.group_id, m.member_id) for m in session.exec(select(AgencyMember)).all()
-    }
+    stored_members = {(m.group_id, m.member_id) for m in session.exec(select(AgencyMember)).all()}
     for group_id, member_id in stored_members - wanted_members:
         session.exec(
             delete(AgencyMember).where(

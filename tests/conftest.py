@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,13 +20,15 @@ from bot.db import Database
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 REPO_ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_URL_ENV = "PLANBOT_TEST_POSTGRES_URL"  # e.g. postgresql+psycopg://postgres@127.0.0.1/postgres
+POSTGRES_URL_ENV = (
+    "PLANBOT_TEST_POSTGRES_URL"  # e.g. postgresql+psycopg://postgres@127.0.0.1/postgres
+)
 REQUIRE_POSTGRES_ENV = "PLANBOT_TEST_REQUIRE_POSTGRES"
 
 
-def local(*args: int) -> datetime:
-    """An aware datetime in Asia/Ho_Chi_Minh: local(2021, 3, 17, 8) ."""
-    return datetime(*args, tzinfo=TZ)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """An aware datetime in Asia/Ho_Chi_Minh: local(2021, 3, 17, 8)."""
+    return datetime(year, month, day, hour, minute, tzinfo=TZ)
 
 
 @pytest.fixture
@@ -69,7 +72,7 @@ def any_db_url(request: pytest.FixtureRequest) -> str:
 
 
 def make_settings(tmp_path: Path, database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "database_url": database_url,
         "data_dir": tmp_path / "data",
         "telegram_token": None,

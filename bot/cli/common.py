@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     table = "table"
     json = "json"
 
@@ -64,11 +65,9 @@ def services() -> Iterator[Services]:
     """Start-up for a command: logging, settings, migrated database, plan."""
     current = settings()
     secrets = [
-        s.get_secret_value()
-        for s in (current.telegram_token, current.zalo_token)
-        if s is not None
+        s.get_secret_value() for s in (current.telegram_token, current.zalo_token) if s is not None
     ]
-    configure_logging(secrets=secrets)
+    configure_logging(logging.WARNING, secrets=secrets)
     try:
         built = bootstrap(current)
     except PlanError as error:

@@ -22,7 +22,7 @@ from bot.cli.common import (
     tr,
 )
 from bot.clock import SystemClock
-from bot.plan import Agency, Plan, PlanError, load_plan
+from bot.plan import Agency, Plan, PlanError, TaskItem, load_plan
 
 plan_app = typer.Typer(help="Kiểm tra và nạp tệp kế hoạch (data/plan_tasks.json).")
 app.add_typer(plan_app, name="plan")
@@ -65,7 +65,9 @@ def plan_load(file: Path | None = FILE_ARGUMENT) -> None:
     finally:
         db.dispose()
     if report.unchanged:
-        console.print(_("Plan {plan} is already loaded; nothing changed.").format(plan=plan.info.id))
+        console.print(
+            _("Plan {plan} is already loaded; nothing changed.").format(plan=plan.info.id)
+        )
         return
     console.print(
         _(
@@ -105,7 +107,7 @@ def agencies(output: OutputFormat = FORMAT_OPTION) -> None:
 @app.command("tasks")
 def tasks(
     agency: str | None = typer.Option(
-        None, "--agency", "-a", help="Mã, tên hoặc tên gọi khác của đơn vị, ví dụ \"so y te\"."
+        None, "--agency", "-a", help='Mã, tên hoặc tên gọi khác của đơn vị, ví dụ "so y te".'
     ),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
@@ -118,7 +120,7 @@ def tasks(
         _print_all_tasks(plan, output)
         return
     found = resolve_agency(directory, agency)
-    items = plan.assignments_of(found.id)
+    items = agency_items(plan, found.id)
     if output is OutputFormat.json:
         print_json(
             {
@@ -129,7 +131,7 @@ def tasks(
                         "parent": item.parent,
                         "section": item.section,
                         "title": item.title,
-                        "role": role,
+                        "role": "general" if item.general else role,
                         "general": item.general,
                     }
                     for item, role in items
@@ -149,15 +151,24 @@ def resolve_agency(directory: AgencyDirectory, query: str) -> Agency:
     """The agency a person meant, or exit 2 with suggestions."""
     _ = tr().gettext
     found = directory.find(query)
-    if found is not None:
-        return found
-    suggestions = directory.suggest(query)
-    message = _("No agency matches «{query}».").format(query=query)
-    if suggestions:
-        message += " " + _("Did you mean: {names}?").format(
-            names=", ".join(s.name for s in suggestions)
-        )
-    fail(message)
+    if found is None:
+        suggestions = directory.suggest(query)
+        message = _("No agency matches «{query}».").format(query=query)
+        if suggestions:
+            message += " " + _("Did you mean: {names}?").format(
+                names=", ".join(s.name for s in suggestions)
+            )
+        fail(message)
+    return found
+
+
+def agency_items(plan: Plan, agency_id: str) -> list[tuple[TaskItem, str]]:
+    """The general tasks (they bind every reporting unit), then the agency's own assignments."""
+    items: list[tuple[TaskItem, str]] = []
+    if agency_id in plan.reporting_units():
+        items.extend((task, "lead") for task in plan.tasks if task.general)
+    items.extend(plan.assignments_of(agency_id))
+    return items
 
 
 def _role_label(role: str, general: bool) -> str:
@@ -190,9 +201,7 @@ def _print_all_tasks(plan: Plan, output: OutputFormat) -> None:
                     "section": task.section,
                     "title": task.title,
                     "general": task.general,
-                    "assignments": [
-                        {"agency": a.agency, "role": a.role} for a in task.assignments
-                    ],
+                    "assignments": [{"agency": a.agency, "role": a.role} for a in task.assignments],
                 }
                 for task in plan.tasks
             ]

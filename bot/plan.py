@@ -1,0 +1,686 @@
+"""The plan as data: load, validate and parse ``plan_tasks.json`` into frozen dataclasses.
+
+Validation happens in two passes and reports every problem it finds, each with its JSON path
+("$.tasks[3].assignments[0].agency"): first the JSON Schema (draft 2020-12, published next to
+the data file), then the semantic checks the schema cannot express (unique ids, references to
+agencies, tasks and rules that exist, no cycle between groups, a known time zone).
+Messages are in Vietnamese: they are shown to the secretariat by the CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jsonschema import Draft202012Validator, ValidationError
+
+__all__ = [
+    "GROUP_KIND",
+    "Agency",
+    "Assignment",
+    "Plan",
+    "PlanError",
+    "PlanInfo",
+    "PlanProblem",
+    "ReportingRule",
+    "Role",
+    "TaskItem",
+    "default_plan_path",
+    "load_plan",
+    "parse_plan",
+    "schema_path",
+]
+
+Role = Literal["lead", "coordinate"]
+GROUP_KIND = "group"
+
+_PLAN_FILE = "plan_tasks.json"
+_SCHEMA_FILE = "plan_tasks.schema.json"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# --------------------------------------------------------------------------- data classes
+
+
+@dataclass(frozen=True)
+class Agency:
+    """A unit of the registry: a department, a district People's Committee, a group..."""
+
+    id: str
+    name: str
+    short_name: str
+    aliases: tuple[str, ...]
+    kind: str
+    members: tuple[str, ...]
+    source: str
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == GROUP_KIND
+
+
+@dataclass(frozen=True)
+class Assignment:
+    agency: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    id: str
+    parent: str | None
+    section: str
+    title: str
+    text: str
+    general: bool
+    assignments: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True)
+class ReportingRule:
+    """A periodic report: ``who`` reports to ``to`` strictly before ``day`` of ``months``."""
+
+    id: str
+    who: tuple[str, ...]
+    day: int
+    months: tuple[int, ...]
+    to: str
+    cc: tuple[str, ...]
+    rule: str
+    text: str
+    consolidates: str | None
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    id: str
+    title: str
+    issuer: str
+    source: str
+    timezone: str
+    province: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    info: PlanInfo
+    agencies: tuple[Agency, ...]
+    tasks: tuple[TaskItem, ...]
+    reporting: tuple[ReportingRule, ...]
+
+    # -- indexes (computed once; cached_property writes to __dict__, frozen or not)
+
+    @cached_property
+    def _agency_index(self) -> dict[str, Agency]:
+        return {agency.id: agency for agency in self.agencies}
+
+    @cached_property
+    def _task_index(self) -> dict[str, TaskItem]:
+        return {task.id: task for task in self.tasks}
+
+    @cached_property
+    def _parents(self) -> frozenset[str]:
+        return frozenset(task.parent for task in self.tasks if task.parent is not None)
+
+    # -- lookups
+
+    def agency(self, agency_id: str) -> Agency:
+        """The agency with this id; ``KeyError`` if there is none."""
+        return self._agency_index[agency_id]
+
+    def task(self, task_id: str) -> TaskItem:
+        """The task item with this id; ``KeyError`` if there is none."""
+        return self._task_index[task_id]
+
+    def children(self, task_id: str) -> tuple[TaskItem, ...]:
+        """The sub-items of a task, in plan order (empty for an item that is not split)."""
+        self.task(task_id)
+        return tuple(task for task in self.tasks if task.parent == task_id)
+
+    def is_container(self, task_id: str) -> bool:
+        """True for a numbered task whose work is split into sub-items."""
+        self.task(task_id)
+        return task_id in self._parents
+
+    def expand(self, agency_id: str) -> tuple[str, ...]:
+        """A group's concrete member ids (nested groups expanded), or ``(agency_id,)``."""
+        agency = self.agency(agency_id)
+        if not agency.is_group:
+            return (agency.id,)
+        result: list[str] = []
+        seen_groups: set[str] = set()
+
+        def walk(group: Agency) -> None:
+            if group.id in seen_groups:
+                return
+            seen_groups.add(group.id)
+            for member_id in group.members:
+                member = self.agency(member_id)
+                if member.is_group:
+                    walk(member)
+                elif member.id not in result:
+                    result.append(member.id)
+
+        walk(agency)
+        return tuple(result)
+
+    def groups_of(self, agency_id: str) -> tuple[str, ...]:
+        """The groups that contain this agency, directly or through a nested group."""
+        self.agency(agency_id)
+        containing: set[str] = set()
+        frontier = {agency_id}
+        while frontier:
+            found = {
+                agency.id
+                for agency in self.agencies
+                if agency.is_group
+                and agency.id not in containing
+                and any(member in frontier for member in agency.members)
+            }
+            containing |= found
+            frontier = found
+        return tuple(agency.id for agency in self.agencies if agency.id in containing)
+
+    def assignments_of(self, agency_id: str) -> tuple[tuple[TaskItem, Role], ...]:
+        """The items this agency has, directly or through a group, with its role, in plan order.
+
+        Lead wins over coordinate. Items split into sub-items are containers and are not
+        returned themselves; general items (no assignments) are not returned either.
+        """
+        concerned = {agency_id, *self.groups_of(agency_id)}
+        result: list[tuple[TaskItem, Role]] = []
+        for task in self.tasks:
+            if task.id in self._parents:
+                continue
+            roles = {a.role for a in task.assignments if a.agency in concerned}
+            if "lead" in roles:
+                result.append((task, "lead"))
+            elif "coordinate" in roles:
+                result.append((task, "coordinate"))
+        return tuple(result)
+
+    def reporting_units(self) -> tuple[str, ...]:
+        """The concrete agencies that owe the base report (the rules no rule consolidates)."""
+        units: list[str] = []
+        for rule in self.reporting:
+            if rule.consolidates is not None:
+                continue
+            for who in rule.who:
+                for agency_id in self.expand(who):
+                    if agency_id not in units:
+                        units.append(agency_id)
+        return tuple(units)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan in the JSON shape of ``plan_tasks.json``."""
+        return {
+            "plan": {
+                "id": self.info.id,
+                "title": self.info.title,
+                "issuer": self.info.issuer,
+                "source": self.info.source,
+                "timezone": self.info.timezone,
+                "province": self.info.province,
+            },
+            "agencies": [_agency_to_dict(agency) for agency in self.agencies],
+            "tasks": [_task_to_dict(task) for task in self.tasks],
+            "reporting": [
+                {
+                    "id": rule.id,
+                    "who": list(rule.who),
+                    "day": rule.day,
+                    "months": list(rule.months),
+                    "to": rule.to,
+                    "cc": list(rule.cc),
+                    "rule": rule.rule,
+                    "text": rule.text,
+                    "consolidates": rule.consolidates,
+                }
+                for rule in self.reporting
+            ],
+        }
+
+    def checksum(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of :meth:`to_dict`."""
+        canonical = json.dumps(
+            self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _agency_to_dict(agency: Agency) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": agency.id,
+        "name": agency.name,
+        "short_name": agency.short_name,
+        "aliases": list(agency.aliases),
+        "kind": agency.kind,
+    }
+    if agency.is_group:
+        data["members"] = list(agency.members)
+    data["source"] = agency.source
+    return data
+
+
+def _task_to_dict(task: TaskItem) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": task.id}
+    if task.parent is not None:
+        data["parent"] = task.parent
+    data.update(
+        {
+            "section": task.section,
+            "title": task.title,
+            "text": task.text,
+            "general": task.general,
+            "assignments": [{"agency": a.agency, "role": a.role} for a in task.assignments],
+        }
+    )
+    return data
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class PlanProblem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class PlanError(Exception):
+    """The plan file cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Iterable[PlanProblem], source: str | None = None) -> None:
+        self.problems: tuple[PlanProblem, ...] = tuple(problems)
+        self.source = source
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f" «{self.source}»" if self.source else ""
+        header = f"Tệp kế hoạch{where} không hợp lệ ({len(self.problems)} lỗi):"
+        return "\n".join([header, *(f"- {problem}" for problem in self.problems)])
+
+    def __str__(self) -> str:
+        return self._render()
+
+
+def _json_path(parts: Iterable[str | int]) -> str:
+    path = "$"
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif _IDENTIFIER.match(part):
+            path += f".{part}"
+        else:
+            path += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return path
+
+
+def _path_sort_key(path: str) -> tuple[tuple[int, int, str], ...]:
+    tokens = re.findall(r"\[(\d+)\]|\.([A-Za-z_][A-Za-z0-9_]*)|\[(\"[^\"]*\")\]", path)
+    key: list[tuple[int, int, str]] = []
+    for position, (index, name, quoted) in enumerate(tokens):
+        if index:
+            key.append((0, int(index), ""))
+        elif position == 0:
+            # Top-level sections in the file's own order.
+            key.append((1, _TOP_LEVEL_ORDER.get(name, len(_TOP_LEVEL_ORDER)), name or quoted))
+        else:
+            key.append((1, 0, name or quoted))
+    return tuple(key)
+
+
+_TOP_LEVEL_ORDER = {"plan": 0, "agencies": 1, "tasks": 2, "reporting": 3}
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _packaged_or_repo(filename: str) -> Path:
+    packaged = Path(str(resources.files("bot").joinpath("_data", filename)))
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "data" / filename
+
+
+def default_plan_path() -> Path:
+    """The packaged plan (wheel installs), else ``<repo>/data/plan_tasks.json``."""
+    return _packaged_or_repo(_PLAN_FILE)
+
+
+def schema_path() -> Path:
+    """The packaged schema (wheel installs), else ``<repo>/data/plan_tasks.schema.json``."""
+    return _packaged_or_repo(_SCHEMA_FILE)
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+# --------------------------------------------------------------------------- schema pass
+
+
+def _schema_message(error: ValidationError) -> str:
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    schema: Any = error.schema
+    shown = (
+        json.dumps(instance, ensure_ascii=False) if not isinstance(instance, dict | list) else ""
+    )
+    match error.validator:
+        case "required":
+            missing = [name for name in cast("list[str]", value) if name not in instance]
+            names = ", ".join(f"«{name}»" for name in missing) or str(value)
+            return f"thiếu trường bắt buộc {names}"
+        case "additionalProperties":
+            extra = sorted(
+                name
+                for name in cast("dict[str, Any]", instance)
+                if name not in cast("dict[str, Any]", schema.get("properties", {}))
+            )
+            return "trường không được phép: " + ", ".join(f"«{name}»" for name in extra)
+        case "enum":
+            allowed = ", ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            return f"giá trị {shown} không hợp lệ; chỉ được là một trong: {allowed}"
+        case "type":
+            wanted = value if isinstance(value, list) else [value]
+            names = " hoặc ".join(_TYPE_NAMES.get(str(v), str(v)) for v in wanted)
+            return f"sai kiểu dữ liệu: cần {names}"
+        case "minimum":
+            return f"giá trị {shown} nhỏ hơn mức tối thiểu {value}"
+        case "maximum":
+            return f"giá trị {shown} lớn hơn mức tối đa {value}"
+        case "maxLength":
+            return f"dài quá {value} ký tự"
+        case "minItems" if value == 1:
+            return "danh sách không được rỗng"
+        case "maxItems" if value == 0:
+            return "chỉ nhóm (kind «group») mới có «members»"
+        case "uniqueItems":
+            return "danh sách có phần tử lặp lại"
+        case "pattern":
+            return f"giá trị {shown} không đúng định dạng"
+        case _:
+            return f"không đúng lược đồ: {error.message}"
+
+
+_TYPE_NAMES = {
+    "object": "đối tượng (object)",
+    "array": "danh sách (array)",
+    "string": "chuỗi (string)",
+    "integer": "số nguyên (integer)",
+    "boolean": "true hoặc false",
+    "null": "null",
+}
+
+
+def _schema_problems(data: object) -> list[PlanProblem]:
+    errors = sorted(
+        _validator().iter_errors(data),
+        key=lambda e: (_path_sort_key(_json_path(e.absolute_path)), e.validator),
+    )
+    return [PlanProblem(_json_path(e.absolute_path), _schema_message(e)) for e in errors]
+
+
+# --------------------------------------------------------------------------- semantic pass
+
+
+def _items(data: Mapping[str, Any], key: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    value = data.get(key)
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _strings(value: object) -> Iterator[tuple[int, str]]:
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                yield index, item
+
+
+def _semantic_problems(data: object) -> list[PlanProblem]:
+    if not isinstance(data, dict):
+        return []
+    problems: list[PlanProblem] = []
+
+    def report(path: str, message: str) -> None:
+        problems.append(PlanProblem(path, message))
+
+    # Agencies: unique ids.
+    agency_ids: dict[str, int] = {}
+    members_of: dict[str, list[str]] = {}
+    for index, agency in _items(data, "agencies"):
+        agency_id = agency.get("id")
+        if not isinstance(agency_id, str):
+            continue
+        if agency_id in agency_ids:
+            report(
+                f"$.agencies[{index}].id",
+                f"mã đơn vị «{agency_id}» bị trùng (đã có ở $.agencies[{agency_ids[agency_id]}])",
+            )
+        else:
+            agency_ids[agency_id] = index
+        members_of.setdefault(agency_id, [m for _, m in _strings(agency.get("members"))])
+
+    def check_agency(path: str, value: object) -> None:
+        if isinstance(value, str) and value not in agency_ids:
+            report(path, f"đơn vị «{value}» không có trong danh sách đơn vị")
+
+    # Group members exist; a group is not a member of itself.
+    for index, agency in _items(data, "agencies"):
+        for m_index, member in _strings(agency.get("members")):
+            path = f"$.agencies[{index}].members[{m_index}]"
+            if member == agency.get("id"):
+                report(path, f"nhóm «{member}» không thể là thành viên của chính nó")
+            else:
+                check_agency(path, member)
+
+    # No cycle between groups.
+    reported_cycles: set[frozenset[str]] = set()
+    for index, agency in _items(data, "agencies"):
+        start = agency.get("id")
+        if not isinstance(start, str):
+            continue
+        cycle = _find_cycle(start, members_of)
+        if cycle is not None and frozenset(cycle) not in reported_cycles:
+            reported_cycles.add(frozenset(cycle))
+            report(
+                f"$.agencies[{index}].members",
+                "các nhóm lồng nhau thành vòng: " + " → ".join([*cycle, cycle[0]]),
+            )
+
+    # Plan: issuer exists, time zone known.
+    info = data.get("plan")
+    if isinstance(info, dict):
+        check_agency("$.plan.issuer", info.get("issuer"))
+        timezone = info.get("timezone")
+        if isinstance(timezone, str) and timezone.strip():
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                report("$.plan.timezone", f"múi giờ «{timezone}» không tồn tại")
+
+    # Tasks: unique ids, parent exists, assignments point to agencies, once each.
+    task_ids: dict[str, int] = {}
+    for index, task in _items(data, "tasks"):
+        task_id = task.get("id")
+        if not isinstance(task_id, str):
+            continue
+        if task_id in task_ids:
+            report(
+                f"$.tasks[{index}].id",
+                f"mã nhiệm vụ «{task_id}» bị trùng (đã có ở $.tasks[{task_ids[task_id]}])",
+            )
+        else:
+            task_ids[task_id] = index
+    for index, task in _items(data, "tasks"):
+        parent = task.get("parent")
+        if isinstance(parent, str):
+            if parent == task.get("id"):
+                report(f"$.tasks[{index}].parent", "nhiệm vụ không thể là mục cha của chính nó")
+            elif parent not in task_ids:
+                report(
+                    f"$.tasks[{index}].parent",
+                    f"nhiệm vụ cha «{parent}» không có trong danh sách nhiệm vụ",
+                )
+        seen: dict[str, int] = {}
+        for a_index, assignment in _items(task, "assignments"):
+            path = f"$.tasks[{index}].assignments[{a_index}].agency"
+            agency_id = assignment.get("agency")
+            check_agency(path, agency_id)
+            if isinstance(agency_id, str):
+                if agency_id in seen:
+                    report(path, f"đơn vị «{agency_id}» được giao hai lần trong cùng nhiệm vụ")
+                seen.setdefault(agency_id, a_index)
+
+    # Reporting: unique ids, who/to/cc exist, consolidates an existing rule.
+    rule_ids: dict[str, int] = {}
+    for index, rule in _items(data, "reporting"):
+        rule_id = rule.get("id")
+        if isinstance(rule_id, str):
+            if rule_id in rule_ids:
+                report(
+                    f"$.reporting[{index}].id",
+                    f"mã quy định báo cáo «{rule_id}» bị trùng "
+                    f"(đã có ở $.reporting[{rule_ids[rule_id]}])",
+                )
+            else:
+                rule_ids[rule_id] = index
+    for index, rule in _items(data, "reporting"):
+        for w_index, who in _strings(rule.get("who")):
+            check_agency(f"$.reporting[{index}].who[{w_index}]", who)
+        check_agency(f"$.reporting[{index}].to", rule.get("to"))
+        for c_index, cc in _strings(rule.get("cc")):
+            check_agency(f"$.reporting[{index}].cc[{c_index}]", cc)
+        consolidates = rule.get("consolidates")
+        if isinstance(consolidates, str):
+            if consolidates == rule.get("id"):
+                report(f"$.reporting[{index}].consolidates", "quy định không thể tổng hợp chính nó")
+            elif consolidates not in rule_ids:
+                report(
+                    f"$.reporting[{index}].consolidates",
+                    f"quy định báo cáo «{consolidates}» không tồn tại",
+                )
+    return problems
+
+
+def _find_cycle(start: str, members_of: Mapping[str, Sequence[str]]) -> list[str] | None:
+    """A cycle of group membership through ``start``, as the list of groups, or None."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    visited: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for member in members_of.get(node, ()):
+            if member == start and len(path) > 1:
+                return path
+            if member != start and member not in visited and member in members_of:
+                visited.add(member)
+                stack.append((member, [*path, member]))
+    return None
+
+
+# --------------------------------------------------------------------------- build
+
+
+def _build(data: Mapping[str, Any]) -> Plan:
+    info = data["plan"]
+    agencies = tuple(
+        Agency(
+            id=a["id"],
+            name=a["name"],
+            short_name=a["short_name"],
+            aliases=tuple(a["aliases"]),
+            kind=a["kind"],
+            members=tuple(a.get("members", ())),
+            source=a["source"],
+        )
+        for a in data["agencies"]
+    )
+    tasks = tuple(
+        TaskItem(
+            id=t["id"],
+            parent=t.get("parent"),
+            section=t["section"],
+            title=t["title"],
+            text=t["text"],
+            general=t["general"],
+            assignments=tuple(
+                Assignment(agency=a["agency"], role=a["role"]) for a in t["assignments"]
+            ),
+        )
+        for t in data["tasks"]
+    )
+    reporting = tuple(
+        ReportingRule(
+            id=r["id"],
+            who=tuple(r["who"]),
+            day=r["day"],
+            months=tuple(r["months"]),
+            to=r["to"],
+            cc=tuple(r["cc"]),
+            rule=r["rule"],
+            text=r["text"],
+            consolidates=r["consolidates"],
+        )
+        for r in data["reporting"]
+    )
+    return Plan(
+        info=PlanInfo(
+            id=info["id"],
+            title=info["title"],
+            issuer=info["issuer"],
+            source=info["source"],
+            timezone=info["timezone"],
+            province=info["province"],
+        ),
+        agencies=agencies,
+        tasks=tasks,
+        reporting=reporting,
+    )
+
+
+def parse_plan(data: object, *, source: str | None = None) -> Plan:
+    """Validate decoded JSON and build the :class:`Plan`; :class:`PlanError` lists all problems."""
+    problems = _schema_problems(data) + _semantic_problems(data)
+    if problems:
+        ordered = sorted(problems, key=lambda p: _path_sort_key(p.path))
+        raise PlanError(ordered, source=source)
+    return _build(cast("Mapping[str, Any]", data))
+
+
+def load_plan(path: Path | None = None) -> Plan:
+    """Read, decode, validate and parse a plan file (default: :func:`default_plan_path`)."""
+    plan_path = path if path is not None else default_plan_path()
+    source = str(plan_path)
+    try:
+        raw = plan_path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise PlanError([PlanProblem("$", f"không đọc được tệp: {reason}")], source) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        message = f"tệp không phải UTF-8 (byte thứ {exc.start})"
+        raise PlanError([PlanProblem("$", message)], source) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        message = f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}"
+        raise PlanError([PlanProblem("$", message)], source) from exc
+    return parse_plan(data, source=source)

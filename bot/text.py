@@ -1,0 +1,45 @@
+"""Text folding: the form in which what people type is compared with names.
+
+Rules of :func:`fold`, in order:
+
+1. Unicode NFKC (full-width letters and compatibility forms become plain ones), then casefold.
+2. "đ" becomes "d"; every other Vietnamese diacritic is dropped (NFD, then the combining marks
+   are removed), so "Sở Y tế", "SỞ Y TẾ" and "so y te" fold alike. Both accent placements
+   ("Uỷ" and "Ủy", "Hoá" and "Hóa") fold alike too.
+3. "&" joins the abbreviations around it: the ampersand and the blanks next to it are removed,
+   so "KH&ĐT", "KH & ĐT", "kh&dt" and "khdt" all fold to "khdt".
+4. Any other run of characters that are neither letters nor digits (punctuation, hyphens,
+   blanks) becomes one space; leading and trailing spaces are removed.
+
+:func:`compact` is :func:`fold` without any space, for looser comparisons ("kh dt" = "khdt").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["compact", "fold", "strip_diacritics"]
+
+_AMPERSAND = re.compile(r"\s*&\s*")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese diacritics, keeping the case: "Đầu tư" -> "Dau tu"."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def fold(text: str) -> str:
+    """Fold ``text`` for matching: no case, no diacritics, "&" joins, punctuation is a space."""
+    folded = strip_diacritics(unicodedata.normalize("NFKC", text).casefold())
+    folded = _AMPERSAND.sub("", folded)
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def compact(text: str) -> str:
+    """:func:`fold` without spaces: "Sở KH & ĐT" -> "sokhdt"."""
+    return fold(text).replace(" ", "")
