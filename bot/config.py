@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
     webhook_url: AnyHttpUrl | None = None
     webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook must listen beyond loopback
+    webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
 
     zalo_token: SecretStr | None = None
