@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from bot.agencies import AgencyDirectory
@@ -28,7 +29,7 @@ class Services:
     plan: Plan
     agencies: AgencyDirectory
 
-    @property
+    @cached_property
     def calendar(self) -> ReportingCalendar:
         """The reporting calendar of the loaded plan, in the configured time zone."""
         return ReportingCalendar(self.plan.reporting, self.settings.tz)
@@ -38,6 +39,7 @@ class Services:
         if plan is not None:
             self.plan = plan
             self.agencies = AgencyDirectory(plan.agencies)
+            self.__dict__.pop("calendar", None)
 
 
 def open_database(settings: Settings) -> Database:
