@@ -1,0 +1,285 @@
+"""``planbot schedule`` (when the bot will act) and ``planbot remind`` (one reminder tick)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from contextlib import AsyncExitStack
+from datetime import date, datetime
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services, tr
+from bot.i18n import N_, Translator
+from bot.messages import Channel
+from scheduler.reminders import OwedMessage, ReminderInstant
+from scheduler.runner import SchedulerRunner, TickResult, build_channels
+
+KIND_LABELS = {
+    "before-due": N_("Before the due day"),
+    "before-consolidation": N_("Before the consolidation day"),
+    "overdue": N_("Overdue notice"),
+}
+OUTCOME_LABELS = {
+    "sent": N_("sent"),
+    "already": N_("already handled"),
+    "failed": N_("failed (will be retried if possible)"),
+    "unknown": N_("outcome unknown (not resent)"),
+    "postponed": N_("postponed (rate limit)"),
+    "no-channel": N_("channel not configured"),
+    "stopped": N_("stopped"),
+}
+_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
+def parse_day(text: str, option: str) -> date:
+    """A date as YYYY-MM-DD or DD/MM/YYYY; exits 2 with a Vietnamese message otherwise."""
+    _ = tr().gettext
+    match = _DMY.match(text)
+    try:
+        if match is not None:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(
+            _("{option}: «{value}» is not a date (use YYYY-MM-DD or DD/MM/YYYY).").format(
+                option=option, value=text
+            )
+        )
+
+
+def parse_instant(text: str, tz: Any) -> datetime:
+    """An ISO date-time; without an offset it is read in the configured time zone."""
+    _ = tr().gettext
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        fail(
+            _("--at: «{value}» is not a date-time (e.g. 2021-03-17T08:00+07:00).").format(
+                value=text
+            )
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=tz)
+    return value
+
+
+@app.command("schedule")
+def schedule_command(
+    year: int | None = typer.Option(
+        None, "--year", "-y", help="Năm cần xem (mặc định: năm hiện tại)."
+    ),
+    first: str | None = typer.Option(
+        None, "--from", help="Từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY), dùng cùng --to."
+    ),
+    last: str | None = typer.Option(
+        None, "--to", help="Đến ngày (YYYY-MM-DD hoặc DD/MM/YYYY), tính cả ngày này."
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Mọi thời điểm bot sẽ nhắc: trước hạn báo cáo, trước hạn tổng hợp và báo quá hạn."""
+    t = tr()
+    _ = t.gettext
+    if year is not None and (first is not None or last is not None):
+        fail(_("Give either --year or --from and --to, not both."))
+    if (first is None) != (last is None):
+        fail(_("--from and --to go together."))
+    if year is not None and not 1970 <= year <= 9999:
+        fail(_("--year: {year} is not a usable year.").format(year=year))
+    with services() as built:
+        runner = SchedulerRunner(built, {})
+        if first is not None and last is not None:
+            start, end = parse_day(first, "--from"), parse_day(last, "--to")
+            if start > end:
+                fail(_("--from must not be after --to."))
+            instants = runner.schedule.between(start, end)
+        else:
+            chosen = year if year is not None else built.clock.now().year
+            instants = runner.schedule.year(chosen)
+    if output is OutputFormat.json:
+        print_json([instant.as_json() for instant in instants])
+        return
+    _print_schedule(t, instants)
+
+
+def _print_schedule(t: Translator, instants: list[ReminderInstant]) -> None:
+    _ = t.gettext
+    table = Table(title=_("Reminder schedule"))
+    for header in (
+        _("When"),
+        _("Period"),
+        _("Kind"),
+        _("Due (before)"),
+        _("Days ahead"),
+        _("Note"),
+    ):
+        table.add_column(header)
+    for instant in instants:
+        note = ""
+        if instant.moved_from is not None:
+            note = _("moved from {date} (day off)").format(
+                date=t.format_date(instant.moved_from, "short")
+            )
+        table.add_row(
+            t.format_datetime(instant.at),
+            instant.period,
+            _(KIND_LABELS[instant.kind]),
+            t.format_date(instant.due, "short"),
+            "" if instant.offset_days is None else str(instant.offset_days),
+            note,
+        )
+    console.print(table)
+    if not instants:
+        console.print(_("No reminder in this range."), markup=False)
+
+
+@app.command("remind")
+def remind_command(
+    at: str | None = typer.Option(
+        None,
+        "--at",
+        help="Thời điểm chạy (ISO, ví dụ 2021-03-17T08:00+07:00; mặc định: bây giờ). "
+        "Không ghi múi giờ thì hiểu theo múi giờ đã cấu hình.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Chỉ in những tin đang đến hạn gửi; không gửi, không ghi sổ."
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Chạy một lượt nhắc: gửi những tin nhắc đến hạn mà chưa gửi (mỗi tin đúng một lần)."""
+    t = tr()
+    _ = t.gettext
+    with services() as built:
+        now = parse_instant(at, built.settings.tz) if at is not None else built.clock.now()
+        channels = build_channels(built.settings)
+        if dry_run:
+            runner = SchedulerRunner(built, channels)
+            _install_digests(runner)
+            pending = runner.pending(now)
+            _print_pending(t, pending, channels, output)
+            return
+        if not channels:
+            fail(
+                _(
+                    "No sending channel is configured (set PLANBOT_TELEGRAM_TOKEN or "
+                    "PLANBOT_ZALO_TOKEN); nothing was sent. Use --dry-run to see what is owed."
+                )
+            )
+        result = asyncio.run(_remind_once(built, channels, now))
+    if not result.lease:
+        fail(_("Another planbot process is sending reminders now; nothing was sent."), code=1)
+    _print_result(t, result, output)
+    if result.count("failed") or result.count("unknown"):
+        raise typer.Exit(1)
+
+
+async def _remind_once(built: Any, channels: dict[str, Channel], now: datetime) -> TickResult:
+    async with AsyncExitStack() as stack:
+        for channel in channels.values():
+            if hasattr(channel, "__aenter__") and hasattr(channel, "__aexit__"):
+                await stack.enter_async_context(channel)  # type: ignore[arg-type]
+        runner = SchedulerRunner(built, channels)
+        _install_digests(runner)
+        try:
+            return await runner.tick(now)
+        finally:
+            await runner.shutdown()
+
+
+def _message_json(message: OwedMessage) -> dict[str, Any]:
+    return {
+        "channel": message.channel,
+        "chat_id": message.chat_id,
+        "period": message.period,
+        "kind": message.kind,
+        "instant": message.instant.isoformat(),
+        "audience": message.audience,
+        "agencies": list(message.agency_ids),
+        "text": message.reply.text,
+        "context": message.reply.context,
+    }
+
+
+def _print_pending(
+    t: Translator, pending: list[OwedMessage], channels: dict[str, Channel], output: OutputFormat
+) -> None:
+    _ = t.gettext
+    if output is OutputFormat.json:
+        print_json([_message_json(message) for message in pending])
+        return
+    if not pending:
+        console.print(_("Nothing is owed at this moment."), markup=False)
+        return
+    console.print(
+        _("{count} messages are owed (dry run: nothing sent, nothing recorded):").format(
+            count=len(pending)
+        ),
+        markup=False,
+    )
+    for message in pending:
+        missing = "" if message.channel in channels else " " + _("(channel not configured)")
+        console.print(
+            f"\n── {message.channel}:{message.chat_id} · {message.period} · "
+            f"{_(KIND_LABELS.get(message.kind, message.kind))} · "
+            f"{t.format_datetime(message.instant)}{missing}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(message.reply.text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_result(t: Translator, result: TickResult, output: OutputFormat) -> None:
+    _ = t.gettext
+    if output is OutputFormat.json:
+        print_json(
+            {
+                "at": result.at.isoformat(),
+                "sent": result.sent,
+                "deliveries": [
+                    {
+                        **_message_json(delivery.message),
+                        "outcome": delivery.outcome,
+                        "message_ids": list(delivery.message_ids),
+                        "error": delivery.error,
+                    }
+                    for delivery in result.deliveries
+                ],
+            }
+        )
+        return
+    table = Table(title=_("Reminders at {moment}").format(moment=t.format_datetime(result.at)))
+    for header in (_("Chat"), _("Period"), _("Kind"), _("Agency"), _("Result")):
+        table.add_column(header)
+    for delivery in result.deliveries:
+        message = delivery.message
+        table.add_row(
+            f"{message.channel}:{message.chat_id}",
+            message.period,
+            _(KIND_LABELS.get(message.kind, message.kind)),
+            ", ".join(message.agency_ids),
+            _(OUTCOME_LABELS[delivery.outcome]),
+        )
+    if result.deliveries:
+        console.print(table)
+    console.print(
+        _("{sent} sent, {already} already handled, {failed} failed, {unknown} unknown.").format(
+            sent=result.sent,
+            already=result.count("already"),
+            failed=result.count("failed"),
+            unknown=result.count("unknown"),
+        ),
+        markup=False,
+    )
+
+
+__all__ = ["parse_day", "parse_instant", "remind_command", "schedule_command"]
+
+
+def _install_digests(runner: SchedulerRunner) -> None:
+    """The digest and report extras and the weekly digest (handlers/secretariat.py)."""
+    from handlers.secretariat import install_scheduled
+
+    install_scheduled(runner)

@@ -1,0 +1,533 @@
+"""What reminders are owed at an instant: pure planning from the calendar, progress and users.
+
+Two steps, both free of I/O:
+
+1. :class:`ReminderSchedule` turns the reporting calendar into *instants*: for every round, the
+   ``before-due`` reminders (``lead_days`` before the due day, default 7, 3 and 1, at
+   ``at_time``, default 08:00 local), the ``before-consolidation`` reminders (the same lead days
+   counted to the consolidation day, day 25 in the seed plan) and one ``overdue`` notice. A
+   reminder that falls on a day off moves back to the previous working day; when two reminders of
+   one round and kind land on the same day they are one instant, whose ``offset_days`` is the
+   largest lead among them. The overdue notice goes out on the first working day on or after the
+   due day. Instants that would not come before their deadline are dropped.
+
+2. :func:`plan_messages` decides, for one moment ``now``, which messages are owed and to whom.
+   Per round and kind only the *latest* instant at or before ``now`` counts, and only while it is
+   still relevant: ``before-due`` until the deadline (00:00 of the due day), ``before-consolidation``
+   until the consolidation deadline, ``overdue`` until the consolidation deadline (or for one day
+   when the plan has no consolidation). So after downtime the next tick catches up with the
+   newest reminder of each kind, never a burst of stale ones. The text says what is missing *now*.
+
+   - ``before-due``: each unit that has not reported everything; sent to its focal points; lists
+     the lead items and the general part (1.1–1.9, one report covers them) still missing, and the
+     items it coordinates ("phối hợp") for information, then how to reply.
+   - ``before-consolidation``: the focal points of the consolidating unit (the rule with
+     ``consolidates``: Sở KH&ĐT in the seed plan) get the tally of who has reported.
+   - ``overdue``: each late unit's focal points, and the list of late units to every
+     ``secretariat`` user.
+
+   Messages to one chat for the same (round, kind, instant) are merged into one (a group chat
+   shared by several focal points receives one message). Each message carries the reply context
+   ``{"kind": "reminder", "period", "agency", "tasks", ...}`` so that a reply to it is understood.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from bot.i18n import N_, Translator, translator
+from bot.messages import Reply
+from bot.plan import Plan, TaskItem
+from bot.progress import GENERAL, UnitProgress
+from scheduler.calendar import ReportingCalendar, Round
+from scheduler.workdays import WorkingDays
+
+ReminderKind = Literal["before-due", "before-consolidation", "overdue"]
+KINDS: tuple[ReminderKind, ...] = ("before-due", "before-consolidation", "overdue")
+Audience = Literal["unit", "consolidator", "secretariat"]
+
+DEFAULT_LEAD_DAYS: tuple[int, ...] = (7, 3, 1)
+DEFAULT_AT = time(8, 0)
+
+_ROLE_LABELS = {
+    "lead": N_("lead"),
+    "coordinate": N_("coordinate"),
+    "general": N_("general task"),
+}
+
+
+# --------------------------------------------------------------------------- instants
+
+
+@dataclass(frozen=True, order=True)
+class ReminderInstant:
+    """One moment the bot acts for a round: a reminder kind at a local date and time."""
+
+    at: datetime
+    kind: ReminderKind
+    round: Round = field(compare=False)
+    due: date = field(compare=False)  # the day the report is due "before" (20, or 25)
+    offset_days: int | None = field(compare=False)  # lead days before ``due``; None for overdue
+    moved_from: date | None = field(default=None, compare=False)  # the day off it moved from
+
+    @property
+    def period(self) -> str:
+        return self.round.id
+
+    @property
+    def relevant_until(self) -> datetime:
+        """After this moment the instant is stale: a late tick no longer sends it."""
+        if self.kind == "before-due":
+            return self.round.deadline
+        if self.kind == "before-consolidation":
+            deadline = self.round.consolidation_deadline
+            assert deadline is not None
+            return deadline
+        day_after = datetime.combine(
+            self.at.date() + timedelta(days=1), time(0), tzinfo=self.at.tzinfo
+        )
+        consolidation = self.round.consolidation_deadline
+        return max(day_after, consolidation) if consolidation is not None else day_after
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "period": self.period,
+            "kind": self.kind,
+            "due": self.due.isoformat(),
+            "offset_days": self.offset_days,
+        }
+
+
+class ReminderSchedule:
+    """Every instant the reminders act, from the calendar, working days and the lead days."""
+
+    def __init__(
+        self,
+        calendar: ReportingCalendar,
+        workdays: WorkingDays | None = None,
+        *,
+        lead_days: Sequence[int] = DEFAULT_LEAD_DAYS,
+        at_time: time = DEFAULT_AT,
+    ) -> None:
+        if any(days < 0 for days in lead_days):
+            raise ValueError(f"reminder lead days must not be negative: {tuple(lead_days)}")
+        self.calendar = calendar
+        self.workdays = workdays or WorkingDays()
+        self.lead_days = tuple(sorted(set(lead_days), reverse=True))
+        self.at_time = at_time.replace(tzinfo=None)
+        self._cache: dict[str, tuple[ReminderInstant, ...]] = {}
+
+    @property
+    def tz(self) -> Any:
+        return self.calendar.tz
+
+    def _at(self, day: date) -> datetime:
+        return datetime.combine(day, self.at_time, tzinfo=self.calendar.tz)
+
+    def _before(self, round_: Round, kind: ReminderKind, due: date) -> list[ReminderInstant]:
+        deadline = datetime.combine(due, time(0), tzinfo=self.calendar.tz)
+        by_day: dict[date, int] = {}
+        for lead in self.lead_days:  # largest first: the first lead to reach a day names it
+            day = self.workdays.on_or_before(due - timedelta(days=lead))
+            by_day.setdefault(day, lead)
+        instants = []
+        for day, lead in by_day.items():
+            if self._at(day) >= deadline:
+                continue
+            nominal = due - timedelta(days=lead)
+            instants.append(
+                ReminderInstant(
+                    at=self._at(day),
+                    kind=kind,
+                    round=round_,
+                    due=due,
+                    offset_days=lead,
+                    moved_from=nominal if nominal != day else None,
+                )
+            )
+        return instants
+
+    def for_round(self, round_: Round) -> tuple[ReminderInstant, ...]:
+        """The instants of one round, in time order."""
+        cached = self._cache.get(round_.id)
+        if cached is not None:
+            return cached
+        instants = self._before(round_, "before-due", round_.due)
+        if round_.consolidation_due is not None:
+            instants += self._before(round_, "before-consolidation", round_.consolidation_due)
+        overdue_day = self.workdays.on_or_after(round_.due)
+        instants.append(
+            ReminderInstant(
+                at=self._at(overdue_day),
+                kind="overdue",
+                round=round_,
+                due=round_.due,
+                offset_days=None,
+                moved_from=round_.due if overdue_day != round_.due else None,
+            )
+        )
+        result = tuple(sorted(instants))
+        self._cache[round_.id] = result
+        return result
+
+    def between(self, first: date, last: date) -> list[ReminderInstant]:
+        """Every instant whose local date is in ``first``..``last`` (inclusive), in time order."""
+        found: list[ReminderInstant] = []
+        for year in range(first.year - 1, last.year + 2):
+            for round_ in self.calendar.rounds(year):
+                found.extend(i for i in self.for_round(round_) if first <= i.at.date() <= last)
+        return sorted(found)
+
+    def year(self, year: int) -> list[ReminderInstant]:
+        return self.between(date(year, 1, 1), date(year, 12, 31))
+
+    def current(self, now: datetime) -> list[ReminderInstant]:
+        """Per round and kind, the latest instant at or before ``now`` that is still relevant."""
+        local = now.astimezone(self.calendar.tz)
+        latest: dict[tuple[str, str], ReminderInstant] = {}
+        for instant in self.between(local.date() - timedelta(days=120), local.date()):
+            if instant.at <= local:
+                latest[(instant.period, instant.kind)] = instant  # sorted: later ones win
+        return sorted(i for i in latest.values() if local < i.relevant_until)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a user is reached (from ``bot.models.User``), with what the reminders need."""
+
+    channel: str
+    chat_id: str
+    agency_id: str | None
+    role: str
+    locale: str
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OwedMessage:
+    """One message owed to one chat. The ledger key is (channel, chat_id, period, kind, instant).
+
+    ``kind`` is a reminder kind, or any kind a contributor defines (e.g. "weekly-digest");
+    ``round`` is None for messages that are not about one round.
+    """
+
+    channel: str
+    chat_id: str
+    period: str
+    kind: str
+    instant: datetime
+    reply: Reply
+    audience: str
+    agency_ids: tuple[str, ...]
+    locale: str
+    round: Round | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, datetime]:
+        return (self.channel, self.chat_id, self.period, self.kind, self.instant)
+
+
+@dataclass(frozen=True)
+class _Part:
+    recipient: Recipient
+    instant: ReminderInstant
+    audience: Audience
+    agency_id: str | None
+    text: str
+    tasks: tuple[str, ...]
+    coordinate: tuple[str, ...] = ()
+
+
+def consolidators(plan: Plan) -> tuple[str, ...]:
+    """The concrete agencies of the rules that consolidate another rule (Sở KH&ĐT)."""
+    found: list[str] = []
+    for rule in plan.reporting:
+        if rule.consolidates is None:
+            continue
+        for who in rule.who:
+            for agency_id in plan.expand(who):
+                if agency_id not in found:
+                    found.append(agency_id)
+    return tuple(found)
+
+
+def plan_messages(
+    now: datetime,
+    instants: Iterable[ReminderInstant],
+    plan: Plan,
+    progress: Mapping[str, Sequence[UnitProgress]],
+    recipients: Sequence[Recipient],
+) -> list[OwedMessage]:
+    """The messages owed at ``now`` for these (current) instants.
+
+    ``progress`` maps each instant's round id to every reporting unit's progress;
+    ``recipients`` are the active users. Pure: the same inputs give the same messages.
+    """
+    focal_by_agency: dict[str, list[Recipient]] = {}
+    secretariat: list[Recipient] = []
+    for recipient in recipients:
+        if recipient.role == "focal" and recipient.agency_id is not None:
+            focal_by_agency.setdefault(recipient.agency_id, []).append(recipient)
+        elif recipient.role == "secretariat":
+            secretariat.append(recipient)
+    consolidating = consolidators(plan)
+    parts: list[_Part] = []
+    for instant in instants:
+        now = now.astimezone(instant.round.deadline.tzinfo)  # dates in texts are local dates
+        units = progress.get(instant.period, ())
+        missing_units = [unit for unit in units if not unit.complete]
+        if instant.kind in ("before-due", "overdue"):
+            for unit in missing_units:
+                for recipient in focal_by_agency.get(unit.agency.id, ()):
+                    t = translator(recipient.locale)
+                    text = _unit_text(t, instant, unit, now)
+                    parts.append(
+                        _Part(
+                            recipient=recipient,
+                            instant=instant,
+                            audience="unit",
+                            agency_id=unit.agency.id,
+                            text=text,
+                            tasks=tuple(item.id for item in unit.missing_items),
+                            coordinate=tuple(item.id for item in unit.coordinate_items),
+                        )
+                    )
+        if instant.kind == "overdue" and missing_units:
+            for recipient in secretariat:
+                t = translator(recipient.locale)
+                parts.append(
+                    _Part(
+                        recipient=recipient,
+                        instant=instant,
+                        audience="secretariat",
+                        agency_id=None,
+                        text=_secretariat_text(t, instant, units, missing_units),
+                        tasks=(),
+                    )
+                )
+        if instant.kind == "before-consolidation":
+            for agency_id in consolidating:
+                for recipient in focal_by_agency.get(agency_id, ()):
+                    t = translator(recipient.locale)
+                    parts.append(
+                        _Part(
+                            recipient=recipient,
+                            instant=instant,
+                            audience="consolidator",
+                            agency_id=agency_id,
+                            text=_consolidation_text(t, instant, plan, units, now),
+                            tasks=(),
+                        )
+                    )
+    return _merge(parts)
+
+
+def _merge(parts: Sequence[_Part]) -> list[OwedMessage]:
+    """One message per (chat, round, kind, instant); texts of a shared chat are joined."""
+    grouped: dict[tuple[str, str, str, str, datetime], list[_Part]] = {}
+    for part in parts:
+        key = (
+            part.recipient.channel,
+            part.recipient.chat_id,
+            part.instant.period,
+            part.instant.kind,
+            part.instant.at,
+        )
+        bucket = grouped.setdefault(key, [])
+        if not any(p.text == part.text and p.agency_id == part.agency_id for p in bucket):
+            bucket.append(part)
+    messages: list[OwedMessage] = []
+    for (channel, chat_id, period, kind, at), group in grouped.items():
+        first = group[0]
+        agencies = tuple(dict.fromkeys(p.agency_id for p in group if p.agency_id is not None))
+        tasks = tuple(dict.fromkeys(task for p in group for task in p.tasks))
+        coordinate = tuple(dict.fromkeys(task for p in group for task in p.coordinate))
+        context: dict[str, Any] = {
+            "kind": "reminder",
+            "reminder": kind,
+            "period": period,
+            "agency": agencies[0] if agencies else None,
+            "tasks": list(tasks),
+            "audience": first.audience,
+        }
+        if coordinate:
+            context["coordinate"] = list(coordinate)
+        if len(agencies) > 1:
+            context["agencies"] = list(agencies)
+        messages.append(
+            OwedMessage(
+                channel=channel,
+                chat_id=chat_id,
+                period=period,
+                kind=kind,
+                instant=at,
+                reply=Reply(text="\n\n".join(p.text for p in group), context=context),
+                audience=first.audience,
+                agency_ids=agencies,
+                locale=first.recipient.locale,
+                round=first.instant.round,
+            )
+        )
+    messages.sort(key=lambda m: (m.instant, m.kind, m.channel, m.chat_id))
+    return messages
+
+
+# --------------------------------------------------------------------------- texts
+
+
+def _last_day(due: date) -> date:
+    """A report due "before day 20" must arrive by the end of day 19."""
+    return due - timedelta(days=1)
+
+
+def _days_left(t: Translator, due: date, now: datetime) -> str:
+    left = (_last_day(due) - now.date()).days + 1
+    return t.gettext("days left: {n}").format(n=left)
+
+
+def _general_range(items: Sequence[TaskItem]) -> str:
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0].id
+    return f"{items[0].id}–{items[-1].id}"
+
+
+def _item_lines(t: Translator, unit: UnitProgress) -> list[str]:
+    _ = t.gettext
+    lines = [
+        _("• {number} {title} ({role})").format(
+            number=item.id, title=item.title, role=_(_ROLE_LABELS["lead"])
+        )
+        for item in unit.lead_items
+        if item.id in unit.missing
+    ]
+    if GENERAL in unit.missing:
+        lines.append(
+            _("• {number} General tasks of every unit; one report covers them ({role})").format(
+                number=_general_range(unit.general_items), role=_(_ROLE_LABELS["general"])
+            )
+        )
+    return lines
+
+
+def _reply_hint(t: Translator, unit: UnitProgress) -> str:
+    _ = t.gettext
+    items = unit.missing_items
+    example = items[0].id if items else (unit.lead_items[0].id if unit.lead_items else "1.1")
+    return _("Reply to this message or type: {example} <progress>").format(example=example)
+
+
+def _unit_text(t: Translator, instant: ReminderInstant, unit: UnitProgress, now: datetime) -> str:
+    _ = t.gettext
+    round_ = instant.round
+    if instant.kind == "before-due":
+        lines = [
+            _("Reminder: {period} report of {agency}").format(
+                period=round_.label(t), agency=unit.agency.name
+            ),
+            _("Deadline: by the end of {date} ({left}).").format(
+                date=t.format_date(_last_day(round_.due)), left=_days_left(t, round_.due, now)
+            ),
+        ]
+    else:
+        lines = [
+            _("Overdue: {period} report of {agency}").format(
+                period=round_.label(t), agency=unit.agency.name
+            ),
+            _("The deadline was the end of {date}; the report is not complete yet.").format(
+                date=t.format_date(_last_day(round_.due))
+            ),
+        ]
+    lines.append(_("Still missing for this round:"))
+    lines.extend(_item_lines(t, unit))
+    if unit.coordinate_items:
+        lines.append(_("For information, items you coordinate on:"))
+        lines.extend(
+            _("• {number} {title} ({role})").format(
+                number=item.id, title=item.title, role=_(_ROLE_LABELS["coordinate"])
+            )
+            for item in unit.coordinate_items
+        )
+    lines.append(_reply_hint(t, unit))
+    return "\n".join(lines)
+
+
+def _tally(units: Sequence[UnitProgress], now: datetime) -> dict[str, int]:
+    counts = {"on_time": 0, "late": 0, "pending": 0, "overdue": 0}
+    for unit in units:
+        counts[unit.bucket(now)] += 1
+    return counts
+
+
+def _consolidation_text(
+    t: Translator,
+    instant: ReminderInstant,
+    plan: Plan,
+    units: Sequence[UnitProgress],
+    now: datetime,
+) -> str:
+    _ = t.gettext
+    round_ = instant.round
+    counts = _tally(units, now)
+    done = counts["on_time"] + counts["late"]
+    missing = [unit for unit in units if not unit.complete]
+    rule = next(r for r in plan.reporting if r.consolidates is not None)
+    to = plan.agency(rule.to).name
+    lines = [
+        _("Reminder: consolidated {period} report").format(period=round_.label(t)),
+        _("Due to {to} by the end of {date} ({left}).").format(
+            to=to, date=t.format_date(_last_day(instant.due)), left=_days_left(t, instant.due, now)
+        ),
+        _("Units reported: {done}/{total} ({on_time} on time, {late} late).").format(
+            done=done, total=len(units), on_time=counts["on_time"], late=counts["late"]
+        ),
+    ]
+    if missing:
+        lines.append(_("Not reported yet ({count}):").format(count=len(missing)))
+        lines.extend(
+            _("• {agency}: missing {items}").format(
+                agency=unit.agency.short_name, items=_missing_summary(unit)
+            )
+            for unit in missing
+        )
+    else:
+        lines.append(_("Every unit has reported."))
+    return "\n".join(lines)
+
+
+def _missing_summary(unit: UnitProgress) -> str:
+    ids = [item.id for item in unit.lead_items if item.id in unit.missing]
+    if GENERAL in unit.missing:
+        ids.append(_general_range(unit.general_items))
+    return ", ".join(ids)
+
+
+def _secretariat_text(
+    t: Translator,
+    instant: ReminderInstant,
+    units: Sequence[UnitProgress],
+    late: Sequence[UnitProgress],
+) -> str:
+    _ = t.gettext
+    round_ = instant.round
+    lines = [
+        _("Overdue {period} reports: {count}/{total} units have not reported everything.").format(
+            period=round_.label(t), count=len(late), total=len(units)
+        ),
+        _("The deadline was the end of {date}.").format(date=t.format_date(_last_day(round_.due))),
+    ]
+    lines.extend(
+        _("• {agency}: missing {items}").format(
+            agency=unit.agency.short_name, items=_missing_summary(unit)
+        )
+        for unit in late
+    )
+    return "\n".join(lines)

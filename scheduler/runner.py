@@ -1,0 +1,519 @@
+"""The reminder sender: every minute, work out what is owed, then claim, send and mark it.
+
+:class:`SchedulerRunner` is started by ``planbot run`` (and used once by ``planbot remind``).
+APScheduler (``AsyncIOScheduler``, memory job store, timezone-aware) only wakes it up: one
+interval job every minute that also runs once at start, with ``misfire_grace_time=None`` (a late
+wake-up still runs) and ``coalesce=True`` (missed wake-ups run once). Nothing is stored as a
+pickled job: what is owed is computed from the calendar and the database at every tick
+(:mod:`scheduler.reminders`), and the ledger (:mod:`scheduler.outbox`) makes each send
+happen once. Only the holder of the ``sender`` lease sends; outbound messages are paced per
+channel (:mod:`scheduler.pacing`).
+
+Extension points (for the digest and report features):
+
+- ``extras``: callables ``(OwedMessage) -> Sequence[Attachment | Reply]``. After a scheduled
+  message went out, each extra is sent to the same chat, under the same ledger row, as a
+  follow-up (an :class:`~bot.messages.Attachment` is sent as ``Reply(text=filename,
+  attachment=...)``). Use ``message.kind`` ("before-consolidation", "overdue"...),
+  ``message.audience`` ("unit", "consolidator", "secretariat"), ``message.round`` and
+  ``message.locale`` to decide, e.g. attach the consolidated .docx to the consolidator's
+  reminder and the digest to the secretariat's overdue list. Extras are best effort: a failure is
+  logged and does not resend the reminder.
+- ``contributors``: callables ``(now: datetime) -> Sequence[OwedMessage]`` returning extra
+  messages owed at ``now`` (e.g. a weekly digest: kind "weekly-digest", ``instant`` the Monday
+  08:00 it is for, ``period`` the round id or the ISO week). They go through the same ledger,
+  lease and pacing, so they too are sent once; return only the latest instant that is still
+  relevant, as the reminders do. Contributors run in a worker thread (they may read the database).
+
+Both can be passed to the constructor or added later with :meth:`SchedulerRunner.add_extras`
+and :meth:`SchedulerRunner.add_contributor` (before :meth:`SchedulerRunner.start`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import Session, col, select
+
+from bot.bootstrap import Services
+from bot.config import Settings
+from bot.messages import (
+    Attachment,
+    Channel,
+    OutcomeUnknown,
+    Reply,
+    RetryLater,
+    TransientError,
+    Undeliverable,
+)
+from bot.models import StatusUpdate, User
+from bot.plan import Plan
+from bot.progress import EffectiveUpdate, UnitProgress, compute_progress, fold_updates
+from bot.sent import record_sent
+from scheduler.calendar import Round
+from scheduler.outbox import Claim, LedgerKey, Outbox
+from scheduler.pacing import Pacer
+from scheduler.reminders import OwedMessage, Recipient, ReminderSchedule, plan_messages
+from scheduler.workdays import WorkingDays
+
+log = logging.getLogger(__name__)
+
+Extras = Callable[[OwedMessage], Sequence[Attachment | Reply]]
+Contributor = Callable[[datetime], Sequence[OwedMessage]]
+Outcome = Literal["sent", "already", "failed", "unknown", "postponed", "no-channel", "stopped"]
+
+JOB_ID = "planbot-reminders"
+TICK_SECONDS = 60
+MAX_RATE_LIMITS = 5  # 429 answers for one message within one tick before it is postponed
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """The channels configured in ``settings``, by name, for ``planbot remind``.
+
+    The Telegram helper (``bot/channels/telegram.py``) and the Zalo helper add their channel
+    here when its token is set. A channel that is an async context manager is entered for the
+    duration of the command.
+    """
+    channels: dict[str, Channel] = {}
+    if settings.zalo_token is not None:
+        from bot.channels.zalo import build_channel as build_zalo_channel
+
+        zalo = build_zalo_channel(settings)
+        if zalo is not None:
+            channels[zalo.name] = zalo
+    return channels
+
+
+def default_holder() -> str:
+    """A name for this sender that no other process shares."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one owed message in one tick."""
+
+    message: OwedMessage
+    outcome: Outcome
+    message_ids: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass
+class TickResult:
+    """One pass: the moment it planned for, whether it held the lease, each message's fate."""
+
+    at: datetime
+    holder: str
+    lease: bool
+    owed: tuple[OwedMessage, ...] = ()
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for delivery in self.deliveries if delivery.outcome == outcome)
+
+    @property
+    def sent(self) -> int:
+        return self.count("sent")
+
+
+class SchedulerRunner:
+    """Sends the reminders owed, once, through the given channels."""
+
+    def __init__(
+        self,
+        services: Services,
+        channels: Mapping[str, Channel],
+        *,
+        holder: str | None = None,
+        extras: Sequence[Extras] = (),
+        contributors: Sequence[Contributor] = (),
+        pacer_factory: Callable[[str], Pacer] | None = None,
+        workdays: WorkingDays | None = None,
+        concurrency: int = 8,
+    ) -> None:
+        self.services = services
+        self.channels = dict(channels)
+        self.holder = holder or default_holder()
+        self.outbox = Outbox(services.db, holder=self.holder)
+        self._extras = list(extras)
+        self._contributors = list(contributors)
+        self._pacer_factory = pacer_factory or (lambda _name: Pacer())
+        self._pacers: dict[str, Pacer] = {}
+        self._workdays = workdays or WorkingDays()
+        self._schedule: tuple[Plan, ReminderSchedule] | None = None
+        self._concurrency = max(1, concurrency)
+        self._tick_lock = asyncio.Lock()
+        self._in_flight: set[int] = set()
+        self._stopped = False
+        self._stopped_tick = False
+        self._scheduler: AsyncIOScheduler | None = None
+        self._current: asyncio.Task[TickResult] | None = None
+
+    # ------------------------------------------------------------------ wiring
+
+    def add_extras(self, extras: Extras) -> None:
+        self._extras.append(extras)
+
+    def add_contributor(self, contributor: Contributor) -> None:
+        self._contributors.append(contributor)
+
+    def pacer(self, channel: str) -> Pacer:
+        """The pacer of one channel (one per platform: flood limits are per bot)."""
+        pacer = self._pacers.get(channel)
+        if pacer is None:
+            pacer = self._pacers[channel] = self._pacer_factory(channel)
+        return pacer
+
+    @property
+    def schedule(self) -> ReminderSchedule:
+        """The reminder instants of the plan as loaded (rebuilt when the plan is reloaded)."""
+        plan = self.services.plan
+        if self._schedule is None or self._schedule[0] is not plan:
+            settings = self.services.settings
+            schedule = ReminderSchedule(
+                self.services.calendar,
+                self._workdays,
+                lead_days=settings.reminder_days,
+                at_time=settings.reminder_time,
+            )
+            self._schedule = (plan, schedule)
+        return self._schedule[1]
+
+    # ------------------------------------------------------------------ APScheduler
+
+    async def start(self) -> None:
+        """Wake up every minute, and once now."""
+        if self._scheduler is not None:
+            return
+        tz = self.services.settings.tz
+        scheduler = AsyncIOScheduler(
+            timezone=tz,
+            jobstores={"default": MemoryJobStore()},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        scheduler.add_job(
+            self._wake,
+            IntervalTrigger(seconds=TICK_SECONDS, timezone=tz),
+            id=JOB_ID,
+            name="planbot reminders tick",
+            next_run_time=datetime.now(tz),
+            replace_existing=True,
+        )
+        self._stopped = False
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("reminder scheduler started (sender %s)", self.holder)
+
+    async def shutdown(self) -> None:
+        """Stop waking up, let a running tick finish (briefly), give the lease back."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None and scheduler.running:
+            scheduler.remove_all_jobs()
+            scheduler.shutdown(wait=False)
+        current = self._current
+        if current is not None and not current.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(current), SHUTDOWN_GRACE_SECONDS)
+            except TimeoutError:
+                self._stopped = True
+                current.cancel()
+                await asyncio.gather(current, return_exceptions=True)
+            except Exception:  # the tick failed: it was logged by _wake
+                pass
+        self._stopped = True
+        await asyncio.to_thread(self.outbox.release_lease)
+        log.info("reminder scheduler stopped (sender %s)", self.holder)
+
+    async def _wake(self) -> None:
+        if self._stopped:
+            return
+        task = asyncio.create_task(self.tick())
+        self._current = task
+        try:
+            # Shielded: APScheduler cancels its job at shutdown; the tick finishes its message.
+            result = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("reminder tick failed")
+            return
+        if result.deliveries:
+            log.info(
+                "reminder tick: %d sent, %d failed, %d unknown",
+                result.sent,
+                result.count("failed"),
+                result.count("unknown"),
+            )
+
+    # ------------------------------------------------------------------ planning
+
+    def owed(self, now: datetime) -> list[OwedMessage]:
+        """Every message owed at ``now`` (sent or not), reminders and contributions."""
+        schedule = self.schedule
+        instants = schedule.current(now)
+        messages: list[OwedMessage] = []
+        if instants:
+            plan = self.services.plan
+            with self.services.db.session() as session:
+                users = session.exec(
+                    select(User).where(col(User.active).is_(True), col(User.revoked_at).is_(None))
+                ).all()
+                progress: dict[str, list[UnitProgress]] = {}
+                for instant in instants:
+                    if instant.period not in progress:
+                        progress[instant.period] = progress_as_of(session, plan, instant.round, now)
+            default_locale = self.services.settings.locale
+            recipients = [
+                Recipient(
+                    channel=user.channel,
+                    chat_id=user.chat_id,
+                    agency_id=user.agency_id,
+                    role=user.role,
+                    locale=user.language or default_locale,
+                    user_id=user.id,
+                )
+                for user in users
+            ]
+            messages = plan_messages(now, instants, plan, progress, recipients)
+        for contributor in self._contributors:
+            messages.extend(contributor(now))
+        return messages
+
+    def pending(self, now: datetime) -> list[OwedMessage]:
+        """What a tick at ``now`` would try to send: owed and not settled in the ledger."""
+        messages = self.owed(now)
+        rows = self.outbox.rows(m.key for m in messages)
+        op_now = self.services.clock.now()
+        return [
+            m
+            for m in messages
+            if rows.get(m.key) is None or self.outbox.claimable(rows[m.key], op_now)
+        ]
+
+    # ------------------------------------------------------------------ one tick
+
+    async def tick(self, now: datetime | None = None) -> TickResult:
+        """One pass as of ``now`` (default: the clock): compute what is owed, claim, send, mark."""
+        async with self._tick_lock:
+            at = now or self.services.clock.now()
+            if at.tzinfo is None or at.utcoffset() is None:
+                raise ValueError(f"naive datetime {at!r}")
+            result = TickResult(at=at, holder=self.holder, lease=False)
+            held = await asyncio.to_thread(self.outbox.acquire_lease, self.services.clock.now())
+            if not held:
+                log.debug("sender lease held by another process; not sending")
+                return result
+            result.lease = True
+            owed = await asyncio.to_thread(self.owed, at)
+            result.owed = tuple(owed)
+            rows = await asyncio.to_thread(self.outbox.rows, [m.key for m in owed])
+            by_chat: dict[tuple[str, str], list[OwedMessage]] = {}
+            for message in owed:
+                if message.channel not in self.channels:
+                    result.deliveries.append(Delivery(message, "no-channel"))
+                    continue
+                row = rows.get(message.key)
+                if (
+                    row is not None
+                    and row.state != "claimed"
+                    and not self.outbox.claimable(row, self.services.clock.now())
+                ):
+                    result.deliveries.append(Delivery(message, "already"))
+                    continue
+                by_chat.setdefault((message.channel, message.chat_id), []).append(message)
+            semaphore = asyncio.Semaphore(self._concurrency)
+            self._stopped_tick = False
+
+            async def one_chat(messages: list[OwedMessage]) -> None:
+                async with semaphore:
+                    for message in messages:
+                        result.deliveries.append(await self._deliver(message))
+
+            async with asyncio.TaskGroup() as group:
+                for messages in by_chat.values():
+                    group.create_task(one_chat(messages))
+            return result
+
+    async def _deliver(self, message: OwedMessage) -> Delivery:
+        channel = self.channels[message.channel]
+        pacer = self.pacer(message.channel)
+        clock = self.services.clock
+        claim: Claim | None = None
+        held: int | None = None
+        sending = False
+        rate_limited = 0
+        try:
+            while True:
+                await pacer.wait(message.chat_id)
+                if self._stopped or self._stopped_tick:
+                    return await self._give_back(message, claim, "stopped", "the sender stopped")
+                if not await asyncio.to_thread(self.outbox.acquire_lease, clock.now()):
+                    self._stopped_tick = True
+                    return await self._give_back(message, claim, "stopped", "lease lost")
+                if claim is None:
+                    claim = await asyncio.to_thread(
+                        self.outbox.claim,
+                        message.key,
+                        clock.now(),
+                        message.reply.text,
+                        frozenset(self._in_flight),
+                    )
+                    if claim is None:
+                        return Delivery(message, "already")
+                    self._in_flight.add(claim.id)
+                    held = claim.id
+                sending = True
+                try:
+                    ids = await channel.send(message.chat_id, message.reply)
+                except RetryLater as error:
+                    sending = False
+                    pacer.pause(error.retry_after)
+                    rate_limited += 1
+                    log.warning(
+                        "%s asked to wait %s s; the sender pauses",
+                        message.channel,
+                        error.retry_after,
+                    )
+                    if rate_limited >= MAX_RATE_LIMITS:
+                        until = clock.now() + _seconds(error.retry_after)
+                        await asyncio.to_thread(self.outbox.postpone, claim, until, str(error))
+                        claim = None
+                        return Delivery(message, "postponed", error=str(error))
+                    continue
+                except OutcomeUnknown as error:
+                    await asyncio.to_thread(self.outbox.mark_unknown, claim, str(error))
+                    return Delivery(message, "unknown", error=str(error))
+                except TransientError as error:
+                    await asyncio.to_thread(
+                        self.outbox.mark_failed, claim, clock.now(), str(error), retry=True
+                    )
+                    return Delivery(message, "failed", error=str(error))
+                except Undeliverable as error:
+                    await asyncio.to_thread(
+                        self.outbox.mark_failed, claim, clock.now(), str(error), retry=False
+                    )
+                    return Delivery(message, "failed", error=str(error))
+                except Exception as error:
+                    log.exception("sending a reminder failed unexpectedly")
+                    await asyncio.to_thread(self.outbox.mark_unknown, claim, repr(error))
+                    return Delivery(message, "unknown", error=repr(error))
+                sent_at = clock.now()
+                await asyncio.to_thread(self.outbox.mark_sent, claim, sent_at, ids)
+                await asyncio.to_thread(
+                    record_sent,
+                    self.services.db,
+                    message.channel,
+                    message.chat_id,
+                    ids,
+                    message.reply.context,
+                    sent_at,
+                )
+                claim = None
+                extra_ids = await self._send_extras(message, channel, pacer)
+                return Delivery(message, "sent", tuple(ids) + extra_ids)
+        except asyncio.CancelledError:
+            if claim is not None and sending:
+                # Cancelled while the request was out: it may have arrived; never resend.
+                self.outbox.mark_unknown(claim, "cancelled while sending")
+            elif claim is not None:
+                self.outbox.postpone(claim, clock.now(), "cancelled before sending")
+            raise
+        finally:
+            if held is not None:
+                self._in_flight.discard(held)
+
+    async def _give_back(
+        self, message: OwedMessage, claim: Claim | None, outcome: Outcome, why: str
+    ) -> Delivery:
+        if claim is not None:
+            await asyncio.to_thread(self.outbox.postpone, claim, self.services.clock.now(), why)
+        return Delivery(message, outcome, error=why)
+
+    async def _send_extras(
+        self, message: OwedMessage, channel: Channel, pacer: Pacer
+    ) -> tuple[str, ...]:
+        sent: list[str] = []
+        for extras in self._extras:
+            try:
+                items = await asyncio.to_thread(extras, message)
+            except Exception:
+                log.exception("building the extras of a reminder failed")
+                continue
+            for item in items:
+                reply = item if isinstance(item, Reply) else _attachment_reply(item, message)
+                for _attempt in range(2):
+                    await pacer.wait(message.chat_id)
+                    try:
+                        ids = await channel.send(message.chat_id, reply)
+                    except RetryLater as error:
+                        pacer.pause(error.retry_after)
+                        continue
+                    except Exception:
+                        log.exception("sending an extra of a reminder failed")
+                        break
+                    sent.extend(ids)
+                    await asyncio.to_thread(
+                        record_sent,
+                        self.services.db,
+                        message.channel,
+                        message.chat_id,
+                        ids,
+                        reply.context,
+                        self.services.clock.now(),
+                    )
+                    break
+        return tuple(sent)
+
+
+def progress_as_of(
+    session: Session, plan: Plan, round_: Round, now: datetime
+) -> list[UnitProgress]:
+    """Every reporting unit's progress for a round, counting only what was written by ``now``.
+
+    In production ``now`` is the present and this equals :func:`bot.progress.round_progress`;
+    a replay (``planbot remind --at`` a past moment) sees the round as it stood then.
+    """
+    rows = session.exec(
+        select(StatusUpdate)
+        .where(col(StatusUpdate.period) == round_.id, col(StatusUpdate.created_at) <= now)
+        .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
+    ).all()
+    updates = fold_updates(rows)
+    units = plan.reporting_units()
+    by_agency: dict[str, list[EffectiveUpdate]] = {unit: [] for unit in units}
+    for update in updates:
+        by_agency.setdefault(update.agency_id, []).append(update)
+    return [compute_progress(plan, round_, unit, by_agency[unit]) for unit in units]
+
+
+def _attachment_reply(attachment: Attachment, message: OwedMessage) -> Reply:
+    return Reply(text=attachment.filename, attachment=attachment, context=message.reply.context)
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
+__all__ = [
+    "Contributor",
+    "Delivery",
+    "Extras",
+    "LedgerKey",
+    "SchedulerRunner",
+    "TickResult",
+    "build_channels",
+    "default_holder",
+]

@@ -1,0 +1,55 @@
+"""Working days for reminders: Saturdays, Sundays and Vietnamese public holidays are days off.
+
+The public holidays come from the ``holidays`` package (Vietnam): New Year, Tết and Giỗ Tổ Hùng
+Vương by the lunar calendar, 30/4, 1/5, 2/9 and the substitute days off the government announces.
+A Saturday the government declares a working day (to make up for a bridged holiday) counts as a
+working day. A reminder that falls on a day off moves back to the previous working day; the
+overdue notice goes out on the first working day on or after the due day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+import holidays
+
+DEFAULT_COUNTRY = "VN"
+_MAX_SCAN_DAYS = 60  # no run of days off is this long; guards against a broken calendar
+
+
+class WorkingDays:
+    """Which days are working days, by a country's public holidays (default Vietnam)."""
+
+    def __init__(self, country: str = DEFAULT_COUNTRY, extra_days_off: Iterable[date] = ()) -> None:
+        self.country = country
+        self._extra = frozenset(extra_days_off)
+        # expand=True: the holidays of a year are computed the first time a day of it is asked.
+        self._calendar: Any = holidays.country_holidays(country, expand=True)
+
+    def holiday_name(self, day: date) -> str | None:
+        """The public holiday on this day, if any."""
+        name = self._calendar.get(day)
+        return str(name) if name is not None else None
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self._extra:
+            return False
+        return bool(self._calendar.is_working_day(day))
+
+    def on_or_before(self, day: date) -> date:
+        """``day`` if it is a working day, else the working day before it."""
+        for back in range(_MAX_SCAN_DAYS):
+            candidate = day - timedelta(days=back)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days before {day}")
+
+    def on_or_after(self, day: date) -> date:
+        """``day`` if it is a working day, else the first working day after it."""
+        for ahead in range(_MAX_SCAN_DAYS):
+            candidate = day + timedelta(days=ahead)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {day}")

@@ -1,0 +1,169 @@
+"""The ledger and the sender lease, on SQLite and PostgreSQL: two senders never both send."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.bootstrap import Services, bootstrap
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.models import Reminder
+from scheduler.outbox import Claim, Outbox
+from scheduler.runner import SchedulerRunner
+from tests.conftest import local, make_settings
+from tests.support.recording_channel import RecordingChannel
+from tests.test_reminders_sending import HEALTH, seed_users
+
+
+@pytest.fixture
+def shared(tmp_path: Path, any_db_url: str) -> Iterator[tuple[Services, Services, FrozenClock]]:
+    """Two processes' worth of services on one database."""
+    clock = FrozenClock(local(2021, 3, 17, 8, 0))
+    first = bootstrap(make_settings(tmp_path, any_db_url), clock=clock)
+    second = bootstrap(make_settings(tmp_path, any_db_url), clock=clock)
+    yield first, second, clock
+    first.db.dispose()
+    second.db.dispose()
+
+
+async def test_two_runners_on_one_database_send_once(
+    shared: tuple[Services, Services, FrozenClock],
+) -> None:
+    one, two, clock = shared
+    seed_users(one.db)
+    channel = RecordingChannel("telegram", delay=0.01)
+    a = SchedulerRunner(one, {"telegram": channel}, holder="process-a")
+    b = SchedulerRunner(two, {"telegram": channel}, holder="process-b")
+
+    results = await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+
+    assert sum(result.lease for result in results) >= 1
+    assert {result.holder for result in results if result.lease} in ({"process-a"}, {"process-b"})
+    chats = [record.chat_id for record in channel.delivered]
+    assert sorted(chats) == sorted(set(chats))  # nobody got anything twice
+    assert len(chats) == 4
+    # When the holder stops, the other process takes over at once.
+    holder = a if results[0].lease else b
+    other = b if holder is a else a
+    await holder.shutdown()
+    clock.advance(timedelta(minutes=1))
+    taken = await other.tick()
+    assert taken.lease
+    assert taken.sent == 0
+
+
+def test_lease_is_exclusive_until_it_expires(any_db_url: str, tmp_path: Path) -> None:
+    db = Database(any_db_url)
+    db.upgrade()
+    try:
+        now = local(2021, 3, 17, 8)
+        a = Outbox(db, holder="a", lease_ttl=timedelta(minutes=5))
+        b = Outbox(db, holder="b", lease_ttl=timedelta(minutes=5))
+        assert a.acquire_lease(now)
+        assert not b.acquire_lease(now + timedelta(minutes=4))
+        assert a.acquire_lease(now + timedelta(minutes=4))  # renewed until 8:09
+        assert not b.acquire_lease(now + timedelta(minutes=8))
+        assert b.acquire_lease(now + timedelta(minutes=9))  # expired: taken over
+        assert not a.acquire_lease(now + timedelta(minutes=9))
+        assert a.lease_holder(now + timedelta(minutes=9)) == "b"
+        b.release_lease()
+        assert a.acquire_lease(now + timedelta(minutes=9))
+    finally:
+        db.dispose()
+
+
+def test_concurrent_lease_and_claims_have_one_winner(any_db_url: str) -> None:
+    """Eight threads race for a fresh lease and for the same ledger key."""
+    db = Database(any_db_url)
+    db.upgrade()
+    try:
+        now = local(2021, 3, 17, 8)
+        key = ("telegram", HEALTH, "2021-Q1", "before-due", now)
+        outboxes = [Outbox(db, holder=f"h{n}") for n in range(8)]
+        barrier = threading.Barrier(len(outboxes))
+        leases: list[bool] = []
+        claims: list[Claim | None] = []
+        lock = threading.Lock()
+
+        def race(outbox: Outbox) -> None:
+            barrier.wait()
+            leased = outbox.acquire_lease(now)
+            barrier.wait()
+            claimed = outbox.claim(key, now, "text")
+            with lock:
+                leases.append(leased)
+                claims.append(claimed)
+
+        threads = [threading.Thread(target=race, args=(o,)) for o in outboxes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert leases.count(True) == 1
+        assert sum(claim is not None for claim in claims) == 1
+        with db.session() as session:
+            assert len(session.exec(select(Reminder)).all()) == 1
+    finally:
+        db.dispose()
+
+
+def test_an_orphaned_claim_becomes_unknown_and_is_not_resent(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    db.upgrade()
+    try:
+        now = local(2021, 3, 17, 8)
+        key = ("telegram", HEALTH, "2021-Q1", "before-due", now)
+        crashed = Outbox(db, holder="crashed")
+        assert crashed.claim(key, now, "text") is not None  # then the process died
+        successor = Outbox(db, holder="successor")
+        assert successor.claim(key, now + timedelta(minutes=10), "text") is None
+        assert successor.claim(key, now + timedelta(hours=5), "text") is None
+        with db.session() as session:
+            (row,) = session.exec(select(Reminder)).all()
+        assert row.state == "unknown"
+        # An operator may decide to send it again.
+        assert row.id is not None
+        assert successor.release_unknown(row.id, now + timedelta(hours=6))
+        again = successor.claim(key, now + timedelta(hours=6), "text")
+        assert again is not None
+        successor.mark_sent(again, now + timedelta(hours=6), ["77"])
+        with db.session() as session:
+            (row,) = session.exec(select(Reminder)).all()
+        assert (row.state, row.message_ids) == ("sent", ["77"])
+    finally:
+        db.dispose()
+
+
+def test_backoff_doubles_and_gives_up(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    db.upgrade()
+    try:
+        now = local(2021, 3, 17, 8)
+        key = ("telegram", HEALTH, "2021-Q1", "before-due", now)
+        outbox = Outbox(db, holder="h", max_attempts=3, backoff=timedelta(minutes=1))
+        moment = now
+        delays = []
+        for _ in range(3):
+            claim = outbox.claim(key, moment, "text")
+            assert claim is not None
+            outbox.mark_failed(claim, moment, "boom", retry=True)
+            with db.session() as session:
+                (row,) = session.exec(select(Reminder)).all()
+            if row.next_attempt_at is None:
+                break
+            delays.append(row.next_attempt_at - moment)
+            assert outbox.claim(key, moment, "text") is None  # not before the backoff
+            moment = row.next_attempt_at
+        assert delays == [timedelta(minutes=1), timedelta(minutes=2)]
+        assert row.state == "failed"
+        assert row.next_attempt_at is None
+        assert outbox.claim(key, moment + timedelta(days=1), "text") is None
+    finally:
+        db.dispose()
