@@ -1,0 +1,5 @@
+"""Platform-neutral conversation logic: one incoming message in, replies out."""
+
+from handlers.core import ChatHandlers
+
+__all__ = ["ChatHandlers"]

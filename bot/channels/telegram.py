@@ -1,0 +1,486 @@
+"""The Telegram channel: python-telegram-bot's Application in, neutral messages to the handlers.
+
+Wiring follows PTB's own examples: ``ApplicationBuilder`` (base URL from settings, the token,
+``AIORateLimiter``), ``CommandHandler``/``MessageHandler``/``CallbackQueryHandler``, ONE error
+handler, and a typed context (``PlanbotContext``) that carries the services and the chat
+handlers (as in ``examples/contexttypesbot.py``). Text is sent without ``parse_mode`` so what a
+user typed is echoed verbatim, never interpreted as markup. Scheduled sends go through
+:class:`TelegramChannel`, which maps PTB's errors to the core's delivery errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.messages import (
+    ChatType,
+    DeliveryError,
+    Incoming,
+    Media,
+    OutcomeUnknown,
+    Reply,
+    RetryLater,
+    TransientError,
+    Undeliverable,
+)
+from bot.sent import record_sent
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from bot.config import Settings
+    from handlers import ChatHandlers
+
+__all__ = [
+    "CHANNEL",
+    "COMMANDS",
+    "MAX_MESSAGE",
+    "BotData",
+    "PlanbotContext",
+    "TelegramChannel",
+    "build_application",
+    "build_channel",
+    "send_reply",
+    "split_text",
+    "to_incoming",
+]
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
+COMMANDS: tuple[str, ...] = (
+    "start",
+    "help",
+    "huongdan",
+    "nhiemvu",
+    "tasks",
+    "capnhat",
+    "update",
+    "huy",
+    "undo",
+    "han",
+    "lang",
+    "tonghop",
+    "digest",
+    "baocao",
+    "report",
+)
+MENU: tuple[tuple[str, str], ...] = (
+    ("nhiemvu", "Nhiệm vụ của đơn vị và tình trạng"),
+    ("capnhat", "Cập nhật tiến độ: /capnhat 2.2 nội dung"),
+    ("han", "Hạn báo cáo tiếp theo"),
+    ("huy", "Huỷ cập nhật vừa gửi (trong 10 phút)"),
+    ("help", "Hướng dẫn"),
+)
+INTERACTIVE_RETRIES = 2
+
+
+class BotData:
+    """``context.bot_data``: the services and the chat handlers, set once after building."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+        self.chat: ChatHandlers | None = None
+
+
+class PlanbotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The typed context handed to every callback."""
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("the application was built without services")
+        return services
+
+    @property
+    def chat(self) -> ChatHandlers:
+        chat = self.bot_data.chat
+        if chat is None:
+            raise RuntimeError("the application was built without chat handlers")
+        return chat
+
+
+PlanbotApplication = Application[
+    ExtBot[None], PlanbotContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+
+# ---------------------------------------------------------------------------- text and markup
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split at line breaks into pieces of at most ``limit`` characters (hard cut if needed)."""
+    if not text:
+        return [""]
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = line if not current else current + "\n" + line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    pieces.append(current)
+    return [piece for piece in pieces if piece.strip()] or [text[:limit]]
+
+
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(choice.label, callback_data=choice.payload)]
+            for choice in reply.choices
+        ]
+    )
+
+
+async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> list[str]:
+    """Send one neutral reply with Bot API calls; return the message ids it produced."""
+    markup = _markup(reply)
+    if reply.edit_message_id is not None:
+        try:
+            await bot.edit_message_text(
+                text=reply.text[:MAX_MESSAGE],
+                chat_id=chat_id,
+                message_id=int(reply.edit_message_id),
+                reply_markup=markup,
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+        return [reply.edit_message_id]
+    ids: list[str] = []
+    attachment = reply.attachment
+    caption: str | None = None
+    text_pieces = split_text(reply.text) if reply.text else []
+    if attachment is not None and len(reply.text) <= MAX_CAPTION:
+        caption, text_pieces = reply.text or None, []
+    for index, piece in enumerate(text_pieces):
+        last = index == len(text_pieces) - 1 and attachment is None
+        message = await bot.send_message(
+            chat_id=chat_id, text=piece, reply_markup=markup if last else None
+        )
+        ids.append(str(message.message_id))
+    if attachment is not None:
+        upload = InputFile(attachment.content, filename=attachment.filename)
+        sent: Message
+        if attachment.kind == "photo":
+            sent = await bot.send_photo(
+                chat_id=chat_id, photo=upload, caption=caption, reply_markup=markup
+            )
+        else:
+            sent = await bot.send_document(
+                chat_id=chat_id, document=upload, caption=caption, reply_markup=markup
+            )
+        ids.append(str(sent.message_id))
+    return ids
+
+
+# ---------------------------------------------------------------------------- updates in
+
+
+def _media_of(message: Message) -> Media:
+    if message.sticker is not None:
+        return "sticker"
+    if message.photo:
+        return "photo"
+    if message.voice is not None or message.audio is not None:
+        return "voice"
+    if message.video is not None or message.video_note is not None or message.animation:
+        return "video"
+    if message.document is not None:
+        return "document"
+    if message.location is not None or message.venue is not None:
+        return "location"
+    return "other"
+
+
+def to_incoming(update: Update, bot_id: int, bot_username: str | None) -> Incoming | None:
+    """The neutral form of a message or button press (None for anything else)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return None
+    chat_type: ChatType = "private" if chat.type == "private" else "group"
+    query = update.callback_query
+    if query is not None:
+        message_id = None
+        if isinstance(query.message, Message):
+            message_id = str(query.message.message_id)
+        return Incoming(
+            channel=CHANNEL,
+            chat_id=str(chat.id),
+            user_id=str(user.id),
+            display_name=user.full_name,
+            received_at=(query.message.date if query.message is not None else None) or _epoch(),
+            message_id=message_id,
+            payload=query.data,
+            language=user.language_code,
+            chat_type=chat_type,
+            addressed=True,
+        )
+    message = update.message
+    if message is None:
+        return None
+    text = message.text
+    addressed = chat_type == "private"
+    replied = message.reply_to_message
+    if not addressed:
+        mention = f"@{bot_username}" if bot_username else None
+        if text and mention and mention.lower() in text.lower():
+            addressed = True
+            start = text.lower().index(mention.lower())
+            text = (text[:start] + text[start + len(mention) :]).strip()
+        elif text and text.startswith("/"):
+            addressed = True
+        elif replied is not None and replied.from_user is not None:
+            addressed = replied.from_user.id == bot_id
+    media: Media | None = None
+    if text is None:
+        media = _media_of(message)
+    return Incoming(
+        channel=CHANNEL,
+        chat_id=str(chat.id),
+        user_id=str(user.id),
+        display_name=user.full_name,
+        received_at=message.date,
+        text=text,
+        message_id=str(message.message_id),
+        reply_to_message_id=str(replied.message_id) if replied is not None else None,
+        language=user.language_code,
+        chat_type=chat_type,
+        addressed=addressed,
+        media=media,
+    )
+
+
+def _epoch() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(0, UTC)
+
+
+# ---------------------------------------------------------------------------- callbacks
+
+
+async def _answer(update: Update, context: PlanbotContext) -> None:
+    incoming = to_incoming(update, context.bot.id, context.bot.username)
+    if incoming is None:
+        return
+    replies = await context.chat.handle(incoming)
+    services = context.services
+    for reply in replies:
+        ids = await _send_interactive(context.bot, incoming.chat_id, reply)
+        if ids and reply.edit_message_id is None:  # an edited message keeps its context
+            record_sent(
+                services.db, CHANNEL, incoming.chat_id, ids, reply.context, services.clock.now()
+            )
+
+
+async def _send_interactive(bot: Bot, chat_id: str, reply: Reply) -> list[str]:
+    """Send an answer; a failure before Telegram got it is retried, a timeout is not."""
+    for attempt in range(INTERACTIVE_RETRIES + 1):
+        try:
+            return await send_reply(bot, chat_id, reply)
+        except TimedOut:
+            log.warning("sending a reply to chat %s timed out; not retried", chat_id)
+            return []
+        except (BadRequest, Forbidden):
+            log.warning("Telegram refused a reply to chat %s", chat_id, exc_info=True)
+            return []
+        except RetryAfter as error:
+            if attempt == INTERACTIVE_RETRIES:
+                raise
+            await asyncio.sleep(_retry_seconds(error))
+        except NetworkError:
+            if attempt == INTERACTIVE_RETRIES:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
+    return []
+
+
+async def on_message(update: Update, context: PlanbotContext) -> None:
+    """Every text message, command and media message."""
+    await _answer(update, context)
+
+
+async def on_callback(update: Update, context: PlanbotContext) -> None:
+    """A button press: answer the callback query first (Telegram requires it), then act."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer()
+        except TelegramError:
+            log.warning("could not answer a callback query", exc_info=True)
+    await _answer(update, context)
+
+
+async def on_error(update: object, context: PlanbotContext) -> None:
+    """The one error handler: log with the exception (the log filter hides the token)."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+
+
+# ---------------------------------------------------------------------------- application
+
+
+def build_application(
+    services: Services,
+    chat: ChatHandlers | None = None,
+    *,
+    token: str | None = None,
+    api_url: str | None = None,
+    rate_limiter: bool = True,
+    request_timeout: float = 10.0,
+    post_init: Callable[[PlanbotApplication], Coroutine[Any, Any, None]] | None = None,
+    post_shutdown: Callable[[PlanbotApplication], Coroutine[Any, Any, None]] | None = None,
+) -> PlanbotApplication:
+    """The PTB application wired to the chat handlers (not started)."""
+    from handlers import ChatHandlers
+
+    settings = services.settings
+    if token is None:
+        if settings.telegram_token is None:
+            raise ValueError("no Telegram token")
+        token = settings.telegram_token.get_secret_value()
+    root = (api_url or settings.telegram_api_url).rstrip("/")
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .context_types(ContextTypes(context=PlanbotContext, bot_data=BotData))
+        .connect_timeout(request_timeout)
+        .read_timeout(request_timeout)
+        .write_timeout(request_timeout)
+        .pool_timeout(request_timeout)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+    if post_init is not None:
+        builder = builder.post_init(post_init)
+    if post_shutdown is not None:
+        builder = builder.post_shutdown(post_shutdown)
+    application: PlanbotApplication = builder.build()
+    application.bot_data.services = services
+    application.bot_data.chat = chat or ChatHandlers(services)
+    application.add_handler(CommandHandler(list(COMMANDS), on_message))
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, on_message))
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_message
+        )
+    )
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def set_menu(bot: Bot) -> None:
+    """The command menu shown by Telegram clients."""
+    await bot.set_my_commands([BotCommand(name, text) for name, text in MENU])
+
+
+# ---------------------------------------------------------------------------- scheduled sends
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramChannel:
+    """``bot.messages.Channel`` over a PTB bot, for messages the bot sends on its own.
+
+    The sender (the scheduler) records each message's context itself. As an async context
+    manager it initialises and shuts down its bot (for a channel built by :func:`build_channel`).
+    """
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    @property
+    def name(self) -> str:
+        return CHANNEL
+
+    async def __aenter__(self) -> TelegramChannel:
+        await self._bot.initialize()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._bot.shutdown()
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        try:
+            return await send_reply(self._bot, chat_id, reply)
+        except RetryAfter as error:
+            raise RetryLater(_retry_seconds(error), "Telegram flood control") from error
+        except TimedOut as error:
+            raise OutcomeUnknown("Telegram did not answer in time") from error
+        except (Forbidden, BadRequest) as error:
+            raise Undeliverable(str(error)) from error
+        except NetworkError as error:
+            raise TransientError(str(error)) from error
+        except TelegramError as error:
+            raise DeliveryError(str(error)) from error
+
+
+def build_channel(settings: Settings, *, request_timeout: float = 10.0) -> TelegramChannel | None:
+    """The Telegram channel for scheduled sends, when a token is configured."""
+    if settings.telegram_token is None:
+        return None
+    root = settings.telegram_api_url.rstrip("/")
+    request = HTTPXRequest(
+        connect_timeout=request_timeout,
+        read_timeout=request_timeout,
+        write_timeout=request_timeout,
+        pool_timeout=request_timeout,
+    )
+    bot = Bot(
+        settings.telegram_token.get_secret_value(),
+        base_url=f"{root}/bot",
+        base_file_url=f"{root}/file/bot",
+        request=request,
+    )
+    return TelegramChannel(bot)

@@ -1,0 +1,400 @@
+"""Chat commands: invitations, users, status updates, ``planbot run`` and ``planbot shell``."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import enum
+import io
+import logging
+import os
+import sys
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from bot.bootstrap import Services, bootstrap
+from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services
+from bot.cli.common import settings as current_settings
+from bot.clock import Clock, FrozenClock
+from bot.logs import configure_logging
+from bot.messages import Incoming, Reply
+from bot.models import User
+from bot.registration import (
+    InvitationError,
+    create_invitations,
+    invite_link,
+    list_users,
+    revoke_user,
+)
+from bot.updates import list_updates
+
+log = logging.getLogger(__name__)
+
+SHELL_CHANNEL = "shell"
+SECRETARIAT_AGENCY = "vp-ubnd-tinh"
+
+
+class UpdatesFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+UPDATES_FORMAT_OPTION = typer.Option(
+    UpdatesFormat.table, "--format", "-f", help="Định dạng: table, json hoặc csv."
+)
+AT_OPTION = typer.Option(
+    None, "--at", help="Giả lập thời điểm (ISO 8601, ví dụ 2021-03-10T09:00+07:00)."
+)
+
+
+def _agency_id(built: Services, query: str) -> str:
+    agency = built.agencies.get(query) or built.agencies.find(query)
+    if agency is None:
+        hints = ", ".join(a.short_name for a in built.agencies.suggest(query))
+        fail(
+            f"Không tìm thấy đơn vị «{query}»."
+            + (f" Có phải: {hints}?" if hints else " Xem danh sách: planbot agencies.")
+        )
+    return agency.id
+
+
+@app.command("invite")
+def invite(
+    agency: str = typer.Argument(..., help='Đơn vị (mã, tên hoặc tên gọi khác), ví dụ "so y te".'),
+    role: str = typer.Option("focal", "--role", help="Vai trò: focal (đầu mối) hoặc secretariat."),
+    count: int = typer.Option(1, "--count", "-n", help="Số mã cần tạo."),
+    expires_days: int = typer.Option(14, "--expires-days", help="Số ngày mã còn hiệu lực."),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Tạo mã mời dùng một lần (kèm đường dẫn t.me/<bot>?start=<mã>) cho một đơn vị."""
+    if role not in ("focal", "secretariat"):
+        fail("Vai trò phải là focal hoặc secretariat.")
+    with services() as built:
+        agency_id = _agency_id(built, agency)
+        try:
+            created = create_invitations(
+                built.db,
+                agency_id,
+                role=role,
+                count=count,
+                expires_days=expires_days,
+                now=built.clock.now(),
+            )
+        except InvitationError:
+            fail("Số mã phải từ 1 đến 500 và số ngày hiệu lực phải từ 1 trở lên.")
+        username = built.settings.telegram_bot_username
+        rows = [
+            {
+                "code": invitation.code,
+                "agency": agency_id,
+                "role": invitation.role,
+                "link": invite_link(username, invitation.code),
+                "expires_at": invitation.expires_at.isoformat() if invitation.expires_at else None,
+            }
+            for invitation in created
+        ]
+        name = built.plan.agency(agency_id).name
+    if output is OutputFormat.json:
+        print_json(rows)
+        return
+    table = Table(title=f"Mã mời: {name} ({role})")
+    for header in ("Mã", "Đường dẫn", "Hết hạn"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(row["code"], row["link"] or f"/start {row['code']}", row["expires_at"] or "")
+    console.print(table)
+    if username is None:
+        console.print(
+            "Chưa đặt PLANBOT_TELEGRAM_BOT_USERNAME nên chưa có đường dẫn: người dùng gửi "
+            "/start <mã> cho bot.",
+            markup=False,
+        )
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "channel": user.channel,
+        "external_id": user.external_id,
+        "chat_id": user.chat_id,
+        "name": user.display_name,
+        "agency": user.agency_id,
+        "role": user.role,
+        "language": user.language,
+        "active": user.active,
+        "created_at": user.created_at.isoformat(),
+        "revoked_at": user.revoked_at.isoformat() if user.revoked_at else None,
+    }
+
+
+@app.command("users")
+def users(output: OutputFormat = FORMAT_OPTION) -> None:
+    """Danh sách người dùng đã đăng ký (kênh, đơn vị, vai trò, còn hiệu lực hay không)."""
+    with services() as built:
+        rows = [_user_json(user) for user in list_users(built.db)]
+    if output is OutputFormat.json:
+        print_json(rows)
+        return
+    table = Table(title="Người dùng")
+    for header in ("ID", "Kênh", "Tài khoản", "Tên", "Đơn vị", "Vai trò", "Hiệu lực"):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["channel"],
+            row["external_id"],
+            row["name"],
+            row["agency"] or "",
+            row["role"],
+            "có" if row["active"] else "đã thu hồi",
+        )
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke(
+    user: str = typer.Argument(..., help="ID người dùng, hoặc kênh:tài khoản (telegram:12345)."),
+) -> None:
+    """Thu hồi quyền của một người dùng (lịch sử cập nhật vẫn giữ nguyên)."""
+    with services() as built:
+        revoked = revoke_user(built.db, user, built.clock.now())
+    if revoked is None:
+        fail(f"Không có người dùng «{user}». Xem danh sách: planbot users.")
+    console.print(
+        f"Đã thu hồi quyền của {revoked.display_name or revoked.external_id} "
+        f"({revoked.channel}, {revoked.agency_id}).",
+        markup=False,
+    )
+
+
+@app.command("updates")
+def updates(
+    agency: str | None = typer.Option(None, "--agency", "-a", help="Lọc theo đơn vị."),
+    task: str | None = typer.Option(None, "--task", "-t", help="Lọc theo nhiệm vụ, ví dụ 2.2."),
+    period: str | None = typer.Option(None, "--period", "-p", help="Kỳ báo cáo, ví dụ 2021-Q1."),
+    output: UpdatesFormat = UPDATES_FORMAT_OPTION,
+) -> None:
+    """Các cập nhật tình hình (đã áp dụng điều chỉnh, bỏ các cập nhật đã huỷ)."""
+    with services() as built:
+        agency_id = _agency_id(built, agency) if agency else None
+        period_id = None
+        if period:
+            try:
+                period_id = built.calendar.parse(period).id
+            except ValueError:
+                fail(f"Không có kỳ báo cáo «{period}». Viết như 2021-Q1, 2021-H1, 2021-Q3, 2021-Y.")
+        if task is not None:
+            try:
+                built.plan.task(task)
+            except KeyError:
+                fail(f"Không có nhiệm vụ {task} trong kế hoạch.")
+        rows = list_updates(built.db, agency_id=agency_id, task_id=task, period=period_id)
+    data = [row.to_json() for row in rows]
+    if output is UpdatesFormat.json:
+        print_json(data)
+        return
+    if output is UpdatesFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(data[0]) if data else ["id"])
+        writer.writeheader()
+        writer.writerows(data)
+        sys.stdout.write(buffer.getvalue())
+        return
+    table = Table(title="Cập nhật tình hình")
+    for header in (
+        "ID",
+        "Đơn vị",
+        "Nhiệm vụ",
+        "Kỳ",
+        "Tình trạng",
+        "Nội dung",
+        "Người",
+        "Lúc",
+        "Muộn",
+    ):
+        table.add_column(header, overflow="fold")
+    for item in data:
+        table.add_row(
+            *(str(item[key] if item[key] is not None else "") for key in item if key != "late"),
+            "muộn" if item["late"] else "",
+        )
+    console.print(table)
+
+
+# ---------------------------------------------------------------------------- run
+
+
+NO_TOKEN_MESSAGE = (
+    "Chưa có token Telegram (PLANBOT_TELEGRAM_TOKEN).\n"
+    "Cách lấy: mở Telegram, nhắn cho @BotFather, gõ /newbot, đặt tên bot; BotFather trả về "
+    "một token dạng 123456:ABC...\n"
+    "Sau đó: export PLANBOT_TELEGRAM_TOKEN=<token> PLANBOT_TELEGRAM_BOT_USERNAME=<tên_bot> "
+    "rồi chạy lại planbot run.\n"
+    'Muốn thử ngay không cần Telegram: planbot shell --as "so y te"'
+)
+
+
+@app.command("run")
+def run() -> None:
+    """Chạy bot Telegram (long polling, hoặc webhook khi có PLANBOT_WEBHOOK_URL) và bộ nhắc việc."""
+    current = current_settings()
+    if current.telegram_token is None:
+        fail(NO_TOKEN_MESSAGE, code=2)
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    secrets = [current.telegram_token.get_secret_value()]
+    if current.zalo_token is not None:
+        secrets.append(current.zalo_token.get_secret_value())
+    configure_logging(logging.INFO, secrets=secrets)
+    from bot.channels.telegram import (
+        PlanbotApplication,
+        TelegramChannel,
+        build_application,
+        set_menu,
+    )
+
+    built = bootstrap(current)
+    runner_box: dict[str, Any] = {}
+
+    async def post_init(application: PlanbotApplication) -> None:
+        await set_menu(application.bot)
+        try:
+            from scheduler.runner import SchedulerRunner, build_channels
+        except ImportError:
+            log.warning("the reminder scheduler is not available; running the chat only")
+            return
+        channels = dict(build_channels(current))
+        channels["telegram"] = TelegramChannel(application.bot)
+        runner = SchedulerRunner(built, channels)
+        from handlers.secretariat import install_scheduled  # digest/report extras, weekly digest
+
+        install_scheduled(runner)
+        await runner.start()
+        runner_box["runner"] = runner
+
+    async def post_shutdown(_application: PlanbotApplication) -> None:
+        runner = runner_box.pop("runner", None)
+        if runner is not None:
+            await runner.shutdown()
+        built.db.dispose()
+
+    application = build_application(built, post_init=post_init, post_shutdown=post_shutdown)
+    if current.webhook_url is not None:
+        import secrets as secrets_module
+
+        secret = (
+            current.webhook_secret.get_secret_value()
+            if current.webhook_secret is not None
+            else secrets_module.token_urlsafe(32)
+        )
+        url = str(current.webhook_url)
+        path = url.split("://", 1)[-1].partition("/")[2]
+        application.run_webhook(
+            listen=current.webhook_listen,
+            port=current.webhook_port,
+            url_path=path,
+            webhook_url=url,
+            secret_token=secret,
+            allowed_updates=["message", "callback_query"],
+        )
+    else:
+        application.run_polling(allowed_updates=["message", "callback_query"])
+    log.info("planbot stopped")
+
+
+# ---------------------------------------------------------------------------- shell
+
+
+def _shell_user(built: Services, who: str) -> tuple[str, str]:
+    """(external id, agency id) of the shell user acting as ``who``, bound on first use."""
+    from sqlmodel import col, select
+
+    if who.strip().lower() in ("secretariat", "thu ky", "vp", "van phong"):
+        agency_id, role = SECRETARIAT_AGENCY, "secretariat"
+    else:
+        agency_id, role = _agency_id(built, who), "focal"
+    external_id = f"shell-{role}-{agency_id}"
+    now = built.clock.now()
+    with built.db.write() as session:
+        user = session.exec(
+            select(User).where(
+                col(User.channel) == SHELL_CHANNEL, col(User.external_id) == external_id
+            )
+        ).first()
+        if user is None:
+            user = User(
+                channel=SHELL_CHANNEL, external_id=external_id, chat_id=external_id, created_at=now
+            )
+        user.display_name = built.plan.agency(agency_id).short_name
+        user.agency_id = agency_id
+        user.role = role
+        user.active = True
+        user.revoked_at = None
+        session.add(user)
+    return external_id, agency_id
+
+
+def _print_reply(reply: Reply) -> None:
+    sys.stdout.write(reply.text + "\n")
+    for number, choice in enumerate(reply.choices, start=1):
+        sys.stdout.write(f"  {number}. {choice.label}\n")
+    if reply.attachment is not None:
+        sys.stdout.write(f"  [tệp: {reply.attachment.filename}]\n")
+    sys.stdout.flush()
+
+
+@app.command("shell")
+def shell(
+    as_: str = typer.Option(
+        "so y te", "--as", help='Đóng vai đơn vị (ví dụ "so y te") hoặc "secretariat".'
+    ),
+    at: datetime | None = AT_OPTION,
+) -> None:
+    """Trò chuyện với bot ngay trong terminal (cùng bộ xử lý như Telegram, dữ liệu SQLite)."""
+    from handlers import ChatHandlers
+
+    current = current_settings()
+    configure_logging(logging.WARNING)
+    clock: Clock | None = None
+    if at is not None:
+        clock = FrozenClock(at if at.tzinfo else at.replace(tzinfo=current.tz))
+    built = bootstrap(current, clock=clock)
+    try:
+        external_id, agency_id = _shell_user(built, as_)
+        chat = ChatHandlers(built, flood_limit=10_000)
+        interactive = sys.stdin.isatty()
+        if interactive:
+            name = built.plan.agency(agency_id).name
+            sys.stdout.write(
+                f"planbot shell: bạn đang là {name}. Gõ /help để xem hướng dẫn, Ctrl-D để thoát.\n"
+            )
+        counter = 0
+        while True:
+            if interactive:
+                sys.stdout.write("> ")
+                sys.stdout.flush()
+            line = sys.stdin.readline()
+            if not line:
+                break
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            counter += 1
+            incoming = Incoming(
+                channel=SHELL_CHANNEL,
+                chat_id=external_id,
+                user_id=external_id,
+                display_name=built.plan.agency(agency_id).short_name,
+                received_at=built.clock.now(),
+                text=text,
+                message_id=f"{os.getpid()}-{datetime.now(current.tz).timestamp()}-{counter}",
+            )
+            for reply in asyncio.run(chat.handle(incoming)):
+                _print_reply(reply)
+        if interactive:
+            sys.stdout.write("\n")
+    finally:
+        built.db.dispose()

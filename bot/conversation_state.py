@@ -1,0 +1,84 @@
+"""Per-chat conversation state, in the database (channels without buttons depend on it).
+
+One row per (channel, chat): what the bot is waiting for (``state``) and its data. The data
+holds at most three things, each optional:
+
+- ``choices``: the numbered options of the bot's last message ([label, payload] pairs), so an
+  answer by number or by label text works where there are no buttons;
+- ``pending``: an update waiting for its task ("which task?"): {"text", "message_id"};
+- ``undo``: the last report that may still be undone: {"update_id", "until" (ISO time)}.
+
+State older than :data:`STATE_TTL` is ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.db import Database
+from bot.models import Conversation
+
+__all__ = ["STATE_TTL", "ChatState", "load_state", "save_state"]
+
+STATE_TTL = timedelta(hours=2)
+
+
+@dataclass
+class ChatState:
+    """The state of one chat, as the handlers use it."""
+
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    pending: dict[str, Any] | None = None
+    undo: dict[str, Any] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.choices and self.pending is None and self.undo is None
+
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.choices:
+            data["choices"] = [[label, payload] for label, payload in self.choices]
+        if self.pending is not None:
+            data["pending"] = self.pending
+        if self.undo is not None:
+            data["undo"] = self.undo
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ChatState:
+        choices = [(str(item[0]), str(item[1])) for item in data.get("choices", [])]
+        return cls(choices=choices, pending=data.get("pending"), undo=data.get("undo"))
+
+    def undo_id(self, now: datetime) -> int | None:
+        """The report that may still be undone at ``now``, if any."""
+        if self.undo is None:
+            return None
+        until = datetime.fromisoformat(str(self.undo["until"]))
+        return int(self.undo["update_id"]) if now < until else None
+
+
+def load_state(db: Database, channel: str, chat_id: str, now: datetime) -> ChatState:
+    with db.session() as session:
+        row = session.get(Conversation, (channel, chat_id))
+        if row is None or now - row.updated_at > STATE_TTL:
+            return ChatState()
+        return ChatState.from_data(dict(row.data))
+
+
+def save_state(db: Database, channel: str, chat_id: str, state: ChatState, now: datetime) -> None:
+    """Store the state (an empty state removes the row)."""
+    with db.write() as session:
+        row = session.get(Conversation, (channel, chat_id))
+        if state.empty:
+            if row is not None:
+                session.delete(row)
+            return
+        if row is None:
+            row = Conversation(channel=channel, chat_id=chat_id, updated_at=now)
+        row.state = "pending" if state.pending is not None else "idle"
+        row.data = state.to_data()
+        row.updated_at = now
+        session.add(row)

@@ -1,0 +1,272 @@
+"""The router: one incoming message in, the replies out (platform-neutral).
+
+Each feature lives in its own module (registration, tasks, report, help; the secretariat's
+digest and report in ``handlers/secretariat.py``); this module only decides who answers.
+Guard rails applied here, before any feature runs: groups (only when addressed), floods from
+one chat, media, over-long text and unregistered chats.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+from bot.bootstrap import Services
+from bot.conversation_state import load_state, save_state
+from bot.i18n import translator
+from bot.messages import Incoming, Reply
+from bot.registration import find_user, looks_like_code
+from bot.sent import context_of
+from bot.text import fold
+from bot.updates import MAX_TEXT
+from handlers import help as help_
+from handlers import registration, report, tasks
+from handlers.turn import Turn
+from handlers.understanding import Intent, understand
+
+__all__ = ["ChatHandlers"]
+
+log = logging.getLogger(__name__)
+
+SECRETARIAT_ROLES = ("secretariat", "admin")
+_QUIET_INTENTS = ("greeting", "thanks", "help")
+
+
+class ChatHandlers:
+    """Answers one chat message at a time; the same for Telegram, Zalo and the shell."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        flood_limit: int = 20,
+        flood_window: timedelta = timedelta(minutes=1),
+    ) -> None:
+        self.services = services
+        self.flood_limit = flood_limit
+        self.flood_window = flood_window
+        self._recent: dict[tuple[str, str], deque[datetime]] = {}
+        self._warned: set[tuple[str, str]] = set()
+
+    # ------------------------------------------------------------------ entry point
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """The replies to one incoming message or button press (possibly none)."""
+        if incoming.chat_type == "group" and not incoming.addressed:
+            return []
+        now = self.services.clock.now()
+        flooded = self._flood(incoming, now)
+        if flooded is not None:
+            return flooded
+        db = self.services.db
+        user = find_user(db, incoming.channel, incoming.user_id)
+        if user is not None and (
+            user.agency_id is None or not _known(self.services, user.agency_id)
+        ):
+            user = None
+        locale = user.language if user is not None and user.language else incoming.language
+        turn = Turn(self.services, incoming, user, translator(locale), now)
+        if incoming.media is not None:
+            return self._media(turn)
+        if incoming.text is not None and len(incoming.text) > MAX_TEXT:
+            return [report._too_long(turn)]
+        turn.state = load_state(db, incoming.channel, incoming.chat_id, now)
+        if incoming.payload is not None:
+            replies = self._payload(turn, incoming.payload)
+            intent = Intent("unknown")
+        else:
+            intent = understand(incoming.text)
+            replies = self._route(turn, intent)
+        self._remember_choices(turn, replies, intent)
+        if turn.state_changed:
+            save_state(db, incoming.channel, incoming.chat_id, turn.state, now)
+        return replies
+
+    # ------------------------------------------------------------------ guard rails
+
+    def _flood(self, incoming: Incoming, now: datetime) -> list[Reply] | None:
+        key = (incoming.channel, incoming.chat_id)
+        recent = self._recent.setdefault(key, deque())
+        while recent and now - recent[0] >= self.flood_window:
+            recent.popleft()
+        if len(recent) >= self.flood_limit:
+            if key in self._warned:
+                return []
+            self._warned.add(key)
+            _ = translator(incoming.language).gettext
+            return [
+                Reply(
+                    _(
+                        "You are sending messages too fast; I will answer again in a minute. "
+                        "Nothing was recorded."
+                    )
+                )
+            ]
+        self._warned.discard(key)
+        recent.append(now)
+        return None
+
+    def _media(self, turn: Turn) -> list[Reply]:
+        if turn.user is None:
+            return registration.stranger(turn)
+        _ = turn.t.gettext
+        return [
+            Reply(
+                _(
+                    "I can only read text messages; stickers, photos, voice and files are not "
+                    'recorded. Please type your update, e.g. "2.2: đã trình UBND tỉnh".'
+                )
+            )
+        ]
+
+    # ------------------------------------------------------------------ routing
+
+    def _route(self, turn: Turn, intent: Intent) -> list[Reply]:
+        if turn.user is None:
+            return self._route_stranger(turn, intent)
+        if intent.kind in ("number", "unknown", "update") and turn.state.choices:
+            chosen = self._choice_by_text(turn, turn.incoming.text or "")
+            if chosen is not None:
+                return self._payload(turn, chosen)
+        if intent.kind in ("unknown", "update") and intent.task is None:
+            reply_context = self._reply_context(turn)
+            if reply_context is not None:
+                listed = reply_context.get("tasks")
+                candidates = [str(task) for task in listed] if isinstance(listed, list) else []
+                return report.report(turn, None, turn.incoming.text or "", candidates=candidates)
+        handlers: dict[str, Callable[[], list[Reply]]] = {
+            "start": lambda: registration.register(turn, intent.argument),
+            "help": lambda: help_.help_text(turn),
+            "greeting": lambda: help_.greeting(turn),
+            "thanks": lambda: help_.thanks(turn),
+            "tasks": lambda: tasks.task_list(turn),
+            "deadline": lambda: tasks.deadline(turn),
+            "update": lambda: report.report(turn, intent.task, intent.body or ""),
+            "undo": lambda: report.undo_latest(turn),
+            "lang": lambda: registration.change_language(turn, intent.argument),
+            "digest": lambda: self._secretariat(turn, "digest", intent),
+            "report": lambda: self._secretariat(turn, "report", intent),
+            "unknown_command": lambda: self._unknown_command(turn, intent),
+        }
+        if intent.kind == "number" and turn.state.pending is not None:
+            return report.report(turn, None, str(turn.state.pending.get("text", "")))
+        handler = handlers.get(intent.kind)
+        if handler is None:
+            if turn.state.pending is not None and turn.incoming.text:
+                return report.report(turn, None, str(turn.state.pending.get("text", "")))
+            return help_.not_understood(turn)
+        return handler()
+
+    def _route_stranger(self, turn: Turn, intent: Intent) -> list[Reply]:
+        if intent.kind == "start":
+            return registration.register(turn, intent.argument)
+        if intent.kind == "help":
+            return registration.stranger(turn)
+        text = (turn.incoming.text or "").strip()
+        if intent.kind == "unknown" and looks_like_code(text):
+            return registration.register(turn, text)
+        return registration.stranger(turn)
+
+    def _unknown_command(self, turn: Turn, intent: Intent) -> list[Reply]:
+        _ = turn.t.gettext
+        return [
+            Reply(
+                _("I do not know the command /{command}. Type /help to see what I can do.").format(
+                    command=intent.argument or ""
+                )
+            )
+        ]
+
+    def _reply_context(self, turn: Turn) -> dict[str, Any] | None:
+        incoming = turn.incoming
+        if incoming.reply_to_message_id is None:
+            return None
+        return context_of(
+            self.services.db, incoming.channel, incoming.chat_id, incoming.reply_to_message_id
+        )
+
+    # ------------------------------------------------------------------ choices
+
+    def _choice_by_text(self, turn: Turn, text: str) -> str | None:
+        """A numbered or labelled answer to the choices of the bot's last message."""
+        folded = fold(text)
+        choices = turn.state.choices
+        if folded.isdigit():
+            index = int(folded) - 1
+            return choices[index][1] if 0 <= index < len(choices) else None
+        for label, payload in choices:
+            if folded and fold(label) == folded:
+                return payload
+        return None
+
+    def _payload(self, turn: Turn, payload: str) -> list[Reply]:
+        if turn.user is None:
+            return registration.stranger(turn)
+        kind, _sep, rest = payload.partition(":")
+        _ = turn.t.gettext
+        try:
+            if kind == "pick":
+                return report.pick(turn, rest)
+            if kind == "st":
+                update_id, _sep2, code = rest.partition(":")
+                return report.correct(turn, int(update_id), code)
+            if kind == "undo":
+                return report.undo(turn, int(rest))
+        except ValueError:
+            log.warning("malformed payload %r", payload)
+        return [Reply(_("This button is no longer valid. Type /help to see what I can do."))]
+
+    def _remember_choices(self, turn: Turn, replies: list[Reply], intent: Intent) -> None:
+        with_choices = [reply for reply in replies if reply.choices]
+        if with_choices:
+            turn.state.choices = [(c.label, c.payload) for c in with_choices[-1].choices]
+            turn.changed()
+        elif turn.state.choices and intent.kind not in _QUIET_INTENTS and replies:
+            turn.state.choices = []
+            turn.changed()
+
+    # ------------------------------------------------------------------ secretariat
+
+    def _secretariat(self, turn: Turn, what: str, intent: Intent) -> list[Reply]:
+        _ = turn.t.gettext
+        user = turn.user
+        if user is None or user.role not in SECRETARIAT_ROLES:
+            return [
+                Reply(
+                    _(
+                        "This is a secretariat command (the provincial People's Committee office "
+                        "and the Department of Planning and Investment). Type /nhiemvu to see "
+                        "your own tasks."
+                    )
+                )
+            ]
+        module = _secretariat_module()
+        if module is None:
+            return [Reply(_("This is not supported yet."))]
+        if what == "digest":
+            function = module.digest_replies
+            result: list[Reply] = function(
+                self.services, user, turn.t, intent.argument, intent.missing_only
+            )
+            return result
+        report_function = module.report_replies
+        reports: list[Reply] = report_function(self.services, user, turn.t, intent.argument)
+        return reports
+
+
+def _known(services: Services, agency_id: str) -> bool:
+    return services.agencies.get(agency_id) is not None
+
+
+def _secretariat_module() -> ModuleType | None:
+    try:
+        return importlib.import_module("handlers.secretariat")
+    except ModuleNotFoundError as error:
+        if error.name != "handlers.secretariat":
+            raise
+        return None

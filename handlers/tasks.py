@@ -1,0 +1,108 @@
+"""Asking: "what's my task" and "when is the report due"."""
+
+from __future__ import annotations
+
+from bot.messages import Reply
+from bot.progress import GENERAL, EffectiveUpdate, effective_updates, round_progress
+from handlers.items import own_items
+from handlers.turn import Turn
+
+__all__ = ["deadline", "task_list"]
+
+TITLE_LIMIT = 160
+
+
+def _short(text: str, limit: int = TITLE_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _next_due_line(turn: Turn) -> str:
+    _ = turn.t.gettext
+    calendar = turn.services.calendar
+    upcoming = calendar.next_due(turn.now)
+    days = calendar.days_left(turn.now, upcoming)
+    return _("Next report ({round}) due before {date}: {days} days left.").format(
+        round=upcoming.label(turn.t), date=turn.t.format_date(upcoming.due), days=days
+    )
+
+
+def task_list(turn: Turn) -> list[Reply]:
+    """The agency's items: number, role, title, latest status, what is missing, next due."""
+    _ = turn.t.gettext
+    services = turn.services
+    agency_id = turn.agency_id
+    assert agency_id is not None
+    plan = services.plan
+    agency = plan.agency(agency_id)
+    own = own_items(plan, agency_id)
+    current = services.calendar.round_at(turn.now)
+    with services.db.session() as session:
+        progress = round_progress(session, plan, current, [agency_id])[0]
+        history = effective_updates(session, agency_ids=[agency_id])
+    latest: dict[str, EffectiveUpdate] = {}
+    for update in history:
+        latest[update.task_id] = update
+
+    lines = [_("Tasks of {agency}:").format(agency=agency.name)]
+    general_ids: list[str] = []
+    for task_id, (item, role) in own.items():
+        if role == "general":
+            general_ids.append(task_id)
+            continue
+        lines.append("")
+        lines.append(f"• {task_id} ({turn.role_label(role)}): {_short(item.title)}")
+        lines.append("  " + _latest_text(turn, latest.get(task_id)))
+    if general_ids:
+        general_latest = [latest[task_id] for task_id in general_ids if task_id in latest]
+        newest = max(general_latest, key=lambda u: (u.created_at, u.id), default=None)
+        lines.append("")
+        lines.append(
+            _("• {first}–{last} ({role}): one report on the general tasks").format(
+                first=general_ids[0], last=general_ids[-1], role=turn.role_label("general")
+            )
+        )
+        lines.append("  " + _latest_text(turn, newest))
+    lines.append("")
+    missing = [
+        _("general tasks ({first}–{last})").format(first=general_ids[0], last=general_ids[-1])
+        if key == GENERAL and general_ids
+        else key
+        for key in progress.missing
+    ]
+    if missing:
+        lines.append(
+            _("Still missing for {round}: {items}.").format(
+                round=current.label(turn.t), items=", ".join(missing)
+            )
+        )
+    else:
+        lines.append(
+            _("Everything is reported for {round}. Thank you!").format(round=current.label(turn.t))
+        )
+    lines.append(_next_due_line(turn))
+    example = next((task_id for task_id, (_i, role) in own.items() if role == "lead"), None)
+    example = example or next(iter(own), "1.1")
+    lines.append(
+        _('To report, reply to this message or type e.g. "{task}: đã trình UBND tỉnh".').format(
+            task=example
+        )
+    )
+    context = {"kind": "task_list", "agency": agency_id, "tasks": list(own)}
+    return [Reply("\n".join(lines), context=context)]
+
+
+def _latest_text(turn: Turn, update: EffectiveUpdate | None) -> str:
+    _ = turn.t.gettext
+    if update is None:
+        return _("No update yet.")
+    local = update.created_at.astimezone(turn.services.settings.tz)
+    return _("Latest: {status} ({date}): {text}").format(
+        status=turn.status_label(update.status),
+        date=turn.t.format_date(local.date(), "short"),
+        text=_short(update.text, 120),
+    )
+
+
+def deadline(turn: Turn) -> list[Reply]:
+    """The next due date and the days left."""
+    return [Reply(_next_due_line(turn))]

@@ -1,0 +1,207 @@
+"""The chat handlers, played as transcripts in process (no platform), plus what they store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from bot.bootstrap import Services
+from bot.clock import FrozenClock
+from bot.messages import Incoming
+from bot.models import Conversation, StatusUpdate
+from bot.registration import create_invitations, redeem
+from handlers import ChatHandlers
+from tests.transcripts import (
+    ASK_AND_DEADLINE,
+    GUARD_RAILS,
+    REGISTER_ASK_REPORT_UNDO,
+    WHICH_TASK,
+    HandlerDriver,
+    Step,
+    play,
+)
+
+
+def _code(
+    services: Services, clock: FrozenClock, agency: str = "so-y-te", expires_days: int = 7
+) -> str:
+    return create_invitations(
+        services.db, agency, role="focal", count=1, expires_days=expires_days, now=clock.now()
+    )[0].code
+
+
+def _rows(services: Services) -> list[StatusUpdate]:
+    with services.db.session() as session:
+        return list(session.exec(select(StatusUpdate).order_by(col(StatusUpdate.id))).all())
+
+
+async def test_register_ask_report_correct_undo(services: Services, clock: FrozenClock) -> None:
+    driver = HandlerDriver(services, clock)
+    await play(driver, REGISTER_ASK_REPORT_UNDO, {"code": _code(services, clock)})
+    rows = _rows(services)
+    assert [(r.kind, r.task_id, r.status) for r in rows] == [
+        ("report", "2.2.1", "in_progress"),
+        ("correction", "2.2.1", "completed"),
+        ("retraction", "2.2.1", "completed"),
+    ]
+    assert rows[0].text == "đã trình UBND tỉnh hồ sơ dự án"
+    assert rows[0].period == "2021-Q1"
+    assert rows[0].late is False
+    assert rows[1].refers_to == rows[0].id == rows[2].refers_to
+
+
+async def test_ask_and_deadline_never_write(services: Services, clock: FrozenClock) -> None:
+    driver = HandlerDriver(services, clock)
+    await play(driver, ASK_AND_DEADLINE, {"code": _code(services, clock)})
+    assert _rows(services) == []
+
+
+async def test_which_task_reply_and_typed_forms(services: Services, clock: FrozenClock) -> None:
+    driver = HandlerDriver(services, clock)
+    await play(driver, WHICH_TASK, {"code": _code(services, clock)})
+    rows = [r for r in _rows(services) if r.kind == "report"]
+    assert [(r.task_id, r.status, r.text) for r in rows] == [
+        ("2.2.1", "in_progress", "đã làm việc với Bộ Y tế về quy hoạch"),
+        ("2.2.2", "in_progress", "đang hoàn thiện hồ sơ thủ tục đầu tư"),
+        ("2.2.1", "blocked", "Nhiệm vụ vướng mắc về vốn"),
+        ("2.2.1", "blocked", "vướng mắc về vốn"),
+        ("2.2.1", "completed", "xong"),
+        ("2.2.2", "in_progress", "in progress"),
+    ]
+
+
+async def test_guard_rails_write_nothing_but_the_valid_update(
+    services: Services, clock: FrozenClock
+) -> None:
+    used = _code(services, clock)
+    redeem(
+        services.db,
+        used,
+        channel="other",
+        external_id="x",
+        chat_id="x",
+        display_name="x",
+        language=None,
+        now=clock.now(),
+    )
+    expired = _code(services, clock, expires_days=1)
+    driver = HandlerDriver(services, clock)
+    code = _code(services, clock)
+    clock.advance(timedelta(days=2))
+    await play(driver, GUARD_RAILS, {"code": code, "used_code": used, "expired_code": expired})
+    rows = _rows(services)
+    assert [(r.task_id, r.text) for r in rows] == [("2.2.1", "<b>đã trình</b> *UBND*")]
+
+
+async def test_answers_by_number_like_a_channel_without_buttons(
+    services: Services, clock: FrozenClock
+) -> None:
+    driver = HandlerDriver(services, clock, channel="zalo-like")
+    steps = (
+        Step("focal", says="/start {code}", expect=("Sở Y tế",)),
+        Step("focal", says="2.2: đã trình hồ sơ", expect=("ĐANG THỰC HIỆN",)),
+        Step("focal", says="1", expect=("HOÀN THÀNH",)),  # first choice: → hoàn thành
+        Step("focal", says="HUỶ", expect=("Đã huỷ",)),
+    )
+    await play(driver, steps, {"code": _code(services, clock)})
+    assert [r.kind for r in _rows(services)] == ["report", "correction", "retraction"]
+
+
+async def test_undo_expires_after_ten_minutes(services: Services, clock: FrozenClock) -> None:
+    driver = HandlerDriver(services, clock)
+    await play(
+        driver,
+        (Step("focal", says="/start {code}"), Step("focal", says="2.2: xong")),
+        {"code": _code(services, clock)},
+    )
+    clock.advance(timedelta(minutes=10))
+    await play(
+        driver,
+        (
+            Step("focal", presses="Huỷ", expect=("10 phút",)),
+            Step("focal", says="huỷ", expect=("Không có gì để huỷ",)),
+        ),
+    )
+    assert [r.kind for r in _rows(services)] == ["report"]
+
+
+async def test_groups_only_when_addressed_and_flood_limit(
+    services: Services, clock: FrozenClock
+) -> None:
+    chat = ChatHandlers(services, flood_limit=3)
+
+    def incoming(text: str, *, group: bool = False, addressed: bool = True) -> Incoming:
+        return Incoming(
+            channel="test",
+            chat_id="g1",
+            user_id="u1",
+            display_name="A",
+            received_at=clock.now(),
+            text=text,
+            chat_type="group" if group else "private",
+            addressed=addressed,
+        )
+
+    assert await chat.handle(incoming("nhiem vu", group=True, addressed=False)) == []
+    answered = await chat.handle(incoming("nhiem vu", group=True))
+    assert "chưa được đăng ký" in answered[0].text
+    await chat.handle(incoming("a"))
+    await chat.handle(incoming("b"))
+    flooded = await chat.handle(incoming("c"))
+    assert "quá nhanh" in flooded[0].text
+    assert await chat.handle(incoming("d")) == []
+    clock.advance(timedelta(minutes=1))
+    assert await chat.handle(incoming("e")) != []
+
+
+async def test_media_and_long_text_refused(services: Services, clock: FrozenClock) -> None:
+    chat = ChatHandlers(services)
+    code = _code(services, clock)
+    base = {"channel": "test", "chat_id": "c", "user_id": "u", "display_name": "A"}
+    await chat.handle(Incoming(**base, received_at=clock.now(), text=f"/start {code}"))  # type: ignore[arg-type]
+    sticker = await chat.handle(Incoming(**base, received_at=clock.now(), media="sticker"))  # type: ignore[arg-type]
+    assert "chỉ đọc được tin nhắn chữ" in sticker[0].text
+    long = await chat.handle(Incoming(**base, received_at=clock.now(), text="2.2: " + "x" * 4000))  # type: ignore[arg-type]
+    assert "quá dài" in long[0].text
+    assert _rows(services) == []
+
+
+async def test_state_is_kept_per_chat_in_the_database(
+    services: Services, clock: FrozenClock
+) -> None:
+    driver = HandlerDriver(services, clock)
+    await play(
+        driver,
+        (
+            Step("focal", says="/start {code}"),
+            Step("focal", says="đã làm việc với Bộ Y tế", expect=("nhiệm vụ nào",)),
+        ),
+        {"code": _code(services, clock)},
+    )
+    with services.db.session() as session:
+        row = session.get(Conversation, ("test", "chat-focal"))
+    assert row is not None
+    assert row.data["pending"]["text"] == "đã làm việc với Bộ Y tế"
+    # A new ChatHandlers (a restart) still knows the question.
+    fresh = HandlerDriver(services, clock, chat=ChatHandlers(services))
+    answers = await fresh.say("focal", "2.2.1")
+    assert "đã làm việc với Bộ Y tế" in answers[0].text
+
+
+async def test_english_when_telegram_language_is_english(
+    services: Services, clock: FrozenClock
+) -> None:
+    chat = ChatHandlers(services)
+    answer = await chat.handle(
+        Incoming(
+            channel="test",
+            chat_id="e",
+            user_id="e",
+            display_name="E",
+            received_at=clock.now(),
+            text="hello",
+            language="en-US",
+        )
+    )
+    assert "not registered" in answer[0].text
