@@ -1,0 +1,600 @@
+"""The secretariat's digest of one reporting round (pure domain, no rendering).
+
+A :class:`Digest` says, for one round and one moment:
+
+- each reporting unit's state in the four buckets of government task tracking (reported on time,
+  reported late, not yet but within the deadline, overdue), with counts and percentages;
+- each task item's latest status, unit by unit (its lead and coordinating units, and for the
+  general tasks 1.1–1.9 every unit that reported on them), blocked items first with the blocking
+  text;
+- what changed since the last digest produced for the same audience (``digest_snapshot``).
+
+Who may see it: users with the secretariat or admin role, and the focal points of the
+consolidating unit that the plan's reporting rules name (the rule with ``consolidates``).
+Renderers live in :mod:`bot.reports`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select
+
+from bot.db import Database
+from bot.models import DigestSnapshot, User
+from bot.plan import Plan, ReportingRule, TaskItem
+from bot.progress import BUCKETS, Bucket, EffectiveUpdate, UnitProgress, round_progress
+from bot.progress import effective_updates as load_effective_updates
+from bot.text import fold
+from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod
+
+__all__ = [
+    "DIGEST_ROLES",
+    "BucketChange",
+    "Changes",
+    "Digest",
+    "ItemLine",
+    "ItemStatus",
+    "UnitLine",
+    "UnitUpdate",
+    "build_digest",
+    "can_see_digest",
+    "consolidation_rule",
+    "consolidator_ids",
+    "default_round",
+    "latest_snapshot",
+    "parse_round",
+    "record_snapshot",
+]
+
+DIGEST_ROLES = frozenset({"secretariat", "admin"})
+ItemStatus = Literal["blocked", "in_progress", "completed", "no_report"]
+UpdateRole = Literal["lead", "coordinate", "general", "other"]
+SNAPSHOT_VERSION = 1
+
+
+# --------------------------------------------------------------------------- who sees it
+
+
+def consolidation_rule(plan: Plan) -> ReportingRule | None:
+    """The reporting rule that consolidates the units' reports (Sở KH&ĐT's day-25 report)."""
+    return next((rule for rule in plan.reporting if rule.consolidates is not None), None)
+
+
+def consolidator_ids(plan: Plan) -> tuple[str, ...]:
+    """The concrete agencies that consolidate (the ``who`` of the consolidation rule)."""
+    rule = consolidation_rule(plan)
+    if rule is None:
+        return ()
+    result: list[str] = []
+    for who in rule.who:
+        for agency_id in plan.expand(who):
+            if agency_id not in result:
+                result.append(agency_id)
+    return tuple(result)
+
+
+def can_see_digest(plan: Plan, user: User | None) -> bool:
+    """Secretariat and admins, and the focal points of the consolidating unit."""
+    if user is None or not user.active or user.revoked_at is not None:
+        return False
+    if user.role in DIGEST_ROLES:
+        return True
+    return user.agency_id is not None and user.agency_id in consolidator_ids(plan)
+
+
+# --------------------------------------------------------------------------- which round
+
+
+def default_round(calendar: ReportingCalendar, now: datetime) -> Round:
+    """The round a digest is about by default.
+
+    The round that is open now, except during the rest of a reporting month after its due day
+    (days 20–31 of March, June...): then the round just due, which is being consolidated.
+    """
+    current = calendar.round_at(now)
+    previous = calendar.previous(current)
+    local = now.astimezone(calendar.tz)
+    if (local.year, local.month) == (previous.due.year, previous.due.month):
+        return previous
+    return current
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_QUARTER = re.compile(r"^(?:quy|q)\s*([1-4]|iv|iii|ii|i)\s*[/\- ]?\s*(\d{4})$")
+_QUARTER_YEAR_FIRST = re.compile(r"^(\d{4})\s*[/\- ]?\s*(?:quy|q)\s*([1-4]|iv|iii|ii|i)$")
+_HALF = re.compile(r"^(?:6\s*thang(?:\s*dau\s*nam)?|h1|6t)\s*[/\- ]?\s*(\d{4})$")
+_YEAR = re.compile(r"^(?:nam|ca\s*nam|y)\s*[/\- ]?\s*(\d{4})$")
+_CODE_FOR_QUARTER = {1: "Q1", 2: "H1", 3: "Q3", 4: "Y"}
+
+
+def parse_round(calendar: ReportingCalendar, text: str) -> Round:
+    """A round from what a person types: "2021-Q1", "Q1/2021", "quý I/2021", "6 tháng 2021"...
+
+    Raises :class:`UnknownPeriod` when the text names no round of the calendar.
+    """
+    cleaned = " ".join(fold(text or "").replace(".", " ").split())
+    try:
+        return calendar.parse(cleaned)
+    except UnknownPeriod:
+        pass
+    year: str | None = None
+    code: str | None = None
+    if match := _QUARTER.match(cleaned):
+        quarter, year = match.group(1), match.group(2)
+        code = _CODE_FOR_QUARTER[int(quarter) if quarter.isdigit() else _ROMAN[quarter]]
+    elif match := _QUARTER_YEAR_FIRST.match(cleaned):
+        year, quarter = match.group(1), match.group(2)
+        code = _CODE_FOR_QUARTER[int(quarter) if quarter.isdigit() else _ROMAN[quarter]]
+    elif match := _HALF.match(cleaned):
+        year, code = match.group(1), "H1"
+    elif match := _YEAR.match(cleaned):
+        year, code = match.group(1), "Y"
+    if year is None or code is None:
+        raise UnknownPeriod(text)
+    return calendar.parse(f"{year}-{code}")
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    """One reporting unit's state for the round."""
+
+    agency_id: str
+    name: str
+    short_name: str
+    bucket: Bucket
+    reported_at: datetime | None
+    required: int  # lead items + the general part
+    done: int
+    missing: tuple[str, ...]  # task ids, and "general" for the general tasks 1.1–1.9
+    updates: int  # effective updates of the round (all items, coordinating ones too)
+
+    @property
+    def reported(self) -> bool:
+        return self.bucket in ("on_time", "late")
+
+
+@dataclass(frozen=True)
+class UnitUpdate:
+    """A unit's latest effective update on one item."""
+
+    update_id: int
+    agency_id: str
+    short_name: str
+    role: UpdateRole
+    status: str
+    text: str
+    created_at: datetime
+    late: bool
+    corrected: bool
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """One task item with its units' latest updates."""
+
+    task_id: str
+    parent_id: str | None
+    section: str
+    title: str
+    general: bool
+    leads: tuple[str, ...]  # agency ids as the plan names them (groups unexpanded)
+    coordinators: tuple[str, ...]
+    lead_units: tuple[str, ...]  # concrete agencies (groups expanded)
+    coordinate_units: tuple[str, ...]
+    status: ItemStatus
+    updates: tuple[UnitUpdate, ...]  # leads first, then coordinators, then others
+
+    @property
+    def blocking(self) -> tuple[UnitUpdate, ...]:
+        return tuple(update for update in self.updates if update.status == "blocked")
+
+
+@dataclass(frozen=True)
+class BucketChange:
+    agency_id: str
+    short_name: str
+    before: str | None
+    after: Bucket
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the previous digest for the same audience."""
+
+    since: datetime
+    buckets: tuple[BucketChange, ...]
+    new_updates: tuple[UnitUpdate, ...]
+    items: tuple[tuple[str, str | None, ItemStatus], ...]  # (task id, before, after)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.buckets or self.new_updates or self.items)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The state of one round at one moment."""
+
+    plan: Plan
+    round: Round
+    generated_at: datetime
+    units: tuple[UnitLine, ...]
+    items: tuple[ItemLine, ...]  # blocked first, then in plan order
+    changes: Changes | None = None
+    audience: str = ""
+    counts: Mapping[Bucket, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.units)
+
+    def count(self, bucket: Bucket) -> int:
+        return self.counts.get(bucket, 0)
+
+    def percent(self, bucket: Bucket) -> float:
+        """Share of the units in a bucket, in percent with one decimal."""
+        if not self.units:
+            return 0.0
+        return round(100.0 * self.count(bucket) / self.total, 1)
+
+    def units_in(self, *buckets: Bucket) -> tuple[UnitLine, ...]:
+        return tuple(unit for unit in self.units if unit.bucket in buckets)
+
+    @property
+    def missing_units(self) -> tuple[UnitLine, ...]:
+        """Units that have not (fully) reported: pending and overdue."""
+        return self.units_in("pending", "overdue")
+
+    @property
+    def items_in_plan_order(self) -> tuple[ItemLine, ...]:
+        return tuple(sorted(self.items, key=lambda i: _plan_position(self.plan, i.task_id)))
+
+    @property
+    def blocked_items(self) -> tuple[ItemLine, ...]:
+        return tuple(item for item in self.items if item.status == "blocked")
+
+    @property
+    def tz(self) -> Any:
+        return self.round.deadline.tzinfo
+
+    def item(self, task_id: str) -> ItemLine:
+        for item in self.items:
+            if item.task_id == task_id:
+                return item
+        raise KeyError(task_id)
+
+    def unit(self, agency_id: str) -> UnitLine:
+        for unit in self.units:
+            if unit.agency_id == agency_id:
+                return unit
+        raise KeyError(agency_id)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The figures kept to tell what changed by the next digest."""
+        return {
+            "version": SNAPSHOT_VERSION,
+            "generated_at": self.generated_at.isoformat(),
+            "buckets": {unit.agency_id: unit.bucket for unit in self.units},
+            "updates": sorted({update.update_id for item in self.items for update in item.updates}),
+            "items": {item.task_id: item.status for item in self.items},
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Every number of the digest, for ``planbot digest --format json``."""
+        return {
+            "plan": self.plan.info.id,
+            "round": self.round.id,
+            "deadline": self.round.deadline.isoformat(),
+            "consolidation_due": (
+                self.round.consolidation_due.isoformat() if self.round.consolidation_due else None
+            ),
+            "generated_at": self.generated_at.isoformat(),
+            "totals": {
+                "units": self.total,
+                **{
+                    bucket: {"count": self.count(bucket), "percent": self.percent(bucket)}
+                    for bucket in BUCKETS
+                },
+            },
+            "units": [
+                {
+                    "agency": unit.agency_id,
+                    "name": unit.name,
+                    "bucket": unit.bucket,
+                    "reported_at": unit.reported_at.isoformat() if unit.reported_at else None,
+                    "required": unit.required,
+                    "done": unit.done,
+                    "missing": list(unit.missing),
+                    "updates": unit.updates,
+                }
+                for unit in self.units
+            ],
+            "items": [
+                {
+                    "task": item.task_id,
+                    "section": item.section,
+                    "title": item.title,
+                    "status": item.status,
+                    "leads": list(item.leads),
+                    "coordinators": list(item.coordinators),
+                    "updates": [_update_json(update) for update in item.updates],
+                }
+                for item in self.items
+            ],
+            "changes": _changes_json(self.changes),
+        }
+
+
+def _update_json(update: UnitUpdate) -> dict[str, Any]:
+    return {
+        "id": update.update_id,
+        "agency": update.agency_id,
+        "role": update.role,
+        "status": update.status,
+        "text": update.text,
+        "created_at": update.created_at.isoformat(),
+        "late": update.late,
+        "corrected": update.corrected,
+    }
+
+
+def _changes_json(changes: Changes | None) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    return {
+        "since": changes.since.isoformat(),
+        "buckets": [
+            {"agency": c.agency_id, "before": c.before, "after": c.after} for c in changes.buckets
+        ],
+        "new_updates": [_update_json(update) for update in changes.new_updates],
+        "items": [
+            {"task": task_id, "before": before, "after": after}
+            for task_id, before, after in changes.items
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build_digest(
+    session: Session,
+    plan: Plan,
+    round_: Round,
+    now: datetime,
+    *,
+    audience: str | None = None,
+) -> Digest:
+    """The digest of a round at ``now``; with an audience, compared with its last snapshot."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("naive datetime")
+    progress = round_progress(session, plan, round_)
+    updates = load_effective_updates(session, period=round_.id)
+    units = tuple(_unit_line(unit, now) for unit in progress)
+    counts: dict[Bucket, int] = dict.fromkeys(BUCKETS, 0)
+    for unit in units:
+        counts[unit.bucket] += 1
+    items = _item_lines(plan, updates)
+    digest = Digest(
+        plan=plan,
+        round=round_,
+        generated_at=now,
+        units=units,
+        items=items,
+        audience=audience or "",
+        counts=counts,
+    )
+    if audience:
+        previous = latest_snapshot(session, round_.id, audience)
+        if previous is not None:
+            digest = _with_changes(digest, previous)
+    return digest
+
+
+def _unit_line(unit: UnitProgress, now: datetime) -> UnitLine:
+    required = len(unit.lead_items) + 1
+    return UnitLine(
+        agency_id=unit.agency.id,
+        name=unit.agency.name,
+        short_name=unit.agency.short_name,
+        bucket=unit.bucket(now),
+        reported_at=unit.reported_at,
+        required=required,
+        done=required - len(unit.missing),
+        missing=unit.missing,
+        updates=len(unit.latest),
+    )
+
+
+def _concrete(plan: Plan, agency_ids: Iterable[str]) -> list[str]:
+    result: list[str] = []
+    for agency_id in agency_ids:
+        for member in plan.expand(agency_id):
+            if member not in result:
+                result.append(member)
+    return result
+
+
+_STATUS_ORDER: dict[str, int] = {"blocked": 0, "in_progress": 1, "completed": 2}
+
+
+def _item_lines(plan: Plan, updates: Iterable[EffectiveUpdate]) -> tuple[ItemLine, ...]:
+    latest: dict[tuple[str, str], EffectiveUpdate] = {}
+    for update in updates:  # oldest first: the newest wins
+        latest[(update.task_id, update.agency_id)] = update
+    by_task: dict[str, list[EffectiveUpdate]] = {}
+    for (task_id, _agency), update in latest.items():
+        by_task.setdefault(task_id, []).append(update)
+    lines: list[ItemLine] = []
+    for task in plan.tasks:
+        if plan.is_container(task.id):
+            continue
+        lines.append(_item_line(plan, task, by_task.get(task.id, [])))
+    order = {line.task_id: index for index, line in enumerate(lines)}
+    lines.sort(key=lambda line: (line.status != "blocked", order[line.task_id]))
+    return tuple(lines)
+
+
+def _item_line(plan: Plan, task: TaskItem, updates: list[EffectiveUpdate]) -> ItemLine:
+    leads = tuple(a.agency for a in task.assignments if a.role == "lead")
+    coordinators = tuple(a.agency for a in task.assignments if a.role == "coordinate")
+    lead_units = _concrete(plan, leads)
+    coordinate_units = [u for u in _concrete(plan, coordinators) if u not in lead_units]
+    agency_order = {agency.id: index for index, agency in enumerate(plan.agencies)}
+
+    def role_of(agency_id: str) -> UpdateRole:
+        if task.general:
+            return "general"
+        if agency_id in lead_units:
+            return "lead"
+        if agency_id in coordinate_units:
+            return "coordinate"
+        return "other"
+
+    role_rank = {"lead": 0, "general": 0, "coordinate": 1, "other": 2}
+    unit_updates = sorted(
+        (
+            UnitUpdate(
+                update_id=update.id,
+                agency_id=update.agency_id,
+                short_name=_short_name(plan, update.agency_id),
+                role=role_of(update.agency_id),
+                status=update.status,
+                text=update.text,
+                created_at=update.created_at,
+                late=update.late,
+                corrected=update.corrected,
+            )
+            for update in updates
+        ),
+        key=lambda u: (
+            u.status != "blocked",
+            role_rank[u.role],
+            agency_order.get(u.agency_id, len(agency_order)),
+        ),
+    )
+    return ItemLine(
+        task_id=task.id,
+        parent_id=task.parent,
+        section=task.section,
+        title=task.title,
+        general=task.general,
+        leads=leads,
+        coordinators=coordinators,
+        lead_units=tuple(lead_units),
+        coordinate_units=tuple(coordinate_units),
+        status=_item_status(task, lead_units, unit_updates),
+        updates=tuple(unit_updates),
+    )
+
+
+def _item_status(task: TaskItem, lead_units: list[str], updates: list[UnitUpdate]) -> ItemStatus:
+    """Blocked if any unit says so; completed when every lead (or reporter) says completed."""
+    if not updates:
+        return "no_report"
+    if any(update.status == "blocked" for update in updates):
+        return "blocked"
+    deciding = [u for u in updates if u.role == "lead"] if not task.general else list(updates)
+    if deciding and all(u.status == "completed" for u in deciding):
+        reported_leads = {u.agency_id for u in deciding}
+        if task.general or reported_leads >= set(lead_units):
+            return "completed"
+    return "in_progress"
+
+
+def _short_name(plan: Plan, agency_id: str) -> str:
+    try:
+        return plan.agency(agency_id).short_name
+    except KeyError:
+        return agency_id
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+def latest_snapshot(session: Session, period: str, audience: str) -> DigestSnapshot | None:
+    """The last snapshot stored for a round and an audience."""
+    query = (
+        select(DigestSnapshot)
+        .where(col(DigestSnapshot.period) == period, col(DigestSnapshot.audience) == audience)
+        .order_by(col(DigestSnapshot.created_at).desc(), col(DigestSnapshot.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def record_snapshot(db: Database, digest: Digest, audience: str | None = None) -> None:
+    """Remember a digest as produced for an audience (a chat, the weekly send, the CLI)."""
+    who = audience if audience is not None else digest.audience
+    if not who:
+        raise ValueError("a snapshot needs an audience")
+    with db.write() as session:
+        session.add(
+            DigestSnapshot(
+                period=digest.round.id,
+                audience=who,
+                data=digest.snapshot(),
+                created_at=digest.generated_at,
+            )
+        )
+
+
+def _with_changes(digest: Digest, previous: DigestSnapshot) -> Digest:
+    data = previous.data or {}
+    before_buckets: dict[str, str] = dict(data.get("buckets", {}))
+    seen_updates = set(data.get("updates", []))
+    before_items: dict[str, str] = dict(data.get("items", {}))
+    bucket_changes = tuple(
+        BucketChange(
+            unit.agency_id, unit.short_name, before_buckets.get(unit.agency_id), unit.bucket
+        )
+        for unit in digest.units
+        if before_buckets.get(unit.agency_id) != unit.bucket
+    )
+    new_updates = tuple(
+        sorted(
+            (
+                update
+                for item in digest.items
+                for update in item.updates
+                if update.update_id not in seen_updates
+            ),
+            key=lambda u: (u.created_at, u.update_id),
+        )
+    )
+    item_changes = tuple(
+        (item.task_id, before_items.get(item.task_id), item.status)
+        for item in sorted(digest.items, key=lambda i: _plan_position(digest.plan, i.task_id))
+        if before_items.get(item.task_id, "no_report") != item.status
+    )
+    changes = Changes(
+        since=previous.created_at,
+        buckets=bucket_changes,
+        new_updates=new_updates,
+        items=item_changes,
+    )
+    return Digest(
+        plan=digest.plan,
+        round=digest.round,
+        generated_at=digest.generated_at,
+        units=digest.units,
+        items=digest.items,
+        changes=changes,
+        audience=digest.audience,
+        counts=digest.counts,
+    )
+
+
+def _plan_position(plan: Plan, task_id: str) -> int:
+    for index, task in enumerate(plan.tasks):
+        if task.id == task_id:
+            return index
+    return len(plan.tasks)

@@ -1,0 +1,91 @@
+"""Translatable labels shared by the renderers: buckets, item statuses, roles, headings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.digest import Digest
+from bot.i18n import N_, Translator
+from bot.progress import GENERAL, Bucket
+
+BUCKET_LABELS: dict[str, str] = {
+    "on_time": N_("Reported on time"),
+    "late": N_("Reported late"),
+    "pending": N_("Not yet reported, within the deadline"),
+    "overdue": N_("Not reported, overdue"),
+}
+BUCKET_SHORT: dict[str, str] = {
+    "on_time": N_("On time"),
+    "late": N_("Late"),
+    "pending": N_("Not yet (within deadline)"),
+    "overdue": N_("Overdue"),
+}
+BUCKET_ICONS: dict[str, str] = {"on_time": "✅", "late": "🕘", "pending": "⏳", "overdue": "❗"}
+BUCKET_COLORS: dict[str, str] = {
+    "on_time": "#2e7d32",
+    "late": "#f9a825",
+    "pending": "#90a4ae",
+    "overdue": "#c62828",
+}
+STATUS_LABELS: dict[str, str] = {
+    "in_progress": N_("In progress"),
+    "completed": N_("Completed"),
+    "blocked": N_("Blocked"),
+    "no_report": N_("No report yet"),
+}
+ROLE_LABELS: dict[str, str] = {
+    "lead": N_("lead"),
+    "coordinate": N_("coordinating"),
+    "general": N_("general task"),
+    "other": N_("other unit"),
+}
+
+
+def bucket_label(t: Translator, bucket: Bucket | str, short: bool = False) -> str:
+    return t.gettext((BUCKET_SHORT if short else BUCKET_LABELS)[bucket])
+
+
+def status_label(t: Translator, status: str) -> str:
+    return t.gettext(STATUS_LABELS.get(status, status))
+
+
+def role_label(t: Translator, role: str) -> str:
+    return t.gettext(ROLE_LABELS.get(role, role))
+
+
+def percent(t: Translator, value: float) -> str:
+    """ "29,4%" in Vietnamese, "29.4%" in English."""
+    return f"{t.format_number(value)}%"
+
+
+def short_date(t: Translator, value: date) -> str:
+    return t.format_date(value, "short")
+
+
+def missing_label(t: Translator, digest: Digest, missing: tuple[str, ...]) -> str:
+    """The items a unit still owes, as ids: "2.1, 2.2.2, nhiệm vụ chung 1.1–1.9"."""
+    general = [item.task_id for item in digest.items if item.general]
+    general_range = (
+        f"{general[0]}–{general[-1]}" if len(general) > 1 else (general[0] if general else "")
+    )
+    parts = [
+        t.gettext("general tasks {range}").format(range=general_range) if key == GENERAL else key
+        for key in missing
+    ]
+    return ", ".join(parts)
+
+
+def names(digest: Digest, agency_ids: tuple[str, ...], *, full: bool = False) -> str:
+    result = []
+    for agency_id in agency_ids:
+        try:
+            agency = digest.plan.agency(agency_id)
+        except KeyError:
+            result.append(agency_id)
+            continue
+        result.append(agency.name if full else agency.short_name)
+    return ", ".join(result)
+
+
+def round_heading(t: Translator, digest: Digest) -> str:
+    return digest.round.label(t)

@@ -1,0 +1,217 @@
+"""The digest as chat text (plain text with a few symbols; no markup)."""
+
+from __future__ import annotations
+
+from bot.digest import Digest, ItemLine, UnitLine
+from bot.i18n import Translator
+from bot.progress import BUCKETS
+from bot.reports.labels import (
+    BUCKET_ICONS,
+    bucket_label,
+    missing_label,
+    names,
+    percent,
+    role_label,
+    short_date,
+    status_label,
+)
+
+TITLE_WIDTH = 70
+QUOTE_WIDTH = 160
+
+
+def shorten(text: str, width: int) -> str:
+    """One line of at most ``width`` characters, cut at a word with an ellipsis."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    cut = flat[: width - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def render_headline(digest: Digest, t: Translator) -> str:
+    """The first lines: round, deadline, and the four buckets with counts and percentages."""
+    _ = t.gettext
+    lines = [
+        _("DIGEST OF REPORTS — {round}").format(round=digest.round.label(t)),
+        _("Units report before {due}").format(due=short_date(t, digest.round.due)),
+    ]
+    if digest.round.consolidation_due is not None:
+        lines[-1] += _("; consolidated report before {due}").format(
+            due=short_date(t, digest.round.consolidation_due)
+        )
+    lines[-1] += "."
+    lines.append(
+        _("As of {moment}, {total} units:").format(
+            moment=t.format_datetime(digest.generated_at, digest.tz), total=digest.total
+        )
+    )
+    for bucket in BUCKETS:
+        lines.append(
+            f"{BUCKET_ICONS[bucket]} {bucket_label(t, bucket)}: {digest.count(bucket)} "
+            f"({percent(t, digest.percent(bucket))})"
+        )
+    return "\n".join(lines)
+
+
+def _unit_missing_line(digest: Digest, unit: UnitLine, t: Translator) -> str:
+    _ = t.gettext
+    return "• " + _("{unit} — owes {items}").format(
+        unit=unit.short_name, items=missing_label(t, digest, unit.missing)
+    )
+
+
+def render_missing(digest: Digest, t: Translator) -> str:
+    """Only the units that have not reported (the answer to "ai chưa báo cáo?")."""
+    _ = t.gettext
+    missing = digest.missing_units
+    head = _("Units that have not reported — {round}").format(round=digest.round.label(t))
+    if not missing:
+        return head + "\n" + _("Every unit has reported.")
+    overdue = digest.units_in("overdue")
+    pending = digest.units_in("pending")
+    lines = [head]
+    if overdue:
+        lines.append(
+            f"{BUCKET_ICONS['overdue']} "
+            + _("Overdue ({count}/{total}):").format(count=len(overdue), total=digest.total)
+        )
+        lines.extend(_unit_missing_line(digest, unit, t) for unit in overdue)
+    if pending:
+        lines.append(
+            f"{BUCKET_ICONS['pending']} "
+            + _("Not yet, deadline {due} ({count}/{total}):").format(
+                due=short_date(t, digest.round.due), count=len(pending), total=digest.total
+            )
+        )
+        lines.extend(_unit_missing_line(digest, unit, t) for unit in pending)
+    return "\n".join(lines)
+
+
+def _item_units(digest: Digest, item: ItemLine, t: Translator) -> str:
+    _ = t.gettext
+    parts = []
+    if item.leads:
+        parts.append(_("lead: {units}").format(units=names(digest, item.leads)))
+    if item.coordinators:
+        parts.append(_("with: {units}").format(units=names(digest, item.coordinators)))
+    return "; ".join(parts)
+
+
+def _blocked_lines(digest: Digest, t: Translator) -> list[str]:
+    _ = t.gettext
+    blocked = digest.blocked_items
+    if not blocked:
+        return []
+    lines = ["", "⛔ " + _("Blocked items ({count}):").format(count=len(blocked))]
+    for item in blocked:
+        lines.append(f"• {item.task_id} {shorten(item.title, TITLE_WIDTH)}")
+        for update in item.blocking:
+            lines.append(
+                f"  – {update.short_name} ({role_label(t, update.role)}): "
+                f"«{shorten(update.text, QUOTE_WIDTH)}»"
+            )
+    return lines
+
+
+def _item_lines(digest: Digest, t: Translator) -> list[str]:
+    _ = t.gettext
+    lines = ["", _("Task items:")]
+    general = [item for item in digest.items_in_plan_order if item.general]
+    if general:
+        reporters = {u.agency_id for item in general for u in item.updates}
+        lines.append(
+            "• "
+            + _("General tasks {first}–{last}: {count}/{total} units have reported").format(
+                first=general[0].task_id,
+                last=general[-1].task_id,
+                count=len(reporters & {unit.agency_id for unit in digest.units}),
+                total=digest.total,
+            )
+        )
+    for item in digest.items_in_plan_order:
+        if item.general:
+            continue
+        head = f"• {item.task_id} [{status_label(t, item.status)}]"
+        units = _item_units(digest, item, t)
+        if units:
+            head += f" ({units})"
+        lines.append(head)
+        statuses = [
+            f"{update.short_name}: {status_label(t, update.status)}"
+            + (" ✎" if update.corrected else "")
+            for update in item.updates
+        ]
+        if statuses:
+            lines.append("  " + "; ".join(statuses))
+    return lines
+
+
+def _change_lines(digest: Digest, t: Translator) -> list[str]:
+    _ = t.gettext
+    changes = digest.changes
+    if changes is None:
+        return []
+    lines = [
+        "",
+        _("Since the last digest ({moment}):").format(
+            moment=t.format_datetime(changes.since, digest.tz)
+        ),
+    ]
+    if changes.empty:
+        lines.append("• " + _("nothing has changed."))
+        return lines
+    for change in changes.buckets:
+        was = bucket_label(t, change.before, short=True) if change.before else "—"
+        lines.append(f"• {change.short_name}: {was} → {bucket_label(t, change.after, short=True)}")
+    if changes.new_updates:
+        lines.append(
+            "• "
+            + _("New updates ({count}): {units}").format(
+                count=len(changes.new_updates),
+                units=", ".join(
+                    f"{u.short_name} ({item})"
+                    for u, item in (
+                        (update, _task_of(digest, update.update_id))
+                        for update in changes.new_updates
+                    )
+                ),
+            )
+        )
+    for task_id, before, after in changes.items:
+        lines.append(
+            "• "
+            + _("Item {task}: {before} → {after}").format(
+                task=task_id,
+                before=status_label(t, before or "no_report"),
+                after=status_label(t, after),
+            )
+        )
+    return lines
+
+
+def _task_of(digest: Digest, update_id: int) -> str:
+    for item in digest.items:
+        if any(update.update_id == update_id for update in item.updates):
+            return item.task_id
+    return "?"
+
+
+def render_text(digest: Digest, t: Translator, *, missing_only: bool = False) -> str:
+    """The digest for a chat: buckets, who has not reported, blocked items, items, changes."""
+    if missing_only:
+        return render_missing(digest, t)
+    _ = t.gettext
+    lines = [render_headline(digest, t)]
+    late = digest.units_in("late")
+    if late:
+        lines += [
+            "",
+            _("Reported late: {units}").format(units=", ".join(u.short_name for u in late)),
+        ]
+    if digest.missing_units:
+        lines += ["", render_missing(digest, t)]
+    lines += _blocked_lines(digest, t)
+    lines += _item_lines(digest, t)
+    lines += _change_lines(digest, t)
+    return "\n".join(lines)

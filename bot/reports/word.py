@@ -1,0 +1,504 @@
+"""The consolidated report as a .docx draft in the layout of Nghị định 30/2020/NĐ-CP (Phụ lục I).
+
+A4; margins top/bottom 20 mm, left 30 mm, right 15 mm; Times New Roman throughout. Header as a
+borderless two-column table: the parent body (regular) over the issuing body (bold, a short line
+under it) and "Số: …/BC-…"; the national title (bold) over the motto (bold, underlined) and the
+place and date in italics. Title "BÁO CÁO" and its summary line, bold and centred. Body 14 pt,
+justified, first-line indent 1.27 cm, 6 pt after each paragraph. Signature block with the title
+in uppercase bold; "Nơi nhận:" bold italic 12 with its list in 11.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+from bot.digest import Digest, ItemLine, consolidation_rule
+from bot.i18n import Translator
+from bot.progress import BUCKETS
+from bot.reports.labels import bucket_label, missing_label, names, percent, role_label, status_label
+from bot.reports.titles import (
+    author,
+    document_code,
+    issuer,
+    place_and_date,
+    recipient,
+    report_summary,
+    section_heading,
+    signature_title,
+)
+
+FONT = "Times New Roman"
+BODY_SIZE = 14
+HEADER_SIZE = 13
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+Container = DocumentObject | _Cell
+
+
+def _set_font(run_or_style_font_element: object, name: str = FONT) -> None:
+    """Set every font slot (ascii, hAnsi, east Asian, complex script) so Word keeps the font."""
+    element = run_or_style_font_element
+    r_pr = element.get_or_add_rPr()  # type: ignore[attr-defined]
+    fonts = r_pr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        r_pr.insert(0, fonts)
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), name)
+
+
+def _paragraph(
+    container: Container,
+    text: str = "",
+    *,
+    size: float = BODY_SIZE,
+    bold: bool = False,
+    italic: bool = False,
+    underline: bool = False,
+    align: WD_ALIGN_PARAGRAPH | None = WD_ALIGN_PARAGRAPH.JUSTIFY,
+    indent: bool = False,
+    space_after: float = 6,
+    space_before: float = 0,
+    keep_with_next: bool = False,
+) -> Paragraph:
+    paragraph = container.add_paragraph()
+    paragraph.alignment = align
+    fmt = paragraph.paragraph_format
+    fmt.space_after = Pt(space_after)
+    fmt.space_before = Pt(space_before)
+    fmt.first_line_indent = Cm(1.27) if indent else None
+    fmt.keep_with_next = keep_with_next
+    if text:
+        _run(paragraph, text, size=size, bold=bold, italic=italic, underline=underline)
+    return paragraph
+
+
+def _run(
+    paragraph: Paragraph,
+    text: str,
+    *,
+    size: float = BODY_SIZE,
+    bold: bool = False,
+    italic: bool = False,
+    underline: bool = False,
+) -> None:
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        run = paragraph.add_run(line)
+        run.font.name = FONT
+        _set_font(run._element)
+        run.font.size = Pt(size)
+        run.bold = bold
+        run.italic = italic
+        run.underline = underline
+        if index < len(lines) - 1:
+            run.add_break()
+
+
+def _short_rule(paragraph: Paragraph) -> None:
+    """A solid line under a centred paragraph, about a third of the column wide."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    bottom.set(qn("w:val"), "single")
+    bottom.set(qn("w:sz"), "6")
+    bottom.set(qn("w:space"), "1")
+    bottom.set(qn("w:color"), "000000")
+    borders.append(bottom)
+    p_pr.append(borders)
+
+
+def _no_borders(table_element: object) -> None:
+    tbl_pr = table_element.tblPr  # type: ignore[attr-defined]
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    tbl_pr.append(borders)
+
+
+def _page_number_header(document: DocumentObject) -> None:
+    """Page numbers centred at the top from page 2 (the decree's layout)."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run()
+    run.font.size = Pt(HEADER_SIZE)
+    _set_font(run._element)
+    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
+        if kind is not None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._element.append(element)
+
+
+def _setup(document: DocumentObject) -> None:
+    section = document.sections[0]
+    section.page_width = Mm(210)
+    section.page_height = Mm(297)
+    section.top_margin = Mm(20)
+    section.bottom_margin = Mm(20)
+    section.left_margin = Mm(30)
+    section.right_margin = Mm(15)
+    section.header_distance = Mm(10)
+    normal = document.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_SIZE)
+    _set_font(normal.element)
+    table_style = document.styles["Table Grid"]
+    table_style.font.name = FONT
+    _set_font(table_style.element)
+
+
+def _header(document: DocumentObject, digest: Digest, t: Translator, day: date) -> None:
+    _ = t.gettext
+    writer = author(digest.plan)
+    parent = issuer(digest.plan)
+    table = document.add_table(rows=1, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _no_borders(table._tbl)
+    widths = (Cm(6.5), Cm(10.0))
+    for cell, width in zip(table.rows[0].cells, widths, strict=True):
+        cell.width = width
+    left, right = table.rows[0].cells
+    center = WD_ALIGN_PARAGRAPH.CENTER
+
+    first = left.paragraphs[0]
+    first.alignment = center
+    _run(first, parent.name.upper(), size=HEADER_SIZE)
+    issuing = _paragraph(
+        left, writer.name.upper(), size=HEADER_SIZE, bold=True, align=center, space_after=0
+    )
+    issuing.paragraph_format.space_after = Pt(0)
+    rule = _paragraph(left, "", size=4, align=center, space_after=6)
+    rule.paragraph_format.left_indent = Cm(2.0)
+    rule.paragraph_format.right_indent = Cm(2.0)
+    _short_rule(rule)
+    _paragraph(
+        left,
+        _("No.: …/BC-{code}").format(code=document_code(writer)),
+        size=HEADER_SIZE,
+        align=center,
+        space_after=0,
+    )
+
+    national = right.paragraphs[0]
+    national.alignment = center
+    _run(national, _("SOCIALIST REPUBLIC OF VIETNAM"), size=12, bold=True)
+    _paragraph(
+        right,
+        _("Independence - Freedom - Happiness"),
+        size=13,
+        bold=True,
+        underline=True,
+        align=center,
+        space_after=12,
+    )
+    _paragraph(
+        right,
+        place_and_date(digest.plan, day, t),
+        size=14,
+        italic=True,
+        align=center,
+        space_after=0,
+    )
+
+
+def _title(document: DocumentObject, digest: Digest, t: Translator) -> None:
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    _paragraph(
+        document, t.gettext("REPORT"), bold=True, align=center, space_before=18, space_after=0
+    )
+    _paragraph(document, report_summary(digest, t), bold=True, align=center, space_after=18)
+
+
+def _reporting_section(document: DocumentObject, digest: Digest, t: Translator) -> None:
+    _ = t.gettext
+    _paragraph(
+        document,
+        "I. " + _("REPORTING BY THE UNITS").upper(),
+        bold=True,
+        indent=True,
+        keep_with_next=True,
+    )
+    reported = digest.count("on_time") + digest.count("late")
+    _paragraph(
+        document,
+        _(
+            "As of {moment}, {reported} of {total} units have sent their report: {on_time} on "
+            "time ({on_time_pct}), {late} late ({late_pct}); {missing} units have not reported "
+            "yet, {overdue} of them past the deadline."
+        ).format(
+            moment=t.format_datetime(digest.generated_at, digest.tz),
+            reported=reported,
+            total=digest.total,
+            on_time=digest.count("on_time"),
+            on_time_pct=percent(t, digest.percent("on_time")),
+            late=digest.count("late"),
+            late_pct=percent(t, digest.percent("late")),
+            missing=digest.count("pending") + digest.count("overdue"),
+            overdue=digest.count("overdue"),
+        ),
+        indent=True,
+    )
+    missing = digest.missing_units
+    if missing:
+        _paragraph(
+            document,
+            _("Units that have not reported: {units}.").format(
+                units=", ".join(unit.name for unit in missing)
+            ),
+            indent=True,
+        )
+    _paragraph(
+        document,
+        _("Summary of the units' reporting:"),
+        italic=True,
+        indent=True,
+        keep_with_next=True,
+    )
+    headers = (_("No."), _("Unit"), _("Reporting state"), _("Reported at"), _("Still owed"))
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = document.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    widths = (Cm(1.1), Cm(5.2), Cm(3.8), Cm(3.2), Cm(3.2))
+    for cell, header, width in zip(table.rows[0].cells, headers, widths, strict=True):
+        cell.width = width
+        _cell_text(cell, header, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for index, unit in enumerate(digest.units, start=1):
+        row = table.add_row().cells
+        reported_at = (
+            t.format_datetime(unit.reported_at, digest.tz) if unit.reported_at is not None else ""
+        )
+        values = (
+            str(index),
+            unit.name,
+            bucket_label(t, unit.bucket),
+            reported_at,
+            missing_label(t, digest, unit.missing),
+        )
+        for cell, value, width in zip(row, values, widths, strict=True):
+            cell.width = width
+            _cell_text(
+                cell,
+                value,
+                align=WD_ALIGN_PARAGRAPH.CENTER if value == values[0] else WD_ALIGN_PARAGRAPH.LEFT,
+            )
+    for bucket in BUCKETS:
+        row = table.add_row().cells
+        merged = row[0].merge(row[2])
+        _cell_text(merged, bucket_label(t, bucket), bold=True)
+        _cell_text(row[3], str(digest.count(bucket)), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _cell_text(row[4], percent(t, digest.percent(bucket)), align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(document, "", space_after=6)
+
+
+def _cell_text(
+    cell: _Cell, text: str, *, bold: bool = False, align: WD_ALIGN_PARAGRAPH | None = None
+) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align if align is not None else WD_ALIGN_PARAGRAPH.LEFT
+    paragraph.paragraph_format.space_after = Pt(2)
+    _run(paragraph, text, size=12, bold=bold)
+
+
+def _item(document: DocumentObject, digest: Digest, item: ItemLine, t: Translator) -> None:
+    _ = t.gettext
+    _paragraph(
+        document, f"{item.task_id}. {item.title}", bold=True, indent=True, keep_with_next=True
+    )
+    if not item.general:
+        assigned = _("Lead: {lead}").format(lead=names(digest, item.leads, full=True) or "—")
+        if item.coordinators:
+            assigned += "; " + _("coordinating: {units}").format(
+                units=names(digest, item.coordinators, full=True)
+            )
+        _paragraph(document, assigned + ".", italic=True, indent=True)
+        _paragraph(
+            document,
+            _("Status: {status}.").format(status=status_label(t, item.status)),
+            indent=True,
+        )
+    if not item.updates:
+        _paragraph(document, _("No unit has reported on this item yet."), italic=True, indent=True)
+        return
+    for update in item.updates:
+        paragraph = _paragraph(document, indent=True)
+        who = (
+            update.short_name
+            if update.role == "general"
+            else (f"{update.short_name} ({role_label(t, update.role)})")
+        )
+        _run(paragraph, f"- {who}: ", bold=True)
+        _run(paragraph, " ".join(update.text.split()))
+        suffix = status_label(t, update.status)
+        if update.corrected:
+            suffix += ", " + _("corrected")
+        if update.late:
+            suffix += ", " + _("reported late")
+        _run(paragraph, f" ({suffix}).", italic=True)
+    for update in item.blocking:
+        _paragraph(
+            document,
+            _("Obstacle reported by {unit}: {text}").format(
+                unit=update.short_name, text=" ".join(update.text.split())
+            ),
+            italic=True,
+            indent=True,
+        )
+
+
+def _tasks_section(document: DocumentObject, digest: Digest, t: Translator) -> None:
+    _ = t.gettext
+    _paragraph(
+        document,
+        "II. " + _("RESULTS TASK BY TASK").upper(),
+        bold=True,
+        indent=True,
+        keep_with_next=True,
+    )
+    sections: list[str] = []
+    parents: set[str] = set()
+    for item in digest.items_in_plan_order:
+        if item.section not in sections:
+            sections.append(item.section)
+            _paragraph(
+                document,
+                section_heading(digest, item.section, t, len(sections)),
+                bold=True,
+                indent=True,
+                keep_with_next=True,
+            )
+        if item.parent_id is not None and item.parent_id not in parents:
+            parents.add(item.parent_id)
+            parent = digest.plan.task(item.parent_id)
+            _paragraph(
+                document,
+                f"{parent.id}. {parent.title}",
+                bold=True,
+                italic=True,
+                indent=True,
+                keep_with_next=True,
+            )
+        _item(document, digest, item, t)
+
+
+def _obstacles_and_proposals(document: DocumentObject, digest: Digest, t: Translator) -> None:
+    _ = t.gettext
+    _paragraph(
+        document,
+        "III. " + _("DIFFICULTIES AND OBSTACLES").upper(),
+        bold=True,
+        indent=True,
+        keep_with_next=True,
+    )
+    if digest.blocked_items:
+        for item in digest.blocked_items:
+            for update in item.blocking:
+                _paragraph(
+                    document,
+                    f"- {item.task_id} ({update.short_name}): {' '.join(update.text.split())}",
+                    indent=True,
+                )
+    else:
+        _paragraph(document, _("No unit has reported an obstacle."), indent=True)
+    _paragraph(
+        document,
+        "IV. " + _("PROPOSALS AND RECOMMENDATIONS").upper(),
+        bold=True,
+        indent=True,
+        keep_with_next=True,
+    )
+    placeholder = _paragraph(document, indent=True)
+    _run(placeholder, _("[Proposals and recommendations: …]"), italic=True)
+    for run in placeholder.runs:
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    closing = _(
+        "Above is the report on the results of {round}. {author} respectfully reports to "
+        "{recipient} for consideration and direction./."
+    ).format(
+        round=digest.round.label(t),
+        author=author(digest.plan).name,
+        recipient=recipient(digest.plan).name,
+    )
+    _paragraph(document, closing, indent=True)
+
+
+def _signature(document: DocumentObject, digest: Digest, t: Translator) -> None:
+    _ = t.gettext
+    writer = author(digest.plan)
+    table = document.add_table(rows=1, cols=2)
+    table.autofit = False
+    _no_borders(table._tbl)
+    left, right = table.rows[0].cells
+    left.width, right.width = Cm(8.0), Cm(8.5)
+    heading = left.paragraphs[0]
+    heading.paragraph_format.space_after = Pt(0)
+    _run(heading, _("Recipients:"), size=12, bold=True, italic=True)
+    for line in _recipients(digest, t):
+        paragraph = _paragraph(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT, space_after=0)
+        paragraph.paragraph_format.space_after = Pt(0)
+    title = right.paragraphs[0]
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(title, signature_title(writer, t).upper(), size=BODY_SIZE, bold=True)
+    _paragraph(right, "\n\n\n", align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    name = _paragraph(right, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    _run(name, _("[Full name]"), bold=True)
+    for run in name.runs:
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+
+
+def _recipients(digest: Digest, t: Translator) -> list[str]:
+    _ = t.gettext
+    plan = digest.plan
+    writer = author(plan)
+    lines = [_("- {name} (for report);").format(name=recipient(plan).name)]
+    rule = consolidation_rule(plan)
+    unit_rule = next((r for r in plan.reporting if r.consolidates is None), None)
+    if rule is not None:
+        for cc in rule.cc:
+            lines.append(f"- {plan.agency(cc).name};")
+    if unit_rule is not None:
+        for who in unit_rule.who:
+            lines.append(f"- {plan.agency(who).name};")
+    lines.append(_("- Filed: Archive, {code}.").format(code=document_code(writer)))
+    return lines
+
+
+def render_docx(digest: Digest, t: Translator, *, drafted_on: date | None = None) -> bytes:
+    """The report as .docx bytes; ``drafted_on`` defaults to the digest's date (local)."""
+    day = drafted_on or digest.generated_at.astimezone(digest.tz).date()
+    document = Document()
+    _setup(document)
+    _page_number_header(document)
+    _header(document, digest, t, day)
+    _title(document, digest, t)
+    _reporting_section(document, digest, t)
+    _tasks_section(document, digest, t)
+    _obstacles_and_proposals(document, digest, t)
+    _signature(document, digest, t)
+    core = document.core_properties
+    core.title = report_summary(digest, t)
+    core.author = author(digest.plan).name
+    core.created = digest.generated_at
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
