@@ -8,12 +8,10 @@ one chat, media, over-long text and unregistered chats.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from bot.bootstrap import Services
@@ -25,7 +23,7 @@ from bot.sent import context_of
 from bot.text import fold
 from bot.updates import MAX_TEXT
 from handlers import help as help_
-from handlers import registration, report, tasks
+from handlers import registration, report, secretariat, tasks
 from handlers.turn import Turn
 from handlers.understanding import Intent, understand
 
@@ -33,7 +31,6 @@ __all__ = ["ChatHandlers"]
 
 log = logging.getLogger(__name__)
 
-SECRETARIAT_ROLES = ("secretariat", "admin")
 _QUIET_INTENTS = ("greeting", "thanks", "help")
 
 
@@ -233,40 +230,13 @@ class ChatHandlers:
     # ------------------------------------------------------------------ secretariat
 
     def _secretariat(self, turn: Turn, what: str, intent: Intent) -> list[Reply]:
-        _ = turn.t.gettext
-        user = turn.user
-        if user is None or user.role not in SECRETARIAT_ROLES:
-            return [
-                Reply(
-                    _(
-                        "This is a secretariat command (the provincial People's Committee office "
-                        "and the Department of Planning and Investment). Type /nhiemvu to see "
-                        "your own tasks."
-                    )
-                )
-            ]
-        module = _secretariat_module()
-        if module is None:
-            return [Reply(_("This is not supported yet."))]
+        """The digest and the report; who may see them is decided by bot.digest.can_see_digest."""
         if what == "digest":
-            function = module.digest_replies
-            result: list[Reply] = function(
-                self.services, user, turn.t, intent.argument, intent.missing_only
+            return secretariat.digest_replies(
+                self.services, turn.user, turn.t, intent.argument, intent.missing_only
             )
-            return result
-        report_function = module.report_replies
-        reports: list[Reply] = report_function(self.services, user, turn.t, intent.argument)
-        return reports
+        return secretariat.report_replies(self.services, turn.user, turn.t, intent.argument)
 
 
 def _known(services: Services, agency_id: str) -> bool:
     return services.agencies.get(agency_id) is not None
-
-
-def _secretariat_module() -> ModuleType | None:
-    try:
-        return importlib.import_module("handlers.secretariat")
-    except ModuleNotFoundError as error:
-        if error.name != "handlers.secretariat":
-            raise
-        return None

@@ -75,3 +75,15 @@ async def test_a_focal_point_of_another_unit_is_refused(
         replies = await say(handlers, clock, "1004", text)
         assert all(reply.attachment is None for reply in replies)
         assert "Sở GTVT" not in "\n".join(reply.text for reply in replies)
+
+
+async def test_the_consolidators_focal_point_gets_the_digest_in_chat(
+    handlers: ChatHandlers, clock: FrozenClock
+) -> None:
+    """Sở KH&ĐT writes the day-25 report, so its focal points see the digest (1003)."""
+    replies = await say(handlers, clock, "1003", "/tonghop")
+    assert replies[0].attachment is not None
+    assert "TỔNG HỢP TÌNH HÌNH BÁO CÁO — Quý I/2021" in "\n".join(r.text for r in replies)
+    (reply,) = await say(handlers, clock, "1003", "/baocao")
+    assert reply.attachment is not None
+    assert reply.attachment.filename == "bao-cao-2021-Q1.docx"
