@@ -82,11 +82,16 @@ SHUTDOWN_GRACE_SECONDS = 30.0
 def build_channels(settings: Settings) -> dict[str, Channel]:
     """The channels configured in ``settings``, by name, for ``planbot remind``.
 
-    The Telegram helper (``bot/channels/telegram.py``) and the Zalo helper add their channel
-    here when its token is set. A channel that is an async context manager is entered for the
-    duration of the command.
+    Telegram and Zalo are included when their token is set. A channel that is an async context
+    manager is entered for the duration of the command.
     """
     channels: dict[str, Channel] = {}
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import build_channel as build_telegram_channel
+
+        telegram = build_telegram_channel(settings)
+        if telegram is not None:
+            channels[telegram.name] = telegram
     if settings.zalo_token is not None:
         from bot.channels.zalo import build_channel as build_zalo_channel
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -40,6 +41,10 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import HTTPXRequest
+
+# PTB 22 announces that durations such as RetryAfter.retry_after become timedelta objects and
+# warns on every access unless the new behaviour is chosen; choose it (read at call time).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from bot.messages import (
     ChatType,

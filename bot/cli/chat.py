@@ -69,10 +69,15 @@ def invite(
     count: int = typer.Option(1, "--count", "-n", help="Số mã cần tạo."),
     expires_days: int = typer.Option(14, "--expires-days", help="Số ngày mã còn hiệu lực."),
     output: OutputFormat = FORMAT_OPTION,
+    channel: str = typer.Option(
+        "telegram", "--channel", help="Kênh: telegram (đường dẫn t.me) hoặc zalo (tin nhắn cần gửi)."
+    ),
 ) -> None:
     """Tạo mã mời dùng một lần (kèm đường dẫn t.me/<bot>?start=<mã>) cho một đơn vị."""
     if role not in ("focal", "secretariat"):
         fail("Vai trò phải là focal hoặc secretariat.")
+    if channel not in ("telegram", "zalo"):
+        fail("Kênh phải là telegram hoặc zalo.")
     with services() as built:
         agency_id = _agency_id(built, agency)
         try:
@@ -92,7 +97,8 @@ def invite(
                 "code": invitation.code,
                 "agency": agency_id,
                 "role": invitation.role,
-                "link": invite_link(username, invitation.code),
+                "link": invite_link(username, invitation.code) if channel == "telegram" else None,
+                **({"instruction": _zalo_instruction(invitation.code)} if channel == "zalo" else {}),
                 "expires_at": invitation.expires_at.isoformat() if invitation.expires_at else None,
             }
             for invitation in created
@@ -105,9 +111,10 @@ def invite(
     for header in ("Mã", "Đường dẫn", "Hết hạn"):
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(row["code"], row["link"] or f"/start {row['code']}", row["expires_at"] or "")
+        link = row.get("instruction") or row["link"] or f"/start {row['code']}"
+        table.add_row(row["code"], link, row["expires_at"] or "")
     console.print(table)
-    if username is None:
+    if username is None and channel == "telegram":
         console.print(
             "Chưa đặt PLANBOT_TELEGRAM_BOT_USERNAME nên chưa có đường dẫn: người dùng gửi "
             "/start <mã> cho bot.",
@@ -238,13 +245,34 @@ NO_TOKEN_MESSAGE = (
 )
 
 
+def _zalo_instruction(code: str) -> str:
+    from bot.channels.zalo import invite_instruction
+    from bot.i18n import translator
+
+    return invite_instruction(code, translator(current_settings().locale))
+
+
+def _run_zalo_only(current: Any) -> None:
+    from bot.channels.zalo import run_zalo_only
+
+    configure_logging(logging.INFO, secrets=[current.zalo_token.get_secret_value()])
+    built = bootstrap(current)
+    try:
+        asyncio.run(run_zalo_only(built))
+    finally:
+        built.db.dispose()
+    log.info("planbot stopped")
+
+
 @app.command("run")
 def run() -> None:
     """Chạy bot Telegram (long polling, hoặc webhook khi có PLANBOT_WEBHOOK_URL) và bộ nhắc việc."""
     current = current_settings()
+    if current.telegram_token is None and current.zalo_token is not None:
+        _run_zalo_only(current)  # Zalo without Telegram (bot/channels/zalo.py)
+        return
     if current.telegram_token is None:
         fail(NO_TOKEN_MESSAGE, code=2)
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
     secrets = [current.telegram_token.get_secret_value()]
     if current.zalo_token is not None:
         secrets.append(current.zalo_token.get_secret_value())
@@ -268,6 +296,12 @@ def run() -> None:
             return
         channels = dict(build_channels(current))
         channels["telegram"] = TelegramChannel(application.bot)
+        if current.zalo_token is not None:  # Zalo in the same process, same scheduler
+            from bot.channels.zalo import ZaloService
+
+            zalo = runner_box["zalo"] = ZaloService(built)
+            channels[zalo.channel.name] = zalo.channel
+            await zalo.start()
         runner = SchedulerRunner(built, channels)
         from handlers.secretariat import install_scheduled  # digest/report extras, weekly digest
 
@@ -276,6 +310,9 @@ def run() -> None:
         runner_box["runner"] = runner
 
     async def post_shutdown(_application: PlanbotApplication) -> None:
+        zalo = runner_box.pop("zalo", None)
+        if zalo is not None:
+            await zalo.stop()
         runner = runner_box.pop("runner", None)
         if runner is not None:
             await runner.shutdown()
