@@ -92,7 +92,7 @@ class Translator:
             "short": self.gettext("MM/dd/y"),
         }
         text = babel_format_date(value, patterns.get(style, style), locale=self.locale)
-        return _lower_first(text) if self.locale == "vi" and style == "full" else text
+        return _vietnamese_weekday(text) if self.locale == "vi" and style == "full" else text
 
     def format_datetime(self, value: datetime, tz: tzinfo | None = None) -> str:
         """A moment in local time: vi "08:00 ngày 19/03/2021"."""
@@ -118,5 +118,10 @@ def translator(locale: str | None = None) -> Translator:
     return Translator(normalize_locale(locale))
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
+def _vietnamese_weekday(text: str) -> str:
+    """CLDR writes "Thứ Sáu", "Chủ Nhật"; in a sentence Vietnamese writes "thứ Sáu", "Chủ nhật"."""
+    if text.startswith("Thứ "):
+        return "t" + text[1:]
+    if text.startswith("Chủ Nhật"):
+        return "Chủ nhật" + text[len("Chủ Nhật") :]
+    return text

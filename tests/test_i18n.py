@@ -92,3 +92,7 @@ def test_naive_datetime_is_refused() -> None:
 )
 def test_platform_language_codes(code: str | None, expected: str) -> None:
     assert normalize_locale(code) == expected
+
+
+def test_sunday_is_written_chu_nhat() -> None:
+    assert translator("vi").format_date(date(2026, 12, 20)) == "Chủ nhật, ngày 20 tháng 12 năm 2026"
