@@ -70,7 +70,9 @@ def invite(
     expires_days: int = typer.Option(14, "--expires-days", help="Số ngày mã còn hiệu lực."),
     output: OutputFormat = FORMAT_OPTION,
     channel: str = typer.Option(
-        "telegram", "--channel", help="Kênh: telegram (đường dẫn t.me) hoặc zalo (tin nhắn cần gửi)."
+        "telegram",
+        "--channel",
+        help="Kênh: telegram (đường dẫn t.me) hoặc zalo (tin nhắn cần gửi).",
     ),
 ) -> None:
     """Tạo mã mời dùng một lần (kèm đường dẫn t.me/<bot>?start=<mã>) cho một đơn vị."""
@@ -98,7 +100,9 @@ def invite(
                 "agency": agency_id,
                 "role": invitation.role,
                 "link": invite_link(username, invitation.code) if channel == "telegram" else None,
-                **({"instruction": _zalo_instruction(invitation.code)} if channel == "zalo" else {}),
+                **(
+                    {"instruction": _zalo_instruction(invitation.code)} if channel == "zalo" else {}
+                ),
                 "expires_at": invitation.expires_at.isoformat() if invitation.expires_at else None,
             }
             for invitation in created
