@@ -43,3 +43,31 @@ def fold(text: str) -> str:
 def compact(text: str) -> str:
     """:func:`fold` without spaces: "Sở KH & ĐT" -> "sokhdt"."""
     return fold(text).replace(" ", "")
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into parts of at most ``limit`` characters, on line breaks if possible.
+
+    A single line longer than ``limit`` is cut at the last blank before the limit (or hard, for
+    a line without blanks). Empty parts are dropped (the platform refuses empty text).
+    """
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit + 1)
+            if cut <= 0:
+                cut = limit
+            head, line = line[:cut].rstrip(), line[cut:].lstrip()
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(head)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            parts.append(current)
+            current = line
+    parts.append(current)
+    return [part.strip("\n") for part in parts if part.strip()]

@@ -47,6 +47,7 @@ from bot.reports import (
     render_headline,
     render_text,
 )
+from bot.text import split_text
 from scheduler.calendar import Round, UnknownPeriod
 from scheduler.reminders import OwedMessage
 
@@ -62,7 +63,6 @@ __all__ = [
     "report_replies",
     "resolve_round",
     "scheduled_extras",
-    "split_text",
     "weekly_digests",
     "weekly_instant",
 ]
@@ -117,28 +117,6 @@ def _refusal(t: Translator, user: User | None) -> list[Reply]:
     ]
 
 
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut a long text at line ends into pieces of at most ``limit`` characters."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces
-
-
 def digest_with_chart(digest: Digest, t: Translator, context: dict[str, str]) -> list[Reply]:
     """The chart as a photo with the digest text as caption if it fits, else photo then text."""
     text = render_text(digest, t)
@@ -153,7 +131,7 @@ def digest_with_chart(digest: Digest, t: Translator, context: dict[str, str]) ->
     headline = render_headline(digest, t)
     caption = headline if len(headline) <= CAPTION_LIMIT else digest.round.label(t)
     replies = [Reply(text=caption, attachment=photo, context=context)]
-    replies += [Reply(text=piece, context=context) for piece in split_text(text)]
+    replies += [Reply(text=piece, context=context) for piece in split_text(text, TEXT_LIMIT)]
     return replies
 
 
@@ -179,7 +157,7 @@ def digest_replies(
     context = {"kind": "digest", "period": target.id}
     if missing_only:
         text = render_text(digest, t, missing_only=True)
-        return [Reply(text=piece, context=context) for piece in split_text(text)]
+        return [Reply(text=piece, context=context) for piece in split_text(text, TEXT_LIMIT)]
     replies = digest_with_chart(digest, t, context)
     record_snapshot(services.db, digest)
     return replies
@@ -346,7 +324,7 @@ def weekly_digests(services: Services, now: datetime) -> list[OwedMessage]:
                 digests[audience] = build_digest(
                     session, services.plan, round_, now, audience=audience
                 )
-        text = split_text(render_text(digests[audience], t))[0]
+        text = split_text(render_text(digests[audience], t), TEXT_LIMIT)[0]
         messages[key] = OwedMessage(
             channel=user.channel,
             chat_id=user.chat_id,

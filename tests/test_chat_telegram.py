@@ -22,11 +22,12 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.bootstrap import Services
-from bot.channels.telegram import TelegramChannel, build_application, split_text
+from bot.channels.telegram import MAX_MESSAGE, TelegramChannel, build_application
 from bot.clock import FrozenClock
 from bot.messages import Choice, OutcomeUnknown, Reply, RetryLater, TransientError, Undeliverable
 from bot.models import SentMessage, StatusUpdate
 from bot.registration import create_invitations
+from bot.text import split_text
 from tests.support.telegram_server import BotMessage, FakeTelegram, TgUser
 from tests.transcripts import REGISTER_ASK_REPORT_UNDO, BotSaid, play
 
@@ -256,8 +257,8 @@ def build_channel_for(tg: FakeTelegram) -> TelegramChannel:
 
 def test_split_text_keeps_lines_whole() -> None:
     text = "\n".join(["a" * 3000, "b" * 3000, "c" * 10])
-    assert split_text(text) == ["a" * 3000, "b" * 3000 + "\n" + "c" * 10]
-    assert split_text("x" * 5000) == ["x" * 4096, "x" * 904]
+    assert split_text(text, MAX_MESSAGE) == ["a" * 3000, "b" * 3000 + "\n" + "c" * 10]
+    assert split_text("x" * 5000, MAX_MESSAGE) == ["x" * 4096, "x" * 904]
 
 
 async def test_fake_server_rejects_what_telegram_would(

@@ -15,13 +15,13 @@ from bot.digest import consolidator_ids
 from bot.i18n import translator
 from bot.messages import Reply
 from bot.models import DigestSnapshot
+from bot.text import split_text
 from handlers.secretariat import (
     CAPTION_LIMIT,
     WEEKLY_KIND,
     digest_replies,
     report_replies,
     scheduled_extras,
-    split_text,
     weekly_digests,
     weekly_instant,
 )

@@ -18,7 +18,6 @@ from bot.channels.zalo import (
     ZaloApiError,
     ZaloChannel,
     ZaloClient,
-    split_text,
 )
 from bot.messages import (
     Attachment,
@@ -29,6 +28,7 @@ from bot.messages import (
     TransientError,
     Undeliverable,
 )
+from bot.text import split_text
 from tests.support.zalo_server import ZaloBotApiServer
 
 
@@ -108,7 +108,7 @@ async def test_platform_limits_enforced_by_the_fake(
 def test_split_text_on_line_breaks() -> None:
     lines = [f"Dòng {i}: " + "nội dung báo cáo " * 5 for i in range(100)]
     text = "\n".join(lines)
-    parts = split_text(text)
+    parts = split_text(text, MAX_TEXT)
     assert len(parts) > 1
     assert all(0 < len(part) <= MAX_TEXT for part in parts)
     # No line was cut: every part is made of whole lines, in order.
@@ -117,11 +117,11 @@ def test_split_text_on_line_breaks() -> None:
 
 def test_split_text_cuts_an_overlong_line_at_blanks() -> None:
     word_line = " ".join(["từ"] * 1500)  # 4,499 characters on one line
-    parts = split_text(word_line)
+    parts = split_text(word_line, MAX_TEXT)
     assert all(len(part) <= MAX_TEXT for part in parts)
     assert " ".join(parts).split() == word_line.split()
-    assert split_text("a" * 4500) == ["a" * 2000, "a" * 2000, "a" * 500]
-    assert split_text("\n\n") == []
+    assert split_text("a" * 4500, MAX_TEXT) == ["a" * 2000, "a" * 2000, "a" * 500]
+    assert split_text("\n\n", MAX_TEXT) == []
 
 
 async def test_long_reply_split_within_limit(api: ZaloBotApiServer, channel: ZaloChannel) -> None:

@@ -58,6 +58,7 @@ from bot.messages import (
     Undeliverable,
 )
 from bot.sent import record_sent
+from bot.text import split_text
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -144,29 +145,6 @@ PlanbotApplication = Application[
 # ---------------------------------------------------------------------------- text and markup
 
 
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split at line breaks into pieces of at most ``limit`` characters (hard cut if needed)."""
-    if not text:
-        return [""]
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = line if not current else current + "\n" + line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    pieces.append(current)
-    return [piece for piece in pieces if piece.strip()] or [text[:limit]]
-
-
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.choices:
         return None
@@ -196,7 +174,7 @@ async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> list[str]:
     ids: list[str] = []
     attachment = reply.attachment
     caption: str | None = None
-    text_pieces = split_text(reply.text) if reply.text else []
+    text_pieces = split_text(reply.text, MAX_MESSAGE) if reply.text else []
     if attachment is not None and len(reply.text) <= MAX_CAPTION:
         caption, text_pieces = reply.text or None, []
     for index, piece in enumerate(text_pieces):

@@ -68,7 +68,7 @@ from bot.messages import (
 )
 from bot.models import Conversation, ProcessedMessage, User
 from bot.sent import record_sent
-from bot.text import fold
+from bot.text import fold, split_text
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -302,34 +302,6 @@ class PartialDelivery(OutcomeUnknown):
 # -- rendering a neutral reply ----------------------------------------------------------------
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split ``text`` into parts of at most ``limit`` characters, on line breaks if possible.
-
-    A single line longer than ``limit`` is cut at the last blank before the limit (or hard, for
-    a line without blanks). Empty parts are dropped (the platform refuses empty text).
-    """
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit + 1)
-            if cut <= 0:
-                cut = limit
-            head, line = line[:cut].rstrip(), line[cut:].lstrip()
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(head)
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            parts.append(current)
-            current = line
-    parts.append(current)
-    return [part.strip("\n") for part in parts if part.strip()]
-
-
 def is_undo_choice(choice: Choice) -> bool:
     """Whether a choice is the "undo what I just recorded" button."""
     payload = choice.payload.casefold()
@@ -424,7 +396,9 @@ def render_replies(replies: Sequence[Reply], t: Translator, public: PublicFiles 
                     "or from the planbot command line."
                 ).format(filename=attachment.filename)
                 body = "\n\n".join(part for part in (body, note) if part)
-        outgoing.extend(Outgoing("text", part, reply_index=index) for part in split_text(body))
+        outgoing.extend(
+            Outgoing("text", part, reply_index=index) for part in split_text(body, MAX_TEXT)
+        )
         if photo_url:
             outgoing.append(Outgoing("photo", url=photo_url, reply_index=index))
     return Rendered(outgoing, menu)
