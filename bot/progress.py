@@ -141,7 +141,8 @@ def unit_items(
             lead.append(item)
         else:
             coordinate.append(item)
-    if not general:
+    if not general and agency_id in plan.reporting_units():
+        # The general tasks name no agency: they bind every unit that reports under the plan.
         general = [task for task in plan.tasks if task.general]
     return tuple(lead), tuple(coordinate), tuple(general)
 

@@ -98,6 +98,15 @@ def report(
         options = []
     if not options:
         options = [task_id for task_id, (_item, role) in own.items() if role != "general"]
+    if not options:
+        return [
+            Reply(
+                _(
+                    "{agency} has no task of its own in the plan, so there is nothing to "
+                    "record. Type /nhiemvu to see the tasks."
+                ).format(agency=plan.agency(agency_id).name)
+            )
+        ]
     if len(options) == 1:
         return _record(turn, options[0], body)
     return _ask_which(turn, body, options)

@@ -205,3 +205,18 @@ async def test_english_when_telegram_language_is_english(
         )
     )
     assert "not registered" in answer[0].text
+
+
+async def test_a_secretariat_officer_who_writes_an_update_is_told_there_is_nothing_to_record(
+    services: Services, clock: FrozenClock
+) -> None:
+    code = create_invitations(
+        services.db, "vp-ubnd-tinh", role="secretariat", count=1, expires_days=7, now=clock.now()
+    )[0].code
+    driver = HandlerDriver(services, clock)
+    steps = [
+        Step("vp", says="/start {code}", expect=("Văn phòng",)),
+        Step("vp", says="đã hoàn thành rồi", expect=("không được giao nhiệm vụ riêng",)),
+    ]
+    await play(driver, steps, {"code": code})
+    assert _rows(services) == []
