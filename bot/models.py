@@ -119,6 +119,7 @@ class User(SQLModel, table=True):
     channel: str
     external_id: str
     chat_id: str
+    chat_type: str = "private"  # "group" when registered from a group chat (pacing limits)
     display_name: str = ""
     agency_id: str | None = Field(default=None, foreign_key="agency.id", index=True)
     role: str = "focal"

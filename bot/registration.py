@@ -117,6 +117,7 @@ def redeem(
     display_name: str,
     language: str | None,
     now: datetime,
+    chat_type: str = "private",
 ) -> Redeemed:
     """Use a code: bind this channel user to its agency and role, in one transaction."""
     code = code.strip()
@@ -136,6 +137,7 @@ def redeem(
         if user is None:
             user = User(channel=channel, external_id=external_id, chat_id=chat_id, created_at=now)
         user.chat_id = chat_id
+        user.chat_type = chat_type
         user.display_name = display_name
         user.agency_id = invitation.agency_id
         user.role = invitation.role

@@ -49,6 +49,7 @@ def register(turn: Turn, code: str | None) -> list[Reply]:
         display_name=incoming.display_name,
         language=normalize_locale(incoming.language) if incoming.language else None,
         now=turn.now,
+        chat_type=incoming.chat_type,
     )
     if outcome.user is None:
         messages = {

@@ -208,6 +208,7 @@ class Recipient:
     role: str
     locale: str
     user_id: int | None = None
+    group: bool = False  # a group chat (the per-group pacing limit applies)
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ class OwedMessage:
     agency_ids: tuple[str, ...]
     locale: str
     round: Round | None = None
+    group: bool = False
 
     @property
     def key(self) -> tuple[str, str, str, str, datetime]:
@@ -373,6 +375,7 @@ def _merge(parts: Sequence[_Part]) -> list[OwedMessage]:
                 agency_ids=agencies,
                 locale=first.recipient.locale,
                 round=first.instant.round,
+                group=first.recipient.group,
             )
         )
     messages.sort(key=lambda m: (m.instant, m.kind, m.channel, m.chat_id))

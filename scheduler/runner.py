@@ -289,6 +289,7 @@ class SchedulerRunner:
                     role=user.role,
                     locale=user.language or default_locale,
                     user_id=user.id,
+                    group=user.chat_type == "group",
                 )
                 for user in users
             ]
@@ -362,7 +363,7 @@ class SchedulerRunner:
         rate_limited = 0
         try:
             while True:
-                await pacer.wait(message.chat_id)
+                await pacer.wait(message.chat_id, group=message.group or None)
                 if self._stopped or self._stopped_tick:
                     return await self._give_back(message, claim, "stopped", "the sender stopped")
                 if not await asyncio.to_thread(self.outbox.acquire_lease, clock.now()):
@@ -460,7 +461,7 @@ class SchedulerRunner:
             for item in items:
                 reply = item if isinstance(item, Reply) else _attachment_reply(item, message)
                 for _attempt in range(2):
-                    await pacer.wait(message.chat_id)
+                    await pacer.wait(message.chat_id, group=message.group or None)
                     try:
                         ids = await channel.send(message.chat_id, reply)
                     except RetryLater as error:

@@ -11,11 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import col, func, select
 
-from bot.db import Database
-from bot.models import AgencyMember, AgencyRecord, AssignmentRecord, StatusUpdate, TaskRecord
+from bot.db import Database, alembic_config
+from bot.models import (
+    AgencyMember,
+    AgencyRecord,
+    AssignmentRecord,
+    StatusUpdate,
+    TaskRecord,
+    User,
+)
 from bot.plan import default_plan_path, parse_plan
 from bot.planstore import stored_plan, sync_plan
 from tests.conftest import local
@@ -64,7 +73,7 @@ def test_migrations_create_every_table_from_empty(database: Database) -> None:
     assert tables >= EXPECTED_TABLES | {"alembic_version"}
     with database.engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0001"
+    assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
     database.upgrade()  # a second start is a no-op
     assert set(inspect(database.engine).get_table_names()) == tables
 
@@ -222,4 +231,32 @@ def test_concurrent_read_then_write_transactions_queue_instead_of_failing(tmp_pa
     assert errors == []
     with db.session() as session:
         assert session.exec(select(func.count()).select_from(Lease)).one() == 60
+    db.dispose()
+
+
+def test_an_older_database_is_upgraded_at_start_and_keeps_its_rows(any_db_url: str) -> None:
+    """A database left at the first migration (as deployed then) upgrades with its users."""
+    db = Database(any_db_url)
+    with db.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO agency (id, name, short_name, kind, aliases, source, active) "
+                "VALUES ('so-y-te', 'Sở Y tế', 'Sở Y tế', 'department', '[]', 'plan', true)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO app_user (channel, external_id, chat_id, display_name, agency_id, "
+                "role, active, created_at) VALUES ('telegram', '42', '42', 'Chị Lan', 'so-y-te', "
+                "'focal', true, :at)"
+            ),
+            {"at": datetime(2021, 3, 1, 2, 0)},
+        )
+    db.upgrade()
+    with db.session() as session:
+        (user,) = session.exec(select(User)).all()
+    assert (user.display_name, user.agency_id, user.chat_type) == ("Chị Lan", "so-y-te", "private")
     db.dispose()
