@@ -22,14 +22,20 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.bootstrap import Services
-from bot.channels.telegram import MAX_MESSAGE, TelegramChannel, build_application
+from bot.channels.telegram import CHANNEL, MAX_MESSAGE, TelegramChannel, build_application
 from bot.clock import FrozenClock
 from bot.messages import Choice, OutcomeUnknown, Reply, RetryLater, TransientError, Undeliverable
 from bot.models import SentMessage, StatusUpdate
 from bot.registration import create_invitations
 from bot.text import split_text
 from tests.support.telegram_server import BotMessage, FakeTelegram, TgUser
-from tests.transcripts import REGISTER_ASK_REPORT_UNDO, BotSaid, play
+from tests.transcripts import (
+    ALL_TRANSCRIPTS,
+    REGISTER_ASK_REPORT_UNDO,
+    BotSaid,
+    play,
+    transcript_variables,
+)
 
 USERS = {
     "focal": TgUser(1001, "Lan", "vi"),
@@ -160,6 +166,20 @@ async def test_register_ask_report_correct_undo_over_telegram(
     with services.db.session() as session:
         kinds = {row.context["kind"] for row in session.exec(select(SentMessage)).all()}
     assert {"task_list", "confirmation"} <= kinds
+
+
+@pytest.mark.parametrize("name", sorted(ALL_TRANSCRIPTS))
+async def test_transcript_over_telegram(
+    name: str,
+    services: Services,
+    clock: FrozenClock,
+    telegram: tuple[FakeTelegram, TelegramDriver],
+) -> None:
+    """Every shared transcript (the same table Zalo plays) passes over Telegram too."""
+    tg, driver = telegram
+    await play(driver, ALL_TRANSCRIPTS[name], transcript_variables(services, clock.now(), CHANNEL))
+    assert all("parse_mode" not in call.params for call in tg.calls_of("sendMessage"))
+    assert not [call for call in tg.calls if call.status != 200 and call.method != "getUpdates"]
 
 
 async def test_reply_to_the_task_list_reports_on_those_tasks(

@@ -20,17 +20,13 @@ from bot.bootstrap import Services
 from bot.channels.zalo import ZaloBot, ZaloChannel, ZaloClient
 from bot.clock import FrozenClock
 from bot.i18n import translator
-from bot.registration import create_invitations, find_user, redeem
+from bot.registration import find_user
 from handlers.core import ChatHandlers
 from tests import transcripts
 from tests.support.zalo_server import ZaloBotApiServer
-from tests.transcripts import BotSaid, Step, play
+from tests.transcripts import BotSaid, Step, play, transcript_variables
 
-TABLES: dict[str, tuple[Step, ...]] = {
-    name: value
-    for name, value in vars(transcripts).items()
-    if name.isupper() and isinstance(value, tuple) and value and isinstance(value[0], Step)
-}
+TABLES = transcripts.ALL_TRANSCRIPTS  # the one shared table, also played over Telegram
 _NUMBERED = re.compile(r"^(\d{1,3})\. (.+)$")
 _HINT_PREFIXES = ("Trả lời bằng", "Reply with")
 
@@ -122,35 +118,18 @@ async def driver(
         yield ZaloDriver(api, bot, services, clock)
 
 
-def variables(services: Services, clock: FrozenClock) -> dict[str, str]:
-    """Invitation codes for Sở Y tế: a fresh one, one already used, one expired."""
-    now = clock.now()
-    fresh, used = create_invitations(
-        services.db, "so-y-te", role="focal", count=2, expires_days=30, now=now
-    )
-    [expired] = create_invitations(
-        services.db, "so-y-te", role="focal", count=1, expires_days=1, now=now - timedelta(days=5)
-    )
-    redeemed = redeem(
-        services.db,
-        used.code,
-        channel="zalo",
-        external_id="someone-else",
-        chat_id="someone-else",
-        display_name="Người khác",
-        language=None,
-        now=now,
-    )
-    assert redeemed.ok
-    return {"code": fresh.code, "used_code": used.code, "expired_code": expired.code}
-
-
 def test_every_table_is_played() -> None:
+    defined = {
+        name
+        for name, value in vars(transcripts).items()
+        if name.isupper() and isinstance(value, tuple) and value and isinstance(value[0], Step)
+    }
     assert len(TABLES) >= 4
+    assert set(TABLES) == defined  # a new table must join ALL_TRANSCRIPTS
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))
 async def test_transcript_over_zalo(
     name: str, driver: ZaloDriver, services: Services, clock: FrozenClock
 ) -> None:
-    await play(driver, TABLES[name], variables(services, clock))
+    await play(driver, TABLES[name], transcript_variables(services, clock.now(), "zalo"))

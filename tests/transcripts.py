@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Protocol
 
 from bot.bootstrap import Services
 from bot.clock import FrozenClock
 from bot.messages import Incoming, Reply
+from bot.registration import create_invitations, redeem
 from bot.sent import record_sent
 from handlers import ChatHandlers
 
 __all__ = [
+    "ALL_TRANSCRIPTS",
     "ASK_AND_DEADLINE",
     "GUARD_RAILS",
     "REGISTER_ASK_REPORT_UNDO",
@@ -31,6 +34,7 @@ __all__ = [
     "HandlerDriver",
     "Step",
     "play",
+    "transcript_variables",
 ]
 
 
@@ -178,6 +182,42 @@ GUARD_RAILS: tuple[Step, ...] = (
     Step("stranger", says="/start {expired_code}", expect=("hết hạn",)),
     Step("focal", says="2.2: <b>đã trình</b> *UBND*", expect=("<b>đã trình</b> *UBND*",)),
 )
+
+ALL_TRANSCRIPTS: Mapping[str, Sequence[Step]] = MappingProxyType(
+    {
+        "REGISTER_ASK_REPORT_UNDO": REGISTER_ASK_REPORT_UNDO,
+        "ASK_AND_DEADLINE": ASK_AND_DEADLINE,
+        "WHICH_TASK": WHICH_TASK,
+        "GUARD_RAILS": GUARD_RAILS,
+    }
+)
+"""Every table, by name: each channel's end-to-end test plays all of them."""
+
+
+def transcript_variables(services: Services, now: datetime, channel: str) -> dict[str, str]:
+    """The ``{code}``, ``{used_code}`` and ``{expired_code}`` the tables use (for Sở Y tế).
+
+    ``used_code`` has already been redeemed by another account of ``channel``; ``expired_code``
+    expired four days before ``now``.
+    """
+    fresh, used = create_invitations(
+        services.db, "so-y-te", role="focal", count=2, expires_days=30, now=now
+    )
+    [expired] = create_invitations(
+        services.db, "so-y-te", role="focal", count=1, expires_days=1, now=now - timedelta(days=5)
+    )
+    redeemed = redeem(
+        services.db,
+        used.code,
+        channel=channel,
+        external_id="someone-else",
+        chat_id="someone-else",
+        display_name="Người khác",
+        language=None,
+        now=now,
+    )
+    assert redeemed.ok
+    return {"code": fresh.code, "used_code": used.code, "expired_code": expired.code}
 
 
 # ---------------------------------------------------------------------------- in-process driver

@@ -8,6 +8,7 @@ import enum
 import io
 import logging
 import os
+import re
 import sys
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from bot.bootstrap import Services, bootstrap
 from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services
 from bot.cli.common import settings as current_settings
 from bot.clock import Clock, FrozenClock
+from bot.config import Settings
 from bot.logs import configure_logging
 from bot.messages import Incoming, Reply
 from bot.models import User
@@ -249,6 +251,27 @@ NO_TOKEN_MESSAGE = (
 )
 
 
+# Telegram's rule for setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+BAD_WEBHOOK_SECRET = (
+    "PLANBOT_WEBHOOK_SECRET không hợp lệ: Telegram chỉ nhận 1–256 ký tự gồm chữ cái không dấu "
+    "(A-Z, a-z), chữ số (0-9), dấu gạch dưới (_) và gạch ngang (-).\n"
+    'Ví dụ tạo một mã bí mật: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+)
+
+
+def _webhook_secret(current: Settings) -> str | None:
+    """The configured webhook secret (an empty value counts as unset); refuses a malformed one."""
+    if current.webhook_secret is None:
+        return None
+    secret = current.webhook_secret.get_secret_value()
+    if not secret:
+        return None
+    if not WEBHOOK_SECRET.fullmatch(secret):
+        fail(BAD_WEBHOOK_SECRET, code=2)
+    return secret
+
+
 def _zalo_instruction(code: str) -> str:
     from bot.channels.zalo import invite_instruction
     from bot.i18n import translator
@@ -277,7 +300,10 @@ def run() -> None:
         return
     if current.telegram_token is None:
         fail(NO_TOKEN_MESSAGE, code=2)
+    webhook_secret = _webhook_secret(current) if current.webhook_url is not None else None
     secrets = [current.telegram_token.get_secret_value()]
+    if webhook_secret is not None:
+        secrets.append(webhook_secret)
     if current.zalo_token is not None:
         secrets.append(current.zalo_token.get_secret_value())
     configure_logging(logging.INFO, secrets=secrets)
@@ -326,11 +352,7 @@ def run() -> None:
     if current.webhook_url is not None:
         import secrets as secrets_module
 
-        secret = (
-            current.webhook_secret.get_secret_value()
-            if current.webhook_secret is not None
-            else secrets_module.token_urlsafe(32)
-        )
+        secret = webhook_secret or secrets_module.token_urlsafe(32)
         url = str(current.webhook_url)
         path = url.split("://", 1)[-1].partition("/")[2]
         application.run_webhook(

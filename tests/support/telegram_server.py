@@ -8,6 +8,9 @@ real python-telegram-bot stack can be pointed at it with ``base_url``. It:
   over-long text (> 4096), caption > 1024, ``callback_data`` over 64 bytes, unknown chat;
 - serves ``getUpdates`` as a long poll (``offset``/``timeout``/``limit``) over updates the test
   injects (:meth:`FakeTelegram.user_says`, :meth:`FakeTelegram.user_presses`...);
+- keeps the webhook as Telegram does: ``setWebhook`` wants an HTTPS URL and a ``secret_token`` of
+  1-256 characters from ``A-Z a-z 0-9 _ -``; while a webhook is set ``getUpdates`` answers 409.
+  :meth:`FakeTelegram.text_update` builds an update for a test to POST to a webhook itself;
 - records every call (:attr:`FakeTelegram.calls`) and the bot's messages per chat, edits applied;
 - can be told to answer 429 with ``retry_after``, 500, or to hang (the client times out) for the
   next N calls of a method (:meth:`FakeTelegram.fail_next`).
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import socket
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,6 +36,7 @@ API_JSON = Path("/work/shared/telegram-bot-api/api.min.json")
 _LOCAL_API_JSON = Path(__file__).with_name("telegram_api.min.json")
 BOT_ID = 777000111
 FailMode = Literal["429", "500", "hang"]
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @cache
@@ -127,6 +132,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        self.webhook_allowed_updates: list[str] | None = None
         self.clock_seconds = 1_615_341_600  # 2021-03-10 09:00 +07:00
 
     # ------------------------------------------------------------------ lifecycle
@@ -202,7 +209,19 @@ class FakeTelegram:
         chat: dict[str, Any] | None = None,
         reply_to: BotMessage | None = None,
     ) -> int:
-        """Inject a text message; returns its update id."""
+        """Inject a text message (for ``getUpdates``); returns its update id."""
+        update = self.text_update(user, text, chat=chat, reply_to=reply_to)
+        return await self._push(update)
+
+    def text_update(
+        self,
+        user: TgUser,
+        text: str,
+        *,
+        chat: dict[str, Any] | None = None,
+        reply_to: BotMessage | None = None,
+    ) -> dict[str, Any]:
+        """A text message update with a fresh ``update_id``, not queued (to POST to a webhook)."""
         chat = chat or self.private_chat(user)
         message = self._user_message(user, chat)
         message["text"] = text
@@ -216,7 +235,7 @@ class FakeTelegram:
             ]
         if reply_to is not None:
             message["reply_to_message"] = reply_to.raw
-        return await self._push({"message": message})
+        return {"update_id": next(self._update_ids), "message": message}
 
     async def user_sends_sticker(self, user: TgUser, chat: dict[str, Any] | None = None) -> int:
         chat = chat or self.private_chat(user)
@@ -263,9 +282,9 @@ class FakeTelegram:
         }
 
     async def _push(self, body: dict[str, Any]) -> int:
-        update_id = next(self._update_ids)
+        update_id = body["update_id"] if "update_id" in body else next(self._update_ids)
         async with self._new_update:
-            self._updates.append({"update_id": update_id, **body})
+            self._updates.append({**body, "update_id": update_id})
             self._new_update.notify_all()
         return update_id
 
@@ -342,6 +361,13 @@ class FakeTelegram:
         if problem is not None:
             self.calls.append(Call(method, params, 400))
             return _error(400, f"Bad Request: {problem}")
+        if description["name"] == "getUpdates" and self.webhook_url:
+            self.calls.append(Call(method, params, 409))
+            return _error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         if failure is not None:  # hang
             self.calls.append(Call(method, params, 0))
             if failure.deliver:
@@ -385,6 +411,13 @@ class FakeTelegram:
                 return "message text is empty"
             if len(text) > 4096:
                 return "message is too long"
+        if description["name"] == "setWebhook":
+            url = str(params["url"])
+            if url and not url.lower().startswith("https://"):
+                return "bad webhook: An HTTPS URL must be provided for webhook"
+            secret = params.get("secret_token")
+            if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+                return "secret token contains unallowed characters"
         caption = params.get("caption")
         if caption is not None and len(str(caption)) > 1024:
             return "message caption is too long"
@@ -416,16 +449,29 @@ class FakeTelegram:
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return self._edit(method, params)
         if method == "getWebhookInfo":
-            return {
+            info: dict[str, Any] = {
                 "url": self.webhook_url,
                 "has_custom_certificate": False,
                 "pending_update_count": len(self._updates),
             }
+            if self.webhook_allowed_updates is not None:
+                info["allowed_updates"] = self.webhook_allowed_updates
+            return info
         if method == "setWebhook":
             self.webhook_url = str(params.get("url", ""))
+            secret = params.get("secret_token")
+            self.webhook_secret = str(secret) if self.webhook_url and secret is not None else None
+            allowed = params.get("allowed_updates")
+            if isinstance(allowed, list):
+                self.webhook_allowed_updates = [str(kind) for kind in allowed]
+            if params.get("drop_pending_updates") in (True, "true", "True"):
+                self._updates.clear()
             return True
         if method == "deleteWebhook":
             self.webhook_url = ""
+            self.webhook_secret = None
+            if params.get("drop_pending_updates") in (True, "true", "True"):
+                self._updates.clear()
             return True
         if method == "logOut" or method == "close":
             return True
