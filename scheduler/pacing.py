@@ -26,6 +26,9 @@ Sleep = Callable[[float], Awaitable[object]]
 OVERALL_PER_SECOND = 30
 CHAT_INTERVAL = 1.0
 GROUP_PER_MINUTE = 20
+# Slots are granted a little before the request leaves; this margin keeps event-loop jitter
+# between the two from packing 31 requests into one second at the platform's end.
+SAFETY_MARGIN = 0.02
 
 
 def looks_like_group(chat_id: str) -> bool:
@@ -44,8 +47,10 @@ class Pacer:
         overall_per_second: int = OVERALL_PER_SECOND,
         chat_interval: float = CHAT_INTERVAL,
         group_per_minute: int = GROUP_PER_MINUTE,
+        margin: float = 0.0,
     ) -> None:
         self._monotonic = monotonic
+        self.margin = margin
         self._sleep = sleep
         self.overall_per_second = overall_per_second
         self.chat_interval = chat_interval
@@ -68,13 +73,13 @@ class Pacer:
         """The earliest moment (monotonic seconds) a message to this chat may go out."""
         moment = self._paused_until
         if len(self._overall) >= self.overall_per_second:
-            moment = max(moment, self._overall[-self.overall_per_second] + 1.0)
+            moment = max(moment, self._overall[-self.overall_per_second] + 1.0 + self.margin)
         last = self._last_by_chat.get(chat_id)
         if last is not None:
-            moment = max(moment, last + self.chat_interval)
+            moment = max(moment, last + self.chat_interval + self.margin)
         sends = self._group_sends.get(chat_id)
         if group and sends is not None and len(sends) >= self.group_per_minute:
-            moment = max(moment, sends[-self.group_per_minute] + 60.0)
+            moment = max(moment, sends[-self.group_per_minute] + 60.0 + self.margin)
         return moment
 
     async def wait(self, chat_id: str, *, group: bool | None = None) -> float:

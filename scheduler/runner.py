@@ -63,7 +63,7 @@ from bot.progress import EffectiveUpdate, UnitProgress, compute_progress, fold_u
 from bot.sent import record_sent
 from scheduler.calendar import Round
 from scheduler.outbox import Claim, LedgerKey, Outbox
-from scheduler.pacing import Pacer
+from scheduler.pacing import SAFETY_MARGIN, Pacer
 from scheduler.reminders import OwedMessage, Recipient, ReminderSchedule, plan_messages
 from scheduler.workdays import WorkingDays
 
@@ -155,7 +155,7 @@ class SchedulerRunner:
         self.outbox = Outbox(services.db, holder=self.holder)
         self._extras = list(extras)
         self._contributors = list(contributors)
-        self._pacer_factory = pacer_factory or (lambda _name: Pacer())
+        self._pacer_factory = pacer_factory or (lambda _name: Pacer(margin=SAFETY_MARGIN))
         self._pacers: dict[str, Pacer] = {}
         self._workdays = workdays or WorkingDays()
         self._schedule: tuple[Plan, ReminderSchedule] | None = None
@@ -363,8 +363,7 @@ class SchedulerRunner:
         rate_limited = 0
         try:
             while True:
-                await pacer.wait(message.chat_id, group=message.group or None)
-                if self._stopped or self._stopped_tick:
+                if self._halted():
                     return await self._give_back(message, claim, "stopped", "the sender stopped")
                 if not await asyncio.to_thread(self.outbox.acquire_lease, clock.now()):
                     self._stopped_tick = True
@@ -381,6 +380,11 @@ class SchedulerRunner:
                         return Delivery(message, "already")
                     self._in_flight.add(claim.id)
                     held = claim.id
+                # The slot is taken right before the request leaves, so the database work above
+                # cannot bunch sends together beyond the flood limits.
+                await pacer.wait(message.chat_id, group=message.group or None)
+                if self._halted():
+                    return await self._give_back(message, claim, "stopped", "the sender stopped")
                 sending = True
                 try:
                     ids = await channel.send(message.chat_id, message.reply)
@@ -440,6 +444,10 @@ class SchedulerRunner:
         finally:
             if held is not None:
                 self._in_flight.discard(held)
+
+    def _halted(self) -> bool:
+        """Whether the sender was stopped or lost its lease (may change at every await)."""
+        return self._stopped or self._stopped_tick
 
     async def _give_back(
         self, message: OwedMessage, claim: Claim | None, outcome: Outcome, why: str
