@@ -318,14 +318,12 @@ def run() -> None:
     runner_box: dict[str, Any] = {}
 
     async def post_init(application: PlanbotApplication) -> None:
+        from bot.messages import Channel
+        from scheduler.runner import SchedulerRunner
+
         await set_menu(application.bot)
-        try:
-            from scheduler.runner import SchedulerRunner, build_channels
-        except ImportError:
-            log.warning("the reminder scheduler is not available; running the chat only")
-            return
-        channels = dict(build_channels(current))
-        channels["telegram"] = TelegramChannel(application.bot)
+        # The scheduler sends through the application's own bot (and the Zalo service's client).
+        channels: dict[str, Channel] = {"telegram": TelegramChannel(application.bot)}
         if current.zalo_token is not None:  # Zalo in the same process, same scheduler
             from bot.channels.zalo import ZaloService
 
