@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -581,16 +581,7 @@ def _with_changes(digest: Digest, previous: DigestSnapshot) -> Digest:
         new_updates=new_updates,
         items=item_changes,
     )
-    return Digest(
-        plan=digest.plan,
-        round=digest.round,
-        generated_at=digest.generated_at,
-        units=digest.units,
-        items=digest.items,
-        changes=changes,
-        audience=digest.audience,
-        counts=digest.counts,
-    )
+    return replace(digest, changes=changes)
 
 
 def _plan_position(plan: Plan, task_id: str) -> int:

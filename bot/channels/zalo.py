@@ -40,7 +40,7 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -574,38 +574,17 @@ def resolve_typed_answer(incoming: Incoming, menu: Menu) -> Incoming:
 
 
 def _as_payload(incoming: Incoming, payload: str) -> Incoming:
-    return Incoming(
-        channel=incoming.channel,
-        chat_id=incoming.chat_id,
-        user_id=incoming.user_id,
-        display_name=incoming.display_name,
-        received_at=incoming.received_at,
+    return replace(
+        incoming,
         text=None,
-        message_id=incoming.message_id,
         payload=payload,
-        language=incoming.language,
-        chat_type=incoming.chat_type,
-        addressed=incoming.addressed,
         media=None,
         extra={**incoming.extra, "typed": incoming.text},
     )
 
 
 def _replace_text(incoming: Incoming, text: str) -> Incoming:
-    return Incoming(
-        channel=incoming.channel,
-        chat_id=incoming.chat_id,
-        user_id=incoming.user_id,
-        display_name=incoming.display_name,
-        received_at=incoming.received_at,
-        text=text,
-        message_id=incoming.message_id,
-        language=incoming.language,
-        chat_type=incoming.chat_type,
-        addressed=incoming.addressed,
-        media=incoming.media,
-        extra={**incoming.extra, "typed": incoming.text},
-    )
+    return replace(incoming, text=text, extra={**incoming.extra, "typed": incoming.text})
 
 
 # -- the channel (sending) --------------------------------------------------------------------
