@@ -260,3 +260,32 @@ def test_an_older_database_is_upgraded_at_start_and_keeps_its_rows(any_db_url: s
         (user,) = session.exec(select(User)).all()
     assert (user.display_name, user.agency_id, user.chat_type) == ("Chị Lan", "so-y-te", "private")
     db.dispose()
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE status_update SET text = 'x'", "DELETE FROM status_update"]
+)
+def test_the_database_refuses_to_rewrite_history(database: Database, statement: str) -> None:
+    document = seed_document()
+    sync_plan(database, parse_plan(document), document, local(2021, 3, 1, 9, 0))
+    with database.write() as session:
+        session.add(
+            StatusUpdate(
+                task_id="2.1",
+                agency_id="so-khdt",
+                period="2021-Q1",
+                status="completed",
+                text="Đã trình UBND tỉnh",
+                created_at=local(2021, 3, 10, 9, 0),
+            )
+        )
+
+    def rewrite() -> None:
+        with database.write() as session:
+            session.execute(text(statement))
+
+    with pytest.raises(Exception, match="append-only"):
+        rewrite()
+    with database.session() as session:
+        (row,) = session.exec(select(StatusUpdate)).all()
+    assert row.text == "Đã trình UBND tỉnh"
