@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
@@ -65,8 +65,20 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
         return value
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _sensible_reminder_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value:
+            raise ValueError("give at least one number of days before the deadline")
+        if any(days < 0 or days > 366 for days in value):
+            raise ValueError("days before the deadline must be between 0 and 366")
+        return tuple(sorted(set(value), reverse=True))
 
     @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod

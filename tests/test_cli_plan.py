@@ -115,3 +115,11 @@ def test_plan_validate_accepts_the_seed(env: dict[str, str]) -> None:
     code, out, _ = run(env, "plan", "validate")
     assert code == 0
     assert "hợp lệ" in out
+
+
+def test_an_invalid_setting_is_named_and_nothing_starts(env: dict[str, str]) -> None:
+    code, out, err = run({**env, "PLANBOT_REMINDER_DAYS": "[-3]"}, "tasks")
+    assert code == 2
+    assert "Cấu hình không hợp lệ" in err
+    assert "PLANBOT_REMINDER_DAYS" in err
+    assert out == ""

@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from bot.bootstrap import Services, bootstrap
 from bot.config import Settings
-from bot.i18n import Translator, translator
+from bot.i18n import DEFAULT_LOCALE, Translator, translator
 from bot.logs import configure_logging
 from bot.plan import PlanError
 
@@ -44,7 +45,16 @@ FORMAT_OPTION = typer.Option(
 
 
 def settings() -> Settings:
-    return Settings()
+    """The configuration; invalid PLANBOT_* values end the command with what to fix (exit 2)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        _ = translator(DEFAULT_LOCALE).gettext
+        lines = [_("The configuration is not valid (PLANBOT_* variables or .env):")]
+        for problem in error.errors():
+            name = "PLANBOT_" + "_".join(str(part) for part in problem["loc"]).upper()
+            lines.append(f"  {name}: {problem['msg']}")
+        fail("\n".join(lines))
 
 
 def tr() -> Translator:
