@@ -122,7 +122,9 @@ class UnitProgress:
 
     def bucket(self, now: datetime) -> Bucket:
         """The four buckets of government task tracking."""
-        if self.reported_at is not None and not self.missing:
+        if not self.missing:
+            if self.reported_at is None:  # it owes nothing in this round
+                return "on_time"
             return "on_time" if self.reported_at < self.round.deadline else "late"
         return "overdue" if now >= self.round.deadline else "pending"
 
@@ -161,9 +163,10 @@ def compute_progress(
         latest[update.task_id] = update
         key = GENERAL if update.task_id in general_ids else update.task_id
         first_seen.setdefault(key, update.created_at)
-    required = [item.id for item in lead] + [GENERAL]
+    # A plan without general tasks asks for none: the general part is owed only when it exists.
+    required = [item.id for item in lead] + ([GENERAL] if general else [])
     missing = tuple(key for key in required if key not in first_seen)
-    reported_at = max(first_seen[key] for key in required) if not missing else None
+    reported_at = max(first_seen[key] for key in required) if required and not missing else None
     return UnitProgress(
         agency=plan.agency(agency_id),
         round=round_,

@@ -14,7 +14,7 @@ import calendar as _calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
@@ -157,6 +157,8 @@ class ReportingCalendar:
             raise UnknownPeriod(text)
         year, code = int(match.group(1)), match.group(2).upper()
         code = _ALIASES.get(code, code)
+        if not MINYEAR < year <= MAXYEAR:  # a round needs the due day of the year before it
+            raise UnknownPeriod(text)
         for candidate in self.rounds(year):
             if candidate.code == code:
                 return candidate

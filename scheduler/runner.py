@@ -48,6 +48,7 @@ from sqlmodel import Session, col, select
 
 from bot.bootstrap import Services
 from bot.config import Settings
+from bot.logs import RedactingFilter
 from bot.messages import (
     Attachment,
     Channel,
@@ -166,6 +167,17 @@ class SchedulerRunner:
         self._stopped_tick = False
         self._scheduler: AsyncIOScheduler | None = None
         self._current: asyncio.Task[TickResult] | None = None
+        settings = services.settings
+        secrets = (
+            settings.telegram_token,
+            settings.zalo_token,
+            settings.webhook_secret,
+            settings.zalo_webhook_secret,
+        )
+        # Error texts go to the ledger and to ``planbot remind``'s output: never a token there.
+        self._redactor = RedactingFilter(
+            secret.get_secret_value() for secret in secrets if secret is not None
+        )
 
     # ------------------------------------------------------------------ wiring
 
@@ -382,9 +394,16 @@ class SchedulerRunner:
                     held = claim.id
                 # The slot is taken right before the request leaves, so the database work above
                 # cannot bunch sends together beyond the flood limits.
-                await pacer.wait(message.chat_id, group=message.group or None)
+                waited = await pacer.wait(message.chat_id, group=message.group or None)
                 if self._halted():
                     return await self._give_back(message, claim, "stopped", "the sender stopped")
+                if waited >= self.outbox.lease_ttl.total_seconds() / 2 and not (
+                    await asyncio.to_thread(self.outbox.acquire_lease, clock.now())
+                ):
+                    # A long pause (a 429's retry_after) outlived the lease: another process
+                    # may be the sender now, and two senders must never both send.
+                    self._stopped_tick = True
+                    return await self._give_back(message, claim, "stopped", "lease lost")
                 sending = True
                 try:
                     ids = await channel.send(message.chat_id, message.reply)
@@ -399,27 +418,32 @@ class SchedulerRunner:
                     )
                     if rate_limited >= MAX_RATE_LIMITS:
                         until = clock.now() + _seconds(error.retry_after)
-                        await asyncio.to_thread(self.outbox.postpone, claim, until, str(error))
+                        why = self._error_text(error)
+                        await asyncio.to_thread(self.outbox.postpone, claim, until, why)
                         claim = None
-                        return Delivery(message, "postponed", error=str(error))
+                        return Delivery(message, "postponed", error=why)
                     continue
                 except OutcomeUnknown as error:
-                    await asyncio.to_thread(self.outbox.mark_unknown, claim, str(error))
-                    return Delivery(message, "unknown", error=str(error))
+                    why = self._error_text(error)
+                    await asyncio.to_thread(self.outbox.mark_unknown, claim, why)
+                    return Delivery(message, "unknown", error=why)
                 except TransientError as error:
+                    why = self._error_text(error)
                     await asyncio.to_thread(
-                        self.outbox.mark_failed, claim, clock.now(), str(error), retry=True
+                        self.outbox.mark_failed, claim, clock.now(), why, retry=True
                     )
-                    return Delivery(message, "failed", error=str(error))
+                    return Delivery(message, "failed", error=why)
                 except Undeliverable as error:
+                    why = self._error_text(error)
                     await asyncio.to_thread(
-                        self.outbox.mark_failed, claim, clock.now(), str(error), retry=False
+                        self.outbox.mark_failed, claim, clock.now(), why, retry=False
                     )
-                    return Delivery(message, "failed", error=str(error))
+                    return Delivery(message, "failed", error=why)
                 except Exception as error:
                     log.exception("sending a reminder failed unexpectedly")
-                    await asyncio.to_thread(self.outbox.mark_unknown, claim, repr(error))
-                    return Delivery(message, "unknown", error=repr(error))
+                    why = self._error_text(error, repr)
+                    await asyncio.to_thread(self.outbox.mark_unknown, claim, why)
+                    return Delivery(message, "unknown", error=why)
                 sent_at = clock.now()
                 await asyncio.to_thread(self.outbox.mark_sent, claim, sent_at, ids)
                 await asyncio.to_thread(
@@ -444,6 +468,10 @@ class SchedulerRunner:
         finally:
             if held is not None:
                 self._in_flight.discard(held)
+
+    def _error_text(self, error: BaseException, show: Callable[[object], str] = str) -> str:
+        """An error as text for the ledger and the operator, with every token hidden."""
+        return self._redactor.redact(show(error))
 
     def _halted(self) -> bool:
         """Whether the sender was stopped or lost its lease (may change at every await)."""

@@ -10,7 +10,7 @@ overdue notice goes out on the first working day on or after the due day.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from typing import Any
 
 import holidays
@@ -27,6 +27,19 @@ class WorkingDays:
         self._extra = frozenset(extra_days_off)
         # expand=True: the holidays of a year are computed the first time a day of it is asked.
         self._calendar: Any = holidays.country_holidays(country, expand=True)
+
+    @property
+    def years(self) -> tuple[int, int]:
+        """The first and last year whose public holidays are known (1901–2100 for Vietnam).
+
+        Outside them only weekends would be days off: Tết would silently be a working day.
+        """
+        first = getattr(self._calendar, "start_year", None)
+        last = getattr(self._calendar, "end_year", None)
+        return (
+            int(first) if first is not None else MINYEAR + 2,  # rounds look a year back
+            int(last) if last is not None else MAXYEAR - 1,
+        )
 
     def holiday_name(self, day: date) -> str | None:
         """The public holiday on this day, if any."""

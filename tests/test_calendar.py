@@ -86,7 +86,7 @@ def test_periods_parse_with_aliases(calendar: ReportingCalendar, text: str, expe
     assert calendar.parse(text).id == expected
 
 
-@pytest.mark.parametrize("text", ["", "2021", "2021-Q5", "Q1-2021", "abc"])
+@pytest.mark.parametrize("text", ["", "2021", "2021-Q5", "Q1-2021", "abc", "0000-Q1", "0001-Y"])
 def test_unknown_periods_are_refused(calendar: ReportingCalendar, text: str) -> None:
     with pytest.raises(UnknownPeriod):
         calendar.parse(text)

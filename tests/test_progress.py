@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 
 from bot.bootstrap import Services
 from bot.models import StatusUpdate
-from bot.progress import GENERAL, round_progress
+from bot.plan import Plan, default_plan_path, parse_plan
+from bot.progress import GENERAL, EffectiveUpdate, compute_progress, round_progress
 from tests.conftest import local
 
 
@@ -122,3 +125,37 @@ def test_every_reporting_unit_is_listed(services: Services) -> None:
     assert "ubnd-son-duong" in ids
     assert "cac-so-ban-nganh" not in ids
     assert len(ids) == len(set(ids))
+
+
+def _plan_without_general_tasks() -> Plan:
+    """The seed plan with the general tasks 1.1–1.9 taken out (a legal plan of another shape)."""
+    document = json.loads(Path(default_plan_path()).read_text(encoding="utf-8"))
+    document["tasks"] = [task for task in document["tasks"] if not task["general"]]
+    return parse_plan(document, source="no-general")
+
+
+def test_a_plan_without_general_tasks_owes_no_general_part(services: Services) -> None:
+    plan = _plan_without_general_tasks()
+    round_ = services.calendar.parse("2021-Q1")
+    waiting = compute_progress(plan, round_, "so-y-te", [])
+    assert waiting.missing == ("2.2.1",)
+    report = EffectiveUpdate(
+        id=1,
+        task_id="2.2.1",
+        agency_id="so-y-te",
+        user_id=None,
+        period="2021-Q1",
+        status="in_progress",
+        text="Đang làm việc với Bộ Y tế",
+        created_at=local(2021, 3, 18, 9, 0),
+        late=False,
+    )
+    done = compute_progress(plan, round_, "so-y-te", [report])
+    assert done.complete  # its one lead item is the whole report
+    assert done.reported_at == local(2021, 3, 18, 9, 0)
+    assert done.bucket(local(2021, 3, 22, 8, 0)) == "on_time"
+    # A unit that leads nothing in such a plan owes nothing: never "overdue".
+    idle = compute_progress(plan, round_, "so-tai-chinh", [])
+    assert idle.complete
+    assert idle.missing_items == ()
+    assert idle.bucket(local(2021, 3, 22, 8, 0)) == "on_time"

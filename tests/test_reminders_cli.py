@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.messages import Channel
 from bot.models import Reminder
+from scheduler.outbox import Outbox
 from tests.conftest import local, make_settings
 from tests.support.recording_channel import RecordingChannel
 from tests.test_reminders_sending import (
@@ -127,3 +129,32 @@ def test_bad_instant_is_refused_in_vietnamese(database: str, channel: RecordingC
     assert result.exit_code == 2
     assert "không phải là thời điểm" in result.output
     assert channel.attempts == []
+
+
+def test_another_sender_holding_the_lease_means_nothing_is_sent(
+    database: str, channel: RecordingChannel
+) -> None:
+    db = Database(database)
+    try:  # a running ``planbot run`` holds the sender lease (for a long while)
+        assert Outbox(db, holder="planbot-run", lease_ttl=timedelta(days=365 * 200)).acquire_lease(
+            local(2021, 3, 1, 9)
+        )
+    finally:
+        db.dispose()
+    result = CliRunner().invoke(app, ["remind", "--at", "2021-03-17T08:00+07:00"])
+    assert result.exit_code == 1
+    assert "Một tiến trình planbot khác đang gửi tin nhắc" in result.output
+    assert channel.attempts == []
+    assert _ledger(database) == []
+
+
+def test_an_instant_outside_the_known_holidays_is_refused(
+    database: str, channel: RecordingChannel
+) -> None:
+    for at in ("2101-03-17T08:00+07:00", "9999-12-31T08:00+07:00"):
+        result = CliRunner().invoke(app, ["remind", "--at", at])
+        assert result.exit_code == 2, result.output
+        assert "--at: năm" in result.output
+        assert "nằm ngoài khoảng 1901–2100" in result.output
+    assert channel.attempts == []
+    assert _ledger(database) == []

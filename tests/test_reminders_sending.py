@@ -23,6 +23,7 @@ from bot.messages import (
 )
 from bot.models import Reminder, StatusUpdate, User
 from bot.sent import context_of
+from scheduler.outbox import Outbox
 from scheduler.pacing import Pacer
 from scheduler.reminders import OwedMessage
 from scheduler.runner import SchedulerRunner
@@ -450,3 +451,90 @@ def settings_factory(tmp_path: Path) -> Iterator[SettingsFactory]:
     yield make
     for services in built:
         services.db.dispose()
+
+
+# --------------------------------------------------------------------------- audit additions
+
+
+async def test_a_revoked_user_gets_nothing(
+    services: Services, channel: RecordingChannel, clock: FrozenClock
+) -> None:
+    add_user(services.db, HEALTH, "so-y-te")
+    with services.db.write() as session:
+        (user,) = session.exec(select(User)).all()
+        user.revoked_at = local(2021, 3, 10, 9)  # still "active", but its access was revoked
+        session.add(user)
+    runner = SchedulerRunner(services, {"telegram": channel}, holder="t")
+    clock.set(local(2021, 3, 17, 8))
+    result = await runner.tick()
+    assert result.owed == ()
+    assert channel.attempts == []
+    assert ledger(services.db) == []
+
+
+async def test_a_pause_that_outlives_the_lease_never_makes_two_senders(
+    services: Services, channel: RecordingChannel, clock: FrozenClock
+) -> None:
+    """Telegram asks for 10 minutes; the 5-minute lease expires meanwhile and another process
+    takes it. The paused sender must not send once its pause is over."""
+    seed_users(services.db)
+    fake = FakeTime()
+    other = Outbox(services.db, holder="other-process")
+    taken: list[bool] = []
+
+    async def sleep(seconds: float) -> None:  # the wall clock moves with the pacer's waits
+        await fake.sleep(seconds)
+        clock.advance(timedelta(seconds=seconds))
+        taken.append(await asyncio.to_thread(other.acquire_lease, clock.now()))
+
+    runner = SchedulerRunner(
+        services,
+        {"telegram": channel},
+        holder="paused",
+        pacer_factory=lambda _name: Pacer(monotonic=fake.monotonic, sleep=sleep),
+        concurrency=1,
+    )
+    channel.fail_next(RetryLater(600))
+    clock.set(local(2021, 3, 17, 8))
+    result = await runner.tick()
+
+    assert any(taken)  # the other process became the sender during the pause
+    assert len(channel.attempts) == 1  # only the request that got the 429
+    assert channel.delivered == []
+    assert result.sent == 0
+    assert {d.outcome for d in result.deliveries} == {"stopped"}
+    # Given back, not lost: the rightful sender sends it once.
+    (row,) = ledger(services.db)
+    assert row.state == "failed"
+    assert row.attempts == 0
+
+
+async def test_an_error_text_never_carries_the_token(tmp_path: Path, clock: FrozenClock) -> None:
+    token = "123456789:AAH-secret-token-value-0123456789"
+    services = bootstrap(
+        make_settings(tmp_path, f"sqlite:///{tmp_path / 'token.db'}", telegram_token=token),
+        clock=clock,
+    )
+    add_user(services.db, HEALTH, "so-y-te")
+
+    class Failing:
+        name = "telegram"
+
+        async def send(self, chat_id: str, reply: Reply) -> list[str]:
+            raise RuntimeError(f"POST https://api.telegram.org/bot{token}/sendMessage: 502")
+
+    runner = SchedulerRunner(services, {"telegram": Failing()}, holder="t")
+    clock.set(local(2021, 3, 17, 8))
+    try:
+        result = await runner.tick()
+        (row,) = ledger(services.db)
+    finally:
+        services.db.dispose()
+    (delivery,) = result.deliveries
+    assert delivery.outcome == "unknown"
+    assert delivery.error is not None
+    assert "sendMessage: 502" in delivery.error
+    assert token not in delivery.error
+    assert row.last_error is not None
+    assert "sendMessage: 502" in row.last_error
+    assert token not in row.last_error

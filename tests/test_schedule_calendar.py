@@ -252,9 +252,24 @@ def test_cli_schedule_table_shows_moves_in_vietnamese(cli_env: Path) -> None:
         (["--from", "2021-01-01"], "phải dùng cùng nhau"),
         (["--from", "2021-02-30", "--to", "2021-03-01"], "không phải là ngày"),
         (["--from", "2021-03-02", "--to", "2021-03-01"], "không được sau"),
+        # Years without a known holiday calendar (Tết would pass for a working day), and years
+        # whose neighbours the calendar cannot even represent: a message, not a traceback.
+        (["--year", "2101"], "--year: năm 2101 nằm ngoài khoảng 1901–2100"),
+        (["--year", "9999"], "--year: năm 9999 nằm ngoài khoảng 1901–2100"),
+        (["--from", "0001-01-01", "--to", "2021-02-01"], "--from: năm 1 nằm ngoài khoảng"),
+        (["--from", "2100-12-01", "--to", "9999-12-31"], "--to: năm 9999 nằm ngoài khoảng"),
     ],
 )
 def test_cli_schedule_bad_input(cli_env: Path, args: list[str], message: str) -> None:
     result = CliRunner().invoke(app, ["schedule", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_cli_schedule_refuses_negative_lead_days(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLANBOT_REMINDER_DAYS", "[7, -1]")
+    result = CliRunner().invoke(app, ["schedule", "--year", "2021"])
+    assert result.exit_code == 2
+    assert "PLANBOT_REMINDER_DAYS: [7, -1]: số ngày nhắc trước hạn không được âm." in result.output

@@ -14,7 +14,7 @@ from rich.table import Table
 from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services, tr
 from bot.i18n import N_, Translator
 from bot.messages import Channel
-from scheduler.reminders import OwedMessage, ReminderInstant
+from scheduler.reminders import OwedMessage, ReminderInstant, ReminderSchedule
 from scheduler.runner import SchedulerRunner, TickResult, build_channels
 
 KIND_LABELS = {
@@ -86,22 +86,51 @@ def schedule_command(
         fail(_("Give either --year or --from and --to, not both."))
     if (first is None) != (last is None):
         fail(_("--from and --to go together."))
-    if year is not None and not 1970 <= year <= 9999:
-        fail(_("--year: {year} is not a usable year.").format(year=year))
     with services() as built:
         runner = SchedulerRunner(built, {})
+        schedule = _schedule_of(runner)
         if first is not None and last is not None:
             start, end = parse_day(first, "--from"), parse_day(last, "--to")
+            _check_year(schedule, start.year, "--from")
+            _check_year(schedule, end.year, "--to")
             if start > end:
                 fail(_("--from must not be after --to."))
-            instants = runner.schedule.between(start, end)
+            instants = schedule.between(start, end)
         else:
             chosen = year if year is not None else built.clock.now().year
-            instants = runner.schedule.year(chosen)
+            _check_year(schedule, chosen, "--year")
+            instants = schedule.year(chosen)
     if output is OutputFormat.json:
         print_json([instant.as_json() for instant in instants])
         return
     _print_schedule(t, instants)
+
+
+def _schedule_of(runner: SchedulerRunner) -> ReminderSchedule:
+    """The runner's schedule; a bad reminder setting is a clear message, not a traceback."""
+    try:
+        return runner.schedule
+    except ValueError:
+        days = ", ".join(str(n) for n in runner.services.settings.reminder_days)
+        fail(
+            tr()
+            .gettext("PLANBOT_REMINDER_DAYS: [{days}]: the lead days must not be negative.")
+            .format(days=days)
+        )
+
+
+def _check_year(schedule: ReminderSchedule, year: int, option: str) -> None:
+    """Only years whose public holidays are known: elsewhere Tết would be a working day."""
+    first, last = schedule.workdays.years
+    if not first <= year <= last:
+        fail(
+            tr()
+            .gettext(
+                "{option}: the year {year} is outside {first}–{last}, "
+                "the years whose public holidays are known."
+            )
+            .format(option=option, year=year, first=first, last=last)
+        )
 
 
 def _print_schedule(t: Translator, instants: list[ReminderInstant]) -> None:
@@ -154,6 +183,8 @@ def remind_command(
     with services() as built:
         now = parse_instant(at, built.settings.tz) if at is not None else built.clock.now()
         channels = build_channels(built.settings)
+        checked = SchedulerRunner(built, {})
+        _check_year(_schedule_of(checked), now.astimezone(built.settings.tz).year, "--at")
         if dry_run:
             runner = SchedulerRunner(built, channels)
             _install_digests(runner)
