@@ -208,6 +208,32 @@ async def test_duplicate_delivery_handled_once(
     assert [(r.channel, r.message_id) for r in rows] == [("zalo", update["message"]["message_id"])]
 
 
+async def test_concurrent_double_delivery_handled_once(
+    api: ZaloBotApiServer, client: ZaloClient, services: Services
+) -> None:
+    # The platform retries a delivery while the first is still in flight, and a second
+    # receiver (another process on the same database) gets the same message at the same time.
+    handle = Recorder()
+    bot = make_bot(client, services, handle)
+    other = make_bot(client, services, handle)
+    update = api.text_update("2.2.1: đã hoàn thành")
+    async with webhook(bot) as url:
+        answers = await asyncio.gather(
+            *(deliver_webhook(url, update, SECRET, wrapped=i % 2 == 0) for i in range(4))
+        )
+        await bot.drain()
+    assert [a.status_code for a in answers] == [200] * 4
+    incoming = parse_update(update, services.clock)
+    assert incoming is not None
+    claims = await asyncio.gather(*(asyncio.to_thread(b.claim, incoming) for b in (bot, other)))
+    assert claims == [False, False]  # already handled: neither receiver takes it again
+    assert len(handle.seen) == 1
+    assert api.texts() == ["Đã nhận: 2.2.1: đã hoàn thành"]
+    fresh = replace(incoming, message_id="fresh-message-id")
+    claims = await asyncio.gather(*(asyncio.to_thread(b.claim, fresh) for b in (bot, other)))
+    assert sorted(claims) == [False, True]  # two receivers racing: exactly one wins
+
+
 async def test_a_failed_handling_can_be_redelivered(
     api: ZaloBotApiServer, client: ZaloClient, services: Services
 ) -> None:
@@ -371,17 +397,30 @@ async def test_serve_polls_without_a_webhook_url(
     assert api.texts() == ["Đã nhận: qua polling"]
 
 
-async def test_webhook_needs_a_secret(services: Services, tmp_path: Path, sqlite_url: str) -> None:
+@pytest.mark.parametrize("secret", [None, "", "short"], ids=["unset", "empty", "too-short"])
+async def test_webhook_needs_a_secret(
+    api: ZaloBotApiServer, services: Services, tmp_path: Path, sqlite_url: str, secret: str | None
+) -> None:
+    port = free_port()
     settings = make_settings(
         tmp_path,
         sqlite_url,
-        zalo_token="1:abc",
+        zalo_token=api.token,
+        zalo_api_url=api.root,
         zalo_webhook_url="https://planbot.example.vn/zalo",
+        zalo_webhook_secret=secret,
+        zalo_webhook_port=port,
+        webhook_listen="127.0.0.1",
     )
     bot = build_bot(replace(services, settings=settings), Recorder())
     with pytest.raises(ValueError, match="PLANBOT_ZALO_WEBHOOK_SECRET"):
         await serve(bot, settings, asyncio.Event())
     await bot.client.aclose()
+    assert api.calls == []  # refused before any call: no webhook set, nothing listening
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    with pytest.raises(ValueError, match="secret"):
+        bot.webhook_app("")
 
 
 async def test_interactive_reply_retried_only_when_safe(

@@ -8,13 +8,18 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from bot.bootstrap import bootstrap
 from bot.cli import app
+from bot.config import Settings
+from bot.registration import create_invitations, redeem
 from tests.conftest import REPO_ROOT
+from tests.support.telegram_server import FakeTelegram, TgUser
 from tests.support.zalo_server import ZaloBotApiServer
 
 cli = CliRunner()
@@ -95,4 +100,92 @@ async def test_run_serves_zalo_without_telegram(env: dict[str, str], api: ZaloBo
         _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, err.decode()
     assert api.token not in err.decode()
+    assert [c.method for c in api.calls][:2] == ["getMe", "deleteWebhook"]
+
+
+async def test_one_run_process_serves_telegram_and_zalo_with_one_scheduler(
+    env: dict[str, str], api: ZaloBotApiServer, tmp_path: Path
+) -> None:
+    """``planbot run`` with both tokens: both platforms answer, and the one scheduler of the
+    process sends the reminders owed to a Zalo user as to a Telegram user."""
+    settings = Settings()
+    services = bootstrap(settings)
+    now = datetime.now(settings.tz)
+    health, finance = "so-y-te", "so-tai-chinh"
+    [zalo_code, telegram_code, later_code] = [
+        create_invitations(services.db, agency, role="focal", count=1, expires_days=7, now=now)[
+            0
+        ].code
+        for agency in (health, finance, health)
+    ]
+    for code, channel, chat in ((zalo_code, "zalo", "z-focal"), (telegram_code, "telegram", "71")):
+        redeemed = redeem(
+            services.db,
+            code,
+            channel=channel,
+            external_id=chat,
+            chat_id=chat,
+            display_name="Cán bộ đầu mối",
+            language=None,
+            now=now,
+        )
+        assert redeemed.user is not None
+    services.db.dispose()
+
+    async with FakeTelegram() as telegram:
+        telegram.private_chat(TgUser(71, "Lan"))
+        newcomer = TgUser(72, "Minh")
+        telegram.private_chat(newcomer)
+        process_env = {
+            **os.environ,
+            **env,
+            "PLANBOT_TELEGRAM_TOKEN": telegram.token,
+            "PLANBOT_TELEGRAM_API_URL": telegram.url,
+            "PLANBOT_ZALO_TOKEN": api.token,
+            "PLANBOT_ZALO_API_URL": api.root,
+            # A reminder on every day before a due date: one is owed whatever today is.
+            "PLANBOT_REMINDER_DAYS": json.dumps(list(range(1, 121))),
+            "PYTHONPATH": str(REPO_ROOT),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from bot.cli import main; main()",
+            "run",
+            env=process_env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            async with asyncio.timeout(60):
+                # The start-up tick of the scheduler reaches both platforms.
+                while not (api.texts("z-focal") and telegram.bot_messages(71)):
+                    assert process.returncode is None, await process.stderr.read()  # type: ignore[union-attr]
+                    await asyncio.sleep(0.1)
+                # Both platforms are served by the same process at the same time.
+                api.push(api.text_update(f"dangky {later_code}", chat_id="z-new", user_id="z-new"))
+                await telegram.user_says(newcomer, "/help")
+                while not (api.texts("z-new") and telegram.bot_messages(72)):
+                    assert process.returncode is None, await process.stderr.read()  # type: ignore[union-attr]
+                    await asyncio.sleep(0.1)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    errors = err.decode()
+    assert api.token not in errors
+    assert telegram.token not in errors
+
+    reminders = api.texts("z-focal")
+    assert any(text.startswith("Nhắc báo cáo ") for text in reminders)
+    reminder = "\n".join(reminders)
+    assert "Hạn gửi báo cáo" in reminder
+    assert "2.2.1" in reminder  # an item Sở Y tế leads and has not reported
+    assert all(len(text) <= 2000 for text in api.texts())
+    assert any(m.text.startswith("Nhắc báo cáo ") for m in telegram.bot_messages(71))
+    [welcome] = api.texts("z-new")
+    assert "Sở Y tế" in welcome
+    assert "chưa được đăng ký" in telegram.bot_messages(72)[0].text  # Telegram answered too
+    assert telegram.calls_of("getUpdates")
     assert [c.method for c in api.calls][:2] == ["getMe", "deleteWebhook"]

@@ -99,6 +99,16 @@ async def test_platform_limits_enforced_by_the_fake(
         await client.send_message("chat-1", "")
     with pytest.raises(ZaloApiError, match="http"):
         await client.send_photo("chat-1", "/tmp/chart.png")
+    for method, params in (
+        ("sendMessage", {"chat_id": "chat-1", "text": "x", "reply_markup": {}}),
+        ("sendMessage", {"chat_id": "chat-1", "text": "x", "reply_to_message_id": "m1"}),
+        ("sendPhoto", {"chat_id": "chat-1", "photo": "https://x.vn/a.png", "parse_mode": "HTML"}),
+        ("sendChatAction", {"chat_id": "chat-1", "action": "typing", "message_id": "m1"}),
+    ):
+        with pytest.raises(ZaloApiError, match="unsupported parameters"):
+            await client.call(method, params)
+    with pytest.raises(ZaloApiError, match="chat_id"):
+        await client.call("sendMessage", {"chat_id": 12345, "text": "x"})  # ids are strings
     with pytest.raises(ZaloApiError) as caught:
         await client.call("editMessageText", {"chat_id": "chat-1", "text": "x"})
     assert caught.value.error_code == 404
@@ -214,7 +224,18 @@ async def test_attachment_as_text_without_public_base_url(
     [text] = api.texts("chat-1")
     assert text.startswith("Tổng hợp quý I: 30/45 đơn vị đã báo cáo.")
     assert "Tệp bao-cao.docx không gửi được qua Zalo" in text
+    assert "gõ /tonghop để xem bản tổng hợp dạng văn bản" in text  # the digest, on Zalo
     assert [c.method for c in api.calls] == ["sendMessage"]
+    # A chart comes with the digest text already: only the note that it stays behind.
+    await channel.send(
+        "chat-1",
+        Reply("Tổng hợp quý I", attachment=Attachment("tong-hop.png", PNG, "image/png", "photo")),
+    )
+    assert api.texts("chat-1")[-1] == (
+        "Tổng hợp quý I\n\nTệp tong-hop.png không gửi được qua Zalo: vui lòng nhận qua "
+        "Telegram hoặc bằng lệnh planbot."
+    )
+    assert [c.method for c in api.calls] == ["sendMessage"] * 2
 
 
 async def test_rate_limit_maps_to_retry_later(api: ZaloBotApiServer, channel: ZaloChannel) -> None:

@@ -100,4 +100,5 @@ async def test_secretariat_digest_and_report(
             assert saved.read_bytes()[:2] == b"PK"  # a real .docx (zip) file
         else:
             assert "không gửi được qua Zalo" in report
+            assert "gõ /tonghop" in report  # where the Zalo user finds the digest as text
             assert not (tmp_path / "public").exists()

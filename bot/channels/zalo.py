@@ -26,7 +26,8 @@ How the neutral replies degrade (the handlers never branch on the channel):
     - an undo choice becomes "gõ HUỶ", and "HUỶ" typed next becomes the undo payload;
     - long text is split at 2,000 characters on line breaks;
     - an attachment becomes a link (photos: ``sendPhoto`` with the URL) when a public base URL
-      is configured, otherwise a note that the file is on Telegram / the command line;
+      is configured, otherwise a note that the file is on Telegram / the command line (for a
+      report document: and that /tonghop gives the digest as text, on Zalo);
     - ``edit_message_id`` sends a new message.
     Registration: "/start CODE", "dangky CODE" / "đăng ký CODE" are passed on as "/start CODE".
 """
@@ -81,6 +82,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "zalo"
 MAX_TEXT = 2000
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
+WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX = 8, 256
 IDLE_ERROR_CODE = 408
 DEFAULT_POLL_TIMEOUT = 30
 DEFAULT_RETRY_AFTER = 30.0
@@ -391,10 +393,18 @@ def render_replies(replies: Sequence[Reply], t: Translator, public: PublicFiles 
                     )
                     body = "\n\n".join(part for part in (body, link) if part)
             else:
-                note = _(
-                    "The file {filename} cannot be sent on Zalo: get it on Telegram "
-                    "or from the planbot command line."
-                ).format(filename=attachment.filename)
+                if attachment.kind == "photo":  # a chart: the digest text goes with it
+                    note = _(
+                        "The file {filename} cannot be sent on Zalo: get it on Telegram "
+                        "or from the planbot command line."
+                    )
+                else:  # a report document: point to the same digest as text, on Zalo
+                    note = _(
+                        "The file {filename} cannot be sent on Zalo: type /tonghop for the "
+                        "digest as text, or get the file on Telegram or from the planbot "
+                        "command line."
+                    )
+                note = note.format(filename=attachment.filename)
                 body = "\n\n".join(part for part in (body, note) if part)
         outgoing.extend(
             Outgoing("text", part, reply_index=index) for part in split_text(body, MAX_TEXT)
@@ -819,6 +829,8 @@ class ZaloBot:
         """An aiohttp application that receives webhook deliveries on ``path``."""
         from aiohttp import web
 
+        if not secret:  # a missing header would match an empty secret
+            raise ValueError("a Zalo webhook needs a secret")
         expected = secret.encode()
 
         async def on_delivery(request: web.Request) -> web.Response:
@@ -904,10 +916,16 @@ def build_bot(services: Services, handle: Handle, channel: ZaloChannel | None = 
 
 async def serve(bot: ZaloBot, settings: Settings, stop: asyncio.Event) -> None:
     """Run until ``stop``: a webhook when PLANBOT_ZALO_WEBHOOK_URL is set, else long polling."""
-    if settings.zalo_webhook_url is not None and settings.zalo_webhook_secret is None:
-        raise ValueError(
-            "PLANBOT_ZALO_WEBHOOK_SECRET is required with a Zalo webhook (8-256 chars)"
-        )
+    if settings.zalo_webhook_url is not None:
+        given = settings.zalo_webhook_secret
+        # An empty secret would let any request without the header through (and the platform
+        # refuses a secret_token outside 8-256 characters anyway).
+        if given is None or not (
+            WEBHOOK_SECRET_MIN <= len(given.get_secret_value()) <= WEBHOOK_SECRET_MAX
+        ):
+            raise ValueError(
+                "PLANBOT_ZALO_WEBHOOK_SECRET is required with a Zalo webhook (8-256 chars)"
+            )
     if bot.bot_name is None:
         try:
             me = await bot.client.get_me()

@@ -289,9 +289,9 @@ class ZaloBotApiServer:
         text = call.params.get("text")
         if not isinstance(text, str) or not (1 <= len(text) <= MAX_TEXT):
             return _envelope_error(400, "text must be 1-2000 characters")
-        extra = set(call.params) - {"chat_id", "text"}
-        if extra:
-            return _envelope_error(400, f"unsupported parameters: {sorted(extra)}")
+        refused = _unsupported(call, {"chat_id", "text"})
+        if refused is not None:
+            return refused
         return _ok({"message_id": self._accept(call), "date": self.now_ms})
 
     async def _api_sendPhoto(self, call: Call) -> web.Response:
@@ -304,6 +304,9 @@ class ZaloBotApiServer:
         caption = call.params.get("caption")
         if caption is not None and (not isinstance(caption, str) or len(caption) > MAX_TEXT):
             return _envelope_error(400, "caption must be at most 2000 characters")
+        refused = _unsupported(call, {"chat_id", "photo", "caption"})
+        if refused is not None:
+            return refused
         return _ok({"message_id": self._accept(call), "date": self.now_ms})
 
     async def _api_sendSticker(self, call: Call) -> web.Response:
@@ -318,6 +321,9 @@ class ZaloBotApiServer:
             return refused
         if call.params.get("action") not in ("typing", "upload_photo"):
             return _envelope_error(400, "action must be typing or upload_photo")
+        refused = _unsupported(call, {"chat_id", "action"})
+        if refused is not None:
+            return refused
         return web.json_response({"ok": True})
 
     async def _api_setWebhook(self, call: Call) -> web.Response:
@@ -336,6 +342,14 @@ class ZaloBotApiServer:
 
     async def _api_getWebhookInfo(self, call: Call) -> web.Response:
         return _ok({"url": self.webhook_url, "updated_at": self.now_ms})
+
+
+def _unsupported(call: Call, allowed: set[str]) -> web.Response | None:
+    """No reply_markup, parse_mode, reply_to_message_id...: the platform has none of them."""
+    extra = set(call.params) - allowed
+    if extra:
+        return _envelope_error(400, f"unsupported parameters: {sorted(extra)}")
+    return None
 
 
 def _ok(result: Any) -> web.Response:
