@@ -324,7 +324,7 @@ def weekly_digests(services: Services, now: datetime) -> list[OwedMessage]:
                 digests[audience] = build_digest(
                     session, services.plan, round_, now, audience=audience
                 )
-        text = split_text(render_text(digests[audience], t), TEXT_LIMIT)[0]
+        text = render_text(digests[audience], t)  # whole: the channel splits a long text
         messages[key] = OwedMessage(
             channel=user.channel,
             chat_id=user.chat_id,

@@ -16,6 +16,7 @@ from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from docx.table import Table
 
 from bot.bootstrap import Services
 from bot.digest import Digest, build_digest
@@ -106,6 +107,51 @@ def test_header_has_the_two_columns(document: DocumentObject) -> None:
     assert {edge.get(qn("w:val")) for edge in borders} == {"nil"}
 
 
+def _grid_widths_cm(table: Table) -> list[float]:
+    grid = table._tbl.tblGrid
+    return [round(int(col.get(qn("w:w"))) * 2.54 / 1440, 2) for col in grid.gridCol_lst]
+
+
+def test_tables_lay_out_by_their_grid(document: DocumentObject) -> None:
+    # LibreOffice and Word lay a table out by its grid (w:gridCol), not by the cells' widths:
+    # a default grid splits the header in equal halves and the national title breaks in two.
+    header, summary, signature = document.tables[0], document.tables[1], document.tables[-1]
+    text_width = 21.0 - 3.0 - 1.5
+    for table in (header, summary, signature):
+        widths = _grid_widths_cm(table)
+        assert sum(widths) == pytest.approx(text_width, abs=0.05)
+        for row in table.rows:
+            tcs = row._tr.tc_lst
+            spans = [tc.grid_span for tc in tcs]
+            assert sum(spans) == len(widths)
+            start = 0
+            for tc, span in zip(tcs, spans, strict=True):
+                assert tc.width is not None
+                assert tc.width.cm == pytest.approx(sum(widths[start : start + span]), abs=0.05)
+                start += span
+    _left, right = _grid_widths_cm(header)
+    assert right >= 9.2  # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in bold 12 pt is 8.8 cm
+    number, unit, *_rest = _grid_widths_cm(summary)
+    assert number >= 1.2  # "STT" in bold 12 pt on one line
+    assert unit == max(_grid_widths_cm(summary))
+    first = summary.rows[0]._tr.trPr
+    assert first is not None
+    assert first.find(qn("w:tblHeader")) is not None  # repeated on every page
+
+
+def test_borders_follow_the_schema_order(document: DocumentObject) -> None:
+    # Word rejects a paragraph or table whose properties are out of the schema's order.
+    rule = document.tables[0].rows[0].cells[0].paragraphs[2]._p.pPr
+    tags = [child.tag for child in rule]
+    assert tags.index(qn("w:pBdr")) < min(
+        tags.index(qn(tag)) for tag in ("w:spacing", "w:ind", "w:jc")
+    )
+    for table in document.tables:
+        tags = [child.tag for child in table._tbl.tblPr]
+        if qn("w:tblBorders") in tags:
+            assert tags.index(qn("w:tblBorders")) < tags.index(qn("w:tblLook"))
+
+
 def test_title_and_summary_line(document: DocumentObject) -> None:
     lines = texts(document)
     title_index = lines.index("BÁO CÁO")
@@ -149,6 +195,20 @@ def test_sections_follow_the_plan(document: DocumentObject) -> None:
     assert "Đến 09:00 ngày 22/03/2021, có 4/17 đơn vị đã gửi báo cáo" in body
     placeholder = next(p for p in document.paragraphs if p.text == "[Đề xuất, kiến nghị: …]")
     assert placeholder.runs[0].font.highlight_color is not None
+
+
+def test_prose_reads_as_written_by_hand(document: DocumentObject) -> None:
+    body = "\n".join(texts(document))
+    # a group named after other units is not capitalised mid-sentence
+    assert (
+        "đơn vị phối hợp: Sở Kế hoạch và Đầu tư, Sở Tài chính, các sở, ban, ngành của tỉnh." in body
+    )
+    # the obstacles are sentences
+    assert "- 2.3 (Sở GTVT): Chưa được Bộ GTVT bố trí vốn, đang chờ ý kiến của Bộ." in body
+    # a range of general tasks is not cut at its dash at the end of a line
+    table = document.tables[1]
+    owed = [row.cells[4].text for row in table.rows[1:18]]
+    assert "2.6.2, nhiệm vụ chung 1.1\u2060–\u20601.9" in owed
 
 
 def test_body_is_justified_indented_and_spaced(document: DocumentObject) -> None:
@@ -286,3 +346,19 @@ def test_libreoffice_renders_the_docx_to_pdf(services: Services, tmp_path: Path)
     pdf = tmp_path / "bao-cao.pdf"
     assert pdf.exists()
     assert _pdf_pages(pdf) >= 1
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        return  # poppler-utils not installed: the layout on the page cannot be read back
+    page = subprocess.run(
+        [pdftotext, "-layout", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
+    # The two header columns side by side, each line whole, "Số" level with the date.
+    assert lines[0] == "ỦY BAN NHÂN DÂN TỈNH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert lines[1] == "TUYÊN QUANG Độc lập - Tự do - Hạnh phúc"
+    assert lines[2] == "SỞ KẾ HOẠCH VÀ ĐẦU TƯ"
+    assert lines[3] == "Số: …/BC-SKHĐT Tuyên Quang, ngày 22 tháng 3 năm 2021"
+    assert lines[4] == "BÁO CÁO"

@@ -243,6 +243,26 @@ def test_weekly_digest_goes_to_those_who_may_see_it(
     assert chart[0].attachment.kind == "photo"
 
 
+def test_a_long_weekly_digest_is_sent_whole(services: Services, scripted: ScriptedRound) -> None:
+    obstacle = (
+        "Chưa bố trí được mặt bằng tái định cư do vướng giải phóng mặt bằng, đang chờ Ủy ban "
+        "nhân dân tỉnh cho ý kiến về phương án bồi thường, hỗ trợ và tái định cư cho các hộ dân"
+    )
+    blocked = [("2.6.2", unit) for unit in services.plan.expand("ubnd-huyen-thanh-pho")]
+    blocked += [("2.7.2", "ban-dieu-phoi-oda"), ("2.8", "so-nnptnt")]
+    for task, unit in blocked:
+        add_update(services.db, task, unit, local(2021, 3, 21, 10, 0), "blocked", obstacle)
+
+    messages = weekly_digests(services, local(2021, 3, 22, 8, 30))
+
+    text = next(m for m in messages if m.chat_id == "1001").reply.text
+    assert len(text) > 4096  # longer than one Telegram message: the channel splits it
+    assert text.startswith("TỔNG HỢP TÌNH HÌNH BÁO CÁO — Quý I/2021")
+    assert "⛔ Nhiệm vụ có vướng mắc (5):" in text
+    assert "• 2.8 [Vướng mắc]" in text  # the end of the item list is not cut off
+    assert "  – UBND huyện Sơn Dương (chủ trì): «Chưa bố trí" in text
+
+
 def test_weekly_digest_can_be_turned_off(
     services: Services, scripted: ScriptedRound, tmp_path: object
 ) -> None:

@@ -83,7 +83,10 @@ def names(digest: Digest, agency_ids: tuple[str, ...], *, full: bool = False) ->
         except KeyError:
             result.append(agency_id)
             continue
-        result.append(agency.name if full else agency.short_name)
+        name = agency.name if full else agency.short_name
+        if result and name.startswith("Các "):
+            name = "c" + name[1:]  # mid-sentence: "Sở Tài chính, các sở, ban, ngành của tỉnh"
+        result.append(name)
     return ", ".join(result)
 
 

@@ -19,8 +19,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
-from docx.table import _Cell
+from docx.shared import Cm, Emu, Length, Mm, Pt
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from bot.digest import Digest, ItemLine, consolidation_rule
@@ -42,6 +42,13 @@ FONT = "Times New Roman"
 BODY_SIZE = 14
 HEADER_SIZE = 13
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Column widths; each table spans the 16.5 cm between the margins (210 - 30 - 15 mm). The right
+# header column holds "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (bold 12) and the date line on one line.
+HEADER_WIDTHS = (Cm(6.5), Cm(10.0))
+SUMMARY_WIDTHS = (Cm(1.3), Cm(5.0), Cm(3.7), Cm(2.9), Cm(3.6))
+SIGNATURE_WIDTHS = (Cm(7.5), Cm(9.0))
+CELL_PADDING = Cm(0.19)  # Word's default left and right cell margins
+HEADER_LINE_PT = 15  # the height of a 13 pt header line, in points
 
 Container = DocumentObject | _Cell
 
@@ -106,8 +113,24 @@ def _run(
             run.add_break()
 
 
+# Children of w:pPr and w:tblPr that the schema puts after w:pBdr / w:tblBorders: Word insists
+# on the schema's order, so the borders go before the first of these that is present.
+_AFTER_PBDR = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+    "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+    "w:pPrChange",
+)  # fmt: skip
+_AFTER_TBLBORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption")
+
+
 def _short_rule(paragraph: Paragraph) -> None:
-    """A solid line under a centred paragraph, about a third of the column wide."""
+    """An empty paragraph drawn as a short solid line (its indents set the line's length).
+
+    Its paragraph mark is made tiny so that the line sits right under the text above it.
+    """
     p_pr = paragraph._p.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
@@ -116,7 +139,14 @@ def _short_rule(paragraph: Paragraph) -> None:
     bottom.set(qn("w:space"), "1")
     bottom.set(qn("w:color"), "000000")
     borders.append(bottom)
-    p_pr.append(borders)
+    p_pr.insert_element_before(borders, *_AFTER_PBDR)
+    mark = OxmlElement("w:rPr")
+    for tag in ("w:sz", "w:szCs"):
+        size = OxmlElement(tag)
+        size.set(qn("w:val"), "4")  # half-points: a 2 pt line box
+        mark.append(size)
+    p_pr.insert_element_before(mark, "w:sectPr", "w:pPrChange")
+    paragraph.paragraph_format.line_spacing = Pt(2)
 
 
 def _no_borders(table_element: object) -> None:
@@ -126,7 +156,20 @@ def _no_borders(table_element: object) -> None:
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "nil")
         borders.append(element)
-    tbl_pr.append(borders)
+    tbl_pr.insert_element_before(borders, *_AFTER_TBLBORDERS)
+
+
+def _column_widths(table: Table, widths: tuple[Length, ...]) -> None:
+    """Fix the columns' widths in the table grid (what LibreOffice and Word lay out by) and in
+    every cell; without the grid, both split the table into equal columns."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for tr in table._tbl.tr_lst:
+        index = 0
+        for tc in tr.tc_lst:  # a merged cell spans several grid columns
+            tc.width = Emu(sum(widths[index : index + tc.grid_span]))
+            index += tc.grid_span
 
 
 def _page_number_header(document: DocumentObject) -> None:
@@ -167,22 +210,46 @@ def _setup(document: DocumentObject) -> None:
     _set_font(table_style.element)
 
 
+def _estimated_lines(text: str, size: float, width: Length) -> int:
+    """How many lines UPPERCASE Times New Roman text takes in a column (greedy word wrap).
+
+    An estimate (a capital with its diacritics is about 0.62 em wide), good enough to line up
+    the two header columns.
+    """
+    usable = width - 2 * CELL_PADDING
+    per_line = max(1, int(usable / Pt(size * 0.62)))
+    lines, used = 1, 0
+    for word in text.split():
+        needed = len(word) if used == 0 else used + 1 + len(word)
+        if used and needed > per_line:
+            lines, used = lines + 1, len(word)
+        else:
+            used = needed
+    return lines
+
+
+def _header_lines(parent: str, issuing: str) -> int:
+    """Lines taken by the parent body and the issuing body in the left header column."""
+    width = HEADER_WIDTHS[0]
+    return _estimated_lines(parent.upper(), HEADER_SIZE, width) + _estimated_lines(
+        issuing.upper(), HEADER_SIZE, width
+    )
+
+
 def _header(document: DocumentObject, digest: Digest, t: Translator, day: date) -> None:
     _ = t.gettext
     writer = author(digest.plan)
     parent = issuer(digest.plan)
     table = document.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
     _no_borders(table._tbl)
-    widths = (Cm(6.5), Cm(10.0))
-    for cell, width in zip(table.rows[0].cells, widths, strict=True):
-        cell.width = width
+    _column_widths(table, HEADER_WIDTHS)
     left, right = table.rows[0].cells
     center = WD_ALIGN_PARAGRAPH.CENTER
 
     first = left.paragraphs[0]
     first.alignment = center
+    first.paragraph_format.space_after = Pt(0)  # not the template's 10 pt
     _run(first, parent.name.upper(), size=HEADER_SIZE)
     issuing = _paragraph(
         left, writer.name.upper(), size=HEADER_SIZE, bold=True, align=center, space_after=0
@@ -202,6 +269,7 @@ def _header(document: DocumentObject, digest: Digest, t: Translator, day: date) 
 
     national = right.paragraphs[0]
     national.alignment = center
+    national.paragraph_format.space_after = Pt(0)
     _run(national, _("SOCIALIST REPUBLIC OF VIETNAM"), size=12, bold=True)
     _paragraph(
         right,
@@ -210,7 +278,8 @@ def _header(document: DocumentObject, digest: Digest, t: Translator, day: date) 
         bold=True,
         underline=True,
         align=center,
-        space_after=12,
+        # The date line goes level with "Số: …" however many lines the two bodies' names take.
+        space_after=12 + HEADER_LINE_PT * (_header_lines(parent.name, writer.name) - 2),
     )
     _paragraph(
         right,
@@ -279,10 +348,9 @@ def _reporting_section(document: DocumentObject, digest: Digest, t: Translator) 
     table = document.add_table(rows=1, cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = (Cm(1.1), Cm(5.2), Cm(3.8), Cm(3.2), Cm(3.2))
-    for cell, header, width in zip(table.rows[0].cells, headers, widths, strict=True):
-        cell.width = width
+    for cell, header in zip(table.rows[0].cells, headers, strict=True):
         _cell_text(cell, header, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _row_flag(table.rows[0], "w:tblHeader")  # repeated at the top of every page
     for index, unit in enumerate(digest.units, start=1):
         row = table.add_row().cells
         reported_at = (
@@ -293,10 +361,9 @@ def _reporting_section(document: DocumentObject, digest: Digest, t: Translator) 
             unit.name,
             bucket_label(t, unit.bucket),
             reported_at,
-            missing_label(t, digest, unit.missing),
+            _unbroken_ranges(missing_label(t, digest, unit.missing)),
         )
-        for cell, value, width in zip(row, values, widths, strict=True):
-            cell.width = width
+        for cell, value in zip(row, values, strict=True):
             _cell_text(
                 cell,
                 value,
@@ -308,7 +375,29 @@ def _reporting_section(document: DocumentObject, digest: Digest, t: Translator) 
         _cell_text(merged, bucket_label(t, bucket), bold=True)
         _cell_text(row[3], str(digest.count(bucket)), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         _cell_text(row[4], percent(t, digest.percent(bucket)), align=WD_ALIGN_PARAGRAPH.CENTER)
+    _column_widths(table, SUMMARY_WIDTHS)
+    for table_row in table.rows:
+        _row_flag(table_row, "w:cantSplit")  # a unit's row is not cut by a page break
     _paragraph(document, "", space_after=6)
+
+
+def _sentence(text: str) -> str:
+    """A unit's text on one line, closed with a full stop unless it has its own punctuation."""
+    flat = " ".join(text.split())
+    return flat if not flat or flat[-1] in ".!?…;:)" else flat + "."
+
+
+def _unbroken_ranges(text: str) -> str:
+    """Keep "1.1–1.9" on one line: word joiners around the dash forbid a break there."""
+    return text.replace("–", "\u2060–\u2060")
+
+
+def _row_flag(row: _Row, tag: str) -> None:
+    """Set an on/off property of a table row (w:cantSplit, w:tblHeader)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn(tag)) is None:
+        # CT_TrPr children are a choice group: any order is valid.
+        tr_pr.append(OxmlElement(tag))
 
 
 def _cell_text(
@@ -359,7 +448,7 @@ def _item(document: DocumentObject, digest: Digest, item: ItemLine, t: Translato
         _paragraph(
             document,
             _("Obstacle reported by {unit}: {text}").format(
-                unit=update.short_name, text=" ".join(update.text.split())
+                unit=update.short_name, text=_sentence(update.text)
             ),
             italic=True,
             indent=True,
@@ -415,7 +504,7 @@ def _obstacles_and_proposals(document: DocumentObject, digest: Digest, t: Transl
             for update in item.blocking:
                 _paragraph(
                     document,
-                    f"- {item.task_id} ({update.short_name}): {' '.join(update.text.split())}",
+                    f"- {item.task_id} ({update.short_name}): {_sentence(update.text)}",
                     indent=True,
                 )
     else:
@@ -439,18 +528,19 @@ def _obstacles_and_proposals(document: DocumentObject, digest: Digest, t: Transl
         author=author(digest.plan).name,
         recipient=recipient(digest.plan).name,
     )
-    _paragraph(document, closing, indent=True)
+    _paragraph(document, closing, indent=True, keep_with_next=True)  # not apart from the signature
 
 
 def _signature(document: DocumentObject, digest: Digest, t: Translator) -> None:
     _ = t.gettext
     writer = author(digest.plan)
     table = document.add_table(rows=1, cols=2)
-    table.autofit = False
     _no_borders(table._tbl)
+    _column_widths(table, SIGNATURE_WIDTHS)
+    _row_flag(table.rows[0], "w:cantSplit")
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(8.0), Cm(8.5)
     heading = left.paragraphs[0]
+    heading.paragraph_format.space_before = Pt(6)
     heading.paragraph_format.space_after = Pt(0)
     _run(heading, _("Recipients:"), size=12, bold=True, italic=True)
     for line in _recipients(digest, t):
@@ -458,6 +548,8 @@ def _signature(document: DocumentObject, digest: Digest, t: Translator) -> None:
         paragraph.paragraph_format.space_after = Pt(0)
     title = right.paragraphs[0]
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_before = Pt(6)
+    title.paragraph_format.space_after = Pt(0)
     _run(title, signature_title(writer, t).upper(), size=BODY_SIZE, bold=True)
     _paragraph(right, "\n\n\n", align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
     name = _paragraph(right, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
