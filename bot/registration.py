@@ -31,6 +31,7 @@ __all__ = [
     "list_users",
     "looks_like_code",
     "redeem",
+    "revoke_invitation",
     "revoke_user",
     "set_language",
 ]
@@ -195,6 +196,23 @@ def revoke_user(db: Database, reference: str, now: datetime) -> User | None:
             user.revoked_at = now
             session.add(user)
         return user
+
+
+def revoke_invitation(db: Database, code: str, now: datetime) -> Invitation | None:
+    """Revoke an invitation code so that it can no longer be redeemed; None if there is none.
+
+    A code already used stays as it was (revoke the user it bound instead).
+    """
+    if not looks_like_code(code):
+        return None
+    with db.write() as session:
+        invitation = session.get(Invitation, code.strip())
+        if invitation is None:
+            return None
+        if invitation.used_at is None and invitation.revoked_at is None:
+            invitation.revoked_at = now
+            session.add(invitation)
+        return invitation
 
 
 def set_language(db: Database, user_id: int, language: str) -> None:

@@ -25,13 +25,13 @@ from bot.updates import MAX_TEXT
 from handlers import help as help_
 from handlers import registration, report, secretariat, tasks
 from handlers.turn import Turn
-from handlers.understanding import Intent, understand
+from handlers.understanding import Intent, reportable, understand
 
 __all__ = ["ChatHandlers"]
 
 log = logging.getLogger(__name__)
 
-_QUIET_INTENTS = ("greeting", "thanks", "help")
+_QUIET_INTENTS = ("greeting", "thanks", "help", "ack")
 
 
 class ChatHandlers:
@@ -72,7 +72,8 @@ class ChatHandlers:
             return self._media(turn)
         if incoming.text is not None and len(incoming.text) > MAX_TEXT:
             return [report._too_long(turn)]
-        turn.state = load_state(db, incoming.channel, incoming.chat_id, now)
+        state_key = _state_key(incoming)
+        turn.state = load_state(db, incoming.channel, state_key, now)
         if incoming.payload is not None:
             replies = self._payload(turn, incoming.payload)
             intent = Intent("unknown")
@@ -81,7 +82,7 @@ class ChatHandlers:
             replies = self._route(turn, intent)
         self._remember_choices(turn, replies, intent)
         if turn.state_changed:
-            save_state(db, incoming.channel, incoming.chat_id, turn.state, now)
+            save_state(db, incoming.channel, state_key, turn.state, now)
         return replies
 
     # ------------------------------------------------------------------ guard rails
@@ -130,17 +131,26 @@ class ChatHandlers:
             chosen = self._choice_by_text(turn, turn.incoming.text or "")
             if chosen is not None:
                 return self._payload(turn, chosen)
-        if intent.kind in ("unknown", "update") and intent.task is None:
+        text = turn.incoming.text or ""
+        # A reply to a reminder or to the task list is an update on those tasks: the update's
+        # own text for "/capnhat …" or "đã …", the message itself when it reads like a report.
+        body = intent.body if intent.kind == "update" else text
+        if (
+            intent.task is None
+            and body
+            and (intent.kind == "update" or (intent.kind == "unknown" and reportable(text)))
+        ):
             reply_context = self._reply_context(turn)
             if reply_context is not None:
                 listed = reply_context.get("tasks")
                 candidates = [str(task) for task in listed] if isinstance(listed, list) else []
-                return report.report(turn, None, turn.incoming.text or "", candidates=candidates)
+                return report.report(turn, None, body, candidates=candidates)
         handlers: dict[str, Callable[[], list[Reply]]] = {
             "start": lambda: registration.register(turn, intent.argument),
             "help": lambda: help_.help_text(turn),
             "greeting": lambda: help_.greeting(turn),
             "thanks": lambda: help_.thanks(turn),
+            "ack": lambda: help_.acknowledged(turn),
             "tasks": lambda: tasks.task_list(turn),
             "deadline": lambda: tasks.deadline(turn),
             "update": lambda: report.report(turn, intent.task, intent.body or ""),
@@ -236,6 +246,14 @@ class ChatHandlers:
                 self.services, turn.user, turn.t, intent.argument, intent.missing_only
             )
         return secretariat.report_replies(self.services, turn.user, turn.t, intent.argument)
+
+
+def _state_key(incoming: Incoming) -> str:
+    """Whose conversation state: the chat's, or in a group each member's own (one focal point's
+    "which task?" must not be answered, nor its report undone, by another member)."""
+    if incoming.chat_type == "group":
+        return f"{incoming.chat_id}/{incoming.user_id}"
+    return incoming.chat_id
 
 
 def _known(services: Services, agency_id: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.messages import Reply
 from handlers.turn import Turn
 
-__all__ = ["greeting", "help_text", "not_understood", "thanks"]
+__all__ = ["acknowledged", "greeting", "help_text", "not_understood", "thanks"]
 
 
 def help_text(turn: Turn) -> list[Reply]:
@@ -47,6 +47,12 @@ def greeting(turn: Turn) -> list[Reply]:
 def thanks(turn: Turn) -> list[Reply]:
     _ = turn.t.gettext
     return [Reply(_("You're welcome! I'm here whenever you need me."))]
+
+
+def acknowledged(turn: Turn) -> list[Reply]:
+    """ "ok", "dạ vâng", "đã nhận": a short answer; an acknowledgement is never an update."""
+    _ = turn.t.gettext
+    return [Reply(_("OK! Type /nhiemvu to see your tasks or /help for help."))]
 
 
 def not_understood(turn: Turn) -> list[Reply]:

@@ -126,3 +126,39 @@ def test_shell_has_no_timing_dependence_and_greets_without_writing() -> None:
     assert "Không có gì" in output
     result = runner.invoke(app, ["updates", "--format", "json"])
     assert json.loads(result.stdout) == []
+
+
+def test_revoke_an_unused_invitation_code() -> None:
+    code = str(_invite("so y te")[0]["code"])
+    result = runner.invoke(app, ["revoke", code])
+    assert result.exit_code == 0, result.output
+    assert f"Đã thu hồi mã mời {code}" in result.output
+    # A revoked code is refused in the chat, with what to do next; nobody is registered.
+    from bot.bootstrap import bootstrap
+    from bot.cli.common import settings
+    from bot.registration import list_users, redeem
+
+    built = bootstrap(settings())
+    try:
+        outcome = redeem(
+            built.db,
+            code,
+            channel="telegram",
+            external_id="42",
+            chat_id="42",
+            display_name="Lan",
+            language=None,
+            now=built.clock.now(),
+        )
+        assert outcome.failure == "revoked"
+        assert list_users(built.db) == []
+    finally:
+        built.db.dispose()
+    assert runner.invoke(app, ["revoke", "KHONGCOMAMOINAY"]).exit_code == 2
+
+
+def test_updates_table_shows_local_time() -> None:
+    _shell("2.2: đã trình UBND tỉnh hồ sơ\n")
+    result = runner.invoke(app, ["updates"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "10/03/2021 09:00" in result.stdout  # 02:00 UTC, shown in Asia/Ho_Chi_Minh

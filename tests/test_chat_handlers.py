@@ -220,3 +220,104 @@ async def test_a_secretariat_officer_who_writes_an_update_is_told_there_is_nothi
     ]
     await play(driver, steps, {"code": code})
     assert _rows(services) == []
+
+
+async def test_acknowledgements_and_requests_to_report_write_nothing(
+    services: Services, clock: FrozenClock
+) -> None:
+    """ "dạ vâng", "ok", "tôi muốn cập nhật tiến độ": a short answer, even as a reply to the task
+    list; only a real report is recorded."""
+    driver = HandlerDriver(services, clock)
+    steps = (
+        Step("focal", says="/start {code}", expect=("Sở Y tế",)),
+        Step("focal", says="dạ vâng ạ", expect=("/nhiemvu",), forbid=("nhiệm vụ nào",)),
+        Step("focal", says="tôi muốn cập nhật tiến độ", expect=("2.2:",), forbid=("nhiệm vụ nào",)),
+        Step("focal", says="/nhiemvu", expect=("2.2.1",)),
+        Step("focal", says="ok", reply_to_last=True, forbid=("nhiệm vụ nào", "Đã ghi nhận")),
+        Step("focal", says="/nhiemvu", expect=("2.2.1",)),
+        Step("focal", says="không", reply_to_last=True, forbid=("nhiệm vụ nào", "Đã ghi nhận")),
+        Step("focal", says="/nhiemvu", expect=("2.2.1",)),
+        Step("focal", says="nhiệm vụ 2.2 xong chưa", expect=("2.2.1", "Chưa có cập nhật")),
+        Step("focal", says="/nhiemvu", expect=("2.2.1",)),
+        Step(
+            "focal",
+            says="/capnhat đã trình UBND tỉnh",
+            reply_to_last=True,
+            expect=("nhiệm vụ nào",),
+        ),
+        Step("focal", says="2.2.1", expect=("Đã ghi nhận", "đã trình UBND tỉnh")),
+    )
+    await play(driver, steps, {"code": _code(services, clock)})
+    # The command is not part of the update: the text after it is stored.
+    assert [(r.task_id, r.text) for r in _rows(services)] == [("2.2.1", "đã trình UBND tỉnh")]
+
+
+async def test_in_a_group_each_member_has_a_conversation_of_their_own(
+    services: Services, clock: FrozenClock
+) -> None:
+    """Two focal points in one group: one's "which task?" and "huỷ" are not the other's."""
+    chat = ChatHandlers(services)
+    codes = {
+        "yte": _code(services, clock),
+        "gtvt": _code(services, clock, agency="so-gtvt"),
+    }
+
+    async def say(who: str, text: str) -> str:
+        clock.advance(timedelta(seconds=5))
+        replies = await chat.handle(
+            Incoming(
+                channel="test",
+                chat_id="group-1",
+                user_id=f"user-{who}",
+                display_name=who,
+                received_at=clock.now(),
+                text=text,
+                message_id=f"{who}-{clock.now().timestamp()}",
+                chat_type="group",
+                addressed=True,
+            )
+        )
+        return "\n".join(reply.text for reply in replies)
+
+    assert "Sở Y tế" in await say("yte", f"/start {codes['yte']}")
+    assert "Giao thông" in await say("gtvt", f"/start {codes['gtvt']}")
+    assert "nhiệm vụ nào" in await say("yte", "đã làm việc với Bộ Y tế về quy hoạch")
+    answer = await say("gtvt", "1")  # not an answer to Sở Y tế's question
+    assert "Đã ghi nhận" not in answer
+    assert "Đã ghi nhận" in await say("yte", "2.2.1")
+    assert "Không có gì để huỷ" in await say("gtvt", "huỷ")
+    rows = _rows(services)
+    assert [(r.kind, r.agency_id, r.task_id) for r in rows] == [("report", "so-y-te", "2.2.1")]
+    assert rows[0].text == "đã làm việc với Bộ Y tế về quy hoạch"
+
+
+async def test_a_revoked_user_is_a_stranger_and_a_revoked_code_is_refused(
+    services: Services, clock: FrozenClock
+) -> None:
+    from bot.registration import find_user, revoke_invitation, revoke_user
+
+    driver = HandlerDriver(services, clock)
+    revoked_code = _code(services, clock)
+    assert revoke_invitation(services.db, revoked_code, clock.now()) is not None
+    await play(
+        driver,
+        (
+            Step("focal", says="/start {revoked}", expect=("thu hồi",), forbid=("Sở Y tế",)),
+            Step("focal", says="/start {code}", expect=("Sở Y tế",)),
+            Step("focal", says="2.2: đã trình", expect=("Đã ghi nhận",)),
+        ),
+        {"code": _code(services, clock), "revoked": revoked_code},
+    )
+    user = find_user(services.db, "test", "user-focal")
+    assert user is not None
+    assert user.id is not None
+    assert revoke_user(services.db, str(user.id), clock.now()) is not None
+    await play(
+        driver,
+        (
+            Step("focal", says="nhiệm vụ của tôi", expect=("chưa được đăng ký",), forbid=("2.2",)),
+            Step("focal", says="2.2: xong", expect=("chưa được đăng ký",), forbid=("Đã ghi",)),
+            Step("focal", says="huỷ", expect=("chưa được đăng ký",)),
+        ),
+    )
+    assert [r.kind for r in _rows(services)] == ["report"]

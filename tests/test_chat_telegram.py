@@ -341,3 +341,23 @@ async def test_planbot_run_polls_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
         assert process.returncode == 0, err.decode()
         assert tg.token not in err.decode()
         assert tg.calls_of("setMyCommands")
+
+
+async def test_in_a_group_a_command_for_another_bot_is_not_answered(
+    services: Services, clock: FrozenClock, telegram: tuple[FakeTelegram, TelegramDriver]
+) -> None:
+    tg, driver = telegram
+    await driver.say("focal", f"/start {_code(services, clock)}")
+    user = USERS["focal"]
+    group = tg.group_chat(-600, "Nhóm nhiều bot")
+    update_id = await tg.user_says(user, "/nhiemvu@some_other_bot", chat=group)
+    await driver._after(-600, update_id, {})
+    assert tg.bot_messages(-600) == []  # addressed to another bot: silence
+    update_id = await tg.user_says(user, f"/nhiemvu@{tg.bot_username}", chat=group)
+    await driver._after(-600, update_id, {})
+    update_id = await tg.user_says(user, "/han", chat=group)
+    await driver._after(-600, update_id, {})
+    answers = [m.text for m in tg.bot_messages(-600)]
+    assert len(answers) == 2
+    assert "2.2.1" in answers[0]
+    assert "Quý I/2021" in answers[1]

@@ -3,6 +3,8 @@ English. Each row: the message, the intent kind, and for updates the task number
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.updates import classify_status
@@ -114,10 +116,80 @@ CASES: list[tuple[str, str, str | None, str | None]] = [
     ("/baocao", "report", None, None),
     ("/baocao 2021-Q1", "report", None, None),
     ("xuất báo cáo tổng hợp", "report", None, None),
+    # more ways people ask for their tasks and the deadline
+    ("minh co nhung nv nao", "tasks", None, None),
+    ("xem danh sach nv", "tasks", None, None),
+    ("Dạ, nhiệm vụ của em là gì ạ?", "tasks", None, None),
+    ("what are we assigned", "tasks", None, None),
+    ("khi nao phai nop bao cao", "deadline", None, None),
+    ("how many days left", "deadline", None, None),
+    ("ngày nào hết hạn", "deadline", None, None),
+    ("hạn?", "deadline", None, None),
+    ("hdsd", "help", None, None),
+    # a short question about one task is not an update: the task list answers it
+    ("nhiệm vụ 2.2 xong chưa", "tasks", None, None),
+    ("2.2 thế nào rồi", "tasks", None, None),
+    ("2.2 xong chưa?", "tasks", None, None),
+    ("tình hình nhiệm vụ 2.2", "tasks", None, None),
+    # numbered updates after a greeting or a polite lead-in, abbreviations, a decimal comma
+    ("Hi, 2.2 is done", "update", "2.2", "is done"),
+    ("chào bạn, 2.2 đã xong", "update", "2.2", "đã xong"),
+    ("Dạ em xin báo cáo: 2.2 đã trình UBND tỉnh", "update", "2.2", "đã trình UBND tỉnh"),
+    ("bc 2.2: da trinh", "update", "2.2", "da trinh"),
+    ("BC NV 2.2 xong", "update", "2.2", "xong"),
+    ("2,2: đã trình hồ sơ", "update", "2.2", "đã trình hồ sơ"),
+    ("nv 2,2 - xong", "update", "2.2", "xong"),
+    ("2.2 - hoan thanh", "update", "2.2", "hoan thanh"),
+    ("tiến độ 2.2: đạt 50% khối lượng", "update", "2.2", "đạt 50% khối lượng"),
+    (
+        "2.2: đã trình, khi nào tỉnh phê duyệt?",
+        "update",
+        "2.2",
+        "đã trình, khi nào tỉnh phê duyệt?",
+    ),
+    # "nhiệm vụ 2.2" further in: the whole message is the update, verbatim
+    (
+        "Về nhiệm vụ 2.2, sở đã trình UBND tỉnh",
+        "update",
+        "2.2",
+        "Về nhiệm vụ 2.2, sở đã trình UBND tỉnh",
+    ),
+    ("Dạ em báo cáo nhiệm vụ 2.2 đã trình UBND tỉnh ạ", "update", "2.2", "đã trình UBND tỉnh ạ"),
+    (
+        "Đã trình UBND tỉnh hồ sơ của nhiệm vụ 2.2",
+        "update",
+        "2.2",
+        "Đã trình UBND tỉnh hồ sơ của nhiệm vụ 2.2",
+    ),
+    ("tôi muốn cập nhật nhiệm vụ 2.2", "update", "2.2", ""),
+    # statements of work that mention deadlines, tasks or reports are still updates
+    ("đã hoàn thành đúng hạn", "update", None, "đã hoàn thành đúng hạn"),
+    ("đang triển khai, còn hạn chế về nhân lực", "update", None, None),
+    ("đã triển khai các nhiệm vụ được giao", "update", None, None),
+    ("đã tổng hợp báo cáo gửi Sở KH&ĐT", "update", None, None),
+    ("1,5 tỷ đồng đã giải ngân", "update", None, "1,5 tỷ đồng đã giải ngân"),
+    # a wish to report without its content: how to report, nothing recorded
+    ("tôi muốn cập nhật tiến độ", "update", None, ""),
+    ("cap nhat tien do", "update", None, ""),
+    ("báo cáo", "update", None, ""),
+    ("/capnhat", "update", None, ""),
+    # acknowledgements: a short answer, never an update
+    ("dạ vâng ạ", "ack", None, None),
+    ("da vang a", "ack", None, None),
+    ("đã nhận", "ack", None, None),
+    ("oke", "ack", None, None),
+    ("👍", "ack", None, None),
+    # undo, more forms
+    ("xoá", "undo", None, None),
+    ("xóa cập nhật vừa gửi", "undo", None, None),
+    ("huỷ bỏ", "undo", None, None),
+    # questions that are not updates
+    ("đã có ai báo cáo chưa", "unknown", None, None),
+    ("xin gia hạn", "unknown", None, None),
     # unknown
     ("/foo", "unknown_command", None, None),
     ("trời hôm nay đẹp quá", "unknown", None, None),
-    ("ok", "unknown", None, None),
+    ("ok", "ack", None, None),
     ("", "unknown", None, None),
 ]
 
@@ -136,6 +208,24 @@ def test_understanding(message: str, kind: str, task: str | None, body: str | No
             assert intent.body == body
     else:
         assert intent.task is None
+
+
+def test_long_repetitive_messages_are_understood_at_once() -> None:
+    """A pasted message that repeats keywords must not freeze the bot (regex backtracking)."""
+    started = time.perf_counter()
+    assert understand("cập nhật " * 26 + "x").kind == "unknown"  # took ~15 s once
+    assert time.perf_counter() - started < 1.0
+    messages = [
+        "cập nhật " * 400 + "x",
+        "nhiệm vụ số " * 300 + "x",
+        "chào, ok, em " * 300 + "2.2: xong",
+        "tôi muốn " * 400 + "x",
+        "2,2 " * 900 + ":",
+    ]
+    started = time.perf_counter()
+    kinds = [understand(message[:4000]).kind for message in messages]
+    assert time.perf_counter() - started < 2.0
+    assert kinds == ["unknown", "unknown", "update", "unknown", "unknown"]
 
 
 def test_arguments() -> None:

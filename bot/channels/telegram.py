@@ -254,7 +254,8 @@ def to_incoming(update: Update, bot_id: int, bot_username: str | None) -> Incomi
             start = text.lower().index(mention.lower())
             text = (text[:start] + text[start + len(mention) :]).strip()
         elif text and text.startswith("/"):
-            addressed = True
+            # "/nhiemvu" is for every bot of the group, "/nhiemvu@other_bot" for another one.
+            addressed = "@" not in text.split(maxsplit=1)[0]
         elif replied is not None and replied.from_user is not None:
             addressed = replied.from_user.id == bot_id
     media: Media | None = None

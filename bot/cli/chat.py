@@ -29,6 +29,7 @@ from bot.registration import (
     create_invitations,
     invite_link,
     list_users,
+    revoke_invitation,
     revoke_user,
 )
 from bot.updates import list_updates
@@ -170,16 +171,32 @@ def users(output: OutputFormat = FORMAT_OPTION) -> None:
 
 @app.command("revoke")
 def revoke(
-    user: str = typer.Argument(..., help="ID người dùng, hoặc kênh:tài khoản (telegram:12345)."),
+    user: str = typer.Argument(
+        ...,
+        help="ID người dùng, kênh:tài khoản (telegram:12345), hoặc một mã mời chưa dùng.",
+    ),
 ) -> None:
-    """Thu hồi quyền của một người dùng (lịch sử cập nhật vẫn giữ nguyên)."""
+    """Thu hồi quyền của một người dùng, hoặc một mã mời (lịch sử cập nhật vẫn giữ nguyên)."""
     with services() as built:
-        revoked = revoke_user(built.db, user, built.clock.now())
-    if revoked is None:
-        fail(f"Không có người dùng «{user}». Xem danh sách: planbot users.")
+        now = built.clock.now()
+        revoked = revoke_user(built.db, user, now)
+        invitation = revoke_invitation(built.db, user, now) if revoked is None else None
+    if revoked is not None:
+        console.print(
+            f"Đã thu hồi quyền của {revoked.display_name or revoked.external_id} "
+            f"({revoked.channel}, {revoked.agency_id}).",
+            markup=False,
+        )
+        return
+    if invitation is None:
+        fail(f"Không có người dùng hay mã mời «{user}». Xem danh sách: planbot users.")
+    if invitation.used_at is not None:
+        fail(
+            f"Mã {invitation.code} đã được dùng; hãy thu hồi người dùng đã đăng ký bằng mã này "
+            f"(ID {invitation.used_by}, xem planbot users)."
+        )
     console.print(
-        f"Đã thu hồi quyền của {revoked.display_name or revoked.external_id} "
-        f"({revoked.channel}, {revoked.agency_id}).",
+        f"Đã thu hồi mã mời {invitation.code} ({invitation.agency_id}): mã này không dùng được nữa.",
         markup=False,
     )
 
@@ -206,6 +223,7 @@ def updates(
             except KeyError:
                 fail(f"Không có nhiệm vụ {task} trong kế hoạch.")
         rows = list_updates(built.db, agency_id=agency_id, task_id=task, period=period_id)
+        tz = built.settings.tz
     data = [row.to_json() for row in rows]
     if output is UpdatesFormat.json:
         print_json(data)
@@ -230,7 +248,8 @@ def updates(
         "Muộn",
     ):
         table.add_column(header, overflow="fold")
-    for item in data:
+    for row, item in zip(rows, data, strict=True):
+        item["created_at"] = row.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")  # local
         table.add_row(
             *(str(item[key] if item[key] is not None else "") for key in item if key != "late"),
             "muộn" if item["late"] else "",
