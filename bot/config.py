@@ -11,6 +11,8 @@ import platformdirs
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.i18n import N_
+
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("planbot", appauthor=False))
@@ -68,16 +70,16 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {value!r}") from error
+            raise ValueError(N_("unknown time zone")) from error
         return value
 
     @field_validator("reminder_days")
     @classmethod
     def _sensible_reminder_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value:
-            raise ValueError("give at least one number of days before the deadline")
+            raise ValueError(N_("give at least one number of days before the deadline"))
         if any(days < 0 or days > 366 for days in value):
-            raise ValueError("days before the deadline must be between 0 and 366")
+            raise ValueError(N_("days before the deadline must be between 0 and 366"))
         return tuple(sorted(set(value), reverse=True))
 
     @field_validator("telegram_api_url", "zalo_api_url")

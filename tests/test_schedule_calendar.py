@@ -272,4 +272,5 @@ def test_cli_schedule_refuses_negative_lead_days(
     monkeypatch.setenv("PLANBOT_REMINDER_DAYS", "[7, -1]")
     result = CliRunner().invoke(app, ["schedule", "--year", "2021"])
     assert result.exit_code == 2
-    assert "PLANBOT_REMINDER_DAYS: [7, -1]: số ngày nhắc trước hạn không được âm." in result.output
+    assert "Cấu hình không hợp lệ" in result.output
+    assert "PLANBOT_REMINDER_DAYS: số ngày nhắc trước hạn phải từ 0 đến 366" in result.output

@@ -53,7 +53,10 @@ def settings() -> Settings:
         lines = [_("The configuration is not valid (PLANBOT_* variables or .env):")]
         for problem in error.errors():
             name = "PLANBOT_" + "_".join(str(part) for part in problem["loc"]).upper()
-            lines.append(f"  {name}: {problem['msg']}")
+            cause = problem.get("ctx", {}).get("error")
+            # Our own validators raise with a catalog message id; pydantic's own are English.
+            detail = _(str(cause)) if isinstance(cause, ValueError) else problem["msg"]
+            lines.append(f"  {name}: {detail}")
         fail("\n".join(lines))
 
 

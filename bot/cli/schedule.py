@@ -88,7 +88,7 @@ def schedule_command(
         fail(_("--from and --to go together."))
     with services() as built:
         runner = SchedulerRunner(built, {})
-        schedule = _schedule_of(runner)
+        schedule = runner.schedule
         if first is not None and last is not None:
             start, end = parse_day(first, "--from"), parse_day(last, "--to")
             _check_year(schedule, start.year, "--from")
@@ -104,19 +104,6 @@ def schedule_command(
         print_json([instant.as_json() for instant in instants])
         return
     _print_schedule(t, instants)
-
-
-def _schedule_of(runner: SchedulerRunner) -> ReminderSchedule:
-    """The runner's schedule; a bad reminder setting is a clear message, not a traceback."""
-    try:
-        return runner.schedule
-    except ValueError:
-        days = ", ".join(str(n) for n in runner.services.settings.reminder_days)
-        fail(
-            tr()
-            .gettext("PLANBOT_REMINDER_DAYS: [{days}]: the lead days must not be negative.")
-            .format(days=days)
-        )
 
 
 def _check_year(schedule: ReminderSchedule, year: int, option: str) -> None:
@@ -184,7 +171,7 @@ def remind_command(
         now = parse_instant(at, built.settings.tz) if at is not None else built.clock.now()
         channels = build_channels(built.settings)
         checked = SchedulerRunner(built, {})
-        _check_year(_schedule_of(checked), now.astimezone(built.settings.tz).year, "--at")
+        _check_year(checked.schedule, now.astimezone(built.settings.tz).year, "--at")
         if dry_run:
             runner = SchedulerRunner(built, channels)
             _install_digests(runner)
