@@ -56,7 +56,7 @@ class Processed:
             self._changed.notify_all()
 
     async def wait(self, update_id: int) -> None:
-        async with asyncio.timeout(5), self._changed:
+        async with asyncio.timeout(30), self._changed:
             await self._changed.wait_for(lambda: update_id in self._done)
 
 

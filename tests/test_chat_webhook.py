@@ -100,7 +100,7 @@ async def _planbot_run(
 
 async def _listening(client: httpx.AsyncClient, url: str) -> None:
     """Wait until the webhook listener answers (a GET: only POST is served there)."""
-    async with asyncio.timeout(20):
+    async with asyncio.timeout(40):
         while True:
             try:
                 answer = await client.get(url)
@@ -112,7 +112,7 @@ async def _listening(client: httpx.AsyncClient, url: str) -> None:
 
 
 async def _answered(tg: FakeTelegram, chat_id: int) -> None:
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while not tg.bot_messages(chat_id):  # noqa: ASYNC110 - another process answers
             await asyncio.sleep(0.05)
 
@@ -126,7 +126,7 @@ async def test_webhook_mode_registers_the_secret_and_refuses_forged_updates(
         async with (
             FakeTelegram() as tg,
             _planbot_run(tg, tmp_path, port, PLANBOT_WEBHOOK_SECRET=SECRET) as process,
-            httpx.AsyncClient(timeout=5) as client,
+            httpx.AsyncClient(timeout=20) as client,
         ):
             await _listening(client, listener)
             # The webhook is registered with Telegram: the public URL, the secret, our updates.
@@ -156,13 +156,13 @@ async def test_webhook_mode_registers_the_secret_and_refuses_forged_updates(
             report = tg.text_update(LAN, "2.2: đã trình UBND tỉnh hồ sơ dự án")
             accepted = await client.post(listener, json=report, headers={HEADER: SECRET})
             assert accepted.status_code == 200
-            async with asyncio.timeout(10):
+            async with asyncio.timeout(30):
                 while len(tg.bot_messages(LAN.id)) == before:  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
             assert "2.2.1" in tg.bot_messages(LAN.id)[-1].text
 
             process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(20):
+            async with asyncio.timeout(40):
                 _out, err = await process.communicate()
             stderr = err.decode()
             assert process.returncode == 0, stderr
@@ -189,7 +189,7 @@ async def test_without_a_configured_secret_a_random_one_is_still_required(
         async with (
             FakeTelegram() as tg,
             _planbot_run(tg, tmp_path, port, PLANBOT_WEBHOOK_SECRET="") as process,
-            httpx.AsyncClient(timeout=5) as client,
+            httpx.AsyncClient(timeout=20) as client,
         ):
             await _listening(client, listener)
             secret = tg.webhook_secret
@@ -205,7 +205,7 @@ async def test_without_a_configured_secret_a_random_one_is_still_required(
             assert len(tg.bot_messages(LAN.id)) == 1
             assert "Sở Y tế" in tg.bot_messages(LAN.id)[0].text
             process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(20):
+            async with asyncio.timeout(40):
                 _out, err = await process.communicate()
             assert process.returncode == 0, err.decode()
             assert secret not in err.decode()
@@ -217,7 +217,7 @@ async def test_a_malformed_secret_is_refused_before_anything_starts(tmp_path: Pa
         FakeTelegram() as tg,
         _planbot_run(tg, tmp_path, _free_port(), PLANBOT_WEBHOOK_SECRET=bad) as process,
     ):
-        async with asyncio.timeout(20):
+        async with asyncio.timeout(40):
             out, err = await process.communicate()
         assert process.returncode == 2
         message = (out + err).decode()
