@@ -87,6 +87,16 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    def secret_values(self) -> list[str]:
+        """Every configured token and webhook secret, for the log filter to hide."""
+        secrets = (
+            self.telegram_token,
+            self.webhook_secret,
+            self.zalo_token,
+            self.zalo_webhook_secret,
+        )
+        return [secret.get_secret_value() for secret in secrets if secret is not None]
+
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -55,3 +55,19 @@ def test_settings_are_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     current = settings_from(monkeypatch)
     with pytest.raises(ValidationError):
         current.locale = "en"
+
+
+def test_every_secret_is_handed_to_the_log_filter(monkeypatch: pytest.MonkeyPatch) -> None:
+    current = settings_from(
+        monkeypatch,
+        TELEGRAM_TOKEN="tg-token-value",
+        WEBHOOK_SECRET="tg-webhook-secret",
+        ZALO_TOKEN="zalo-token-value",
+        ZALO_WEBHOOK_SECRET="zalo-webhook-secret",
+    )
+    assert set(current.secret_values()) == {
+        "tg-token-value",
+        "tg-webhook-secret",
+        "zalo-token-value",
+        "zalo-webhook-secret",
+    }

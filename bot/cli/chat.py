@@ -298,10 +298,10 @@ def _zalo_instruction(code: str) -> str:
     return invite_instruction(code, translator(current_settings().locale))
 
 
-def _run_zalo_only(current: Any) -> None:
+def _run_zalo_only(current: Settings) -> None:
     from bot.channels.zalo import run_zalo_only
 
-    configure_logging(logging.INFO, secrets=[current.zalo_token.get_secret_value()])
+    configure_logging(logging.INFO, secrets=current.secret_values())
     built = bootstrap(current)
     try:
         asyncio.run(run_zalo_only(built))
@@ -320,11 +320,9 @@ def run() -> None:
     if current.telegram_token is None:
         fail(NO_TOKEN_MESSAGE, code=2)
     webhook_secret = _webhook_secret(current) if current.webhook_url is not None else None
-    secrets = [current.telegram_token.get_secret_value()]
+    secrets = current.secret_values()
     if webhook_secret is not None:
-        secrets.append(webhook_secret)
-    if current.zalo_token is not None:
-        secrets.append(current.zalo_token.get_secret_value())
+        secrets.append(webhook_secret)  # may be generated for this run
     configure_logging(logging.INFO, secrets=secrets)
     from bot.channels.telegram import (
         PlanbotApplication,
@@ -437,7 +435,7 @@ def shell(
     from handlers import ChatHandlers
 
     current = current_settings()
-    configure_logging(logging.WARNING)
+    configure_logging(logging.WARNING, secrets=current.secret_values())
     clock: Clock | None = None
     if at is not None:
         clock = FrozenClock(at if at.tzinfo else at.replace(tzinfo=current.tz))

@@ -77,10 +77,7 @@ def print_json(data: Any) -> None:
 def services() -> Iterator[Services]:
     """Start-up for a command: logging, settings, migrated database, plan."""
     current = settings()
-    secrets = [
-        s.get_secret_value() for s in (current.telegram_token, current.zalo_token) if s is not None
-    ]
-    configure_logging(logging.WARNING, secrets=secrets)
+    configure_logging(logging.WARNING, secrets=current.secret_values())
     try:
         built = bootstrap(current)
     except PlanError as error:
