@@ -103,6 +103,46 @@ async def test_run_serves_zalo_without_telegram(env: dict[str, str], api: ZaloBo
     assert [c.method for c in api.calls][:2] == ["getMe", "deleteWebhook"]
 
 
+@pytest.mark.parametrize("with_telegram", [False, True])
+async def test_run_stops_with_a_clear_message_when_zalo_refuses_the_token(
+    env: dict[str, str], api: ZaloBotApiServer, with_telegram: bool
+) -> None:
+    """A wrong Zalo token must not leave a process that runs but never hears from Zalo."""
+    process_env = {
+        **os.environ,
+        **env,
+        "PLANBOT_ZALO_TOKEN": "999:wrong-zalo-token-value",
+        "PLANBOT_ZALO_API_URL": api.root,
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    if with_telegram:
+        from tests.support.telegram_server import FakeTelegram
+
+        telegram = FakeTelegram()
+        await telegram.start()
+        process_env["PLANBOT_TELEGRAM_TOKEN"] = telegram.token
+        process_env["PLANBOT_TELEGRAM_API_URL"] = telegram.url
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from bot.cli import main; main()",
+            "run",
+            env=process_env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if with_telegram:
+            await telegram.stop()
+    stderr = err.decode()
+    assert process.returncode == 2, stderr
+    assert "Zalo từ chối token" in stderr
+    assert "wrong-zalo-token-value" not in stderr
+    assert "Traceback" not in stderr
+
+
 async def test_one_run_process_serves_telegram_and_zalo_with_one_scheduler(
     env: dict[str, str], api: ZaloBotApiServer, tmp_path: Path
 ) -> None:

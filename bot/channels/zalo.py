@@ -914,8 +914,18 @@ def build_bot(services: Services, handle: Handle, channel: ZaloChannel | None = 
     return ZaloBot(channel, handle, services.db, services.clock)
 
 
-async def serve(bot: ZaloBot, settings: Settings, stop: asyncio.Event) -> None:
-    """Run until ``stop``: a webhook when PLANBOT_ZALO_WEBHOOK_URL is set, else long polling."""
+class ZaloStartError(ValueError):
+    """The Zalo side cannot start (a bad token, a missing webhook secret): say what to fix."""
+
+
+async def check_start(bot: ZaloBot, settings: Settings) -> None:
+    """Refuse to start on what will never work; learn the bot's name (for @mentions).
+
+    A token that Zalo refuses, or a webhook without a usable secret, stops ``planbot run`` with
+    a clear message instead of a process that runs but never hears from Zalo. A network failure
+    is only logged: the receiver keeps trying with back-off.
+    """
+    t = translator(settings.locale)
     if settings.zalo_webhook_url is not None:
         given = settings.zalo_webhook_secret
         # An empty secret would let any request without the header through (and the platform
@@ -923,17 +933,35 @@ async def serve(bot: ZaloBot, settings: Settings, stop: asyncio.Event) -> None:
         if given is None or not (
             WEBHOOK_SECRET_MIN <= len(given.get_secret_value()) <= WEBHOOK_SECRET_MAX
         ):
-            raise ValueError(
-                "PLANBOT_ZALO_WEBHOOK_SECRET is required with a Zalo webhook (8-256 chars)"
+            raise ZaloStartError(
+                t.gettext(
+                    "PLANBOT_ZALO_WEBHOOK_SECRET is required with a Zalo webhook: "
+                    "{low} to {high} characters."
+                ).format(low=WEBHOOK_SECRET_MIN, high=WEBHOOK_SECRET_MAX)
             )
-    if bot.bot_name is None:
-        try:
-            me = await bot.client.get_me()
-        except (ZaloApiError, httpx.HTTPError) as error:
-            log.warning("Zalo getMe failed: %s", bot.client.redact(str(error)))
-        else:
-            name = me.get("display_name") or me.get("name")
-            bot.bot_name = str(name) if name else None
+    if bot.bot_name is not None:
+        return
+    try:
+        me = await bot.client.get_me()
+    except ZaloApiError as error:
+        if error.http_status in (401, 403, 404) or error.error_code in (401, 403, 404):
+            raise ZaloStartError(
+                t.gettext(
+                    "Zalo refused the bot token (PLANBOT_ZALO_TOKEN): {reason}. Check the token "
+                    "in the Zalo Bot Creator."
+                ).format(reason=bot.client.redact(error.description))
+            ) from error
+        log.warning("Zalo getMe failed: %s", bot.client.redact(str(error)))
+    except httpx.HTTPError as error:
+        log.warning("Zalo getMe failed: %s", bot.client.redact(str(error)))
+    else:
+        name = me.get("display_name") or me.get("name") or me.get("account_name")
+        bot.bot_name = str(name) if name else ""  # "": asked, no name to strip from mentions
+
+
+async def serve(bot: ZaloBot, settings: Settings, stop: asyncio.Event) -> None:
+    """Run until ``stop``: a webhook when PLANBOT_ZALO_WEBHOOK_URL is set, else long polling."""
+    await check_start(bot, settings)
     if settings.zalo_webhook_url is None:
         await bot.run_polling(stop)
         return
@@ -978,8 +1006,9 @@ class ZaloService:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start receiving in the background (returns at once)."""
+        """Check the token, then receive in the background (raises :class:`ZaloStartError`)."""
         if self._task is None:
+            await check_start(self.bot, self.settings)
             self._stop.clear()
             self._task = asyncio.create_task(serve(self.bot, self.settings, self._stop))
             self._task.add_done_callback(_log_end)

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -33,6 +33,9 @@ from bot.registration import (
     revoke_user,
 )
 from bot.updates import list_updates
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import PlanbotApplication
 
 log = logging.getLogger(__name__)
 
@@ -299,12 +302,14 @@ def _zalo_instruction(code: str) -> str:
 
 
 def _run_zalo_only(current: Settings) -> None:
-    from bot.channels.zalo import run_zalo_only
+    from bot.channels.zalo import ZaloStartError, run_zalo_only
 
     configure_logging(logging.INFO, secrets=current.secret_values())
     built = bootstrap(current)
     try:
         asyncio.run(run_zalo_only(built))
+    except ZaloStartError as error:
+        fail(str(error), code=2)
     finally:
         built.db.dispose()
     log.info("planbot stopped")
@@ -325,7 +330,6 @@ def run() -> None:
         secrets.append(webhook_secret)  # may be generated for this run
     configure_logging(logging.INFO, secrets=secrets)
     from bot.channels.telegram import (
-        PlanbotApplication,
         TelegramChannel,
         build_application,
         set_menu,
@@ -364,6 +368,19 @@ def run() -> None:
         built.db.dispose()
 
     application = build_application(built, post_init=post_init, post_shutdown=post_shutdown)
+    from bot.channels.zalo import ZaloStartError
+
+    try:
+        _serve_telegram(application, current, webhook_secret)
+    except ZaloStartError as error:  # raised by post_init: a Zalo setting to fix
+        fail(str(error), code=2)
+    log.info("planbot stopped")
+
+
+def _serve_telegram(
+    application: PlanbotApplication, current: Settings, webhook_secret: str | None
+) -> None:
+    """Long polling, or the webhook listener when PLANBOT_WEBHOOK_URL is set; until a signal."""
     if current.webhook_url is not None:
         import secrets as secrets_module
 
@@ -380,7 +397,6 @@ def run() -> None:
         )
     else:
         application.run_polling(allowed_updates=["message", "callback_query"])
-    log.info("planbot stopped")
 
 
 # ---------------------------------------------------------------------------- shell
