@@ -53,8 +53,11 @@ def effective_updates(
         query = query.where(col(StatusUpdate.period) == period)
     if agency_ids is not None:
         query = query.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
-    if task_id is not None:
-        query = query.where(col(StatusUpdate.task_id) == task_id)
+    if task_id is not None:  # a task and the items under it ("2.2" also gives 2.2.1, 2.2.2)
+        query = query.where(
+            (col(StatusUpdate.task_id) == task_id)
+            | col(StatusUpdate.task_id).startswith(task_id + ".")
+        )
     rows = session.exec(query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))).all()
     return fold_updates(rows)
 

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from bot.db import Database
 from bot.models import STATUSES, StatusUpdate, User
 from bot.plan import Plan
-from bot.progress import EffectiveUpdate, fold_updates
+from bot.progress import EffectiveUpdate, effective_updates, fold_updates
 from bot.text import fold
 from scheduler.calendar import ReportingCalendar
 
@@ -269,22 +269,15 @@ def list_updates(
 ) -> list[UpdateRow]:
     """Effective updates (corrections applied, retractions removed), oldest first."""
     with db.session() as session:
-        query = select(StatusUpdate)
-        if agency_id is not None:
-            query = query.where(col(StatusUpdate.agency_id) == agency_id)
-        if task_id is not None:
-            query = query.where(
-                (col(StatusUpdate.task_id) == task_id)
-                | col(StatusUpdate.task_id).startswith(task_id + ".")
-            )
-        if period is not None:
-            query = query.where(col(StatusUpdate.period) == period)
-        rows = session.exec(
-            query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
-        ).all()
+        updates = effective_updates(
+            session,
+            period=period,
+            agency_ids=[agency_id] if agency_id is not None else None,
+            task_id=task_id,
+        )
         users = {user.id: user for user in session.exec(select(User)).all()}
     result: list[UpdateRow] = []
-    for update in fold_updates(rows):
+    for update in updates:
         user = users.get(update.user_id) if update.user_id is not None else None
         result.append(
             UpdateRow(
