@@ -434,3 +434,36 @@ async def test_interactive_reply_retried_only_when_safe(
         api.fail_next("sendMessage", 200, "slow", hang=1.0, deliver_anyway=True)
         await bot.process(api.text_update("hai"))
         assert api.texts() == ["Đã nhận: một", "Đã nhận: hai"]  # no answer: never re-sent
+
+
+async def test_message_ids_are_remembered_for_a_week_then_forgotten(
+    api: ZaloBotApiServer, services: Services
+) -> None:
+    """De-duplication keeps recent ids (redeliveries) without growing the table forever."""
+    from datetime import timedelta
+
+    from bot.clock import FrozenClock
+
+    clock = services.clock
+    assert isinstance(clock, FrozenClock)
+
+    def message(message_id: str) -> Incoming:
+        return Incoming(
+            channel="zalo",
+            chat_id="z-1",
+            user_id="z-1",
+            display_name="Lan",
+            received_at=clock.now(),
+            text="xin chào",
+            message_id=message_id,
+        )
+
+    async with ZaloClient(api.token, api.root) as zalo:
+        bot = make_bot(zalo, services, Recorder())
+        assert bot.claim(message("m-1"))
+        assert not bot.claim(message("m-1"))  # a redelivery
+        clock.advance(timedelta(days=8))
+        assert bot.claim(message("m-2"))
+    with services.db.session() as session:
+        kept = [row.message_id for row in session.exec(select(ProcessedMessage)).all()]
+    assert kept == ["m-2"]

@@ -42,7 +42,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -95,6 +95,9 @@ Handle = Callable[[Incoming], Awaitable[list[Reply]]]
 
 
 # -- the client -------------------------------------------------------------------------------
+
+
+PROCESSED_KEEP = timedelta(days=7)  # how long a message id is remembered for de-duplication
 
 
 class ZaloApiError(Exception):
@@ -707,14 +710,23 @@ class ZaloBot:
         """Record the message as processed; ``False`` if it already was."""
         if not incoming.message_id:
             return True
+        now = self._clock.now()
         try:
             with self._db.write() as session:
+                # Redeliveries come within minutes: older ids of this chat are forgotten.
+                session.exec(
+                    delete(ProcessedMessage).where(
+                        col(ProcessedMessage.channel) == CHANNEL,
+                        col(ProcessedMessage.chat_id) == incoming.chat_id,
+                        col(ProcessedMessage.received_at) < now - PROCESSED_KEEP,
+                    )
+                )
                 session.add(
                     ProcessedMessage(
                         channel=CHANNEL,
                         chat_id=incoming.chat_id,
                         message_id=incoming.message_id,
-                        received_at=self._clock.now(),
+                        received_at=now,
                     )
                 )
         except IntegrityError:
