@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -145,6 +145,9 @@ class Invitation(SQLModel, table=True):
     revoked_at: datetime | None = _aware(default=None)
 
 
+_ONE_REPORT_PER_MESSAGE = "kind = 'report' AND source_message_id IS NOT NULL"
+
+
 class StatusUpdate(SQLModel, table=True):
     """One status report, correction or retraction. Never updated, never deleted."""
 
@@ -152,6 +155,15 @@ class StatusUpdate(SQLModel, table=True):
     __table_args__ = (
         Index("ix_status_update_agency_period", "agency_id", "period"),
         Index("ix_status_update_task_period", "task_id", "period"),
+        Index(
+            "uq_status_update_report_source",
+            "channel",
+            "source_message_id",
+            "agency_id",
+            unique=True,
+            sqlite_where=text(_ONE_REPORT_PER_MESSAGE),
+            postgresql_where=text(_ONE_REPORT_PER_MESSAGE),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

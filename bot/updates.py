@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlmodel import col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from bot.db import Database
 from bot.models import STATUSES, StatusUpdate, User
@@ -30,7 +31,6 @@ __all__ = [
     "classify_status",
     "correct_update",
     "effective_update",
-    "find_by_source",
     "list_updates",
     "record_update",
     "retract_update",
@@ -79,21 +79,20 @@ def _check_text(text: str) -> str:
     return text
 
 
-def find_by_source(
-    db: Database, channel: str, source_message_id: str | None, agency_id: str
+def _find_by_source(
+    session: Session, channel: str, source_message_id: str | None, agency_id: str
 ) -> StatusUpdate | None:
     """A report already recorded from this incoming message (a platform may deliver twice)."""
     if source_message_id is None:
         return None
-    with db.session() as session:
-        return session.exec(
-            select(StatusUpdate).where(
-                col(StatusUpdate.channel) == channel,
-                col(StatusUpdate.source_message_id) == source_message_id,
-                col(StatusUpdate.agency_id) == agency_id,
-                col(StatusUpdate.kind) == "report",
-            )
-        ).first()
+    return session.exec(
+        select(StatusUpdate).where(
+            col(StatusUpdate.channel) == channel,
+            col(StatusUpdate.source_message_id) == source_message_id,
+            col(StatusUpdate.agency_id) == agency_id,
+            col(StatusUpdate.kind) == "report",
+        )
+    ).first()
 
 
 def record_update(
@@ -119,43 +118,78 @@ def record_update(
     status = status or classify_status(text)
     if status not in STATUSES:
         raise UpdateRejected("bad_status")
-    existing = find_by_source(db, channel, source_message_id, agency_id)
-    if existing is not None:
-        return existing
     round_ = calendar.round_at(now)
-    row = StatusUpdate(
-        task_id=task_id,
-        agency_id=agency_id,
-        user_id=user_id,
-        period=round_.id,
-        status=status,
-        text=text,
-        kind="report",
-        channel=channel,
-        source_message_id=source_message_id,
-        created_at=now,
-        late=round_.is_late(now),
-    )
-    with db.write() as session:
-        session.add(row)
+    try:
+        with db.write() as session:
+            existing = _find_by_source(session, channel, source_message_id, agency_id)
+            if existing is not None:
+                return existing
+            row = StatusUpdate(
+                task_id=task_id,
+                agency_id=agency_id,
+                user_id=user_id,
+                period=round_.id,
+                status=status,
+                text=text,
+                kind="report",
+                channel=channel,
+                source_message_id=source_message_id,
+                created_at=now,
+                late=round_.is_late(now),
+            )
+            session.add(row)
+    except IntegrityError:
+        # The same message delivered concurrently: the unique index kept one report.
+        with db.session() as session:
+            existing = _find_by_source(session, channel, source_message_id, agency_id)
+        if existing is None:
+            raise
+        return existing
     return row
 
 
-def _report_for_change(db: Database, update_id: int, agency_id: str) -> StatusUpdate:
-    with db.session() as session:
-        report = session.get(StatusUpdate, update_id)
+def _amend(
+    db: Database,
+    update_id: int,
+    *,
+    kind: str,
+    status: str | None,
+    agency_id: str,
+    user_id: int | None,
+    now: datetime,
+    channel: str,
+) -> StatusUpdate:
+    """Append a correction or retraction of a report, checked in the same transaction."""
+    with db.write() as session:
+        rows = session.exec(
+            select(StatusUpdate)
+            .where((col(StatusUpdate.id) == update_id) | (col(StatusUpdate.refers_to) == update_id))
+            .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
+        ).all()
+        report = next((row for row in rows if row.id == update_id), None)
         if report is None or report.kind != "report":
             raise UpdateRejected("not_found")
         if report.agency_id != agency_id:
             raise UpdateRejected("not_yours")
-        retracted = session.exec(
-            select(StatusUpdate).where(
-                col(StatusUpdate.refers_to) == update_id, col(StatusUpdate.kind) == "retraction"
-            )
-        ).first()
-        if retracted is not None:
+        folded = fold_updates(rows)
+        if not folded:
             raise UpdateRejected("retracted")
-        return report
+        current = folded[0]
+        row = StatusUpdate(
+            task_id=report.task_id,
+            agency_id=report.agency_id,
+            user_id=user_id,
+            period=report.period,
+            status=status or current.status,
+            text=report.text if kind == "correction" else "",
+            kind=kind,
+            refers_to=update_id,
+            channel=channel,
+            created_at=now,
+            late=report.late,
+        )
+        session.add(row)
+    return row
 
 
 def correct_update(
@@ -171,23 +205,16 @@ def correct_update(
     """Record a correction of a report's status (a new row referring to it)."""
     if status not in STATUSES:
         raise UpdateRejected("bad_status")
-    report = _report_for_change(db, update_id, agency_id)
-    row = StatusUpdate(
-        task_id=report.task_id,
-        agency_id=report.agency_id,
-        user_id=user_id,
-        period=report.period,
-        status=status,
-        text=report.text,
+    return _amend(
+        db,
+        update_id,
         kind="correction",
-        refers_to=update_id,
+        status=status,
+        agency_id=agency_id,
+        user_id=user_id,
+        now=now,
         channel=channel,
-        created_at=now,
-        late=report.late,
     )
-    with db.write() as session:
-        session.add(row)
-    return row
 
 
 def retract_update(
@@ -200,24 +227,16 @@ def retract_update(
     channel: str = "",
 ) -> StatusUpdate:
     """Record a retraction (undo) of a report; the report itself stays in the history."""
-    report = _report_for_change(db, update_id, agency_id)
-    current = effective_update(db, update_id)
-    row = StatusUpdate(
-        task_id=report.task_id,
-        agency_id=report.agency_id,
-        user_id=user_id,
-        period=report.period,
-        status=current.status if current is not None else report.status,
-        text="",
+    return _amend(
+        db,
+        update_id,
         kind="retraction",
-        refers_to=update_id,
+        status=None,
+        agency_id=agency_id,
+        user_id=user_id,
+        now=now,
         channel=channel,
-        created_at=now,
-        late=report.late,
     )
-    with db.write() as session:
-        session.add(row)
-    return row
 
 
 def effective_update(db: Database, update_id: int) -> EffectiveUpdate | None:

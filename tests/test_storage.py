@@ -289,3 +289,13 @@ def test_the_database_refuses_to_rewrite_history(database: Database, statement: 
     with database.session() as session:
         (row,) = session.exec(select(StatusUpdate)).all()
     assert row.text == "Đã trình UBND tỉnh"
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
