@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -454,6 +454,25 @@ def _strings(value: object) -> Iterator[tuple[int, str]]:
                 yield index, item
 
 
+def _unique_ids(
+    data: Mapping[str, Any], key: str, noun: str, report: Callable[[str, str], None]
+) -> dict[str, int]:
+    """Each ``id`` of ``$.<key>[]`` with the index of its first use; duplicates are reported."""
+    first: dict[str, int] = {}
+    for index, entry in _items(data, key):
+        entry_id = entry.get("id")
+        if not isinstance(entry_id, str):
+            continue
+        if entry_id in first:
+            report(
+                f"$.{key}[{index}].id",
+                f"{noun} «{entry_id}» bị trùng (đã có ở $.{key}[{first[entry_id]}])",
+            )
+        else:
+            first[entry_id] = index
+    return first
+
+
 def _semantic_problems(data: object) -> list[PlanProblem]:
     if not isinstance(data, dict):
         return []
@@ -463,20 +482,12 @@ def _semantic_problems(data: object) -> list[PlanProblem]:
         problems.append(PlanProblem(path, message))
 
     # Agencies: unique ids.
-    agency_ids: dict[str, int] = {}
+    agency_ids = _unique_ids(data, "agencies", "mã đơn vị", report)
     members_of: dict[str, list[str]] = {}
-    for index, agency in _items(data, "agencies"):
+    for _index, agency in _items(data, "agencies"):
         agency_id = agency.get("id")
-        if not isinstance(agency_id, str):
-            continue
-        if agency_id in agency_ids:
-            report(
-                f"$.agencies[{index}].id",
-                f"mã đơn vị «{agency_id}» bị trùng (đã có ở $.agencies[{agency_ids[agency_id]}])",
-            )
-        else:
-            agency_ids[agency_id] = index
-        members_of.setdefault(agency_id, [m for _, m in _strings(agency.get("members"))])
+        if isinstance(agency_id, str):
+            members_of.setdefault(agency_id, [m for _, m in _strings(agency.get("members"))])
 
     def check_agency(path: str, value: object) -> None:
         if isinstance(value, str) and value not in agency_ids:
@@ -517,18 +528,7 @@ def _semantic_problems(data: object) -> list[PlanProblem]:
                 report("$.plan.timezone", f"múi giờ «{timezone}» không tồn tại")
 
     # Tasks: unique ids, parent exists, assignments point to agencies, once each.
-    task_ids: dict[str, int] = {}
-    for index, task in _items(data, "tasks"):
-        task_id = task.get("id")
-        if not isinstance(task_id, str):
-            continue
-        if task_id in task_ids:
-            report(
-                f"$.tasks[{index}].id",
-                f"mã nhiệm vụ «{task_id}» bị trùng (đã có ở $.tasks[{task_ids[task_id]}])",
-            )
-        else:
-            task_ids[task_id] = index
+    task_ids = _unique_ids(data, "tasks", "mã nhiệm vụ", report)
     for index, task in _items(data, "tasks"):
         parent = task.get("parent")
         if isinstance(parent, str):
@@ -550,18 +550,7 @@ def _semantic_problems(data: object) -> list[PlanProblem]:
                 seen.setdefault(agency_id, a_index)
 
     # Reporting: unique ids, who/to/cc exist, consolidates an existing rule.
-    rule_ids: dict[str, int] = {}
-    for index, rule in _items(data, "reporting"):
-        rule_id = rule.get("id")
-        if isinstance(rule_id, str):
-            if rule_id in rule_ids:
-                report(
-                    f"$.reporting[{index}].id",
-                    f"mã quy định báo cáo «{rule_id}» bị trùng "
-                    f"(đã có ở $.reporting[{rule_ids[rule_id]}])",
-                )
-            else:
-                rule_ids[rule_id] = index
+    rule_ids = _unique_ids(data, "reporting", "mã quy định báo cáo", report)
     for index, rule in _items(data, "reporting"):
         for w_index, who in _strings(rule.get("who")):
             check_agency(f"$.reporting[{index}].who[{w_index}]", who)
