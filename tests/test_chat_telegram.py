@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +27,7 @@ from bot.messages import Choice, OutcomeUnknown, Reply, RetryLater, TransientErr
 from bot.models import SentMessage, StatusUpdate
 from bot.registration import create_invitations
 from bot.text import split_text
+from tests.support.cli_process import start_planbot
 from tests.support.telegram_server import BotMessage, FakeTelegram, TgUser
 from tests.transcripts import (
     ALL_TRANSCRIPTS,
@@ -317,15 +317,10 @@ async def test_planbot_run_polls_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
             "PLANBOT_DATA_DIR": str(tmp_path / "data"),
         }
         env.pop("PLANBOT_WEBHOOK_URL", None)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from bot.cli import main; main()",
+        process = await start_planbot(
             "run",
             env=env,
             cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
         )
         try:
             async with asyncio.timeout(20):

@@ -15,7 +15,6 @@ import asyncio
 import os
 import signal
 import socket
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -29,6 +28,7 @@ from bot.clock import SystemClock
 from bot.models import Invitation, StatusUpdate, User
 from bot.registration import create_invitations
 from tests.conftest import make_settings
+from tests.support.cli_process import start_planbot
 from tests.support.telegram_server import FakeTelegram, TgUser
 
 SECRET = "s3cret_Webhook-token_for-tests"
@@ -80,15 +80,10 @@ async def _planbot_run(
             **extra,
         }
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "from bot.cli import main; main()",
+    process = await start_planbot(
         "run",
         env=env,
         cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
     )
     try:
         yield process

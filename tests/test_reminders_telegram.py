@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from pathlib import Path
 
 from bot.bootstrap import bootstrap
 from bot.clock import FrozenClock
 from tests.conftest import local, make_settings
+from tests.support.cli_process import start_planbot
 from tests.support.telegram_server import FakeTelegram, TgUser
 from tests.test_reminders_sending import (
     FINANCE,
@@ -35,16 +35,12 @@ async def remind(fake: FakeTelegram, url: str, data_dir: Path, at: str) -> tuple
         }
     )
     env.pop("PLANBOT_ZALO_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "from bot.cli import main; main()",
+    process = await start_planbot(
         "remind",
         "--at",
         at,
         env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+        merge_stderr=True,
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from bot.cli import app
 from bot.config import Settings
 from bot.registration import create_invitations, redeem
 from tests.conftest import REPO_ROOT
+from tests.support.cli_process import start_planbot
 from tests.support.telegram_server import FakeTelegram, TgUser
 from tests.support.zalo_server import ZaloBotApiServer
 
@@ -77,14 +77,9 @@ async def test_run_serves_zalo_without_telegram(env: dict[str, str], api: ZaloBo
         "PLANBOT_ZALO_API_URL": api.root,
         "PYTHONPATH": str(REPO_ROOT),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "from bot.cli import main; main()",
+    process = await start_planbot(
         "run",
         env=process_env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
     )
     try:
         api.push(api.text_update(f"dangky {row['code']}", chat_id="z-run", user_id="z-run"))
@@ -123,14 +118,9 @@ async def test_run_stops_with_a_clear_message_when_zalo_refuses_the_token(
         process_env["PLANBOT_TELEGRAM_TOKEN"] = telegram.token
         process_env["PLANBOT_TELEGRAM_API_URL"] = telegram.url
     try:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from bot.cli import main; main()",
+        process = await start_planbot(
             "run",
             env=process_env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
         )
         _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     finally:
@@ -187,14 +177,9 @@ async def test_one_run_process_serves_telegram_and_zalo_with_one_scheduler(
             "PLANBOT_REMINDER_DAYS": json.dumps(list(range(1, 121))),
             "PYTHONPATH": str(REPO_ROOT),
         }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from bot.cli import main; main()",
+        process = await start_planbot(
             "run",
             env=process_env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
         )
         try:
             async with asyncio.timeout(60):
