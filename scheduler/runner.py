@@ -47,7 +47,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session, col, select
 
 from bot.bootstrap import Services
-from bot.config import Settings
 from bot.logs import RedactingFilter
 from bot.messages import (
     Attachment,
@@ -78,28 +77,6 @@ JOB_ID = "planbot-reminders"
 TICK_SECONDS = 60
 MAX_RATE_LIMITS = 5  # 429 answers for one message within one tick before it is postponed
 SHUTDOWN_GRACE_SECONDS = 30.0
-
-
-def build_channels(settings: Settings) -> dict[str, Channel]:
-    """The channels configured in ``settings``, by name, for ``planbot remind``.
-
-    Telegram and Zalo are included when their token is set. A channel that is an async context
-    manager is entered for the duration of the command.
-    """
-    channels: dict[str, Channel] = {}
-    if settings.telegram_token is not None:
-        from bot.channels.telegram import build_channel as build_telegram_channel
-
-        telegram = build_telegram_channel(settings)
-        if telegram is not None:
-            channels[telegram.name] = telegram
-    if settings.zalo_token is not None:
-        from bot.channels.zalo import build_channel as build_zalo_channel
-
-        zalo = build_zalo_channel(settings)
-        if zalo is not None:
-            channels[zalo.name] = zalo
-    return channels
 
 
 def default_holder() -> str:
@@ -167,17 +144,8 @@ class SchedulerRunner:
         self._stopped_tick = False
         self._scheduler: AsyncIOScheduler | None = None
         self._current: asyncio.Task[TickResult] | None = None
-        settings = services.settings
-        secrets = (
-            settings.telegram_token,
-            settings.zalo_token,
-            settings.webhook_secret,
-            settings.zalo_webhook_secret,
-        )
         # Error texts go to the ledger and to ``planbot remind``'s output: never a token there.
-        self._redactor = RedactingFilter(
-            secret.get_secret_value() for secret in secrets if secret is not None
-        )
+        self._redactor = RedactingFilter(services.settings.secret_values())
 
     # ------------------------------------------------------------------ wiring
 
@@ -556,6 +524,5 @@ __all__ = [
     "LedgerKey",
     "SchedulerRunner",
     "TickResult",
-    "build_channels",
     "default_holder",
 ]

@@ -10,10 +10,11 @@ import pytest
 
 from bot.bootstrap import Services
 from bot.channels.zalo import ZaloBot, ZaloChannel, ZaloClient
+from bot.cli.schedule import build_channels
 from bot.clock import FrozenClock
 from bot.registration import create_invitations, find_user
 from handlers.core import ChatHandlers
-from scheduler.runner import SchedulerRunner, build_channels
+from scheduler.runner import SchedulerRunner
 from tests.conftest import make_settings
 from tests.support.zalo_server import ZaloBotApiServer
 

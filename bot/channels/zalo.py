@@ -904,7 +904,7 @@ def build_channel(
 ) -> ZaloChannel | None:
     """The Zalo channel for scheduled sends, or ``None`` without a token.
 
-    Without ``db`` / ``clock`` (``scheduler.runner.build_channels`` only has the settings) it
+    Without ``db`` / ``clock`` (``bot.cli.schedule.build_channels`` only has the settings) it
     opens the configured database and uses the system clock, to keep each chat's menu current.
     """
     if settings.zalo_token is None:

@@ -12,10 +12,34 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services, tr
+from bot.config import Settings
 from bot.i18n import N_, Translator
 from bot.messages import Channel
 from scheduler.reminders import OwedMessage, ReminderInstant, ReminderSchedule
-from scheduler.runner import SchedulerRunner, TickResult, build_channels
+from scheduler.runner import SchedulerRunner, TickResult
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """The channels configured in ``settings``, by name, for ``planbot remind`` (the wiring of one command).
+
+    Telegram and Zalo are included when their token is set. A channel that is an async context
+    manager is entered for the duration of the command.
+    """
+    channels: dict[str, Channel] = {}
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import build_channel as build_telegram_channel
+
+        telegram = build_telegram_channel(settings)
+        if telegram is not None:
+            channels[telegram.name] = telegram
+    if settings.zalo_token is not None:
+        from bot.channels.zalo import build_channel as build_zalo_channel
+
+        zalo = build_zalo_channel(settings)
+        if zalo is not None:
+            channels[zalo.name] = zalo
+    return channels
+
 
 KIND_LABELS = {
     "before-due": N_("Before the due day"),
