@@ -3,24 +3,37 @@
 SQLite is used in WAL mode with a busy timeout. Transactions that will write start with
 ``BEGIN IMMEDIATE`` (use :meth:`Database.write`) so that two writers queue on the busy timeout
 instead of failing with "database is locked" when a read lock is upgraded.
+
+Connections are kept in a pool (SQLAlchemy's ``QueuePool``; pysqlite connections may then be
+used from the worker threads the scheduler hands database work to). Opening a SQLite connection
+per session cost four PRAGMAs, and closing the last one made SQLite checkpoint the WAL and delete
+its files, about a dozen fdatasync per inbound update (BENCHMARKS.md); a kept connection runs the
+PRAGMAs once and checkpoints only as the WAL grows. Alembic is imported only to migrate.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool, StaticPool
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Connections kept open per process; more may be opened under a burst of concurrent work (the
+# scheduler's worker threads, a CLI command beside the running bot) and are closed when returned.
+POOL_SIZE = 5
+POOL_OVERFLOW = 20
 _IMMEDIATE = "planbot_immediate"
 
 
@@ -32,17 +45,32 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             database = self.url.database
-            if database and database != ":memory:":
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            in_memory = not database or database == ":memory:"
+            if not in_memory:
+                Path(str(database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            pool: dict[str, Any] = (
+                {"poolclass": StaticPool}
+                if in_memory
+                else {"poolclass": QueuePool, "pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+            )
             self.engine: Engine = create_engine(
                 self.url,
                 echo=echo,
-                poolclass=NullPool,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                connect_args={
+                    "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                    "check_same_thread": False,
+                },
+                **pool,
             )
             _configure_sqlite(self.engine)
         else:
-            self.engine = create_engine(self.url, echo=echo, pool_pre_ping=True)
+            self.engine = create_engine(
+                self.url,
+                echo=echo,
+                pool_pre_ping=True,
+                pool_size=POOL_SIZE,
+                max_overflow=POOL_OVERFLOW,
+            )
         self._write_engine = self.engine.execution_options(**{_IMMEDIATE: True})
 
     def session(self) -> Session:
@@ -61,20 +89,67 @@ class Database:
                 raise
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration (creates it on an empty database)."""
+        """Bring the schema to the newest migration (creates it on an empty database).
+
+        A database already at the newest revision is left alone without loading Alembic (its
+        import and environment cost a command line about 0.1 s at every start).
+        """
+        head = head_revision()
+        if head is not None and self.current_revision() == head:
+            return
+        from alembic import command
+
         with self.engine.begin() as connection:
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def current_revision(self) -> str | None:
+        """The revision in ``alembic_version`` (``None`` on a database never migrated)."""
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        return str(rows[0][0]) if len(rows) == 1 else None
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
+
+
+_REVISION = re.compile(r"^revision(?:: [^=]+)? = [\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(
+    r"^down_revision(?:: [^=]+)? = (?:None|[\"']([^\"']+)[\"'])", re.MULTILINE
+)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The one head of the migration chain, read from the revision files without Alembic.
+
+    ``None`` when the files do not read as one simple chain (a merge, a tuple of down
+    revisions, two heads): then :meth:`Database.upgrade` asks Alembic as always.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = _REVISION.findall(source)
+        down = _DOWN_REVISION.findall(source)
+        if len(revision) != 1 or len(down) != 1:
+            return None
+        revisions.add(revision[0])
+        if down[0]:
+            parents.add(down[0])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
 
 
 def _configure_sqlite(engine: Engine) -> None:

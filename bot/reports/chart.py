@@ -13,8 +13,6 @@ from bot.i18n import Translator
 from bot.progress import BUCKETS
 from bot.reports.labels import BUCKET_COLORS, bucket_label
 
-PNG_MIME = "image/png"
-
 
 def render_chart_png(digest: Digest, t: Translator, *, dpi: int = 110) -> bytes:
     """One bar per unit (share of what it owes that it has reported), coloured by bucket."""

@@ -22,7 +22,6 @@ from bot.i18n import Translator
 from bot.progress import BUCKETS
 from bot.reports.labels import BUCKET_COLORS, bucket_label, role_label, status_label
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FONT_NAME = "Times New Roman"
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)

@@ -41,7 +41,6 @@ from bot.reports.titles import (
 FONT = "Times New Roman"
 BODY_SIZE = 14
 HEADER_SIZE = 13
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Column widths; each table spans the 16.5 cm between the margins (210 - 30 - 15 mm). The right
 # header column holds "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (bold 12) and the date line on one line.
 HEADER_WIDTHS = (Cm(6.5), Cm(10.0))

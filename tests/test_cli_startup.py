@@ -1,0 +1,76 @@
+"""The command line loads only what the named command needs, and still knows every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import typer.core
+import typer.main
+
+from bot.cli import COMMAND_MODULES, app
+from bot.db import alembic_config, head_revision
+from tests.conftest import REPO_ROOT
+
+
+def test_every_command_is_mapped_to_the_module_that_defines_it() -> None:
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    assert set(group.list_commands(None)) == set(COMMAND_MODULES)  # type: ignore[arg-type]
+    for name, module in COMMAND_MODULES.items():
+        command = group.commands[name]
+        callback = command.callback
+        if callback is None:  # a sub-app: its commands' callbacks live in the module
+            assert isinstance(command, typer.core.TyperGroup)
+            callback = next(iter(command.commands.values())).callback
+        assert callback is not None
+        assert callback.__module__ == module, name
+
+
+def test_head_revision_read_from_the_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _imported_after(argv: list[str], tmp_path: Path) -> set[str]:
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['planbot', *{argv!r}]\n"
+        "from bot.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
+    )
+    env = {
+        "PLANBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+        "PLANBOT_DATA_DIR": str(tmp_path / "data"),
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        env=env,
+        check=False,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES "))
+    assert "Traceback" not in done.stderr, done.stderr
+    return set(line.split()[1:])
+
+
+def test_listing_agencies_loads_no_renderer_platform_or_scheduler(tmp_path: Path) -> None:
+    _imported_after(["agencies"], tmp_path)  # first run creates and migrates the database
+    modules = _imported_after(["agencies", "--format", "json"], tmp_path)
+    assert "bot.cli.plan_commands" in modules
+    heavy = {"matplotlib", "docx", "openpyxl", "telegram", "apscheduler", "alembic", "handlers"}
+    assert not heavy & {name.split(".")[0] for name in modules}
+
+
+def test_digest_as_text_loads_no_document_library(tmp_path: Path) -> None:
+    _imported_after(["agencies"], tmp_path)
+    modules = _imported_after(["digest", "--at", "2021-03-10"], tmp_path)
+    assert "bot.cli.reports" in modules
+    assert not {"matplotlib", "docx", "openpyxl", "telegram"} & {m.split(".")[0] for m in modules}
