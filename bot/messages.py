@@ -6,6 +6,7 @@ Channel adapters (``bot/channels``) translate platform updates into :class:`Inco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -47,6 +48,21 @@ class Reply:
     attachment: Attachment | None = None
     context: dict[str, Any] | None = None
     edit_message_id: str | None = None
+
+
+def is_undo_choice(choice: Choice) -> bool:
+    """Whether a choice is the "undo what I just recorded" button (typed as HUỶ without buttons)."""
+    payload = choice.payload.casefold()
+    return payload.startswith("undo") or payload.split(":", 1)[0] in ("undo", "revert", "huy")
+
+
+def numbered_choices(replies: Sequence[Reply]) -> list[Choice]:
+    """The options of a batch of replies that a user can answer by typing their number.
+
+    Every choice but undo, in order across the batch, numbered from 1: channels without buttons
+    print these numbers, and the handlers remember exactly this list to read a typed number back.
+    """
+    return [choice for reply in replies for choice in reply.choices if not is_undo_choice(choice)]
 
 
 @dataclass(frozen=True)

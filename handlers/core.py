@@ -9,6 +9,7 @@ one chat, media, over-long text and unregistered chats.
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from typing import Any
 from bot.bootstrap import Services
 from bot.conversation_state import load_state, save_state
 from bot.i18n import translator
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Reply, numbered_choices
 from bot.registration import find_user, looks_like_code
 from bot.sent import context_of
 from bot.text import fold
@@ -32,6 +33,7 @@ __all__ = ["ChatHandlers"]
 log = logging.getLogger(__name__)
 
 _QUIET_INTENTS = ("greeting", "thanks", "help", "ack")
+_TYPED_NUMBER = re.compile(r"\s*(\d{1,3})\s*[.)]?\s*")  # "2", "2.", "2)"
 
 
 class ChatHandlers:
@@ -203,8 +205,9 @@ class ChatHandlers:
         """A numbered or labelled answer to the choices of the bot's last message."""
         folded = fold(text)
         choices = turn.state.choices
-        if folded.isdigit():
-            index = int(folded) - 1
+        number = _TYPED_NUMBER.fullmatch(folded)
+        if number is not None:
+            index = int(number.group(1)) - 1
             return choices[index][1] if 0 <= index < len(choices) else None
         for label, payload in choices:
             if folded and fold(label) == folded:
@@ -229,9 +232,10 @@ class ChatHandlers:
         return [Reply(_("This button is no longer valid. Type /help to see what I can do."))]
 
     def _remember_choices(self, turn: Turn, replies: list[Reply], intent: Intent) -> None:
-        with_choices = [reply for reply in replies if reply.choices]
-        if with_choices:
-            turn.state.choices = [(c.label, c.payload) for c in with_choices[-1].choices]
+        """Keep the numbered options of this answer (the same numbers every channel shows)."""
+        numbered = numbered_choices(replies)
+        if numbered:
+            turn.state.choices = [(c.label, c.payload) for c in numbered]
             turn.changed()
         elif turn.state.choices and intent.kind not in _QUIET_INTENTS and replies:
             turn.state.choices = []

@@ -63,7 +63,7 @@ async def client(api: ZaloBotApiServer) -> AsyncIterator[ZaloClient]:
 
 
 def make_bot(client: ZaloClient, services: Services, handle: Recorder) -> ZaloBot:
-    channel = ZaloChannel(client, services.db, services.clock)
+    channel = ZaloChannel(client, services.db)
     return ZaloBot(channel, handle, services.db, services.clock)
 
 
@@ -254,9 +254,12 @@ async def test_a_failed_handling_can_be_redelivered(
     assert api.texts() == ["ổn rồi"]
 
 
-async def test_numbers_undo_and_registration_typed(
+async def test_registration_typed_numbers_and_huy_passed_on(
     api: ZaloBotApiServer, client: ZaloClient, services: Services
 ) -> None:
+    """Typed registration becomes /start CODE; a number or HUỶ reaches the handlers as typed
+    (they own the numbered choices, see test_typed_number_answers_the_numbered_menu)."""
+
     def script(incoming: Incoming) -> list[Reply]:
         if incoming.text == "báo cáo":
             return [
@@ -266,26 +269,22 @@ async def test_numbers_undo_and_registration_typed(
                     context={"kind": "task_menu"},
                 )
             ]
-        if incoming.payload == "task:2":
-            return [Reply("Đã ghi.", choices=(Choice("Hoàn tác", "undo:7"),))]
         return [Reply("ok")]
 
     handle = Recorder(script)
     bot = make_bot(client, services, handle)
-    for text in ("báo cáo", "2", "HUỶ", "hủy", "dangky ABC123", "Đăng ký XYZ", "/start Q1", "2"):
+    for text in ("báo cáo", "2", "HUỶ", "dangky ABC123", "Đăng ký XYZ", "/start Q1"):
         await bot.process(api.text_update(text))
     seen = [(i.text, i.payload) for i in handle.seen]
     assert seen == [
         ("báo cáo", None),
-        (None, "task:2"),  # "2" answered the numbered menu
-        (None, "undo:7"),  # HUỶ answered the undo of the latest message
-        ("hủy", None),  # the undo was answered by a new message: plain text now
+        ("2", None),
+        ("HUỶ", None),
         ("/start ABC123", None),
         ("/start XYZ", None),
         ("/start Q1", None),
-        ("2", None),  # no menu pending any more
     ]
-    assert handle.seen[1].extra["typed"] == "2"
+    assert handle.seen[3].extra["typed"] == "dangky ABC123"
     # The context of the menu message is recorded with its id, as on Telegram.
     with services.db.session() as session:
         sent = session.exec(select(SentMessage)).all()
@@ -384,7 +383,7 @@ async def test_serve_polls_without_a_webhook_url(
     api: ZaloBotApiServer, services: Services, tmp_path: Path, sqlite_url: str
 ) -> None:
     settings = make_settings(tmp_path, sqlite_url, zalo_token=api.token, zalo_api_url=api.root)
-    assert build_channel(make_settings(tmp_path, sqlite_url), services.db, services.clock) is None
+    assert build_channel(make_settings(tmp_path, sqlite_url), services.db) is None
     handle = Recorder()
     bot = build_bot(replace(services, settings=settings), handle)
     api.push(api.text_update("qua polling"))

@@ -27,6 +27,7 @@ from bot.messages import (
     RetryLater,
     TransientError,
     Undeliverable,
+    numbered_choices,
 )
 from bot.text import split_text
 from tests.support.zalo_server import ZaloBotApiServer
@@ -46,7 +47,7 @@ async def client(api: ZaloBotApiServer) -> AsyncIterator[ZaloClient]:
 
 @pytest.fixture
 def channel(client: ZaloClient, services: Services) -> ZaloChannel:
-    return ZaloChannel(client, services.db, services.clock)
+    return ZaloChannel(client, services.db)
 
 
 async def test_get_update_returns_one_update_object(
@@ -152,23 +153,31 @@ async def test_choices_become_a_numbered_list(api: ZaloBotApiServer, channel: Za
     [text] = api.texts("chat-1")
     assert "1. Nhiệm vụ 1.1\n2. Nhiệm vụ 2.3" in text
     assert "Trả lời bằng một số từ 1 đến 2." in text
-    assert channel.menus.current("chat-1").payloads == ["task:1.1", "task:2.3"]
+
+
+async def test_numbers_go_on_across_a_batch(api: ZaloBotApiServer, channel: ZaloChannel) -> None:
+    """The numbers are those of bot.messages.numbered_choices, which the handlers remember."""
+    batch = [
+        Reply("Nhiệm vụ 2.2:", choices=(Choice("Đã xong", "st:1:c"), Choice("Hoàn tác", "undo:1"))),
+        Reply("Nhiệm vụ 2.7:", choices=(Choice("Vướng mắc", "st:2:b"),)),
+    ]
+    await channel.send_many("chat-1", batch)
+    first, second = api.texts("chat-1")
+    assert "1. Đã xong" in first
+    assert "Trả lời bằng số 1." in first
+    assert "2. Vướng mắc" in second
+    assert "Trả lời bằng số 2." in second
+    assert [choice.label for choice in numbered_choices(batch)] == ["Đã xong", "Vướng mắc"]
 
 
 async def test_undo_choice_becomes_type_huy(api: ZaloBotApiServer, channel: ZaloChannel) -> None:
     await channel.send("chat-1", Reply("Đã ghi báo cáo.", choices=(Choice("Hoàn tác", "undo:42"),)))
     [text] = api.texts("chat-1")
     assert text == "Đã ghi báo cáo.\n\nĐể hoàn tác, gõ HUỶ."
-    menu = channel.menus.current("chat-1")
-    assert (menu.payloads, menu.undo) == ([], "undo:42")
-    # The next message without choices replaces the menu: HUỶ no longer undoes.
-    await channel.send("chat-1", Reply("Nhắc việc"))
-    assert channel.menus.current("chat-1").undo is None
     # A reply that already says how to undo is not told twice.
     said = "Đã ghi.\nĐể hoàn tác trong 10 phút: bấm Hoàn tác hoặc gõ HUỶ."
     await channel.send("chat-1", Reply(said, choices=(Choice("Hoàn tác", "undo:43"),)))
     assert api.texts("chat-1")[-1] == said
-    assert channel.menus.current("chat-1").undo == "undo:43"
 
 
 async def test_edit_becomes_a_new_message(api: ZaloBotApiServer, channel: ZaloChannel) -> None:
@@ -187,7 +196,6 @@ async def test_attachment_as_link_with_public_base_url(
     channel = ZaloChannel(
         client,
         services.db,
-        services.clock,
         public=PublicFiles(public_dir, "https://files.example.vn/planbot/"),
     )
     await channel.send(
@@ -264,7 +272,7 @@ async def test_timeout_after_the_request_left_is_outcome_unknown(
 ) -> None:
     api.fail_next("sendMessage", 200, "late", hang=1.0, deliver_anyway=True)
     async with ZaloClient(api.token, api.root, timeout=0.2) as zalo:
-        channel = ZaloChannel(zalo, services.db, services.clock)
+        channel = ZaloChannel(zalo, services.db)
         with pytest.raises(OutcomeUnknown):
             await channel.send("chat-1", Reply("Nhắc việc"))
     assert len(api.sent("chat-1")) == 1  # it did arrive: a blind retry would double it
@@ -278,7 +286,7 @@ async def test_connection_refused_is_transient_and_token_not_logged(
         port = probe.getsockname()[1]
     token = "1234:secret-token-never-logged"
     async with ZaloClient(token, f"http://127.0.0.1:{port}", timeout=1) as zalo:
-        channel = ZaloChannel(zalo, services.db, services.clock)
+        channel = ZaloChannel(zalo, services.db)
         with caplog.at_level(logging.DEBUG), pytest.raises(TransientError) as caught:
             await channel.send("chat-1", Reply("Nhắc việc"))
     assert token not in str(caught.value)

@@ -28,7 +28,7 @@ async def zalo_bot(
     api: ZaloBotApiServer, services: Services, public: PublicFiles | None = None
 ) -> AsyncIterator[ZaloBot]:
     client = ZaloClient(api.token, api.root, timeout=5.0)
-    async with ZaloChannel(client, services.db, services.clock, public=public) as channel:
+    async with ZaloChannel(client, services.db, public=public) as channel:
         yield ZaloBot(channel, ChatHandlers(services).handle, services.db, services.clock)
 
 
@@ -50,8 +50,9 @@ def reports(services: Services) -> list[StatusUpdate]:
         return list(session.exec(select(StatusUpdate).order_by(col(StatusUpdate.id))).all())
 
 
+@pytest.mark.parametrize("typed", ["3", "3.", " 3) "])
 async def test_focal_point_reports_by_number_and_undoes(
-    api: ZaloBotApiServer, services: Services
+    api: ZaloBotApiServer, services: Services, typed: str
 ) -> None:
     async with zalo_bot(api, services) as bot:
         agency = "so-khdt"
@@ -66,7 +67,7 @@ async def test_focal_point_reports_by_number_and_undoes(
         assert "Trả lời bằng một số từ 1 đến" in question
         assert reports(services) == []
 
-        [confirmation] = await say(bot, api, "f-1", "3")  # the third item listed: 2.2.2
+        [confirmation] = await say(bot, api, "f-1", typed)  # the third item listed: 2.2.2
         [recorded] = reports(services)
         assert (recorded.task_id, recorded.agency_id, recorded.kind) == ("2.2.2", agency, "report")
         assert recorded.text == "đã trình UBND tỉnh dự thảo"

@@ -27,9 +27,7 @@ async def api() -> AsyncIterator[ZaloBotApiServer]:
 
 @pytest.fixture
 async def channel(api: ZaloBotApiServer, services: Services) -> AsyncIterator[ZaloChannel]:
-    async with ZaloChannel(
-        ZaloClient(api.token, api.root, timeout=2.0), services.db, services.clock
-    ) as zalo:
+    async with ZaloChannel(ZaloClient(api.token, api.root, timeout=2.0), services.db) as zalo:
         yield zalo
 
 

@@ -320,7 +320,7 @@ def run() -> None:
     """Chạy bot Telegram (long polling, hoặc webhook khi có PLANBOT_WEBHOOK_URL) và bộ nhắc việc."""
     current = current_settings()
     if current.telegram_token is None and current.zalo_token is not None:
-        _run_zalo_only(current)  # Zalo without Telegram (bot/channels/zalo.py)
+        _run_zalo_only(current)  # Zalo without Telegram (bot/channels/zalo/)
         return
     if current.telegram_token is None:
         fail(NO_TOKEN_MESSAGE, code=2)
