@@ -109,6 +109,15 @@ class Undeliverable(DeliveryError):
     """The platform refused for good (blocked by the user, chat gone, bad request)."""
 
 
+class ChatMoved(Undeliverable):
+    """The chat has a new id (a Telegram group upgraded to a supergroup): nothing was sent;
+    send to ``new_chat_id`` instead, and store the new id wherever the old one is kept."""
+
+    def __init__(self, new_chat_id: str, message: str = "") -> None:
+        super().__init__(message or f"the chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
 class Channel(Protocol):
     """What the core needs from a messaging platform to send on its own initiative."""
 

@@ -3,19 +3,27 @@
 Every outgoing scheduled message has one row in the ``reminder`` table, keyed by
 (channel, chat_id, period, kind, instant) under a unique constraint. Its life:
 
-- ``claimed``: this process is about to send it (or is sending it). Inserting the row *is* the
-  claim: a second process, or a second tick, finds the row and does not send.
+- ``claimed``: this process will send it (it waits for its pacing slot). Inserting the row *is*
+  the claim: a second process, or a second tick, finds the row and does not send. Nothing has
+  left yet, so a ``claimed`` row whose sender is gone is simply claimed again and sent.
+- ``sending``: the request is leaving now. The row is moved here right before the request is
+  made (after the pacing slot was taken) and only while this process holds the lease, in one
+  transaction; a ``sending`` row whose sender is gone may have arrived and becomes ``unknown``.
 - ``sent``: the platform accepted it; ``message_ids`` holds its ids.
 - ``failed``: it did not go out. With ``next_attempt_at`` set it is retried after that moment
   (exponential backoff); without it, it is given up (refused for good, or too many attempts).
-- ``unknown``: the request left but no answer came (a time-out), or the process died while the
-  message was claimed. It may or may not have arrived, so it is never resent automatically:
-  resending could double it. An operator decides (:meth:`Outbox.release_unknown`).
+- ``unknown``: the request left but no answer came (a time-out, a connection dropped after the
+  request was written), or the process died while the message was ``sending``. It may or may not
+  have arrived, so it is never resent automatically: resending could double it. An operator
+  decides (``planbot outbox resend`` / ``drop``, :meth:`Outbox.release`).
 
 Only the holder of the lease ``sender`` (table ``lease``, with an expiry) sends, so two planbot
-processes on one database never both send. A lease is taken when it is free or expired, and
-renewed by its holder; the compare-and-set is one UPDATE (or one INSERT against the primary key),
-so it is safe on SQLite (``BEGIN IMMEDIATE``) and PostgreSQL alike.
+processes on one database never both send. A lease is taken when it is free, expired, or held by
+a process that is provably gone (same host, its pid no longer runs), and renewed by its holder
+every few seconds (:data:`DEFAULT_LEASE_TTL` is short); the compare-and-set is one UPDATE (or one
+INSERT against the primary key), so it is safe on SQLite (``BEGIN IMMEDIATE``) and PostgreSQL
+alike. A request leaves only after :meth:`Outbox.mark_sending` found, in the same transaction,
+that this process still holds the lease and still owns the row.
 
 Timestamps here are operational (the injected clock's real time), not the planning instant.
 """
@@ -23,13 +31,16 @@ Timestamps here are operational (the injected clock's real time), not the planni
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.db import Database
 from bot.models import Lease, Reminder
@@ -38,7 +49,8 @@ log = logging.getLogger(__name__)
 
 LedgerKey = tuple[str, str, str, str, datetime]  # channel, chat_id, period, kind, instant
 SENDER_LEASE = "sender"
-DEFAULT_LEASE_TTL = timedelta(minutes=5)
+DEFAULT_LEASE_TTL = timedelta(seconds=30)
+LEASE_RENEW_SECONDS = 5.0
 DEFAULT_BACKOFF = timedelta(minutes=1)
 DEFAULT_BACKOFF_CAP = timedelta(hours=1)
 DEFAULT_MAX_ATTEMPTS = 6
@@ -52,6 +64,40 @@ class Claim:
     id: int
     key: LedgerKey
     attempts: int
+
+
+@dataclass(frozen=True)
+class Orphaned:
+    """A row a vanished sender left ``sending``: now ``unknown``, for an operator to decide."""
+
+    id: int
+    key: LedgerKey
+
+
+def holder_is_gone(holder: str) -> bool:
+    """Whether the process named ``holder`` (``host:pid:...``) provably no longer runs.
+
+    Only a holder on this host can be checked; any doubt (another host, a pid that runs, a
+    name of another shape) answers False, so the lease is then left to expire.
+    """
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    try:  # a killed process not yet reaped by its parent (a zombie) is gone too
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 class Outbox:
@@ -93,8 +139,21 @@ class Outbox:
                 )
                 if result.rowcount == 1:
                     return True
-                if session.get(Lease, self.lease_name) is not None:
-                    return False
+                current = session.get(Lease, self.lease_name)
+                if current is not None:
+                    if not holder_is_gone(current.holder):
+                        return False
+                    taken = session.exec(
+                        update(Lease)
+                        .where(
+                            col(Lease.name) == self.lease_name,
+                            col(Lease.holder) == current.holder,
+                        )
+                        .values(holder=self.holder, expires_at=expires)
+                    )
+                    if taken.rowcount == 1:
+                        log.warning("took over the sender lease of %s (gone)", current.holder)
+                    return taken.rowcount == 1
                 session.add(Lease(name=self.lease_name, holder=self.holder, expires_at=expires))
                 session.flush()
         except IntegrityError:  # another process inserted the lease first
@@ -154,16 +213,20 @@ class Outbox:
 
     def claim(
         self, key: LedgerKey, now: datetime, text: str, in_flight: Iterable[int] = ()
-    ) -> Claim | None:
-        """Claim a message for sending; None when it was sent, is owned, or must not be resent.
+    ) -> Claim | Orphaned | None:
+        """Claim a message for sending; None when it was sent, is owned, or must wait, or when
+        this process does not hold the lease (only the lease holder claims).
 
-        A row left ``claimed`` by a sender that is gone (it is not among this process's
-        ``in_flight`` claims, and this process holds the lease) may have been sent: it becomes
-        ``unknown``, never resent.
+        A row left ``claimed`` by a sender that is gone (not among this process's ``in_flight``
+        claims; only the lease holder claims) never left: it is claimed again. A row left
+        ``sending`` may have arrived: it becomes ``unknown`` (returned as :class:`Orphaned`),
+        never resent.
         """
         channel, chat_id, period, kind, instant = key
         try:
             with self.db.write() as session:
+                if not self._holds_lease(session, now):
+                    return None  # only the lease holder claims
                 row = session.exec(
                     select(Reminder).where(
                         col(Reminder.channel) == channel,
@@ -191,26 +254,32 @@ class Outbox:
                     assert new.id is not None
                     return Claim(id=new.id, key=key, attempts=1)
                 assert row.id is not None
-                if row.state == "claimed" and row.id not in set(in_flight):
-                    session.exec(
+                mine = set(in_flight)
+                if row.state == "sending" and row.id not in mine:
+                    result = session.exec(
                         update(Reminder)
-                        .where(col(Reminder.id) == row.id, col(Reminder.state) == "claimed")
+                        .where(col(Reminder.id) == row.id, col(Reminder.state) == "sending")
                         .values(
                             state="unknown",
                             last_error="the sender stopped while the message was being sent",
                         )
                     )
-                    log.warning("reminder %s was in flight when its sender stopped", row.id)
+                    if result.rowcount != 1:
+                        return None
+                    log.warning("reminder %s was being sent when its sender stopped", row.id)
+                    return Orphaned(id=row.id, key=key)
+                orphan = row.state == "claimed" and row.id not in mine
+                if not orphan and not self.claimable(row, now):
                     return None
-                if not self.claimable(row, now):
-                    return None
-                attempts = row.attempts + 1  # read before the UPDATE refreshes ``row``
+                attempts = row.attempts if orphan else row.attempts + 1
+                previous_state, previous_holder = row.state, row.claimed_by
                 result = session.exec(
                     update(Reminder)
                     .where(
                         col(Reminder.id) == row.id,
-                        col(Reminder.state) == "failed",
-                        col(Reminder.attempts) == attempts - 1,
+                        col(Reminder.state) == previous_state,
+                        col(Reminder.claimed_by) == previous_holder,
+                        col(Reminder.attempts) == row.attempts,
                     )
                     .values(
                         state="claimed",
@@ -223,9 +292,37 @@ class Outbox:
                 )
                 if result.rowcount != 1:
                     return None
+                if orphan:
+                    log.info("reminder %s was claimed by a stopped sender; it never left", row.id)
                 return Claim(id=row.id, key=key, attempts=attempts)
         except IntegrityError:  # another process inserted the same key first
             return None
+
+    def mark_sending(self, claim: Claim, now: datetime) -> Literal["ok", "lease", "taken"]:
+        """Right before the request leaves: "ok" only while this process holds the lease and
+        the row is still its claim (one transaction); the caller must not send otherwise.
+        "lease": the lease is lost; "taken": another sender took the row over."""
+        with self.db.write() as session:
+            if not self._holds_lease(session, now):
+                return "lease"
+            result = session.exec(
+                update(Reminder)
+                .where(
+                    col(Reminder.id) == claim.id,
+                    col(Reminder.state) == "claimed",
+                    col(Reminder.claimed_by) == self.holder,
+                )
+                .values(state="sending", claimed_at=now)
+            )
+            return "ok" if result.rowcount == 1 else "taken"
+
+    def _holds_lease(self, session: Session, now: datetime) -> bool:
+        lease = session.get(Lease, self.lease_name)
+        return lease is not None and lease.holder == self.holder and lease.expires_at > now
+
+    def not_sent(self, claim: Claim) -> None:
+        """The platform answered that nothing was sent (a 429): the row is claimed again."""
+        self._finish(claim, state="claimed")
 
     def mark_sent(self, claim: Claim, now: datetime, message_ids: Iterable[str]) -> None:
         self._finish(
@@ -259,6 +356,17 @@ class Outbox:
         delay: timedelta = self.backoff * (2 ** max(attempts - 1, 0))
         return min(delay, self.backoff_cap)
 
+    def release(self, row_id: int, now: datetime) -> bool:
+        """An operator's decision: send an ``unknown`` or ``failed`` message again at the next
+        tick (a fresh count of attempts)."""
+        with self.db.write() as session:
+            result = session.exec(
+                update(Reminder)
+                .where(col(Reminder.id) == row_id, col(Reminder.state).in_(("unknown", "failed")))
+                .values(state="failed", next_attempt_at=now, attempts=0)
+            )
+            return result.rowcount == 1
+
     def release_unknown(self, row_id: int, now: datetime) -> bool:
         """An operator's decision: send an ``unknown`` message again at the next tick."""
         with self.db.write() as session:
@@ -269,11 +377,36 @@ class Outbox:
             )
             return result.rowcount == 1
 
+    def drop(self, row_id: int, note: str) -> bool:
+        """An operator's decision: an ``unknown`` or ``failed`` message is settled, never sent."""
+        with self.db.write() as session:
+            result = session.exec(
+                update(Reminder)
+                .where(col(Reminder.id) == row_id, col(Reminder.state).in_(("unknown", "failed")))
+                .values(state="dropped", next_attempt_at=None, last_error=note[:_ERROR_LIMIT])
+            )
+            return result.rowcount == 1
+
+    def listing(self, states: Iterable[str]) -> list[Reminder]:
+        """The ledger rows in these states, oldest first."""
+        with self.db.session() as session:
+            return list(
+                session.exec(
+                    select(Reminder)
+                    .where(col(Reminder.state).in_(list(states)))
+                    .order_by(col(Reminder.instant), col(Reminder.id))
+                ).all()
+            )
+
     def _finish(self, claim: Claim, **values: object) -> None:
         with self.db.write() as session:
             result = session.exec(
                 update(Reminder)
-                .where(col(Reminder.id) == claim.id, col(Reminder.state) == "claimed")
+                .where(
+                    col(Reminder.id) == claim.id,
+                    col(Reminder.state).in_(("claimed", "sending")),
+                    col(Reminder.claimed_by) == self.holder,
+                )
                 .values(**values)
             )
             if result.rowcount != 1:

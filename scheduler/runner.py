@@ -37,7 +37,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -47,10 +47,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session, col, select
 
 from bot.bootstrap import Services
+from bot.chats import migrate_chat
 from bot.logs import RedactingFilter
 from bot.messages import (
     Attachment,
     Channel,
+    ChatMoved,
     OutcomeUnknown,
     Reply,
     RetryLater,
@@ -62,7 +64,7 @@ from bot.plan import Plan
 from bot.progress import EffectiveUpdate, UnitProgress, compute_progress, fold_updates
 from bot.sent import record_sent
 from scheduler.calendar import Round
-from scheduler.outbox import Claim, LedgerKey, Outbox
+from scheduler.outbox import LEASE_RENEW_SECONDS, Claim, LedgerKey, Orphaned, Outbox
 from scheduler.pacing import SAFETY_MARGIN, Pacer
 from scheduler.reminders import OwedMessage, Recipient, ReminderSchedule, plan_messages
 from scheduler.workdays import WorkingDays
@@ -74,6 +76,7 @@ Contributor = Callable[[datetime], Sequence[OwedMessage]]
 Outcome = Literal["sent", "already", "failed", "unknown", "postponed", "no-channel", "stopped"]
 
 JOB_ID = "planbot-reminders"
+LEASE_JOB_ID = "planbot-lease"
 TICK_SECONDS = 60
 MAX_RATE_LIMITS = 5  # 429 answers for one message within one tick before it is postponed
 SHUTDOWN_GRACE_SECONDS = 30.0
@@ -197,30 +200,52 @@ class SchedulerRunner:
             next_run_time=datetime.now(tz),
             replace_existing=True,
         )
+        scheduler.add_job(
+            self._renew,
+            IntervalTrigger(seconds=LEASE_RENEW_SECONDS, timezone=tz),
+            id=LEASE_JOB_ID,
+            name="planbot sender lease",
+            replace_existing=True,
+        )
         self._stopped = False
         scheduler.start()
         self._scheduler = scheduler
         log.info("reminder scheduler started (sender %s)", self.holder)
 
-    async def shutdown(self) -> None:
-        """Stop waking up, let a running tick finish (briefly), give the lease back."""
+    async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """An orderly stop: no new wake-ups and no new sends; the requests already on the wire
+        finish (for at most ``grace`` seconds); messages that had not left are given back to the
+        ledger (sent by the next sender); then the lease is given back."""
         scheduler, self._scheduler = self._scheduler, None
+        self._stopped = True
         if scheduler is not None and scheduler.running:
             scheduler.remove_all_jobs()
             scheduler.shutdown(wait=False)
         current = self._current
         if current is not None and not current.done():
             try:
-                await asyncio.wait_for(asyncio.shield(current), SHUTDOWN_GRACE_SECONDS)
+                await asyncio.wait_for(asyncio.shield(current), grace)
             except TimeoutError:
-                self._stopped = True
+                log.warning("sends still out after %.0f s at shutdown; marked unknown", grace)
                 current.cancel()
                 await asyncio.gather(current, return_exceptions=True)
+            except asyncio.CancelledError:
+                current.cancel()
+                await asyncio.gather(current, return_exceptions=True)
+                raise
             except Exception:  # the tick failed: it was logged by _wake
                 pass
-        self._stopped = True
         await asyncio.to_thread(self.outbox.release_lease)
         log.info("reminder scheduler stopped (sender %s)", self.holder)
+
+    async def _renew(self) -> None:
+        """Keep the short sender lease while running, so a restart elsewhere waits for it."""
+        if self._stopped:
+            return
+        try:
+            await asyncio.to_thread(self.outbox.acquire_lease, self.services.clock.now())
+        except Exception as error:  # the database is away: the next renewal tries again
+            log.warning("renewing the sender lease failed: %s", self._error_text(error))
 
     async def _wake(self) -> None:
         if self._stopped:
@@ -314,7 +339,7 @@ class SchedulerRunner:
                 row = rows.get(message.key)
                 if (
                     row is not None
-                    and row.state != "claimed"
+                    and row.state not in ("claimed", "sending")
                     and not self.outbox.claimable(row, self.services.clock.now())
                 ):
                     result.deliveries.append(Delivery(message, "already"))
@@ -328,10 +353,25 @@ class SchedulerRunner:
                     for message in messages:
                         result.deliveries.append(await self._deliver(message))
 
-            async with asyncio.TaskGroup() as group:
-                for messages in by_chat.values():
-                    group.create_task(one_chat(messages))
+            renewer = asyncio.create_task(self._keep_lease())
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for messages in by_chat.values():
+                        group.create_task(one_chat(messages))
+            finally:
+                renewer.cancel()
+                await asyncio.gather(renewer, return_exceptions=True)
             return result
+
+    async def _keep_lease(self) -> None:
+        """Renew the (short) lease every few seconds while a tick sends; stop sending if lost."""
+        while True:
+            await asyncio.sleep(LEASE_RENEW_SECONDS)
+            held = await asyncio.to_thread(self.outbox.acquire_lease, self.services.clock.now())
+            if not held:
+                log.warning("the sender lease was lost; this tick stops sending")
+                self._stopped_tick = True
+                return
 
     async def _deliver(self, message: OwedMessage) -> Delivery:
         channel = self.channels[message.channel]
@@ -341,41 +381,49 @@ class SchedulerRunner:
         held: int | None = None
         sending = False
         rate_limited = 0
+        moves = 0
         try:
             while True:
                 if self._halted():
                     return await self._give_back(message, claim, "stopped", "the sender stopped")
-                if not await asyncio.to_thread(self.outbox.acquire_lease, clock.now()):
-                    self._stopped_tick = True
-                    return await self._give_back(message, claim, "stopped", "lease lost")
                 if claim is None:
-                    claim = await asyncio.to_thread(
+                    got = await asyncio.to_thread(
                         self.outbox.claim,
                         message.key,
                         clock.now(),
                         message.reply.text,
                         frozenset(self._in_flight),
                     )
-                    if claim is None:
+                    if got is None:
                         return Delivery(message, "already")
+                    if isinstance(got, Orphaned):
+                        return Delivery(
+                            message, "unknown", error="the sender stopped while it was sending"
+                        )
+                    claim = got
                     self._in_flight.add(claim.id)
                     held = claim.id
                 # The slot is taken right before the request leaves, so the database work above
                 # cannot bunch sends together beyond the flood limits.
-                waited = await pacer.wait(message.chat_id, group=message.group or None)
+                await pacer.wait(message.chat_id, group=message.group or None)
                 if self._halted():
                     return await self._give_back(message, claim, "stopped", "the sender stopped")
-                if waited >= self.outbox.lease_ttl.total_seconds() / 2 and not (
-                    await asyncio.to_thread(self.outbox.acquire_lease, clock.now())
-                ):
-                    # A long pause (a 429's retry_after) outlived the lease: another process
-                    # may be the sender now, and two senders must never both send.
-                    self._stopped_tick = True
-                    return await self._give_back(message, claim, "stopped", "lease lost")
+                # Marked "sending" only now, with the lease checked in the same transaction: a
+                # crash before this line leaves a row that never left (safe to send again).
+                marked = await asyncio.to_thread(self.outbox.mark_sending, claim, clock.now())
+                if marked != "ok":
+                    # The lease was lost (a long pause outlived it) or another sender took the
+                    # row over: two senders must never both send.
+                    self._stopped_tick = marked == "lease" or self._stopped_tick
+                    if marked == "lease":
+                        return await self._give_back(message, claim, "stopped", "lease lost")
+                    claim = None
+                    return Delivery(message, "already")
                 sending = True
                 try:
                     ids = await channel.send(message.chat_id, message.reply)
                 except RetryLater as error:
+                    await asyncio.to_thread(self.outbox.not_sent, claim)
                     sending = False
                     pacer.pause(error.retry_after)
                     rate_limited += 1
@@ -391,6 +439,26 @@ class SchedulerRunner:
                         claim = None
                         return Delivery(message, "postponed", error=why)
                     continue
+                except ChatMoved as error:
+                    await asyncio.to_thread(self.outbox.not_sent, claim)
+                    sending = False
+                    moves += 1
+                    if moves > 1:
+                        why = self._error_text(error)
+                        await asyncio.to_thread(
+                            self.outbox.mark_failed, claim, clock.now(), why, retry=False
+                        )
+                        return Delivery(message, "failed", error=why)
+                    # Follow the group everywhere its id is stored, then send there.
+                    await asyncio.to_thread(
+                        migrate_chat,
+                        self.services.db,
+                        message.channel,
+                        message.chat_id,
+                        error.new_chat_id,
+                    )
+                    message = replace(message, chat_id=error.new_chat_id)
+                    continue
                 except OutcomeUnknown as error:
                     why = self._error_text(error)
                     await asyncio.to_thread(self.outbox.mark_unknown, claim, why)
@@ -403,17 +471,24 @@ class SchedulerRunner:
                     return Delivery(message, "failed", error=why)
                 except Undeliverable as error:
                     why = self._error_text(error)
+                    log.warning(
+                        "%s refused a message to chat %s for good: %s",
+                        message.channel,
+                        message.chat_id,
+                        why,
+                    )
                     await asyncio.to_thread(
                         self.outbox.mark_failed, claim, clock.now(), why, retry=False
                     )
                     return Delivery(message, "failed", error=why)
                 except Exception as error:
-                    log.exception("sending a reminder failed unexpectedly")
                     why = self._error_text(error, repr)
+                    log.error("sending a reminder failed unexpectedly: %s", why)
                     await asyncio.to_thread(self.outbox.mark_unknown, claim, why)
                     return Delivery(message, "unknown", error=why)
                 sent_at = clock.now()
                 await asyncio.to_thread(self.outbox.mark_sent, claim, sent_at, ids)
+                claim = None
                 await asyncio.to_thread(
                     record_sent,
                     self.services.db,
@@ -423,7 +498,6 @@ class SchedulerRunner:
                     message.reply.context,
                     sent_at,
                 )
-                claim = None
                 extra_ids = await self._send_extras(message, channel, pacer)
                 return Delivery(message, "sent", tuple(ids) + extra_ids)
         except asyncio.CancelledError:

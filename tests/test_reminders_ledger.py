@@ -15,7 +15,7 @@ from bot.bootstrap import Services, bootstrap
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.models import Reminder
-from scheduler.outbox import Claim, Outbox
+from scheduler.outbox import Claim, Orphaned, Outbox
 from scheduler.runner import SchedulerRunner
 from tests.conftest import local, make_settings
 from tests.support.recording_channel import RecordingChannel
@@ -89,7 +89,7 @@ def test_concurrent_lease_and_claims_have_one_winner(any_db_url: str) -> None:
         outboxes = [Outbox(db, holder=f"h{n}") for n in range(8)]
         barrier = threading.Barrier(len(outboxes))
         leases: list[bool] = []
-        claims: list[Claim | None] = []
+        claims: list[Claim | Orphaned | None] = []
         lock = threading.Lock()
 
         def race(outbox: Outbox) -> None:
@@ -114,28 +114,47 @@ def test_concurrent_lease_and_claims_have_one_winner(any_db_url: str) -> None:
         db.dispose()
 
 
-def test_an_orphaned_claim_becomes_unknown_and_is_not_resent(any_db_url: str) -> None:
+def test_a_stopped_senders_rows_never_sent_are_sent_and_those_being_sent_become_unknown(
+    any_db_url: str,
+) -> None:
     db = Database(any_db_url)
     db.upgrade()
     try:
         now = local(2021, 3, 17, 8)
-        key = ("telegram", HEALTH, "2021-Q1", "before-due", now)
+        waiting = ("telegram", HEALTH, "2021-Q1", "before-due", now)
+        leaving = ("telegram", "5002", "2021-Q1", "before-due", now)
         crashed = Outbox(db, holder="crashed")
-        assert crashed.claim(key, now, "text") is not None  # then the process died
+        assert crashed.acquire_lease(now)
+        first = crashed.claim(waiting, now, "text")
+        second = crashed.claim(leaving, now, "text")
+        assert isinstance(first, Claim)
+        assert isinstance(second, Claim)
+        assert crashed.mark_sending(second, now) == "ok"  # then the process died
         successor = Outbox(db, holder="successor")
-        assert successor.claim(key, now + timedelta(minutes=10), "text") is None
-        assert successor.claim(key, now + timedelta(hours=5), "text") is None
+        later = now + timedelta(minutes=10)
+        assert successor.claim(waiting, later, "text") is None  # not the lease holder: waits
+        assert successor.acquire_lease(later)  # the dead process's lease expired
+        again = successor.claim(waiting, later, "text")
+        assert isinstance(again, Claim)  # it never left: sent now
+        assert again.id == first.id
+        orphan = successor.claim(leaving, later, "text")
+        assert isinstance(orphan, Orphaned)  # it may have arrived: never resent
+        assert successor.claim(leaving, now + timedelta(hours=5), "text") is None
+        # The crashed process, were it only paused, can no longer send either row.
+        assert crashed.mark_sending(first, later) == "lease"
         with db.session() as session:
-            (row,) = session.exec(select(Reminder)).all()
+            row = session.get(Reminder, second.id)
+        assert row is not None
         assert row.state == "unknown"
         # An operator may decide to send it again.
-        assert row.id is not None
-        assert successor.release_unknown(row.id, now + timedelta(hours=6))
-        again = successor.claim(key, now + timedelta(hours=6), "text")
-        assert again is not None
-        successor.mark_sent(again, now + timedelta(hours=6), ["77"])
+        assert successor.release_unknown(second.id, now + timedelta(hours=6))
+        assert successor.acquire_lease(now + timedelta(hours=6))
+        resent = successor.claim(leaving, now + timedelta(hours=6), "text")
+        assert isinstance(resent, Claim)
+        successor.mark_sent(resent, now + timedelta(hours=6), ["77"])
         with db.session() as session:
-            (row,) = session.exec(select(Reminder)).all()
+            row = session.get(Reminder, second.id)
+        assert row is not None
         assert (row.state, row.message_ids) == ("sent", ["77"])
     finally:
         db.dispose()
@@ -147,12 +166,19 @@ def test_backoff_doubles_and_gives_up(any_db_url: str) -> None:
     try:
         now = local(2021, 3, 17, 8)
         key = ("telegram", HEALTH, "2021-Q1", "before-due", now)
-        outbox = Outbox(db, holder="h", max_attempts=3, backoff=timedelta(minutes=1))
+        outbox = Outbox(
+            db,
+            holder="h",
+            max_attempts=3,
+            backoff=timedelta(minutes=1),
+            lease_ttl=timedelta(days=9),
+        )
+        assert outbox.acquire_lease(now)
         moment = now
         delays = []
         for _ in range(3):
             claim = outbox.claim(key, moment, "text")
-            assert claim is not None
+            assert isinstance(claim, Claim)
             outbox.mark_failed(claim, moment, "boom", retry=True)
             with db.session() as session:
                 (row,) = session.exec(select(Reminder)).all()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from telegram import (
     Bot,
     BotCommand,
@@ -27,7 +28,16 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -46,7 +56,9 @@ from telegram.request import HTTPXRequest
 # warns on every access unless the new behaviour is chosen; choose it (read at call time).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from bot.chats import migrate_chat
 from bot.messages import (
+    ChatMoved,
     ChatType,
     DeliveryError,
     Incoming,
@@ -156,8 +168,13 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> list[str]:
-    """Send one neutral reply with Bot API calls; return the message ids it produced."""
+async def send_reply(
+    bot: Bot, chat_id: str, reply: Reply, *, sent: list[str] | None = None
+) -> list[str]:
+    """Send one neutral reply with Bot API calls; return the message ids it produced.
+
+    ``sent`` (when given) collects the ids as they come, so a caller learns which pieces of a
+    split reply were accepted before a failure."""
     markup = _markup(reply)
     if reply.edit_message_id is not None:
         try:
@@ -171,7 +188,7 @@ async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> list[str]:
             if "not modified" not in str(error).lower():
                 raise
         return [reply.edit_message_id]
-    ids: list[str] = []
+    ids: list[str] = sent if sent is not None else []
     attachment = reply.attachment
     caption: str | None = None
     text_pieces = split_text(reply.text, MAX_MESSAGE) if reply.text else []
@@ -185,16 +202,16 @@ async def send_reply(bot: Bot, chat_id: str, reply: Reply) -> list[str]:
         ids.append(str(message.message_id))
     if attachment is not None:
         upload = InputFile(attachment.content, filename=attachment.filename)
-        sent: Message
+        uploaded: Message
         if attachment.kind == "photo":
-            sent = await bot.send_photo(
+            uploaded = await bot.send_photo(
                 chat_id=chat_id, photo=upload, caption=caption, reply_markup=markup
             )
         else:
-            sent = await bot.send_document(
+            uploaded = await bot.send_document(
                 chat_id=chat_id, document=upload, caption=caption, reply_markup=markup
             )
-        ids.append(str(sent.message_id))
+        ids.append(str(uploaded.message_id))
     return ids
 
 
@@ -293,32 +310,49 @@ async def _answer(update: Update, context: PlanbotContext) -> None:
     replies = await context.chat.handle(incoming)
     services = context.services
     for reply in replies:
-        ids = await _send_interactive(context.bot, incoming.chat_id, reply)
+        ids = await _send_interactive(context.bot, incoming.chat_id, reply, services)
         if ids and reply.edit_message_id is None:  # an edited message keeps its context
             record_sent(
                 services.db, CHANNEL, incoming.chat_id, ids, reply.context, services.clock.now()
             )
 
 
-async def _send_interactive(bot: Bot, chat_id: str, reply: Reply) -> list[str]:
-    """Send an answer; a failure before Telegram got it is retried, a timeout is not."""
+async def _send_interactive(
+    bot: Bot, chat_id: str, reply: Reply, services: Services | None = None
+) -> list[str]:
+    """Send an answer. A failure known to have sent nothing (429, 5xx, connection refused, a
+    connection pool time-out) is retried; an answer that may have arrived (the request left and
+    no answer came) is not, so the user never gets it twice; a refusal is logged."""
     for attempt in range(INTERACTIVE_RETRIES + 1):
+        sent: list[str] = []
         try:
-            return await send_reply(bot, chat_id, reply)
-        except TimedOut:
-            log.warning("sending a reply to chat %s timed out; not retried", chat_id)
-            return []
-        except (BadRequest, Forbidden):
-            log.warning("Telegram refused a reply to chat %s", chat_id, exc_info=True)
-            return []
-        except RetryAfter as error:
+            return await send_reply(bot, chat_id, reply, sent=sent)
+        except TelegramError as error:
+            outcome = classify(error)
+            if sent:
+                log.warning("a long reply to chat %s was sent in part: %s", chat_id, outcome)
+                return sent
+            if isinstance(outcome, ChatMoved) and services is not None and attempt == 0:
+                await asyncio.to_thread(
+                    migrate_chat, services.db, CHANNEL, chat_id, outcome.new_chat_id
+                )
+                chat_id = outcome.new_chat_id
+                continue
+            if isinstance(outcome, OutcomeUnknown):
+                log.warning(
+                    "a reply to chat %s may not have arrived (%s); not resent", chat_id, outcome
+                )
+                return []
+            if isinstance(outcome, Undeliverable):
+                log.warning("Telegram refused a reply to chat %s: %s", chat_id, outcome)
+                return []
             if attempt == INTERACTIVE_RETRIES:
-                raise
-            await asyncio.sleep(_retry_seconds(error))
-        except NetworkError:
-            if attempt == INTERACTIVE_RETRIES:
-                raise
-            await asyncio.sleep(0.2 * (attempt + 1))
+                log.warning("a reply to chat %s could not be sent: %s", chat_id, outcome)
+                return []
+            if isinstance(outcome, RetryLater):
+                await asyncio.sleep(min(outcome.retry_after, 30.0))
+            else:
+                await asyncio.sleep(0.5 * (attempt + 1))
     return []
 
 
@@ -404,6 +438,83 @@ async def set_menu(bot: Bot) -> None:
     await bot.set_my_commands([BotCommand(name, text) for name, text in MENU])
 
 
+# ---------------------------------------------------------------------------- outcomes
+
+# httpx errors raised before any byte of the request was written: nothing reached Telegram.
+_NOT_SENT: tuple[type[BaseException], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.ProxyError,
+    httpx.LocalProtocolError,
+)
+
+
+class PartlySent(OutcomeUnknown):
+    """A long reply was split and only its first pieces were accepted (their ids kept)."""
+
+    def __init__(self, message: str, message_ids: list[str]) -> None:
+        super().__init__(message)
+        self.message_ids = message_ids
+
+
+def _transport_cause(error: BaseException) -> BaseException | None:
+    """The transport exception (httpx's) PTB wrapped, if the failure was in the transport.
+
+    PTB raises ``TimedOut``/``NetworkError`` directly ``from`` the httpx error; an error
+    answer (a status code, an unparsable body) is raised ``from`` another ``TelegramError`` or
+    from nothing: Telegram, or a proxy in front of it, did answer."""
+    cause = error.__cause__
+    if cause is None or isinstance(cause, TelegramError):
+        return None
+    return cause
+
+
+def classify(error: TelegramError) -> DeliveryError:
+    """What a PTB error says about a send (DESIGN.md §5): one of the core's delivery errors.
+
+    - accepted: no error;
+    - refused for good (:class:`Undeliverable`): 400, 401, 403, 404; a group that became a
+      supergroup (:class:`ChatMoved`, nothing was sent);
+    - retry later: 429 (:class:`RetryLater`); a 5xx or another error answer, an HTML error page
+      from a proxy, a connection refused or a pool time-out (:class:`TransientError`): Telegram
+      answered that it did not take the message, or the request never left;
+    - unknown (:class:`OutcomeUnknown`): the request was written and no answer came (a read or
+      write time-out, the connection closed without an answer, a 200 that is not JSON).
+
+    PTB maps every httpx time-out to ``TimedOut`` and every other transport error to
+    ``NetworkError``; the httpx exception it wraps (``__cause__``) tells which side of the
+    request the failure was on.
+    """
+    if isinstance(error, RetryAfter):
+        return RetryLater(_retry_seconds(error), "Telegram flood control")
+    if isinstance(error, ChatMigrated):
+        return ChatMoved(str(error.new_chat_id), "the group was upgraded to a supergroup")
+    if isinstance(error, (Forbidden, InvalidToken, BadRequest)):
+        return Undeliverable(_describe(error))
+    cause = _transport_cause(error)
+    if isinstance(error, (TimedOut, NetworkError)):
+        if cause is None:  # Telegram (or a proxy) answered with an error status: not taken
+            return TransientError(_describe(error))
+        if isinstance(cause, _NOT_SENT):
+            return TransientError(f"not sent: {_describe(error)}")
+        if isinstance(cause, RuntimeError) and "not initialized" in str(cause):
+            return TransientError(f"not sent: {_describe(error)}")
+        return OutcomeUnknown(f"sent, no answer: {_describe(error)}")
+    if cause is None and "invalid server response" in str(error).lower():
+        return OutcomeUnknown(f"sent, the answer was not understood: {_describe(error)}")
+    return TransientError(_describe(error))
+
+
+def _describe(error: TelegramError) -> str:
+    cause = _transport_cause(error)
+    text = f"{type(error).__name__}: {error}"
+    if cause is not None and type(cause).__name__ not in text:
+        text += f" ({type(cause).__name__})"
+    return text
+
+
 # ---------------------------------------------------------------------------- scheduled sends
 
 
@@ -436,18 +547,17 @@ class TelegramChannel:
         await self._bot.shutdown()
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """Send; raise one of the core's delivery errors (:func:`classify`) on failure."""
+        sent: list[str] = []
         try:
-            return await send_reply(self._bot, chat_id, reply)
-        except RetryAfter as error:
-            raise RetryLater(_retry_seconds(error), "Telegram flood control") from error
-        except TimedOut as error:
-            raise OutcomeUnknown("Telegram did not answer in time") from error
-        except (Forbidden, BadRequest) as error:
-            raise Undeliverable(str(error)) from error
-        except NetworkError as error:
-            raise TransientError(str(error)) from error
+            return await send_reply(self._bot, chat_id, reply, sent=sent)
         except TelegramError as error:
-            raise DeliveryError(str(error)) from error
+            outcome = classify(error)
+            if sent:  # the first pieces of a split reply arrived: resending would double them
+                raise PartlySent(
+                    f"{len(sent)} piece(s) sent, then: {outcome}", list(sent)
+                ) from error
+            raise outcome from error
 
 
 def build_channel(settings: Settings, *, request_timeout: float = 10.0) -> TelegramChannel | None:

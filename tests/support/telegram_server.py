@@ -12,8 +12,13 @@ real python-telegram-bot stack can be pointed at it with ``base_url``. It:
   1-256 characters from ``A-Z a-z 0-9 _ -``; while a webhook is set ``getUpdates`` answers 409.
   :meth:`FakeTelegram.text_update` builds an update for a test to POST to a webhook itself;
 - records every call (:attr:`FakeTelegram.calls`) and the bot's messages per chat, edits applied;
-- can be told to answer 429 with ``retry_after``, 500, or to hang (the client times out) for the
-  next N calls of a method (:meth:`FakeTelegram.fail_next`).
+- can be told, for the next N calls of a method (:meth:`FakeTelegram.fail_next`), to answer 429
+  with ``retry_after``, 500, 401, 403, an HTML error page (502 from a proxy), a group migration
+  (400 with ``migrate_to_chat_id``, as Telegram answers for a group upgraded to a supergroup),
+  to hang past the client's time-out ("hang"), or to carry the call out and close the
+  connection without an answer ("drop"); a refused connection is a port nobody listens on;
+- confirms updates by offset as Telegram does: ``getUpdates`` with ``offset`` forgets every
+  update below it (:attr:`FakeTelegram.offset_confirmed`).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ __all__ = ["BotMessage", "Call", "FakeTelegram", "TgUser", "api_description"]
 API_JSON = Path("/work/shared/telegram-bot-api/api.min.json")
 _LOCAL_API_JSON = Path(__file__).with_name("telegram_api.min.json")
 BOT_ID = 777000111
-FailMode = Literal["429", "500", "hang"]
+FailMode = Literal["429", "500", "hang", "drop", "401", "403", "html", "migrate"]
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -104,6 +109,7 @@ class _Failure:
     retry_after: int
     remaining: int
     deliver: bool
+    migrate_to: int = 0
 
 
 class FakeTelegram:
@@ -178,12 +184,17 @@ class FakeTelegram:
         times: int = 1,
         retry_after: int = 1,
         deliver: bool = True,
+        migrate_to: int = 0,
     ) -> None:
         """Make the next ``times`` calls of ``method`` (None: any but getUpdates) fail.
 
         "hang": the call is carried out (when ``deliver``) but the answer never comes in time.
+        "drop": the call is carried out (when ``deliver``), then the connection is closed.
+        "migrate": the chat became the supergroup ``migrate_to`` (registered as a chat here).
         """
-        self._failures.append(_Failure(method, mode, retry_after, times, deliver))
+        if mode == "migrate":
+            self.chats[migrate_to] = {"id": migrate_to, "type": "supergroup", "title": "Nhóm"}
+        self._failures.append(_Failure(method, mode, retry_after, times, deliver, migrate_to))
 
     def calls_of(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method.lower() == method.lower()]
@@ -342,9 +353,11 @@ class FakeTelegram:
         if description is None:
             self.calls.append(Call(method, {}, 404))
             return _error(404, "Not Found")
-        params = await self._params(request)
         failure = self._take_failure(method)
-        if failure is not None and failure.mode != "hang":
+        params = await self._params(request)
+        if failure is not None and failure.mode in ("401", "403", "html", "migrate"):
+            return self._refuse(method, params, failure)
+        if failure is not None and failure.mode not in ("hang", "drop"):
             self.calls.append(Call(method, params, 429 if failure.mode == "429" else 500))
             if failure.mode == "429":
                 return web.json_response(
@@ -368,6 +381,12 @@ class FakeTelegram:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        if failure is not None and failure.mode == "drop":
+            self.calls.append(Call(method, params, 0))
+            if failure.deliver:
+                await self._perform(description["name"], params)
+            _close(request)
+            raise ConnectionResetError("dropped after the call was carried out")
         if failure is not None:  # hang
             self.calls.append(Call(method, params, 0))
             if failure.deliver:
@@ -379,6 +398,32 @@ class FakeTelegram:
         if isinstance(result, web.Response):
             return result
         return web.json_response({"ok": True, "result": result})
+
+    def _refuse(self, method: str, params: dict[str, Any], failure: _Failure) -> web.Response:
+        if failure.mode == "html":
+            self.calls.append(Call(method, params, 502))
+            return web.Response(
+                status=502,
+                content_type="text/html",
+                text="<html><head><title>502 Bad Gateway</title></head>"
+                "<body><center><h1>502 Bad Gateway</h1></center><hr>nginx</body></html>",
+            )
+        if failure.mode == "migrate":
+            self.calls.append(Call(method, params, 400))
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                    "parameters": {"migrate_to_chat_id": failure.migrate_to},
+                },
+                status=400,
+            )
+        code = int(failure.mode)
+        self.calls.append(Call(method, params, code))
+        if code == 401:
+            return _error(401, "Unauthorized")
+        return _error(403, "Forbidden: bot was blocked by the user")
 
     def _take_failure(self, method: str) -> _Failure | None:
         for failure in self._failures:
@@ -587,6 +632,13 @@ def _decode(value: str) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _close(request: web.Request) -> None:
+    """Close the connection at once, without an answer."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
 
 
 def _error(code: int, description: str) -> web.Response:
