@@ -217,3 +217,62 @@ def _print_all_tasks(plan: Plan, output: OutputFormat) -> None:
         ]
         table.add_row(task.id, task.title, ", ".join(leads), ", ".join(coordinators))
     console.print(table)
+
+
+IMPORT_FILE = typer.Argument(..., help="Văn bản kế hoạch: .docx, .pdf hoặc .txt.")
+IMPORT_OUTPUT = typer.Option(
+    None, "--output", "-o", help="Tệp dự thảo JSON; mặc định: cạnh tệp văn bản (.draft.json)."
+)
+IMPORT_DIRECTORY = typer.Option(
+    None,
+    "--directory",
+    help="Tệp kế hoạch có danh sách đơn vị dùng để đối chiếu; mặc định: kế hoạch đã cấu hình.",
+)
+
+
+@plan_app.command("import")
+def plan_import(
+    file: Path = IMPORT_FILE,
+    output: Path | None = IMPORT_OUTPUT,
+    directory: Path | None = IMPORT_DIRECTORY,
+) -> None:
+    """Đọc văn bản kế hoạch, viết tệp dự thảo để rà soát (chưa nạp gì vào cơ sở dữ liệu)."""
+    from bot.importer import NoPlanFound, UnreadableFile, import_plan
+    from bot.importer.review import failure_message, render_review, write_draft
+
+    translator_ = tr()
+    _ = translator_.gettext
+    current = settings()
+    try:
+        known = load_plan(directory or current.resolved_plan_path())
+    except PlanError as error:
+        report_plan_error(error)
+    try:
+        result = import_plan(file, known.agencies, timezone=current.timezone)
+    except UnreadableFile as error:
+        fail(failure_message(error, file.name, translator_))
+    except NoPlanFound:
+        fail(
+            _("No numbered task or task table was found in «{file}»; nothing was written.").format(
+                file=file.name
+            )
+        )
+    target = output or file.with_name(file.stem + ".draft.json")
+    try:
+        write_draft(result, target)
+    except OSError as error:
+        fail(_("Cannot write «{file}»: {reason}").format(file=target, reason=error.strerror))
+    render_review(result, translator_, console)
+    console.print(
+        _(
+            "Draft written to {file}: {tasks} task items, {new} new agencies, {rules} reporting "
+            "rules. Review it, then load it with: planbot plan load {file}"
+        ).format(
+            file=target,
+            tasks=len(result.tasks),
+            new=len(result.new_agencies),
+            rules=len(result.draft["reporting"]),
+        ),
+        markup=False,
+        highlight=False,
+    )

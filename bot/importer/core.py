@@ -1,0 +1,727 @@
+"""From a published plan file to a draft plan file: the importer's main flow.
+
+:func:`import_plan` reads the file, finds the header, the outline and the task tables, reads
+who leads and who coordinates each task, its deadline and the reporting rules of the
+organisation section, matches every agency to the directory, and returns an
+:class:`ImportResult` whose ``draft`` validates against ``data/plan_tasks.schema.json`` (it is
+checked with :func:`bot.plan.parse_plan` before it is returned). Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.agencies import ALL_KINDS, AgencyDirectory
+from bot.importer.lexicon import Candidate, Lexicon, Mention, Phrases, light_fold, rules, tokenize
+from bot.importer.reader import Block, read_document
+from bot.importer.roles import ClauseRole, ParagraphRoles, RoleReader
+from bot.importer.structure import Header, Node, outline, read_header, roman_value
+from bot.importer.timing import Deadline, read_deadline, read_report_timing
+from bot.plan import Agency, parse_plan
+from bot.text import fold
+
+__all__ = ["ImportResult", "ImportedTask", "NewAgency", "import_plan"]
+
+_TITLE_LIMIT = 120
+_SLUG_PART = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class ImportedAssignment:
+    agency: str
+    role: str
+    confidence: float
+    quote: str
+
+
+@dataclass
+class ImportedTask:
+    id: str
+    parent: str | None
+    section: str
+    title: str
+    text: str
+    assignments: list[ImportedAssignment]
+    deadline: Deadline | None = None
+    warnings: list[str] = field(default_factory=list)
+    origin: str = "text"
+    container: bool = False
+
+    @property
+    def general(self) -> bool:
+        return not self.assignments and not self.container
+
+    def agencies(self, role: str) -> list[str]:
+        return [a.agency for a in self.assignments if a.role == role]
+
+
+@dataclass
+class NewAgency:
+    id: str
+    name: str
+    kind: str
+    members: list[str]
+    quote: str
+    confidence: float
+    suggestions: list[str]
+
+
+@dataclass
+class ImportResult:
+    draft: dict[str, Any]
+    tasks: list[ImportedTask]
+    new_agencies: list[NewAgency]
+    warnings: list[str]
+    directory: AgencyDirectory
+
+    def name_of(self, agency_id: str) -> str:
+        found = self.directory.get(agency_id)
+        if found is not None:
+            return found.short_name
+        for agency in self.new_agencies:
+            if agency.id == agency_id:
+                return agency.name
+        return agency_id
+
+
+def slug(text: str) -> str:
+    return _SLUG_PART.sub("-", fold(text)).strip("-") or "x"
+
+
+def import_plan(
+    path: Path, directory_agencies: Sequence[Agency], *, timezone: str = "Asia/Ho_Chi_Minh"
+) -> ImportResult:
+    """Read ``path`` and build the draft plan (raises ``UnreadableFile``, ``NoPlanFound``)."""
+    document = read_document(path)
+    return _Importer(directory_agencies, timezone).run(path, list(document.blocks))
+
+
+class NoPlanFound(Exception):
+    """The file was read but holds no numbered tasks or task table."""
+
+
+class _Importer:
+    def __init__(self, agencies: Sequence[Agency], timezone: str) -> None:
+        self.agencies = tuple(agencies)
+        self.directory = AgencyDirectory(self.agencies)
+        self.lexicon = Lexicon(self.directory)
+        self.timezone = timezone
+        table = rules()
+        self.excluded_sections = [light_fold(t) for t in table["excluded_sections"]]
+        self.org_sections = [light_fold(t) for t in table["organisation_sections"]]
+        self.report_verbs = Phrases(table["report_verbs"])
+        self.cc_cues = Phrases(table["cc_cues"])
+        self.fillers = Phrases(table["list_fillers"])
+        self.separators = Phrases(table["list_separators"])
+        self.issuer: Agency | None = None
+        self.issuer_level = "province"
+        self.reader = RoleReader(self.lexicon, self._excluded)
+        self.new: dict[str, NewAgency] = {}
+        self.tasks: list[ImportedTask] = []
+        self.rules: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+
+    # ------------------------------------------------------------------ exclusions
+
+    def _excluded(self, mention: Mention) -> bool:
+        candidate = mention.candidate
+        if candidate.kind == "vague":
+            return True
+        if self.issuer is not None and candidate.agency_id == self.issuer.id:
+            return True
+        return self.issuer_level == "province" and candidate.agency_kind in (
+            "ministry",
+            "province",
+        )
+
+    # ------------------------------------------------------------------ agencies
+
+    def agency_id(self, mention: Mention) -> str:
+        candidate = mention.candidate
+        if candidate.kind == "agency" and candidate.agency_id is not None:
+            return candidate.agency_id
+        return self._new_agency(candidate, mention.text).id
+
+    def _new_agency(self, candidate: Candidate, quote: str) -> NewAgency:
+        key = fold(candidate.name)
+        existing = self.new.get(key)
+        if existing is not None:
+            return existing
+        found = self.directory.find(candidate.name, kinds=ALL_KINDS)
+        if found is not None:
+            # A generic name the directory knows after all ("Sở Tài chính tỉnh").
+            agency = NewAgency(found.id, found.name, found.kind, [], quote, 1.0, [])
+            self.new[key] = agency
+            return agency
+        base = slug(candidate.name)
+        agency_id = base
+        taken = {a.id for a in self.agencies} | {a.id for a in self.new.values()}
+        number = 2
+        while agency_id in taken:
+            agency_id = f"{base}-{number}"
+            number += 1
+        kind = candidate.agency_kind if candidate.agency_kind in ALL_KINDS else "office"
+        members: list[str] = []
+        if kind == "group":
+            members = self._group_members(candidate.concept)
+            if not members:
+                kind = "office"
+        suggestions = [a.id for a in self.directory.suggest(candidate.name, kinds=ALL_KINDS)]
+        agency = NewAgency(
+            agency_id, candidate.name, kind, members, quote, candidate.confidence, suggestions
+        )
+        self.new[key] = agency
+        return agency
+
+    def _group_members(self, concept: str | None) -> list[str]:
+        kinds: list[str] = []
+        for group in rules()["groups"]:
+            if group["concept"] == concept:
+                kinds = group["member_kinds"]
+        return [a.id for a in self.agencies if a.kind in kinds]
+
+    # ------------------------------------------------------------------ flow
+
+    def run(self, path: Path, blocks: list[Block]) -> ImportResult:
+        paragraph_blocks = [i for i, b in enumerate(blocks) if not b.is_table]
+        header = read_header([blocks[i].text for i in paragraph_blocks])
+        start = (
+            paragraph_blocks[header.body_start]
+            if header.body_start < len(paragraph_blocks)
+            else len(blocks)
+        )
+        self._find_issuer(header, [blocks[i].text for i in paragraph_blocks[:40]])
+        root = outline(blocks[start:] if header.title else blocks)
+        self._walk(root, "tasks", [], "")
+        self._renumber()
+        if not self.tasks:
+            raise NoPlanFound(str(path))
+        draft = self._draft(path, header)
+        parse_plan(draft, source=str(path))
+        return ImportResult(
+            draft, self.tasks, list(self._used_new()), self.warnings, self.directory
+        )
+
+    def _find_issuer(self, header: Header, first: list[str]) -> None:
+        texts = [header.issuer_text] if header.issuer_text else []
+        texts += first
+        for text in texts:
+            tokens = tokenize(text)
+            for mention in self.lexicon.mentions(text, tokens):
+                candidate = mention.candidate
+                if candidate.kind == "agency" and candidate.agency_kind in ("province", "ministry"):
+                    self.issuer = self.directory.get(candidate.agency_id or "")
+                    self.issuer_level = (
+                        "central" if candidate.agency_kind == "ministry" else "province"
+                    )
+                    return
+            folded = light_fold(text)
+            if text is header.issuer_text and folded.startswith(("bo ", "thu tuong", "chinh phu")):
+                self.issuer_level = "central"
+                return
+        provinces = [a for a in self.agencies if a.kind == "province"]
+        if provinces:
+            self.issuer = provinces[0]
+
+    def _section_mode(self, text: str, mode: str) -> str:
+        folded = light_fold(text).strip()
+        if any(folded.startswith(cue) for cue in rules()["appendix_markers"]):
+            return "tasks"
+        if any(folded.startswith(cue) for cue in self.org_sections):
+            return "organisation"
+        if any(folded.startswith(cue) for cue in self.excluded_sections):
+            return "excluded"
+        return mode
+
+    def _walk(self, node: Node, mode: str, context: list[Mention], section: str) -> None:
+        for child in node.children:
+            if child.kind == "section":
+                child_mode = self._section_mode(child.rest, "tasks")
+                self._walk(child, child_mode, [], child.label)
+            elif child.kind == "table":
+                if mode != "excluded":
+                    self._table(child, section or "I")
+            elif child.kind == "item":
+                if child.items:
+                    child_mode = self._section_mode(child.rest, mode)
+                    if child_mode == "excluded" or mode == "excluded":
+                        continue
+                    heading = self.reader.read(child.rest, context)
+                    sub_context = heading.context or context
+                    if child_mode == "organisation":
+                        self._reporting([child.rest, *(p.rest for p in child.paragraphs)])
+                    label = section or "I"
+                    if child.label[:1].isdigit() and len(child.number) == 1 and section:
+                        label = f"{section}.{child.number[0]}"
+                    self._walk(child, child_mode, sub_context, label)
+                else:
+                    self._leaf(child, mode, context, section or "I")
+            elif child.kind == "para" and mode == "organisation" and node.kind == "section":
+                self._reporting([child.rest])
+
+    # ------------------------------------------------------------------ tasks
+
+    def _leaf(self, node: Node, mode: str, context: list[Mention], section: str) -> None:
+        if mode == "excluded":
+            return
+        texts = [node.rest, *(p.rest for p in node.paragraphs)]
+        if mode == "organisation" and self._reporting(texts):
+            return
+        heading = self.reader.read(node.rest, context)
+        body_context = heading.context or context
+        bodies: list[tuple[Node, ParagraphRoles]] = []
+        for paragraph in node.paragraphs:
+            roles = self.reader.read(paragraph.rest, body_context)
+            if roles.heading_only:
+                body_context = roles.context
+            bodies.append((paragraph, roles))
+        task_id = ".".join(str(n) for n in node.number)
+        own_sets = [
+            frozenset(self.agency_id(r.mention) for r in roles.own_leads)
+            for _p, roles in bodies
+            if roles.own_leads and not roles.heading_only
+        ]
+        split = len(own_sets) >= 2 and len(set(own_sets)) >= 2
+        if split:
+            container = ImportedTask(
+                task_id, None, section, _title(node.rest), node.text, [], container=True
+            )
+            container.assignments = self._assignments([heading])
+            if mode == "organisation" and not container.assignments:
+                pass
+            self.tasks.append(container)
+            number = 0
+            for paragraph, roles in bodies:
+                if roles.heading_only:
+                    continue
+                number += 1
+                sub = ImportedTask(
+                    f"{task_id}.{number}",
+                    task_id,
+                    section,
+                    _title(paragraph.rest),
+                    paragraph.text,
+                    self._assignments([roles]),
+                    read_deadline(paragraph.rest) or read_deadline(node.rest),
+                )
+                self._check(sub)
+                self.tasks.append(sub)
+            container.assignments = []
+            return
+        all_roles = [heading, *(roles for _p, roles in bodies)]
+        text = "\n".join([node.text, *(p.text for p in node.paragraphs)])
+        task = ImportedTask(
+            task_id,
+            None,
+            section,
+            _title(node.rest),
+            text,
+            self._assignments(all_roles),
+            read_deadline(" ".join(texts)),
+        )
+        if mode == "organisation" and not task.assignments:
+            return
+        self._check(task)
+        self.tasks.append(task)
+
+    def _assignments(self, paragraphs: Iterable[ParagraphRoles]) -> list[ImportedAssignment]:
+        roles: list[ClauseRole] = [r for p in paragraphs for r in p.roles]
+        result: dict[str, ImportedAssignment] = {}
+        for wanted in ("lead", "coordinate"):
+            for role in roles:
+                if role.role != wanted:
+                    continue
+                agency = self.agency_id(role.mention)
+                if agency in result:
+                    continue
+                result[agency] = ImportedAssignment(agency, wanted, role.confidence, role.quote)
+        if not any(a.role == "lead" for a in result.values()):
+            for role in roles:
+                if role.role == "candidate":
+                    agency = self.agency_id(role.mention)
+                    result.pop(agency, None)
+                    result[agency] = ImportedAssignment(
+                        agency, "lead", round(role.confidence * 0.7, 2), role.quote
+                    )
+        leads = [a for a in result.values() if a.role == "lead"]
+        return leads + [a for a in result.values() if a.role == "coordinate"]
+
+    def _check(self, task: ImportedTask) -> None:
+        if task.assignments and not task.agencies("lead"):
+            task.warnings.append("no-lead")
+        for assignment in task.assignments:
+            if assignment.confidence < 0.7:
+                task.warnings.append(f"low-confidence:{assignment.agency}")
+
+    # ------------------------------------------------------------------ tables
+
+    def _table(self, node: Node, section: str) -> None:
+        columns = _columns(node.rows[0]) if node.rows else {}
+        if "task" not in columns or ("lead" not in columns and "coordinate" not in columns):
+            return
+        group = 0
+        group_section = section
+        for row in node.rows[1:]:
+            cells = list(row) + [""] * (len(node.rows[0]) - len(row))
+
+            def cell(name: str, cells: list[str] = cells) -> str:
+                index = columns.get(name)
+                return cells[index].strip() if index is not None and index < len(cells) else ""
+
+            number = cell("number").rstrip(".")
+            task_text = cell("task")
+            if not task_text:
+                continue
+            if re.fullmatch(r"[IVXLC]+|[A-Z]", number) or (
+                not number and not cell("lead") and not cell("coordinate")
+            ):
+                group += 1
+                if re.fullmatch(r"[IVXLC]+", number):
+                    group_section = number
+                continue
+            if not re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*", number):
+                number = str(sum(1 for t in self.tasks if t.origin == "table") + 1)
+            task_id = f"{group}.{number}" if group else number
+            assignments: list[ImportedAssignment] = []
+            for role in ("lead", "coordinate"):
+                text = cell(role)
+                _tokens, mentions = self.reader.mentions(text)
+                for mention in mentions:
+                    if self._excluded(mention):
+                        continue
+                    agency = self.agency_id(mention)
+                    if any(a.agency == agency for a in assignments):
+                        continue
+                    assignments.append(
+                        ImportedAssignment(
+                            agency, role, round(0.95 * mention.candidate.confidence, 2), text
+                        )
+                    )
+            deadline_text = cell("deadline")
+            deadline = read_deadline(deadline_text) if deadline_text else None
+            if deadline is None and deadline_text:
+                deadline = Deadline("text", deadline_text, None, False)
+            task = ImportedTask(
+                task_id,
+                None,
+                group_section,
+                _title(task_text),
+                task_text,
+                assignments,
+                deadline,
+                origin="table",
+            )
+            self._check(task)
+            self.tasks.append(task)
+
+    def _renumber(self) -> None:
+        """Make ids unique: a later task whose id is taken gets the next free top number."""
+        seen: set[str] = set()
+        top = max((int(t.id.split(".")[0]) for t in self.tasks), default=0)
+        remap: dict[str, str] = {}
+        for task in self.tasks:
+            if task.parent is not None and task.parent in remap:
+                old = task.id
+                task.id = remap[task.parent] + task.id[len(task.parent) :]
+                task.parent = remap[task.parent]
+                remap[old] = task.id
+            elif task.id in seen:
+                head = task.id.split(".")[0]
+                key = f"top:{head}:{task.section}:{task.origin}"
+                if key not in remap:
+                    top += 1
+                    remap[key] = str(top)
+                new_id = remap[key] + task.id[len(head) :]
+                remap[task.id] = new_id
+                task.id = new_id
+            seen.add(task.id)
+
+    # ------------------------------------------------------------------ reporting
+
+    def _reporting(self, texts: Sequence[str]) -> bool:
+        found = False
+        for text in texts:
+            folded = light_fold(text)
+            if "bao cao" not in folded:
+                continue
+            timings = read_report_timing(text)
+            if not timings:
+                continue
+            found = True
+            roles = self.reader.read(text)
+            who: list[str] = []
+            for role in roles.roles:
+                if role.role == "lead":
+                    agency = self.agency_id(role.mention)
+                    if agency not in who:
+                        who.append(agency)
+            to, cc = self._recipients(text)
+            if not who:
+                self.warnings.append(f"reporting-without-who:{text[:80]}")
+                continue
+            for timing in timings:
+                base = next(
+                    (r for r in self.rules if set(who) & set(r["cc"]) and not r["consolidates"]),
+                    None,
+                )
+                sentence = _sentence_with(text, timing.text)
+                prefix = "consolidation" if base is not None else "unit-report"
+                rule_id = prefix
+                number = 2
+                while any(r["id"] == rule_id for r in self.rules):
+                    rule_id = f"{prefix}-{number}"
+                    number += 1
+                self.rules.append(
+                    {
+                        "id": rule_id,
+                        "who": who,
+                        "day": timing.day,
+                        "months": list(timing.months),
+                        "to": to,
+                        "cc": [c for c in cc if c not in who and c != to],
+                        "rule": "before",
+                        "text": sentence,
+                        "consolidates": base["id"] if base is not None else None,
+                        "evidence": {"confidence": 0.85, "quote": sentence},
+                    }
+                )
+        return found
+
+    def _recipients(self, text: str) -> tuple[str, list[str]]:
+        tokens = tokenize(text)
+        mentions = self.lexicon.mentions(text, tokens)
+        at = {m.first: m for m in mentions}
+        to: str | None = None
+        cc: list[str] = []
+        index = 0
+        while index < len(tokens):
+            size = self.cc_cues.match(tokens, index)
+            is_cc = bool(size) and tokens[index].word != "gui"
+            if size and (is_cc or to is not None):
+                for mention in self._list_after(tokens, at, index + size):
+                    agency = self.agency_id(mention)
+                    if agency not in cc:
+                        cc.append(agency)
+                index += size
+                continue
+            size = self.report_verbs.match(tokens, index)
+            if size and to is None:
+                listed = self._list_after(tokens, at, index + size)
+                if listed:
+                    to = self.agency_id(listed[0])
+            index += max(size, 1)
+        if to is None:
+            to = self.issuer.id if self.issuer is not None else self.agencies[0].id
+        return to, cc
+
+    def _list_after(
+        self, tokens: Sequence[Token_], at: dict[int, Mention], index: int
+    ) -> list[Mention]:
+        found: list[Mention] = []
+        while index < len(tokens):
+            mention = at.get(index)
+            if mention is not None:
+                if mention.candidate.kind != "vague":
+                    found.append(mention)
+                index = mention.last
+                continue
+            size = self.separators.match(tokens, index)
+            if size and found:
+                index += size
+                continue
+            break
+        return found
+
+    # ------------------------------------------------------------------ output
+
+    def _used_new(self) -> list[NewAgency]:
+        used = {a.agency for t in self.tasks for a in t.assignments}
+        for rule in self.rules:
+            used |= {*rule["who"], rule["to"], *rule["cc"]}
+        known = {a.id for a in self.agencies}
+        result: list[NewAgency] = []
+        for agency in self.new.values():
+            if agency.id in used and agency.id not in known and agency not in result:
+                result.append(agency)
+        return result
+
+    def _draft(self, path: Path, header: Header) -> dict[str, Any]:
+        issuer = self.issuer or self.agencies[0]
+        province = _province(issuer, header)
+        evidence: dict[str, Any] = {}
+        for name, quote in header.quotes.items():
+            evidence[name] = {"confidence": 0.9, "quote": quote}
+        plan: dict[str, Any] = {
+            "id": _plan_id(header, province),
+            "title": header.title or path.stem,
+            "issuer": issuer.id,
+            "source": path.name,
+            "timezone": self.timezone,
+            "province": province,
+        }
+        if header.number:
+            plan["number"] = header.number
+        if header.issued:
+            plan["date"] = header.issued
+        if header.doc_type:
+            plan["document_type"] = header.doc_type
+        if evidence:
+            plan["evidence"] = evidence
+        agencies: list[dict[str, Any]] = [_agency_dict(a) for a in self.agencies]
+        for new in self._used_new():
+            data: dict[str, Any] = {
+                "id": new.id,
+                "name": new.name,
+                "short_name": new.name,
+                "aliases": [],
+                "kind": new.kind,
+            }
+            if new.kind == "group":
+                data["members"] = new.members
+            data["source"] = "plan"
+            data["evidence"] = {"confidence": new.confidence, "quote": new.quote}
+            agencies.append(data)
+        tasks: list[dict[str, Any]] = []
+        for task in self.tasks:
+            item: dict[str, Any] = {"id": task.id}
+            if task.parent is not None:
+                item["parent"] = task.parent
+            item.update(
+                {
+                    "section": task.section
+                    if re.fullmatch(r"[IVXLC]+(\.\d+)*", task.section)
+                    else "I",
+                    "title": task.title,
+                    "text": task.text,
+                    "general": task.general,
+                    "assignments": [
+                        {
+                            "agency": a.agency,
+                            "role": a.role,
+                            "evidence": {"confidence": a.confidence, "quote": a.quote or task.text},
+                        }
+                        for a in task.assignments
+                    ],
+                }
+            )
+            if task.deadline is not None:
+                deadline: dict[str, Any] = {
+                    "kind": task.deadline.kind,
+                    "text": task.deadline.text,
+                    "before": task.deadline.before,
+                    "evidence": {"confidence": 0.8, "quote": task.deadline.text},
+                }
+                if task.deadline.due is not None:
+                    deadline["date"] = task.deadline.due.isoformat()
+                item["deadline"] = deadline
+            item["evidence"] = {
+                "confidence": 1.0 if task.origin == "text" else 0.9,
+                "quote": task.text,
+            }
+            if task.warnings:
+                item["warnings"] = task.warnings
+            tasks.append(item)
+        review = {
+            "new_agencies": [
+                {"id": a.id, "name": a.name, "suggestions": a.suggestions, "quote": a.quote}
+                for a in self._used_new()
+            ],
+            "warnings": self.warnings,
+        }
+        return {
+            "plan": plan,
+            "agencies": agencies,
+            "tasks": tasks,
+            "reporting": self.rules,
+            "review": review,
+        }
+
+
+Token_ = Any
+
+
+def _columns(header: Sequence[str]) -> dict[str, int]:
+    table: dict[str, list[str]] = rules()["table_columns"]
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        folded = light_fold(cell).strip()
+        folded = re.sub(r"\s+", " ", re.sub(r"[^\w ]", " ", folded)).strip()
+        for name in ("number", "lead", "coordinate", "deadline", "product", "task"):
+            if name in found:
+                continue
+            cues = sorted(
+                (re.sub(r"[^\w ]", " ", light_fold(c)) for c in table[name]), key=len, reverse=True
+            )
+            if any(
+                folded == cue
+                or folded.startswith(cue + " ")
+                or folded.endswith(" " + cue)
+                or (name not in ("number",) and cue in folded)
+                for cue in cues
+            ):
+                found[name] = index
+                break
+    return found
+
+
+def _title(text: str) -> str:
+    text = " ".join(text.split()).rstrip(":;")
+    if len(text) <= _TITLE_LIMIT:
+        return text or "…"
+    cut = text.rfind(" ", 0, _TITLE_LIMIT - 1)
+    return text[: cut if cut > 0 else _TITLE_LIMIT - 1] + "…"
+
+
+def _sentence_with(text: str, part: str) -> str:
+    position = text.find(part)
+    if position < 0:
+        return text.strip()
+    starts = [m.end() for m in re.finditer(r"[.;]\s+(?=[A-ZÀ-Ỹ])", text[:position])]
+    start = starts[-1] if starts else 0
+    end_match = re.search(r"\.(?:/\.)?\s+(?=[A-ZÀ-Ỹ0-9])|$", text[position:])
+    end = position + (end_match.start() + 1 if end_match and end_match.group() else len(text))
+    return text[start:end].strip() or text.strip()
+
+
+def _province(issuer: Agency, header: Header) -> str:
+    name = issuer.name
+    folded = light_fold(name)
+    for prefix in ("uy ban nhan dan tinh ", "uy ban nhan dan thanh pho ", "ubnd tinh "):
+        if folded.startswith(prefix):
+            return name[len(prefix) :].strip() or name
+    return header.place or name
+
+
+def _plan_id(header: Header, province: str) -> str:
+    parts = [slug(province)]
+    if header.number:
+        number = header.number.split("/")
+        kind = slug(number[1].split("-")[0]) if len(number) > 1 else ""
+        parts.append(f"{kind}{slug(number[0])}")
+    elif header.doc_type:
+        parts.append("".join(word[0] for word in header.doc_type.split()))
+    if header.issued:
+        parts.append(header.issued[:4])
+    return "-".join(p for p in parts if p) or "ke-hoach"
+
+
+def _agency_dict(agency: Agency) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": agency.id,
+        "name": agency.name,
+        "short_name": agency.short_name,
+        "aliases": list(agency.aliases),
+        "kind": agency.kind,
+    }
+    if agency.is_group:
+        data["members"] = list(agency.members)
+    data["source"] = agency.source
+    return data
+
+
+def roman(value: str) -> int:
+    return roman_value(value)

@@ -1,0 +1,346 @@
+"""Words and agency names in a paragraph: tokens, cue phrases, agency mentions.
+
+A paragraph becomes a list of :class:`Token` (folded words with their place in the original
+text and the punctuation before them). Words are folded like :func:`bot.text.fold` and then
+canonicalised like :func:`bot.agencies.canonical` ("ủy ban nhân dân" -> "ubnd", "thành phố" ->
+"tp"), so the phrases of ``rules.json`` and every name of the directory compare as word tuples.
+Matching is a dictionary lookup by first word and a bounded comparison: linear in the text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from bot.agencies import ALL_KINDS, AgencyDirectory
+from bot.plan import Agency
+from bot.text import fold, strip_diacritics
+
+__all__ = [
+    "Lexicon",
+    "Mention",
+    "Phrases",
+    "Token",
+    "light_fold",
+    "rules",
+    "tokenize",
+]
+
+_WORD = re.compile(r"\w+(?:[ ]?&[ ]?\w+)*")
+_MERGES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("uy", "ban", "nhan", "dan"), "ubnd"),
+    (("thanh", "pho"), "tp"),
+)
+_UY_BAN = ("uy", "ban")
+_DROPPED = "va"
+
+
+@cache
+def rules() -> dict[str, Any]:
+    """The shipped rules table (``bot/importer/rules.json``)."""
+    text = resources.files("bot.importer").joinpath("rules.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def light_fold(text: str) -> str:
+    """Lower case without diacritics, keeping punctuation and length (one char per char)."""
+    out: list[str] = []
+    for char in text:
+        folded = strip_diacritics(char).lower()
+        out.append(folded if len(folded) == 1 else char)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A canonical word: ``start``/``end`` in the paragraph, ``gap`` = raw text before it."""
+
+    word: str
+    start: int
+    end: int
+    gap: str
+    capitalised: bool
+
+    @property
+    def comma_before(self) -> bool:
+        return any(mark in self.gap for mark in ",;:(")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Canonical word tokens of ``text`` ("và" is kept: names skip it, lists use it)."""
+    raw: list[Token] = []
+    previous_end = 0
+    for match in _WORD.finditer(text):
+        word = fold(match.group())
+        if not word:
+            continue
+        for part in word.split():
+            raw.append(
+                Token(
+                    part,
+                    match.start(),
+                    match.end(),
+                    text[previous_end : match.start()],
+                    match.group()[:1].isupper(),
+                )
+            )
+        previous_end = match.end()
+    merged: list[Token] = []
+    index = 0
+    while index < len(raw):
+        for sequence, replacement in _MERGES:
+            size = len(sequence)
+            if tuple(t.word for t in raw[index : index + size]) == sequence:
+                first, last = raw[index], raw[index + size - 1]
+                merged.append(
+                    Token(replacement, first.start, last.end, first.gap, first.capitalised)
+                )
+                index += size
+                break
+        else:
+            window = tuple(t.word for t in raw[index : index + 2])
+            if window == _UY_BAN and not _followed_by_place(raw, index + 2):
+                first, last = raw[index], raw[index + 1]
+                merged.append(Token("ubnd", first.start, last.end, first.gap, first.capitalised))
+                index += 2
+            else:
+                merged.append(raw[index])
+                index += 1
+    return merged
+
+
+def _followed_by_place(tokens: Sequence[Token], index: int) -> bool:
+    # "Ủy ban Mặt trận Tổ quốc" and "Ủy ban nhân dân" differ; only a bare "Ủy ban" of a
+    # place ("Ủy ban tỉnh") is the People's Committee.
+    return index < len(tokens) and tokens[index].word in {"mat", "an", "kiem", "dan"}
+
+
+def phrase_words(text: str) -> tuple[str, ...]:
+    """A phrase of the rules or a name, as canonical words without "và"."""
+    return tuple(t.word for t in tokenize(text) if t.word != _DROPPED)
+
+
+class Phrases:
+    """A set of phrases, found at a token position (longest first)."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            words = phrase_words(phrase) or tuple(t.word for t in tokenize(phrase))
+            if words:
+                self._by_first.setdefault(words[0], []).append(words)
+        for candidates in self._by_first.values():
+            candidates.sort(key=len, reverse=True)
+
+    def match(self, tokens: Sequence[Token], index: int) -> int:
+        """Number of tokens the longest phrase at ``index`` covers (0: none)."""
+        if index >= len(tokens):
+            return 0
+        for words in self._by_first.get(tokens[index].word, ()):
+            end = _match_words(tokens, index, words)
+            if end:
+                return end - index
+        return 0
+
+
+def _match_words(tokens: Sequence[Token], index: int, words: tuple[str, ...]) -> int:
+    """End index when ``words`` match at ``index`` ("và" in the text may be skipped)."""
+    position = index
+    for number, word in enumerate(words):
+        if number and position < len(tokens) and tokens[position].word == _DROPPED != word:
+            position += 1
+        if position >= len(tokens) or tokens[position].word != word:
+            return 0
+        position += 1
+    return position
+
+
+MentionKind = Literal["agency", "new", "vague"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What a name in the text stands for: a directory agency, a new agency or nothing."""
+
+    kind: MentionKind
+    agency_id: str | None = None
+    name: str = ""
+    agency_kind: str = ""
+    concept: str | None = None
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An agency name found in a paragraph: tokens ``first``..``last`` (exclusive)."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+    text: str
+    candidate: Candidate
+
+
+@dataclass
+class Lexicon:
+    """The directory's names, the rules' known agencies and groups, the vague phrases."""
+
+    directory: AgencyDirectory
+    _names: dict[str, list[tuple[tuple[str, ...], Candidate]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        table = rules()
+        for agency in self.directory.all():
+            candidate = Candidate("agency", agency.id, agency.name, agency.kind)
+            for text in (agency.name, agency.short_name, *agency.aliases):
+                words = phrase_words(text)
+                if words and _specific(words, agency):
+                    self._add(words, candidate)
+        for group in table["groups"]:
+            found = self._directory_group(group)
+            candidate = (
+                Candidate("agency", found.id, found.name, found.kind, group["concept"])
+                if found is not None
+                else Candidate("new", None, group["name"], "group", group["concept"], 0.8)
+            )
+            for text in group["forms"]:
+                self._add(phrase_words(text), candidate, replace=False)
+        for known in table["known_agencies"]:
+            found = self.directory.find(known["name"], kinds=ALL_KINDS)
+            candidate = (
+                Candidate("agency", found.id, found.name, found.kind)
+                if found is not None
+                else Candidate("new", None, known["name"], known["kind"], None, 0.9)
+            )
+            for text in (known["name"], *known["aliases"]):
+                self._add(phrase_words(text), candidate, replace=False)
+        for text in table["vague"]:
+            self._add(phrase_words(text), Candidate("vague", name=text), replace=False)
+        for candidates in self._names.values():
+            candidates.sort(key=lambda item: len(item[0]), reverse=True)
+        heads = table["agency_heads"]
+        self._heads = {kind: Phrases(words) for kind, words in heads.items()}
+        self._stops = Phrases(table["name_stop_words"])
+
+    def _directory_group(self, group: dict[str, Any]) -> Agency | None:
+        for form in (group["name"], group["short_name"], *group["forms"]):
+            found = self.directory.find(form, kinds={"group"})
+            if found is not None:
+                return found
+        return None
+
+    def _add(self, words: tuple[str, ...], candidate: Candidate, *, replace: bool = True) -> None:
+        if not words:
+            return
+        entries = self._names.setdefault(words[0], [])
+        for position, (known, _existing) in enumerate(entries):
+            if known == words:
+                if replace:
+                    entries[position] = (words, candidate)
+                return
+        entries.append((words, candidate))
+
+    def mentions(self, text: str, tokens: Sequence[Token]) -> list[Mention]:
+        """Every agency name in ``tokens``, left to right, longest at each place."""
+        found: list[Mention] = []
+        index = 0
+        while index < len(tokens):
+            best_end = 0
+            best: Candidate | None = None
+            for words, candidate in self._names.get(tokens[index].word, ()):
+                end = _match_words(tokens, index, words)
+                if end > best_end:
+                    best_end, best = end, candidate
+            generic = self._generic(tokens, index) if best is None else None
+            if generic is not None:
+                best_end, best = generic
+            if best is None:
+                index += 1
+                continue
+            start, stop = tokens[index].start, tokens[best_end - 1].end
+            if not best.name:
+                best = replace(best, name=text[start:stop])
+            found.append(Mention(index, best_end, start, stop, text[start:stop], best))
+            index = best_end
+        return found
+
+    def _generic(self, tokens: Sequence[Token], index: int) -> tuple[int, Candidate] | None:
+        """A name the directory and the rules do not know: a capitalised head ("Sở", "Ban",
+        "UBND huyện") and the capitalised words of the name after it."""
+        if not tokens[index].capitalised:
+            return None
+        for kind, heads in self._heads.items():
+            size = heads.match(tokens, index)
+            if not size:
+                continue
+            end = index + size
+            lowercase_run = 0
+            words = 0
+            while end < len(tokens):
+                token = tokens[end]
+                if words and token.comma_before:
+                    break
+                if token.word == _DROPPED:
+                    if end + 1 < len(tokens) and tokens[end + 1].capitalised:
+                        end += 1
+                        continue
+                    break
+                if token.capitalised:
+                    lowercase_run = 0
+                elif not words or lowercase_run >= 3 or self._stops.match(tokens, end):
+                    break
+                else:
+                    lowercase_run += 1
+                words += 1
+                end += 1
+            if not words:
+                return None
+            return end, Candidate("new", None, "", kind, None, 0.6)
+        return None
+
+
+def _specific(words: tuple[str, ...], agency: Agency) -> bool:
+    """Whether a directory form can be looked for in running text.
+
+    Bare topic words ("y tế", "xây dựng", "Na Hang") also occur in sentences that name no
+    agency; only forms that start like a name (an agency-kind head word) or abbreviations
+    (one word, no vowel-only syllable, e.g. "gtvt") are used in text.
+    """
+    heads = {
+        "so",
+        "ban",
+        "bo",
+        "ubnd",
+        "van",
+        "vp",
+        "cac",
+        "huyen",
+        "tp",
+        "thi",
+        "cuc",
+        "chi",
+        "cong",
+        "thanh",
+        "kho",
+        "ngan",
+        "trung",
+        "dai",
+        "bao",
+        "hoi",
+        "lien",
+        "tinh",
+        "truong",
+        "vien",
+        "vu",
+        "tong",
+    }
+    if words[0] in heads and len(words) > 1:
+        return True
+    return agency.kind == "group" and len(words) > 1

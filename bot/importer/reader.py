@@ -1,0 +1,188 @@
+"""Read a plan's published file (.docx, .pdf, .txt) into paragraphs and tables, in order.
+
+A :class:`Document` is a sequence of blocks: a paragraph (one line of text) or a table (rows of
+cell texts). Word documents keep their paragraphs; a PDF's lines are joined back into paragraphs
+(a line that does not start a numbered item, a bullet or a new sentence continues the one
+before). Anything that cannot be read raises :class:`UnreadableFile` with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = ["SUPPORTED_SUFFIXES", "Block", "Document", "UnreadableFile", "read_document"]
+
+SUPPORTED_SUFFIXES = (".docx", ".pdf", ".txt")
+
+_ITEM_START = re.compile(
+    r"^\s*(?:[IVXLC]+[.)]\s|\d+(?:\.\d+)*[.)]?\s|[a-zđ][.)]\s|[-–—+•*]\s?|Phụ lục|PHỤ LỤC)"
+)
+_SENTENCE_END = re.compile(r"[.:;!?]\s*$|\./\.$")
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a plan; ``reason`` says why (``kind`` for the message)."""
+
+    def __init__(
+        self, kind: Literal["missing", "type", "broken", "empty"], detail: str = ""
+    ) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph (``rows`` empty) or a table (``text`` empty, ``rows`` of cell texts)."""
+
+    text: str = ""
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.rows)
+
+
+@dataclass(frozen=True)
+class Document:
+    blocks: tuple[Block, ...]
+
+    def paragraphs(self) -> Iterator[str]:
+        for block in self.blocks:
+            if not block.is_table:
+                yield block.text
+
+
+def read_document(path: Path) -> Document:
+    """The blocks of the file at ``path``; :class:`UnreadableFile` when it cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFile("type", suffix or path.name)
+    if not path.is_file():
+        raise UnreadableFile("missing", str(path))
+    if suffix == ".txt":
+        blocks = _read_text(path)
+    elif suffix == ".docx":
+        blocks = _read_docx(path)
+    else:
+        blocks = _read_pdf(path)
+    cleaned = tuple(b for b in blocks if b.is_table or b.text.strip())
+    if not any(b.text.strip() or b.rows for b in cleaned):
+        raise UnreadableFile("empty", str(path))
+    return Document(cleaned)
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\xa0", " ").replace("\u200b", "").replace("\t", " ")
+    return re.sub(r"[ ]{2,}", " ", text).strip()
+
+
+def _read_text(path: Path) -> list[Block]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("broken", f"UTF-8 ({exc.start})") from exc
+    if "\x00" in text:
+        raise UnreadableFile("broken", "binary")
+    return [Block(text=_clean(line)) for line in text.splitlines()]
+
+
+def _read_docx(path: Path) -> list[Block]:
+    import docx
+    from docx.opc.exceptions import OpcError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document: Any = docx.Document(str(path))
+    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise UnreadableFile("broken", str(exc)) from exc
+    blocks: list[Block] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            for line in item.text.split("\n"):
+                blocks.append(Block(text=_clean(line)))
+        elif isinstance(item, Table):
+            rows: list[tuple[str, ...]] = []
+            for row in item.rows:
+                cells: list[str] = []
+                previous: object = None
+                for cell in row.cells:
+                    # A merged cell is returned once per grid column: keep it once.
+                    if cell._tc is previous:
+                        continue
+                    previous = cell._tc
+                    cells.append(_clean(" ".join(p.text for p in cell.paragraphs)))
+                rows.append(tuple(cells))
+            if rows:
+                blocks.append(Block(rows=tuple(rows)))
+    return blocks
+
+
+def _read_pdf(path: Path) -> list[Block]:
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    blocks: list[Block] = []
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            for page in pdf.pages:
+                tables = page.find_tables()
+                boxes = [table.bbox for table in tables]
+                outside = page
+                for box in boxes:
+                    outside = outside.outside_bbox(box)
+                pieces: list[tuple[float, Block | list[str]]] = []
+                words_text = outside.extract_text_lines()
+                for line in words_text:
+                    pieces.append((float(line["top"]), [str(line["text"])]))
+                for table in tables:
+                    rows = tuple(
+                        tuple(_clean(cell or "") for cell in row)
+                        for row in table.extract()
+                        if any((cell or "").strip() for cell in row)
+                    )
+                    if rows:
+                        pieces.append((float(table.bbox[1]), Block(rows=rows)))
+                pieces.sort(key=lambda piece: piece[0])
+                lines: list[str] = []
+                for _top, piece in pieces:
+                    if isinstance(piece, Block):
+                        blocks.extend(Block(text=t) for t in _join_lines(lines))
+                        lines = []
+                        blocks.append(piece)
+                    else:
+                        lines.extend(piece)
+                blocks.extend(Block(text=t) for t in _join_lines(lines))
+    except (PDFSyntaxError, PdfminerException, OSError, ValueError) as exc:
+        raise UnreadableFile("broken", str(exc)) from exc
+    return blocks
+
+
+def _join_lines(lines: list[str]) -> list[str]:
+    """PDF lines back into paragraphs: a line continues the previous one unless it starts an
+    item (numbering, bullet) or the previous one ended a sentence and this one is capitalised."""
+    paragraphs: list[str] = []
+    for raw in lines:
+        line = _clean(raw)
+        if not line:
+            continue
+        if not paragraphs:
+            paragraphs.append(line)
+            continue
+        previous = paragraphs[-1]
+        starts_item = bool(_ITEM_START.match(line))
+        ended = bool(_SENTENCE_END.search(previous))
+        both_upper = previous.isupper() and line.isupper()
+        if starts_item or (ended and line[:1].isupper() and not both_upper):
+            paragraphs.append(line)
+        else:
+            paragraphs[-1] = f"{previous} {line}"
+    return paragraphs

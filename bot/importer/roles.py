@@ -1,0 +1,303 @@
+"""Who leads and who coordinates, read from one paragraph of a plan.
+
+A paragraph is cut into clauses (at ";", ":" and sentence ends). In each clause:
+
+- the *subject* is the run of agency names at its start, after an assigning word ("Giao",
+  "Đề nghị", "Yêu cầu") or a person's title ("Giám đốc các Sở, Thủ trưởng các ban, ngành");
+- the subject leads, unless its predicate starts (after adverbs such as "tích cực", "chủ động",
+  "có trách nhiệm", "theo chức năng, nhiệm vụ") with "phối hợp" and no lead cue ("chủ trì",
+  "là cơ quan đầu mối") came first: "Sở X chủ động phối hợp với Sở Y" makes X a coordinator
+  (and Y, the lead it works with, a candidate lead), "Sở X chủ động, phối hợp với Sở Y" makes X
+  the lead;
+- a clause without a subject belongs to the subject before it (the previous clause, or a heading
+  such as "Giao Sở Giao thông Vận tải:" / "1. Sở Y tế:" above the paragraph);
+- the names listed right after "phối hợp (chặt chẽ) với" coordinate (when the subject leads);
+  the list goes on over "và", commas and fillers ("liên quan", "của tỉnh") and stops at any
+  other word, so recipients ("tham mưu Ủy ban nhân dân tỉnh", "báo cáo Bộ ...") are never
+  taken for assignees; a name after "thuộc"/"của" is an owner, not an assignee;
+- a run of names elsewhere that is followed by a lead cue ("..., Sở Nội vụ chủ trì") leads, one
+  followed by a bare "phối hợp" coordinates.
+
+The issuer and agencies above it (a ministry, in a provincial plan) are never assignees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.importer.lexicon import Lexicon, Mention, Phrases, Token, rules, tokenize
+
+__all__ = ["ClauseRole", "ParagraphRoles", "RoleReader"]
+
+
+@dataclass(frozen=True)
+class ClauseRole:
+    """One agency in one role, with the clause it was read from."""
+
+    mention: Mention
+    role: str  # "lead" | "coordinate" | "candidate"
+    quote: str
+    confidence: float
+    explicit: bool
+
+
+@dataclass
+class ParagraphRoles:
+    roles: list[ClauseRole] = field(default_factory=list)
+    context: list[Mention] = field(default_factory=list)
+    heading_only: bool = False
+
+    def with_role(self, role: str) -> list[ClauseRole]:
+        return [r for r in self.roles if r.role == role]
+
+    @property
+    def own_leads(self) -> list[ClauseRole]:
+        return [r for r in self.roles if r.role == "lead" and r.explicit]
+
+
+class RoleReader:
+    def __init__(self, lexicon: Lexicon, excluded: Callable[[Mention], bool]) -> None:
+        table = rules()
+        self.lexicon = lexicon
+        self.excluded = excluded
+        self.lead_cues = Phrases(table["lead_cues"])
+        self.coordinate_cues = Phrases(table["coordinate_cues"])
+        self.adverbs = Phrases(table["adverbs"])
+        self.prefixes = Phrases(table["assign_prefixes"])
+        self.persons = Phrases(table["person_titles"])
+        self.separators = Phrases(table["list_separators"])
+        self.fillers = Phrases(table["list_fillers"])
+        self.owners = Phrases(table["owner_words"])
+
+    def mentions(self, text: str) -> tuple[list[Token], list[Mention]]:
+        tokens = tokenize(text)
+        return tokens, self.lexicon.mentions(text, tokens)
+
+    def read(self, text: str, inherited: Sequence[Mention] = ()) -> ParagraphRoles:
+        tokens, mentions = self.mentions(text)
+        at = {m.first: m for m in mentions}
+        result = ParagraphRoles()
+        subject: list[Mention] = list(inherited)
+        explicit_subject = False
+        for first, last in _clauses(tokens):
+            clause = _Clause(self, text, tokens, at, first, last)
+            own = clause.subject()
+            if clause.heading_only:
+                subject, explicit_subject = own, True
+                result.context = [m for m in own if not self.excluded(m)]
+                if first == 0 and last == len(tokens):
+                    result.heading_only = True
+                result.roles.extend(clause.make(own, "lead", 0.9, explicit=True))
+                continue
+            if own:
+                subject, explicit_subject = own, True
+                role = clause.subject_role()
+                result.roles.extend(
+                    clause.make(own, role, 0.9 if clause.cued else 0.8, explicit=True)
+                )
+            else:
+                role = "lead"
+            list_role = "candidate" if own and role == "coordinate" else "coordinate"
+            if not own and subject and not explicit_subject:
+                result.roles.extend(clause.make(subject, "lead", 0.85, explicit=False))
+            for listed in clause.lists():
+                result.roles.extend(clause.make(listed, list_role, 0.9, explicit=True))
+            for run, run_role in clause.cued_runs():
+                result.roles.extend(clause.make(run, run_role, 0.85, explicit=True))
+        return result
+
+
+def _clauses(tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """Token ranges of the clauses: cut where the gap holds ";", ":" or a sentence end."""
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    for index, token in enumerate(tokens):
+        if index == start:
+            continue
+        gap = token.gap
+        if ";" in gap or ":" in gap or ("." in gap and gap.rstrip() != gap):
+            ranges.append((start, index))
+            start = index
+    if start < len(tokens):
+        ranges.append((start, len(tokens)))
+    return ranges
+
+
+class _Clause:
+    def __init__(
+        self,
+        reader: RoleReader,
+        text: str,
+        tokens: Sequence[Token],
+        at: dict[int, Mention],
+        first: int,
+        last: int,
+    ) -> None:
+        self.r = reader
+        self.text = text
+        self.tokens = tokens
+        self.at = at
+        self.first = first
+        self.last = last
+        self.subject_end = first
+        self.heading_only = False
+        self.cued = False
+        self.consumed: set[int] = set()
+
+    @property
+    def quote(self) -> str:
+        if self.first >= self.last:
+            return ""
+        start = self.tokens[self.first].start
+        end = self.tokens[self.last - 1].end
+        closing = self.text[end : end + 1]
+        if closing in ".)":
+            end += 1
+        return self.text[start:end].strip()
+
+    def _match(self, phrases: Phrases, index: int) -> int:
+        if index >= self.last:
+            return 0
+        size = phrases.match(self.tokens, index)
+        return size if index + size <= self.last else 0
+
+    def subject(self) -> list[Mention]:
+        index = self.first
+        while index < self.last:
+            size = self._match(self.r.prefixes, index) or self._match(self.r.persons, index)
+            if size:
+                index += size
+                continue
+            mention = self.at.get(index)
+            if mention is not None and self.r.excluded(mention) and mention.last < self.last:
+                after = mention.last
+                if self._match(self.r.prefixes, after):
+                    index = after
+                    continue
+            break
+        found: list[Mention] = []
+        while index < self.last:
+            mention = self.at.get(index)
+            if mention is not None and mention.last <= self.last:
+                found.append(mention)
+                self.consumed.add(mention.first)
+                index = mention.last
+                continue
+            size = self._match(self.r.persons, index)
+            if not size and found:
+                size = (
+                    self._match(self.r.separators, index)
+                    or self._fillers(index)
+                    or self._match(self.r.prefixes, index)
+                )
+            if size:
+                index += size
+                continue
+            break
+        self.subject_end = index
+        useful = [m for m in found if not self.r.excluded(m)]
+        if found and not useful:
+            # "Ủy ban nhân dân tỉnh ban hành ...", "Các cơ quan, đơn vị ...": no assignee.
+            return []
+        if useful and index >= self.last:
+            self.heading_only = True
+        return found
+
+    def _fillers(self, index: int) -> int:
+        # A filler never swallows the start of a cue ("có trách nhiệm", "phối hợp").
+        if self._match(self.r.adverbs, index) or self._match(self.r.lead_cues, index):
+            return 0
+        return self._match(self.r.fillers, index)
+
+    def subject_role(self) -> str:
+        index = self.subject_end
+        lead_cue = False
+        while index < self.last:
+            size = self._match(self.r.lead_cues, index)
+            if size:
+                lead_cue = self.cued = True
+                index += size
+                continue
+            size = self._match(self.r.adverbs, index)
+            if size:
+                index += size
+                continue
+            if self._match(self.r.coordinate_cues, index):
+                self.cued = True
+                if lead_cue or self.tokens[index].comma_before:
+                    return "lead"
+                return "coordinate"
+            break
+        return "lead"
+
+    def lists(self) -> list[list[Mention]]:
+        found: list[list[Mention]] = []
+        index = self.subject_end
+        while index < self.last:
+            size = self._match(self.r.coordinate_cues, index)
+            if not size:
+                index += 1
+                continue
+            index += size
+            listed: list[Mention] = []
+            owner = False
+            while index < self.last:
+                mention = self.at.get(index)
+                if mention is not None and mention.last <= self.last:
+                    if not owner:
+                        listed.append(mention)
+                    self.consumed.add(mention.first)
+                    owner = False
+                    index = mention.last
+                    continue
+                size = self._match(self.r.owners, index)
+                if size:
+                    owner = True
+                    index += size
+                    continue
+                size = self._match(self.r.separators, index) or self._fillers(index)
+                if size:
+                    index += size
+                    continue
+                break
+            if listed:
+                found.append(listed)
+        return found
+
+    def cued_runs(self) -> list[tuple[list[Mention], str]]:
+        found: list[tuple[list[Mention], str]] = []
+        index = self.subject_end
+        run: list[Mention] = []
+        while index < self.last:
+            mention = self.at.get(index)
+            if mention is not None and mention.first not in self.consumed:
+                run.append(mention)
+                index = mention.last
+                continue
+            if run:
+                size = self._match(self.r.separators, index)
+                if size and index + size < self.last and (index + size) in self.at:
+                    index += size
+                    continue
+                if self._match(self.r.lead_cues, index):
+                    found.append((run, "lead"))
+                else:
+                    size = self._match(self.r.coordinate_cues, index)
+                    next_word = index + size
+                    if size and not (
+                        next_word < self.last and self.tokens[next_word].word == "voi"
+                    ):
+                        found.append((run, "coordinate"))
+                run = []
+            index += 1
+        return found
+
+    def make(
+        self, mentions: Sequence[Mention], role: str, confidence: float, *, explicit: bool
+    ) -> list[ClauseRole]:
+        return [
+            ClauseRole(m, role, self.quote, round(confidence * m.candidate.confidence, 2), explicit)
+            for m in mentions
+            if not self.r.excluded(m)
+        ]
