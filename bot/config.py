@@ -58,6 +58,15 @@ class Settings(BaseSettings):
         default=None, description="Where generated files are served, for channels without upload."
     )
 
+    web_host: str = Field(default="127.0.0.1", description="Address the web application binds.")
+    web_port: int = Field(default=8080, ge=0, le=65535, description="0: any free port.")
+    web_base_url: AnyHttpUrl | None = Field(
+        default=None, description="The web address people open (behind a proxy, https://...)."
+    )
+    web_secret: SecretStr | None = Field(
+        default=None, description="Key that signs web cookies; default: a key kept in DATA_DIR."
+    )
+
     reminder_days: tuple[int, ...] = (7, 3, 1)
     reminder_time: time = time(8, 0)
     digest_weekly: bool = True
@@ -94,6 +103,7 @@ class Settings(BaseSettings):
             self.webhook_secret,
             self.zalo_token,
             self.zalo_webhook_secret,
+            self.web_secret,
         )
         return [secret.get_secret_value() for secret in secrets if secret is not None]
 

@@ -113,11 +113,22 @@ def test_users_and_revoke() -> None:
     assert runner.invoke(app, ["revoke", "9999"]).exit_code == 2
 
 
-def test_run_without_token_explains_and_exits_2() -> None:
-    result = runner.invoke(app, ["run"])
+def test_run_without_token_explains_and_exits_2_when_the_web_cannot_listen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without a token ``planbot run`` serves the web alone (tests/test_web_cli.py); when even
+    that cannot start, it explains how to get a token and which setting to change."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("PLANBOT_WEB_PORT", str(taken.getsockname()[1]))
+        result = runner.invoke(app, ["run"])
     assert result.exit_code == 2
     assert "BotFather" in result.output
     assert "planbot shell" in result.output
+    assert "PLANBOT_WEB_PORT" in result.output
 
 
 def test_shell_has_no_timing_dependence_and_greets_without_writing() -> None:

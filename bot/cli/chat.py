@@ -78,14 +78,19 @@ def invite(
     channel: str = typer.Option(
         "telegram",
         "--channel",
-        help="Kênh: telegram (đường dẫn t.me) hoặc zalo (tin nhắn cần gửi).",
+        help="Kênh: telegram (đường dẫn t.me), zalo (tin nhắn cần gửi) hoặc web (đường dẫn đăng nhập).",
     ),
 ) -> None:
-    """Tạo mã mời dùng một lần (kèm đường dẫn t.me/<bot>?start=<mã>) cho một đơn vị."""
+    """Tạo mã mời dùng một lần (kèm đường dẫn t.me/<bot>?start=<mã>) cho một đơn vị.
+
+    ĐƠN_VỊ là "secretariat" cho Văn phòng UBND tỉnh với vai trò thư ký tổng hợp.
+    """
     if role not in ("focal", "secretariat"):
         fail("Vai trò phải là focal hoặc secretariat.")
-    if channel not in ("telegram", "zalo"):
-        fail("Kênh phải là telegram hoặc zalo.")
+    if channel not in ("telegram", "zalo", "web"):
+        fail("Kênh phải là telegram, zalo hoặc web.")
+    if agency.strip().lower() in ("secretariat", "thu ky", "thư ký"):
+        agency, role = SECRETARIAT_AGENCY, "secretariat"
     with services() as built:
         agency_id = _agency_id(built, agency)
         try:
@@ -100,12 +105,21 @@ def invite(
         except InvitationError:
             fail("Số mã phải từ 1 đến 500 và số ngày hiệu lực phải từ 1 trở lên.")
         username = built.settings.telegram_bot_username
+        web_base = _web_base(built.settings) if channel == "web" else None
+
+        def link_of(code: str) -> str | None:
+            if web_base is not None:
+                from bot.web.app import invite_url
+
+                return invite_url(web_base, code)
+            return invite_link(username, code) if channel == "telegram" else None
+
         rows = [
             {
                 "code": invitation.code,
                 "agency": agency_id,
                 "role": invitation.role,
-                "link": invite_link(username, invitation.code) if channel == "telegram" else None,
+                "link": link_of(invitation.code),
                 **(
                     {"instruction": _zalo_instruction(invitation.code)} if channel == "zalo" else {}
                 ),
@@ -130,6 +144,12 @@ def invite(
             "/start <mã> cho bot.",
             markup=False,
         )
+
+
+def _web_base(current: Settings) -> str:
+    from bot.web.app import web_url
+
+    return web_url(current)
 
 
 def _user_json(user: User) -> dict[str, Any]:
@@ -263,13 +283,13 @@ def updates(
 # ---------------------------------------------------------------------------- run
 
 
-NO_TOKEN_MESSAGE = (
-    "Chưa có token Telegram (PLANBOT_TELEGRAM_TOKEN).\n"
-    "Cách lấy: mở Telegram, nhắn cho @BotFather, gõ /newbot, đặt tên bot; BotFather trả về "
-    "một token dạng 123456:ABC...\n"
-    "Sau đó: export PLANBOT_TELEGRAM_TOKEN=<token> PLANBOT_TELEGRAM_BOT_USERNAME=<tên_bot> "
-    "rồi chạy lại planbot run.\n"
-    'Muốn thử ngay không cần Telegram: planbot shell --as "so y te"'
+NO_TOKEN_NOTE = (
+    "Chưa có token Telegram (PLANBOT_TELEGRAM_TOKEN) hay Zalo: planbot chạy trang web và bộ "
+    "nhắc việc (tin nhắc hiện trong trò chuyện trên web).\n"
+    "Để thêm Telegram: mở Telegram, nhắn cho @BotFather, gõ /newbot, đặt tên bot; BotFather trả "
+    "về một token dạng 123456:ABC...; rồi export PLANBOT_TELEGRAM_TOKEN=<token> "
+    "PLANBOT_TELEGRAM_BOT_USERNAME=<tên_bot> và chạy lại planbot run.\n"
+    'Thử trong cửa sổ dòng lệnh: planbot shell --as "so y te"'
 )
 
 
@@ -301,29 +321,58 @@ def _zalo_instruction(code: str) -> str:
     return invite_instruction(code, translator(current_settings().locale))
 
 
-def _run_zalo_only(current: Settings) -> None:
-    from bot.channels.zalo import ZaloStartError, run_zalo_only
+def _run_without_telegram(current: Settings) -> None:
+    """The web application (and Zalo with its token) and the scheduler, without Telegram."""
+    from bot.channels.zalo import ZaloStartError
+    from bot.web.server import WebStartError, run_without_telegram
 
     configure_logging(logging.INFO, secrets=current.secret_values())
     built = bootstrap(current)
+    if current.zalo_token is None:
+        console.print(NO_TOKEN_NOTE, markup=False)
     try:
-        asyncio.run(run_zalo_only(built))
-    except ZaloStartError as error:
+        asyncio.run(run_without_telegram(built))
+    except (ZaloStartError, WebStartError) as error:
         fail(str(error), code=2)
     finally:
         built.db.dispose()
     log.info("planbot stopped")
 
 
+async def start_web(
+    built: Services, channels: dict[str, Any], box: dict[str, Any], chat: Any = None
+) -> None:
+    """Start the web application beside the chat platforms (same process, same event loop).
+
+    Its channel joins ``channels`` (the scheduler's); a port already taken only costs the web
+    here, the chat platforms keep running (``planbot run`` without them stops instead).
+    """
+    from bot.web.server import WebServer, WebStartError
+
+    server = WebServer(built, chat)
+    try:
+        await server.start()
+    except WebStartError as error:
+        log.error("%s", error)
+        return
+    box["web"] = server
+    channels[server.channel.name] = server.channel
+    server.announce()
+
+
+async def stop_web(box: dict[str, Any]) -> None:
+    server = box.pop("web", None)
+    if server is not None:
+        await server.stop()
+
+
 @app.command("run")
 def run() -> None:
     """Chạy bot Telegram (long polling, hoặc webhook khi có PLANBOT_WEBHOOK_URL) và bộ nhắc việc."""
     current = current_settings()
-    if current.telegram_token is None and current.zalo_token is not None:
-        _run_zalo_only(current)  # Zalo without Telegram (bot/channels/zalo/)
-        return
     if current.telegram_token is None:
-        fail(NO_TOKEN_MESSAGE, code=2)
+        _run_without_telegram(current)  # the web, and Zalo when configured (bot/web/server.py)
+        return
     webhook_secret = _webhook_secret(current) if current.webhook_url is not None else None
     secrets = current.secret_values()
     if webhook_secret is not None:
@@ -351,6 +400,7 @@ def run() -> None:
             zalo = runner_box["zalo"] = ZaloService(built)
             channels[zalo.channel.name] = zalo.channel
             await zalo.start()
+        await start_web(built, channels, runner_box)
         runner = SchedulerRunner(built, channels)
         from handlers.secretariat import install_scheduled  # digest/report extras, weekly digest
 
@@ -365,6 +415,7 @@ def run() -> None:
         runner = runner_box.pop("runner", None)
         if runner is not None:
             await runner.shutdown()
+        await stop_web(runner_box)
         built.db.dispose()
 
     application = build_application(built, post_init=post_init, post_shutdown=post_shutdown)

@@ -1,0 +1,175 @@
+"""The web channel: a form post in, the same handlers as Telegram and Zalo, replies shown as a chat.
+
+Like the other adapters it maps the platform (here: an HTML form) to the neutral
+:class:`bot.messages.Incoming` and the neutral :class:`bot.messages.Reply` back:
+
+- the text box is ``text``; a button is ``payload`` plus the ``message_id`` of the message it
+  belongs to (a button press, as Telegram's callback); ``reply_to`` answers one bot message
+  (as a Telegram quote reply);
+- choices become buttons, the undo choice included; an edit (``edit_message_id``) replaces
+  the message shown;
+- an attachment is kept on disk and shown as a link (a photo: as a picture) that only this
+  chat's session can open;
+- each form carries a one-time ``nonce`` that becomes the message id: a form sent twice (a
+  double tap, a browser resending) is answered once, and a report is never recorded twice.
+
+The scheduler sends here too (:meth:`WebChannel.send`): a reminder appears in the person's web
+chat the next time they open it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.messages import Incoming, Reply
+from bot.models import User
+from bot.sent import record_sent
+from bot.web.store import ChatMessage, ChatStore
+
+__all__ = ["CHANNEL", "MAX_TEXT_FIELD", "ChatPost", "WebChannel"]
+
+CHANNEL = "web"
+MAX_TEXT_FIELD = 20_000  # the handlers refuse over 4,000 characters with a clear message
+
+Handle = Callable[[Incoming], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class ChatPost:
+    """What a chat form sent."""
+
+    text: str | None = None
+    payload: str | None = None
+    message_id: str | None = None  # the bot message whose button was pressed
+    reply_to: str | None = None
+    nonce: str | None = None
+
+
+class WebChannel:
+    """``bot.messages.Channel`` for the web: messages go into the chat's stored history."""
+
+    def __init__(self, db: Database, clock: Clock, store: ChatStore) -> None:
+        self._db = db
+        self._clock = clock
+        self.store = store
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def name(self) -> str:
+        return CHANNEL
+
+    def lock(self, chat_id: str) -> asyncio.Lock:
+        """One turn at a time per chat (as a chat platform delivers a chat's messages in order)."""
+        return self._locks.setdefault(chat_id, asyncio.Lock())
+
+    async def send(self, chat_id: str, reply: Reply) -> list[str]:
+        """Scheduled sends (reminders, digests): added to the chat, context recorded."""
+        stored = self.deliver(chat_id, [reply], self._clock.now())
+        return [message.id for message in stored]
+
+    def deliver(self, chat_id: str, replies: list[Reply], now: datetime) -> list[ChatMessage]:
+        """Store the bot's replies (edits replace their message); return what changed."""
+        adds: list[ChatMessage] = []
+        edits: dict[str, ChatMessage] = {}
+        pending: list[tuple[Reply, int]] = []
+        for reply in replies:
+            message = self._message(reply, now)
+            if reply.edit_message_id is not None and self._exists(chat_id, reply.edit_message_id):
+                edits[reply.edit_message_id] = ChatMessage(
+                    id=reply.edit_message_id,
+                    mine=False,
+                    text=message.text,
+                    at=message.at,
+                    choices=message.choices,
+                    file=message.file,
+                    edited=True,
+                )
+            else:
+                pending.append((reply, len(adds)))
+                adds.append(message)
+        _ids, stored = self.store.append(chat_id, now, add=adds, edits=edits)
+        added = stored[: len(adds)]
+        for reply, index in pending:
+            record_sent(self._db, CHANNEL, chat_id, [added[index].id], reply.context, now)
+        return stored
+
+    def _exists(self, chat_id: str, message_id: str) -> bool:
+        return any(message.id == message_id for message in self.store.messages(chat_id))
+
+    def _message(self, reply: Reply, now: datetime) -> ChatMessage:
+        file = None
+        if reply.attachment is not None:
+            attachment = reply.attachment
+            file = self.store.save_file(
+                attachment.filename, attachment.content, attachment.mime_type, attachment.kind
+            )
+        return ChatMessage(
+            id="",
+            mine=False,
+            text=reply.text,
+            at=now,
+            choices=tuple((choice.label, choice.payload) for choice in reply.choices),
+            file=file,
+        )
+
+    async def handle_post(
+        self, user: User, post: ChatPost, handle: Handle
+    ) -> list[ChatMessage] | None:
+        """One form post of a signed-in person: the messages it added or changed.
+
+        None when the same form (nonce) was already handled.
+        """
+        chat_id = user.chat_id
+        async with self.lock(chat_id):
+            if post.nonce and self.store.seen(chat_id, post.nonce):
+                return None
+            now = self._clock.now()
+            shown: list[ChatMessage] = []
+            message_id: str | None
+            if post.payload is None:
+                text = post.text or ""
+                _reserved, mine = self.store.append(
+                    chat_id,
+                    now,
+                    add=[ChatMessage(id="", mine=True, text=text, at=now)],
+                    nonce=post.nonce,
+                )
+                shown += mine
+                message_id = mine[0].id  # the handlers qualify it with the chat
+
+            else:
+                self.store.append(chat_id, now, nonce=post.nonce)
+                message_id = post.message_id
+            incoming = to_incoming(user, post, now, message_id)
+            replies = await handle(incoming)
+            shown += self.deliver(chat_id, replies, self._clock.now())
+            return shown
+
+
+def to_incoming(user: User, post: ChatPost, now: datetime, message_id: str | None) -> Incoming:
+    """The neutral form of a chat form post."""
+    if post.payload is not None:
+        return Incoming(
+            channel=CHANNEL,
+            chat_id=user.chat_id,
+            user_id=user.external_id,
+            display_name=user.display_name,
+            received_at=now,
+            message_id=message_id,
+            payload=post.payload,
+        )
+    return Incoming(
+        channel=CHANNEL,
+        chat_id=user.chat_id,
+        user_id=user.external_id,
+        display_name=user.display_name,
+        received_at=now,
+        text=post.text or "",
+        message_id=message_id,
+        reply_to_message_id=post.reply_to or None,
+    )
