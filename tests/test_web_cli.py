@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ cli = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     values = {
         "PLANBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "PLANBOT_DATA_DIR": str(tmp_path / "data"),
@@ -39,7 +38,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, s
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
-    yield values
+    return values
 
 
 def test_invite_for_the_web_prints_the_sign_in_link(

@@ -65,7 +65,7 @@ def test_invite_for_zalo_prints_the_message_to_send(env: dict[str, str]) -> None
     assert "t.me" not in table.output
     wrong = cli.invoke(app, ["invite", "so y te", "--channel", "viber"])
     assert wrong.exit_code == 2
-    assert "telegram hoặc zalo" in wrong.output
+    assert "telegram, zalo hoặc web" in wrong.output
 
 
 async def test_run_serves_zalo_without_telegram(env: dict[str, str], api: ZaloBotApiServer) -> None:
