@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     digest_weekly: bool = True
     digest_weekday: int = Field(default=0, ge=0, le=6, description="0 = Monday")
     digest_time: time = time(8, 0)
+    late_window_days: int = Field(
+        default=30,
+        description="Days after a round's deadline during which an owed report is its late report.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -90,6 +94,13 @@ class Settings(BaseSettings):
         if any(days < 0 or days > 366 for days in value):
             raise ValueError(N_("days before the deadline must be between 0 and 366"))
         return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("late_window_days")
+    @classmethod
+    def _sensible_late_window(cls, value: int) -> int:
+        if value < 0 or value > 90:
+            raise ValueError(N_("the late window must be between 0 and 90 days"))
+        return value
 
     @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod

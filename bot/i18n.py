@@ -90,9 +90,11 @@ class Translator:
             "full": self.gettext("EEEE, MMMM d, y"),
             "long": self.gettext("MMMM d, y"),
             "short": self.gettext("MM/dd/y"),
+            "weekday": self.gettext("EEEE, MM/dd/y"),
         }
         text = babel_format_date(value, patterns.get(style, style), locale=self.locale)
-        return _vietnamese_weekday(text) if self.locale == "vi" and style == "full" else text
+        weekday_first = style in ("full", "weekday")
+        return _vietnamese_weekday(text) if self.locale == "vi" and weekday_first else text
 
     def format_datetime(self, value: datetime, tz: tzinfo | None = None) -> str:
         """A moment in local time: vi "08:00 ngày 19/03/2021"."""

@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 Role = Literal["lead", "coordinate"]
 UserRole = Literal["focal", "secretariat", "admin"]
 Status = Literal["in_progress", "completed", "blocked"]
-UpdateKind = Literal["report", "correction", "retraction"]
+UpdateKind = Literal["report", "correction", "retraction", "refile"]
 ReminderState = Literal["claimed", "sent", "failed", "unknown"]
 
 USER_ROLES: tuple[str, ...] = ("focal", "secretariat", "admin")
@@ -149,7 +149,11 @@ _ONE_REPORT_PER_MESSAGE = "kind = 'report' AND source_message_id IS NOT NULL"
 
 
 class StatusUpdate(SQLModel, table=True):
-    """One status report, correction or retraction. Never updated, never deleted."""
+    """One status report, correction, retraction or re-filing. Never updated, never deleted.
+
+    A re-filing (``kind = "refile"``) moves the report it refers to into the round in its
+    ``period``, with the lateness in ``late``.
+    """
 
     __tablename__ = "status_update"
     __table_args__ = (

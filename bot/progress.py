@@ -3,16 +3,18 @@
 A unit "has reported" for a round when every task item it leads, and the general tasks 1.1–1.9
 as one whole (any one of them), have an update in that round. Coordinating items are shown but do
 not hold it back. Updates are append-only rows: a retraction cancels the report it refers to, a
-correction changes its status (and text), the report keeps its original time.
+correction changes its status (and text), a re-filing moves it to another round (and its
+lateness there); the report keeps its original time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.models import StatusUpdate
@@ -38,6 +40,7 @@ class EffectiveUpdate:
     created_at: datetime
     late: bool
     corrected: bool = False
+    refiled_from: str | None = None  # the round it was first filed into, when re-filed
 
 
 def effective_updates(
@@ -47,10 +50,12 @@ def effective_updates(
     agency_ids: Iterable[str] | None = None,
     task_id: str | None = None,
 ) -> list[EffectiveUpdate]:
-    """Reports with corrections applied and retractions removed, oldest first."""
+    """Reports with their amendments applied (retractions removed), oldest first.
+
+    With ``period``: the reports that stand in that round after re-filings (a report filed
+    elsewhere and moved here, not one moved away).
+    """
     query = select(StatusUpdate)
-    if period is not None:
-        query = query.where(col(StatusUpdate.period) == period)
     if agency_ids is not None:
         query = query.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
     if task_id is not None:  # a task and the items under it ("2.2" also gives 2.2.1, 2.2.2)
@@ -58,8 +63,19 @@ def effective_updates(
             (col(StatusUpdate.task_id) == task_id)
             | col(StatusUpdate.task_id).startswith(task_id + ".")
         )
+    if period is not None:
+        # Whole chains (report and amendments) that touch the round: a re-filing row carries
+        # the new round, the report the old one.
+        chain = func.coalesce(col(StatusUpdate.refers_to), col(StatusUpdate.id))
+        touching = select(chain).where(col(StatusUpdate.period) == period)
+        if agency_ids is not None:
+            touching = touching.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
+        query = query.where(chain.in_(touching))
     rows = session.exec(query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))).all()
-    return fold_updates(rows)
+    folded = fold_updates(rows)
+    if period is None:
+        return folded
+    return [update for update in folded if update.period == period]
 
 
 def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
@@ -80,21 +96,19 @@ def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
                 late=row.late,
             )
         elif row.refers_to is not None and row.refers_to in reports:
+            original = reports[row.refers_to]
             if row.kind == "retraction":
                 del reports[row.refers_to]
             elif row.kind == "correction":
-                original = reports[row.refers_to]
-                reports[row.refers_to] = EffectiveUpdate(
-                    id=original.id,
-                    task_id=original.task_id,
-                    agency_id=original.agency_id,
-                    user_id=original.user_id,
-                    period=original.period,
-                    status=row.status,
-                    text=row.text or original.text,
-                    created_at=original.created_at,
-                    late=original.late,
-                    corrected=True,
+                reports[row.refers_to] = replace(
+                    original, status=row.status, text=row.text or original.text, corrected=True
+                )
+            elif row.kind == "refile":
+                reports[row.refers_to] = replace(
+                    original,
+                    period=row.period,
+                    late=row.late,
+                    refiled_from=original.refiled_from or original.period,
                 )
     return sorted(reports.values(), key=lambda u: (u.created_at, u.id))
 
@@ -180,6 +194,28 @@ def compute_progress(
         reported_at=reported_at,
         latest=latest,
     )
+
+
+def item_owed(
+    plan: Plan,
+    round_: Round,
+    agency_id: str,
+    task_id: str,
+    updates: Iterable[EffectiveUpdate],
+) -> bool:
+    """Whether a unit still owes a report on an item for a round.
+
+    It owes it while it has not reported everything for the round and has no update on that
+    item there (for a general task: on any general task, one report covers them). An item it
+    coordinates counts too: it is part of the unit's report.
+    """
+    progress = compute_progress(plan, round_, agency_id, updates)
+    if progress.complete:
+        return False
+    general_ids = {item.id for item in progress.general_items}
+    if task_id in general_ids:
+        return GENERAL in progress.missing
+    return task_id not in progress.latest
 
 
 def round_progress(

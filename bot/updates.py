@@ -1,14 +1,18 @@
 """Recording status updates: validated, placed in a reporting round, append-only.
 
-A report goes to the round whose window holds its time (``calendar.round_at(now)``) and is late
-when it comes on or after that round's deadline. A correction (another status) and a retraction
-(undo) are new rows that refer to the report; nothing is ever updated or deleted. Bad input
+A report goes to the round :meth:`ReportingCalendar.choose_round` decides from its time, what the
+unit still owes and the round of the message it replies to: a late report within the late window
+is the late report of the round it is late for. It is late when it comes on or after its round's
+deadline. A correction (another status), a retraction (undo) and a re-filing into the other
+plausible round (``kind = "refile"``, its ``period`` the new round, its ``late`` the lateness
+there) are new rows that refer to the report; nothing is ever updated or deleted. Bad input
 raises :class:`UpdateRejected` before anything is written.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -19,28 +23,41 @@ from sqlmodel import Session, col, select
 from bot.db import Database
 from bot.models import STATUSES, StatusUpdate, User
 from bot.plan import Plan
-from bot.progress import EffectiveUpdate, effective_updates, fold_updates
+from bot.progress import EffectiveUpdate, effective_updates, fold_updates, item_owed
 from bot.text import fold
-from scheduler.calendar import ReportingCalendar
+from scheduler.calendar import ReportingCalendar, Round, RoundChoice, UnknownPeriod
 
 __all__ = [
+    "DEFAULT_LATE_WINDOW_DAYS",
     "MAX_TEXT",
     "UNDO_WINDOW_SECONDS",
+    "Filing",
     "UpdateRejected",
     "UpdateRow",
     "classify_status",
     "correct_update",
     "effective_update",
+    "file_report",
     "list_updates",
     "record_update",
+    "refile_options",
+    "refile_update",
     "retract_update",
 ]
 
 MAX_TEXT = 4000
 UNDO_WINDOW_SECONDS = 600
+DEFAULT_LATE_WINDOW_DAYS = 30
 
 Rejection = Literal[
-    "empty", "too_long", "unknown_task", "bad_status", "not_found", "not_yours", "retracted"
+    "empty",
+    "too_long",
+    "unknown_task",
+    "bad_status",
+    "not_found",
+    "not_yours",
+    "retracted",
+    "bad_round",
 ]
 
 _BLOCKED = re.compile(
@@ -95,6 +112,104 @@ def _find_by_source(
     ).first()
 
 
+@dataclass(frozen=True)
+class Filing:
+    """A stored report and the round choice that placed it (``duplicate``: delivered before)."""
+
+    row: StatusUpdate
+    choice: RoundChoice
+    duplicate: bool = False
+
+
+def _owes(session: Session, plan: Plan, agency_id: str, task_id: str) -> Callable[[Round], bool]:
+    """Whether the unit still owes ``task_id`` for a round, read in the writing transaction."""
+
+    def owes(round_: Round) -> bool:
+        updates = effective_updates(session, period=round_.id, agency_ids=[agency_id])
+        return item_owed(plan, round_, agency_id, task_id, updates)
+
+    return owes
+
+
+def file_report(
+    db: Database,
+    plan: Plan,
+    calendar: ReportingCalendar,
+    *,
+    task_id: str,
+    agency_id: str,
+    user_id: int | None,
+    text: str,
+    now: datetime,
+    status: str | None = None,
+    channel: str = "",
+    source_message_id: str | None = None,
+    context_period: str | None = None,
+    late_window_days: int = DEFAULT_LATE_WINDOW_DAYS,
+) -> Filing:
+    """Store one report, verbatim, in the round it belongs to; idempotent per source message.
+
+    ``context_period`` is the round of the bot's message it replies to (a reminder, an overdue
+    notice): the report files into that round.
+    """
+    _check_text(text)
+    try:
+        plan.task(task_id)
+    except KeyError:
+        raise UpdateRejected("unknown_task") from None
+    status = status or classify_status(text)
+    if status not in STATUSES:
+        raise UpdateRejected("bad_status")
+    try:
+        with db.write() as session:
+            existing = _find_by_source(session, channel, source_message_id, agency_id)
+            if existing is not None:
+                return _existing_filing(session, calendar, existing)
+            choice = calendar.choose_round(
+                now,
+                owes=_owes(session, plan, agency_id, task_id),
+                late_window_days=late_window_days,
+                context_period=context_period,
+            )
+            row = StatusUpdate(
+                task_id=task_id,
+                agency_id=agency_id,
+                user_id=user_id,
+                period=choice.round.id,
+                status=status,
+                text=text,
+                kind="report",
+                channel=channel,
+                source_message_id=source_message_id,
+                created_at=now,
+                late=choice.late,
+            )
+            session.add(row)
+    except IntegrityError:
+        # The same message delivered concurrently: the unique index kept one report.
+        with db.session() as session:
+            existing = _find_by_source(session, channel, source_message_id, agency_id)
+            if existing is None:
+                raise
+            return _existing_filing(session, calendar, existing)
+    return Filing(row=row, choice=choice)
+
+
+def _existing_filing(session: Session, calendar: ReportingCalendar, report: StatusUpdate) -> Filing:
+    """The filing of a report already stored, as it stands now (after any re-filing)."""
+    assert report.id is not None
+    current = _current(session, report.id)
+    period = current.period if current is not None else report.period
+    round_ = calendar.parse(period)
+    choice = RoundChoice(
+        round=round_,
+        late=round_.is_late(report.created_at),
+        days_late=round_.days_late(report.created_at),
+        reason="window",
+    )
+    return Filing(row=report, choice=choice, duplicate=True)
+
+
 def record_update(
     db: Database,
     plan: Plan,
@@ -108,44 +223,40 @@ def record_update(
     status: str | None = None,
     channel: str = "",
     source_message_id: str | None = None,
+    context_period: str | None = None,
+    late_window_days: int = DEFAULT_LATE_WINDOW_DAYS,
 ) -> StatusUpdate:
-    """Store one report, verbatim; idempotent per (channel, source message)."""
-    _check_text(text)
-    try:
-        plan.task(task_id)
-    except KeyError:
-        raise UpdateRejected("unknown_task") from None
-    status = status or classify_status(text)
-    if status not in STATUSES:
-        raise UpdateRejected("bad_status")
-    round_ = calendar.round_at(now)
-    try:
-        with db.write() as session:
-            existing = _find_by_source(session, channel, source_message_id, agency_id)
-            if existing is not None:
-                return existing
-            row = StatusUpdate(
-                task_id=task_id,
-                agency_id=agency_id,
-                user_id=user_id,
-                period=round_.id,
-                status=status,
-                text=text,
-                kind="report",
-                channel=channel,
-                source_message_id=source_message_id,
-                created_at=now,
-                late=round_.is_late(now),
-            )
-            session.add(row)
-    except IntegrityError:
-        # The same message delivered concurrently: the unique index kept one report.
-        with db.session() as session:
-            existing = _find_by_source(session, channel, source_message_id, agency_id)
-        if existing is None:
-            raise
-        return existing
-    return row
+    """Store one report (see :func:`file_report`) and return its row."""
+    return file_report(
+        db,
+        plan,
+        calendar,
+        task_id=task_id,
+        agency_id=agency_id,
+        user_id=user_id,
+        text=text,
+        now=now,
+        status=status,
+        channel=channel,
+        source_message_id=source_message_id,
+        context_period=context_period,
+        late_window_days=late_window_days,
+    ).row
+
+
+def _chain(session: Session, update_id: int) -> list[StatusUpdate]:
+    return list(
+        session.exec(
+            select(StatusUpdate)
+            .where((col(StatusUpdate.id) == update_id) | (col(StatusUpdate.refers_to) == update_id))
+            .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
+        ).all()
+    )
+
+
+def _current(session: Session, update_id: int) -> EffectiveUpdate | None:
+    folded = fold_updates(_chain(session, update_id))
+    return folded[0] if folded else None
 
 
 def _amend(
@@ -158,14 +269,15 @@ def _amend(
     user_id: int | None,
     now: datetime,
     channel: str,
+    check: Callable[[StatusUpdate, EffectiveUpdate], tuple[str, bool] | None] | None = None,
 ) -> StatusUpdate:
-    """Append a correction or retraction of a report, checked in the same transaction."""
+    """Append a correction, retraction or re-filing of a report, checked in one transaction.
+
+    ``check`` (re-filing) validates the amendment against the report as it stands and gives the
+    new (period, late); otherwise the row keeps the report's current round.
+    """
     with db.write() as session:
-        rows = session.exec(
-            select(StatusUpdate)
-            .where((col(StatusUpdate.id) == update_id) | (col(StatusUpdate.refers_to) == update_id))
-            .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
-        ).all()
+        rows = _chain(session, update_id)
         report = next((row for row in rows if row.id == update_id), None)
         if report is None or report.kind != "report":
             raise UpdateRejected("not_found")
@@ -175,18 +287,24 @@ def _amend(
         if not folded:
             raise UpdateRejected("retracted")
         current = folded[0]
+        period, late = current.period, current.late
+        if check is not None:
+            placed = check(report, current)
+            if placed is None:
+                raise UpdateRejected("bad_round")
+            period, late = placed
         row = StatusUpdate(
             task_id=report.task_id,
             agency_id=report.agency_id,
             user_id=user_id,
-            period=report.period,
+            period=period,
             status=status or current.status,
             text=report.text if kind == "correction" else "",
             kind=kind,
             refers_to=update_id,
             channel=channel,
             created_at=now,
-            late=report.late,
+            late=late,
         )
         session.add(row)
     return row
@@ -239,16 +357,57 @@ def retract_update(
     )
 
 
+def refile_options(calendar: ReportingCalendar, created_at: datetime) -> tuple[Round, ...]:
+    """The rounds a report made at ``created_at`` may be filed into: its window's round and the
+    one before it (whose late report it may be). Both windows have started by then."""
+    holder = calendar.round_at(created_at)
+    return (holder, calendar.previous(holder))
+
+
+def refile_update(
+    db: Database,
+    calendar: ReportingCalendar,
+    update_id: int,
+    *,
+    period: str,
+    agency_id: str,
+    user_id: int | None,
+    now: datetime,
+    channel: str = "",
+) -> StatusUpdate:
+    """File a report into the other plausible round (a new ``refile`` row referring to it).
+
+    The round must be one of :func:`refile_options` for the report's time and differ from the
+    round it stands in; its lateness is the report's lateness there.
+    """
+    try:
+        target = calendar.parse(period)
+    except UnknownPeriod:
+        raise UpdateRejected("bad_round") from None
+
+    def check(report: StatusUpdate, current: EffectiveUpdate) -> tuple[str, bool] | None:
+        allowed = {r.id for r in refile_options(calendar, report.created_at)}
+        if target.id not in allowed or target.id == current.period:
+            return None
+        return target.id, target.is_late(report.created_at)
+
+    return _amend(
+        db,
+        update_id,
+        kind="refile",
+        status=None,
+        agency_id=agency_id,
+        user_id=user_id,
+        now=now,
+        channel=channel,
+        check=check,
+    )
+
+
 def effective_update(db: Database, update_id: int) -> EffectiveUpdate | None:
-    """A report as it stands after its corrections; None when retracted or unknown."""
+    """A report as it stands after its amendments; None when retracted or unknown."""
     with db.session() as session:
-        rows = session.exec(
-            select(StatusUpdate)
-            .where((col(StatusUpdate.id) == update_id) | (col(StatusUpdate.refers_to) == update_id))
-            .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
-        ).all()
-    folded = fold_updates(rows)
-    return folded[0] if folded else None
+        return _current(session, update_id)
 
 
 @dataclass(frozen=True)

@@ -227,6 +227,9 @@ class ChatHandlers:
                 return report.correct(turn, int(update_id), code)
             if kind == "undo":
                 return report.undo(turn, int(rest))
+            if kind == "rf":
+                update_id, _sep2, period = rest.partition(":")
+                return report.refile(turn, int(update_id), period)
         except ValueError:
             log.warning("malformed payload %r", payload)
         return [Reply(_("This button is no longer valid. Type /help to see what I can do."))]

@@ -1,7 +1,12 @@
-"""Reporting: record a status update, ask "which task?", correct the status, undo.
+"""Reporting: record a status update, ask "which task?", correct the status, undo, re-file.
 
 Payloads (≤ 64 bytes): ``pick:<task>`` answers "which task?", ``st:<update>:<c|p|b>`` corrects
-a status, ``undo:<update>`` retracts a report within :data:`UNDO_WINDOW`.
+a status, ``undo:<update>`` retracts a report within :data:`UNDO_WINDOW`, ``rf:<update>:<round>``
+files a report into the other plausible round (``bot.updates.refile_update`` validates it).
+
+A report replying to a reminder or an overdue notice files into that message's round; otherwise
+``ReportingCalendar.choose_round`` decides, and the confirmation names the round, says how late
+the report is, and offers the other plausible round as a choice.
 """
 
 from __future__ import annotations
@@ -10,23 +15,27 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.messages import Choice, Reply
+from bot.sent import context_of
 from bot.updates import (
     MAX_TEXT,
     UNDO_WINDOW_SECONDS,
     UpdateRejected,
     correct_update,
     effective_update,
-    record_update,
+    file_report,
+    refile_update,
     retract_update,
 )
 from handlers.items import own_items, resolve_task
 from handlers.turn import Turn
+from scheduler.calendar import Round, UnknownPeriod, deadline_text
 
 __all__ = [
     "STATUS_CODES",
     "UNDO_WINDOW",
     "correct",
     "pick",
+    "refile",
     "report",
     "undo",
     "undo_latest",
@@ -128,7 +137,11 @@ def _ask_which(turn: Turn, body: str, options: Sequence[str]) -> list[Reply]:
     agency_id = turn.agency_id
     assert agency_id is not None
     own = own_items(plan, agency_id)
-    turn.state.pending = {"text": body, "message_id": turn.incoming.message_id}
+    turn.state.pending = {
+        "text": body,
+        "message_id": _pending_value(turn, "message_id", turn.incoming.message_id),
+        "period": _pending_value(turn, "period", _replied_period(turn)),
+    }
     turn.changed()
     lines = [_("Which task is this update for?")]
     choices = []
@@ -150,17 +163,38 @@ def pick(turn: Turn, task_id: str) -> list[Reply]:
     return report(turn, task_id, str(pending.get("text", "")))
 
 
+def _pending_value(turn: Turn, key: str, default: object) -> object:
+    """A value kept with the pending update ("which task?" was asked), else ``default``."""
+    pending = turn.state.pending
+    if pending is not None and pending.get(key) is not None:
+        return pending[key]
+    return default
+
+
+def _replied_period(turn: Turn) -> str | None:
+    """The round of the reminder or overdue notice this message replies to, if any."""
+    incoming = turn.incoming
+    if incoming.reply_to_message_id is None:
+        return None
+    context = context_of(
+        turn.services.db, incoming.channel, incoming.chat_id, incoming.reply_to_message_id
+    )
+    if not context or context.get("kind") != "reminder":
+        return None
+    period = context.get("period")
+    return period if isinstance(period, str) else None
+
+
 def _record(turn: Turn, task_id: str, body: str) -> list[Reply]:
-    _ = turn.t.gettext
     services = turn.services
     agency_id = turn.agency_id
     assert agency_id is not None
     assert turn.user is not None
-    pending_message = turn.state.pending.get("message_id") if turn.state.pending else None
-    message_id = pending_message if pending_message is not None else turn.incoming.message_id
+    message_id = _pending_value(turn, "message_id", turn.incoming.message_id)
     source = f"{turn.incoming.chat_id}:{message_id}" if message_id is not None else None
+    period = _pending_value(turn, "period", None) or _replied_period(turn)
     try:
-        row = record_update(
+        filing = file_report(
             services.db,
             services.plan,
             services.calendar,
@@ -171,9 +205,12 @@ def _record(turn: Turn, task_id: str, body: str) -> list[Reply]:
             now=turn.now,
             channel=turn.incoming.channel,
             source_message_id=source,
+            context_period=str(period) if period is not None else None,
+            late_window_days=services.settings.late_window_days,
         )
     except UpdateRejected as error:
         return [_rejected(turn, error)]
+    row = filing.row
     assert row.id is not None
     turn.state.pending = None
     turn.state.undo = {
@@ -181,7 +218,10 @@ def _record(turn: Turn, task_id: str, body: str) -> list[Reply]:
         "until": (row.created_at + UNDO_WINDOW).isoformat(),
     }
     turn.changed()
-    return [_confirmation(turn, row.id, edit=False)]
+    alternative = filing.choice.alternative
+    return [
+        _confirmation(turn, row.id, edit=False, alternative=alternative.id if alternative else None)
+    ]
 
 
 def _rejected(turn: Turn, error: UpdateRejected) -> Reply:
@@ -194,11 +234,32 @@ def _rejected(turn: Turn, error: UpdateRejected) -> Reply:
         return Reply(_("This update was already undone; nothing changed."))
     if error.reason == "not_yours":
         return Reply(_("This update belongs to another agency; nothing changed."))
+    if error.reason == "bad_round":
+        return Reply(_("This update cannot be filed into that round; nothing changed."))
     return Reply(_("I could not find that update; nothing changed."))
 
 
-def _confirmation(turn: Turn, update_id: int, *, edit: bool) -> Reply:
-    """The confirmation of a report as it stands, with correction and undo choices."""
+def _recorded_line(turn: Turn, task_id: str, role: str, round_: Round, days_late: int) -> str:
+    """ "Đã ghi nhận cho nhiệm vụ 2.3 (chủ trì), kỳ Năm 2026 (báo cáo muộn 2 ngày)." """
+    t = turn.t
+    values = {"task": task_id, "role": turn.role_label(role), "round": round_.label(t)}
+    if days_late <= 0:
+        return t.gettext("Recorded for task {task} ({role}), round {round}.").format(**values)
+    if days_late == 1:
+        template = t.gettext(
+            "Recorded for task {task} ({role}), round {round} (reported {days} day late)."
+        )
+    else:
+        template = t.gettext(
+            "Recorded for task {task} ({role}), round {round} (reported {days} days late)."
+        )
+    return template.format(days=days_late, **values)
+
+
+def _confirmation(
+    turn: Turn, update_id: int, *, edit: bool, alternative: str | None = None
+) -> Reply:
+    """The confirmation of a report as it stands, with correction, undo and re-filing choices."""
     _ = turn.t.gettext
     services = turn.services
     current = effective_update(services.db, update_id)
@@ -208,18 +269,22 @@ def _confirmation(turn: Turn, update_id: int, *, edit: bool) -> Reply:
         current.task_id, (services.plan.task(current.task_id), "general")
     )
     round_ = services.calendar.parse(current.period)
+    days_late = round_.days_late(current.created_at) if current.late else 0
     lines = [
-        _("Recorded for task {task} ({role}), {round}.").format(
-            task=current.task_id, role=turn.role_label(role), round=round_.label(turn.t)
-        ),
+        _recorded_line(turn, current.task_id, role, round_, days_late),
         _("Status: {status}.").format(status=turn.status_label(current.status).upper()),
         f"“{_echo(current.text)}”",
     ]
     if current.late:
         lines.append(
-            _("Note: this arrived after the deadline of {round}; it counts as late.").format(
-                round=round_.label(turn.t)
+            _("The deadline of {round} was {deadline}; this report counts as late.").format(
+                round=round_.label(turn.t), deadline=deadline_text(turn.t, round_.due)
             )
+        )
+    other = _other_round(turn, alternative, current.period)
+    if other is not None:
+        lines.append(
+            _("If this report is for {other}, choose it below.").format(other=other.label(turn.t))
         )
     lines.append(_("Wrong status? Choose the right one below."))
     choices = [
@@ -233,18 +298,72 @@ def _confirmation(turn: Turn, update_id: int, *, edit: bool) -> Reply:
     if turn.now < current.created_at + UNDO_WINDOW:
         lines.append(_("To undo within 10 minutes: press Undo or type HUỶ."))
         choices.append(Choice(_("Undo"), f"undo:{update_id}"))
+    if other is not None:
+        choices.append(
+            Choice(
+                _("File under {round}").format(round=other.label(turn.t)),
+                f"rf:{update_id}:{other.id}",
+            )
+        )
     context = {
         "kind": "confirmation",
         "update_id": update_id,
         "task": current.task_id,
         "tasks": [current.task_id],
+        "round": current.period,
     }
+    if other is not None:
+        context["alternative"] = other.id
     return Reply(
         "\n".join(lines),
         choices=tuple(choices),
         context=context,
         edit_message_id=turn.incoming.message_id if edit else None,
     )
+
+
+def _other_round(turn: Turn, alternative: str | None, period: str) -> Round | None:
+    if alternative is None or alternative == period:
+        return None
+    try:
+        return turn.services.calendar.parse(alternative)
+    except UnknownPeriod:
+        return None
+
+
+def _pressed_alternative(turn: Turn) -> str | None:
+    """The other round offered by the confirmation whose button was pressed, if any."""
+    incoming = turn.incoming
+    if incoming.payload is None or incoming.message_id is None:
+        return None
+    context = context_of(turn.services.db, incoming.channel, incoming.chat_id, incoming.message_id)
+    value = context.get("alternative") if context else None
+    return value if isinstance(value, str) else None
+
+
+def refile(turn: Turn, update_id: int, period: str) -> list[Reply]:
+    """File a report into the other plausible round the confirmation offered."""
+    agency_id = turn.agency_id
+    assert agency_id is not None
+    assert turn.user is not None
+    before = effective_update(turn.services.db, update_id)
+    try:
+        refile_update(
+            turn.services.db,
+            turn.services.calendar,
+            update_id,
+            period=period,
+            agency_id=agency_id,
+            user_id=turn.user.id,
+            now=turn.now,
+            channel=turn.incoming.channel,
+        )
+    except UpdateRejected as error:
+        return [_rejected(turn, error)]
+    back = before.period if before is not None else None
+    return [
+        _confirmation(turn, update_id, edit=turn.incoming.payload is not None, alternative=back)
+    ]
 
 
 def correct(turn: Turn, update_id: int, code: str) -> list[Reply]:
@@ -268,7 +387,14 @@ def correct(turn: Turn, update_id: int, code: str) -> list[Reply]:
         )
     except UpdateRejected as error:
         return [_rejected(turn, error)]
-    return [_confirmation(turn, update_id, edit=turn.incoming.payload is not None)]
+    return [
+        _confirmation(
+            turn,
+            update_id,
+            edit=turn.incoming.payload is not None,
+            alternative=_pressed_alternative(turn),
+        )
+    ]
 
 
 def undo(turn: Turn, update_id: int) -> list[Reply]:

@@ -1,11 +1,22 @@
-"""Asking: "what's my task" and "when is the report due"."""
+"""Asking: "what's my task" and "when is the report due".
+
+While a round the unit still owes is overdue (within the late window, when a report still files
+into it), both answers put that round first: what is missing and since when, then the next round.
+"""
 
 from __future__ import annotations
 
 from bot.messages import Reply
-from bot.progress import GENERAL, EffectiveUpdate, effective_updates, round_progress
+from bot.progress import (
+    GENERAL,
+    EffectiveUpdate,
+    UnitProgress,
+    effective_updates,
+    round_progress,
+)
 from handlers.items import own_items
 from handlers.turn import Turn
+from scheduler.calendar import deadline_text
 
 __all__ = ["deadline", "task_list"]
 
@@ -21,8 +32,46 @@ def _next_due_line(turn: Turn) -> str:
     calendar = turn.services.calendar
     upcoming = calendar.next_due(turn.now)
     days = calendar.days_left(turn.now, upcoming)
-    return _("Next report ({round}) due before {date}: {days} days left.").format(
-        round=upcoming.label(turn.t), date=turn.t.format_date(upcoming.due), days=days
+    return _("Next report ({round}): deadline {deadline}, {days} days left.").format(
+        round=upcoming.label(turn.t), deadline=deadline_text(turn.t, upcoming.due), days=days
+    )
+
+
+def _owed_overdue(turn: Turn) -> list[UnitProgress]:
+    """The unit's progress in each overdue round it still owes (newest first)."""
+    services = turn.services
+    agency_id = turn.agency_id
+    assert agency_id is not None
+    rounds = services.calendar.overdue_rounds(turn.now, services.settings.late_window_days)
+    if not rounds:
+        return []
+    with services.db.session() as session:
+        found = [round_progress(session, services.plan, r, [agency_id])[0] for r in rounds]
+    return [progress for progress in found if not progress.complete]
+
+
+def _missing_text(turn: Turn, progress: UnitProgress) -> str:
+    _ = turn.t.gettext
+    general = progress.general_items
+    return ", ".join(
+        _("general tasks ({first}–{last})").format(first=general[0].id, last=general[-1].id)
+        if key == GENERAL and general
+        else key
+        for key in progress.missing
+    )
+
+
+def _overdue_line(turn: Turn, progress: UnitProgress) -> str:
+    _ = turn.t.gettext
+    round_ = progress.round
+    return _(
+        "Overdue: the {round} report was due {deadline} ({days} days ago) and is still "
+        "missing {items}. Send it now: it is filed under {round}, as late."
+    ).format(
+        round=round_.label(turn.t),
+        deadline=deadline_text(turn.t, round_.due),
+        days=round_.days_late(turn.now),
+        items=_missing_text(turn, progress),
     )
 
 
@@ -35,6 +84,7 @@ def task_list(turn: Turn) -> list[Reply]:
     plan = services.plan
     agency = plan.agency(agency_id)
     own = own_items(plan, agency_id)
+    overdue = _owed_overdue(turn)
     current = services.calendar.round_at(turn.now)
     with services.db.session() as session:
         progress = round_progress(session, plan, current, [agency_id])[0]
@@ -63,19 +113,14 @@ def task_list(turn: Turn) -> list[Reply]:
         )
         lines.append("  " + _latest_text(turn, newest))
     lines.append("")
-    missing = [
-        _("general tasks ({first}–{last})").format(first=general_ids[0], last=general_ids[-1])
-        if key == GENERAL and general_ids
-        else key
-        for key in progress.missing
-    ]
-    if missing:
+    lines.extend(_overdue_line(turn, late) for late in overdue)
+    if progress.missing:
         lines.append(
             _("Still missing for {round}: {items}.").format(
-                round=current.label(turn.t), items=", ".join(missing)
+                round=current.label(turn.t), items=_missing_text(turn, progress)
             )
         )
-    else:
+    elif not overdue:
         lines.append(
             _("Everything is reported for {round}. Thank you!").format(round=current.label(turn.t))
         )
@@ -104,5 +149,7 @@ def _latest_text(turn: Turn, update: EffectiveUpdate | None) -> str:
 
 
 def deadline(turn: Turn) -> list[Reply]:
-    """The next due date and the days left."""
-    return [Reply(_next_due_line(turn))]
+    """The overdue round still owed first (what is missing, since when), then the next one."""
+    lines = [_overdue_line(turn, late) for late in _owed_overdue(turn)]
+    lines.append(_next_due_line(turn))
+    return [Reply("\n".join(lines))]

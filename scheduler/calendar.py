@@ -3,18 +3,36 @@
 For the seed plan each year has four rounds, due before day 20 of March, June, September and
 December: ``YYYY-Q1``, ``YYYY-H1`` (also covers Q2), ``YYYY-Q3`` and ``YYYY-Y`` (also covers Q4).
 "Trước ngày 20" is strict: a report is on time when it arrives before 00:00 of day 20, local time.
-A round's window runs from the day after the previous due day through its own due day; an update
-belongs to the round whose window holds its time, and is late when it comes on or after the
-deadline. This module is pure: no database, no scheduler library.
+A round's window runs from the day after the previous due day through its own due day.
+
+Which round a report belongs to (:meth:`ReportingCalendar.choose_round`):
+
+1. A reply to one of the bot's messages about a round (a reminder, an overdue notice) files into
+   that round, whatever the time, once that round's window has started.
+2. After a round's deadline and within the late window (``late_window_days`` from the deadline,
+   ``PLANBOT_LATE_WINDOW_DAYS``, 30 by default), a report of an item the unit still owes for that
+   round is that round's late report; the round whose window holds the time is offered as the
+   other choice.
+3. Otherwise the round whose window holds the time (after the late window, or when the item was
+   not owed for the overdue round), with no other choice.
+
+A report is late when it comes on or after its round's deadline. It is late by the number of
+local calendar days from the last day allowed (the day before the due day, "trước ngày 20" ends
+with day 19) to the day it came, that day included: a report on day 20 is one day late, on day
+21 two days late. Every message states a deadline with :func:`deadline_text` ("hết thứ Bảy,
+ngày 19/12/2026"), the same last day allowed.
+
+This module is pure: no database, no scheduler library.
 """
 
 from __future__ import annotations
 
 import calendar as _calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
@@ -50,6 +68,22 @@ class Round:
         return at >= self.deadline
 
     @property
+    def last_day(self) -> date:
+        """The last day a report is on time: "trước ngày 20" ends with day 19."""
+        return self.due - timedelta(days=1)
+
+    def days_late(self, at: datetime) -> int:
+        """0 when on time; else local calendar days from :attr:`last_day` to ``at``'s day."""
+        if not self.is_late(at):
+            return 0
+        local = _require_aware(at).astimezone(self.deadline.tzinfo)
+        return (local.date() - self.last_day).days
+
+    def has_started(self, at: datetime) -> bool:
+        """Whether the round's window has opened by ``at`` (a report may be filed into it)."""
+        return self.window_start <= at
+
+    @property
     def consolidation_deadline(self) -> datetime | None:
         if self.consolidation_due is None:
             return None
@@ -68,6 +102,20 @@ class Round:
         if template is None:
             return _("Month {month}/{year}").format(month=self.month, year=self.year)
         return template.format(year=self.year)
+
+
+FilingReason = Literal["context", "late", "window"]
+
+
+@dataclass(frozen=True)
+class RoundChoice:
+    """The round a report is filed into, and the other round it may plausibly be for."""
+
+    round: Round
+    late: bool
+    days_late: int
+    reason: FilingReason  # a reply's round, an owed overdue round, or the window's round
+    alternative: Round | None = None
 
 
 class ReportingCalendar:
@@ -150,6 +198,61 @@ class ReportingCalendar:
         index = rounds.index(current)
         return rounds[index - 1] if index > 0 else self.rounds(current.year - 1)[-1]
 
+    def overdue_rounds(self, at: datetime, late_window_days: int) -> tuple[Round, ...]:
+        """Rounds whose deadline has passed by ``at`` less than the late window ago, newest first."""
+        local = _require_aware(at).astimezone(self.tz)
+        window = timedelta(days=late_window_days)
+        found: list[Round] = []
+        candidate = self.round_at(local)
+        if not candidate.is_late(local):
+            candidate = self.previous(candidate)
+        while candidate.deadline <= local < candidate.deadline + window:
+            found.append(candidate)
+            candidate = self.previous(candidate)
+        return tuple(found)
+
+    def choose_round(
+        self,
+        at: datetime,
+        *,
+        owes: Callable[[Round], bool],
+        late_window_days: int,
+        context_period: str | None = None,
+    ) -> RoundChoice:
+        """The round a report made at ``at`` belongs to (see the module's rules).
+
+        ``owes(round)`` says whether the unit still owes, for that round, the item reported on;
+        ``context_period`` is the round of the bot's message the report replies to, if any.
+        """
+        local = _require_aware(at).astimezone(self.tz)
+        if late_window_days < 0:
+            raise ValueError("the late window cannot be negative")
+        holder = self.round_at(local)
+        if context_period:
+            try:
+                replied = self.parse(context_period)
+            except UnknownPeriod:
+                replied = None
+            if replied is not None and replied.has_started(local):
+                return self._choice(replied, local, "context", None)
+        overdue = self.overdue_rounds(local, late_window_days)
+        for candidate in overdue:
+            if candidate.id != holder.id and owes(candidate):
+                return self._choice(candidate, local, "late", holder)
+        return self._choice(holder, local, "window", None)
+
+    @staticmethod
+    def _choice(
+        round_: Round, at: datetime, reason: FilingReason, alternative: Round | None
+    ) -> RoundChoice:
+        return RoundChoice(
+            round=round_,
+            late=round_.is_late(at),
+            days_late=round_.days_late(at),
+            reason=reason,
+            alternative=alternative if alternative is not None and alternative != round_ else None,
+        )
+
     def parse(self, text: str) -> Round:
         """A round from its id: "2021-Q1", "2021-H1", "2021-Q3", "2021-Y"; Q2 and Q4 are aliases."""
         match = _PERIOD_RE.match(text or "")
@@ -170,6 +273,15 @@ class ReportingCalendar:
 
     def _midnight(self, day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=self.tz)
+
+
+def deadline_text(t: Translator, due: date) -> str:
+    """The one wording of a deadline "before ``due``", in every message: its last day allowed.
+
+    vi "hết thứ Bảy, ngày 19/12/2026", en "by the end of Saturday, 12/19/2026".
+    """
+    last_day = due - timedelta(days=1)
+    return t.gettext("by the end of {date}").format(date=t.format_date(last_day, "weekday"))
 
 
 def _clamped(year: int, month: int, day: int) -> date:

@@ -42,7 +42,7 @@ from bot.i18n import N_, Translator, translator
 from bot.messages import Reply
 from bot.plan import Plan, TaskItem
 from bot.progress import GENERAL, UnitProgress
-from scheduler.calendar import ReportingCalendar, Round
+from scheduler.calendar import ReportingCalendar, Round, deadline_text
 from scheduler.workdays import WorkingDays
 
 ReminderKind = Literal["before-due", "before-consolidation", "overdue"]
@@ -385,13 +385,9 @@ def _merge(parts: Sequence[_Part]) -> list[OwedMessage]:
 # --------------------------------------------------------------------------- texts
 
 
-def _last_day(due: date) -> date:
-    """A report due "before day 20" must arrive by the end of day 19."""
-    return due - timedelta(days=1)
-
-
 def _days_left(t: Translator, due: date, now: datetime) -> str:
-    left = (_last_day(due) - now.date()).days + 1
+    """Days left counting today: on the last day allowed (the day before ``due``), 1."""
+    left = (due - now.date()).days
     return t.gettext("days left: {n}").format(n=left)
 
 
@@ -436,8 +432,8 @@ def _unit_text(t: Translator, instant: ReminderInstant, unit: UnitProgress, now:
             _("Reminder: {period} report of {agency}").format(
                 period=round_.label(t), agency=unit.agency.name
             ),
-            _("Deadline: by the end of {date} ({left}).").format(
-                date=t.format_date(_last_day(round_.due)), left=_days_left(t, round_.due, now)
+            _("Deadline: {deadline} ({left}).").format(
+                deadline=deadline_text(t, round_.due), left=_days_left(t, round_.due, now)
             ),
         ]
     else:
@@ -445,8 +441,11 @@ def _unit_text(t: Translator, instant: ReminderInstant, unit: UnitProgress, now:
             _("Overdue: {period} report of {agency}").format(
                 period=round_.label(t), agency=unit.agency.name
             ),
-            _("The deadline was the end of {date}; the report is not complete yet.").format(
-                date=t.format_date(_last_day(round_.due))
+            _("The deadline was {deadline}; the report is not complete yet.").format(
+                deadline=deadline_text(t, round_.due)
+            ),
+            _("Send it now: it is still filed under {period}, counted as late.").format(
+                period=round_.label(t)
             ),
         ]
     lines.append(_("Still missing for this round:"))
@@ -486,8 +485,8 @@ def _consolidation_text(
     to = plan.agency(rule.to).name
     lines = [
         _("Reminder: consolidated {period} report").format(period=round_.label(t)),
-        _("Due to {to} by the end of {date} ({left}).").format(
-            to=to, date=t.format_date(_last_day(instant.due)), left=_days_left(t, instant.due, now)
+        _("Due to {to}: {deadline} ({left}).").format(
+            to=to, deadline=deadline_text(t, instant.due), left=_days_left(t, instant.due, now)
         ),
         _("Units reported: {done}/{total} ({on_time} on time, {late} late).").format(
             done=done, total=len(units), on_time=counts["on_time"], late=counts["late"]
@@ -525,7 +524,7 @@ def _secretariat_text(
         _("Overdue {period} reports: {count}/{total} units have not reported everything.").format(
             period=round_.label(t), count=len(late), total=len(units)
         ),
-        _("The deadline was the end of {date}.").format(date=t.format_date(_last_day(round_.due))),
+        _("The deadline was {deadline}.").format(deadline=deadline_text(t, round_.due)),
     ]
     lines.extend(
         _("• {agency}: missing {items}").format(

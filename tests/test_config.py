@@ -71,3 +71,15 @@ def test_every_secret_is_handed_to_the_log_filter(monkeypatch: pytest.MonkeyPatc
         "zalo-token-value",
         "zalo-webhook-secret",
     }
+
+
+def test_the_late_window_defaults_to_30_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLANBOT_LATE_WINDOW_DAYS", raising=False)
+    assert settings_from(monkeypatch).late_window_days == 30
+    assert settings_from(monkeypatch, LATE_WINDOW_DAYS="10").late_window_days == 10
+
+
+@pytest.mark.parametrize("days", ["-1", "91", "ba muoi"])
+def test_nonsense_late_windows_are_refused(monkeypatch: pytest.MonkeyPatch, days: str) -> None:
+    with pytest.raises(ValidationError):
+        settings_from(monkeypatch, LATE_WINDOW_DAYS=days)

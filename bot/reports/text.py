@@ -12,9 +12,9 @@ from bot.reports.labels import (
     names,
     percent,
     role_label,
-    short_date,
     status_label,
 )
+from scheduler.calendar import deadline_text
 
 TITLE_WIDTH = 70
 QUOTE_WIDTH = 160
@@ -34,11 +34,11 @@ def render_headline(digest: Digest, t: Translator) -> str:
     _ = t.gettext
     lines = [
         _("DIGEST OF REPORTS — {round}").format(round=digest.round.label(t)),
-        _("Units report before {due}").format(due=short_date(t, digest.round.due)),
+        _("Deadline for the units: {deadline}").format(deadline=deadline_text(t, digest.round.due)),
     ]
     if digest.round.consolidation_due is not None:
-        lines[-1] += _("; consolidated report before {due}").format(
-            due=short_date(t, digest.round.consolidation_due)
+        lines[-1] += _("; consolidated report: {deadline}").format(
+            deadline=deadline_text(t, digest.round.consolidation_due)
         )
     lines[-1] += "."
     lines.append(
@@ -80,8 +80,10 @@ def render_missing(digest: Digest, t: Translator) -> str:
     if pending:
         lines.append(
             f"{BUCKET_ICONS['pending']} "
-            + _("Not yet, deadline {due} ({count}/{total}):").format(
-                due=short_date(t, digest.round.due), count=len(pending), total=digest.total
+            + _("Not yet, deadline {deadline} ({count}/{total}):").format(
+                deadline=deadline_text(t, digest.round.due),
+                count=len(pending),
+                total=digest.total,
             )
         )
         lines.extend(_unit_missing_line(digest, unit, t) for unit in pending)
