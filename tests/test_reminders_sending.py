@@ -208,7 +208,7 @@ async def test_consolidator_and_secretariat(
     assert len(channel.to(FINANCE)) == 1  # reported late, before the overdue day
     overdue = channel.to(TRANSPORT)[-1]
     assert "Quá hạn báo cáo Quý I/2021 của Sở Giao thông" in overdue.text
-    assert "Hạn gửi báo cáo là hết thứ Sáu, ngày 19 tháng 3 năm 2021" in overdue.text
+    assert "Hạn gửi báo cáo là hết thứ Sáu, ngày 19/03/2021" in overdue.text
     (secretariat,) = channel.to(SECRETARIAT)
     assert "Quá hạn báo cáo Quý I/2021: 15/17 đơn vị chưa báo cáo đủ." in secretariat.text
     assert "• Sở GTVT: thiếu" in secretariat.text
