@@ -50,6 +50,7 @@ class ImportedTask:
     warnings: list[str] = field(default_factory=list)
     origin: str = "text"
     container: bool = False
+    table_group: bool = False
 
     @property
     def general(self) -> bool:
@@ -130,6 +131,8 @@ class _Importer:
     def _excluded(self, mention: Mention) -> bool:
         candidate = mention.candidate
         if candidate.kind == "vague":
+            return True
+        if self.issuer_level == "province" and candidate.concept == "ministries":
             return True
         if self.issuer is not None and candidate.agency_id == self.issuer.id:
             return True
@@ -220,7 +223,9 @@ class _Importer:
                     )
                     return
             folded = light_fold(text)
-            if text is header.issuer_text and folded.startswith(("bo ", "thu tuong", "chinh phu")):
+            if text is header.issuer_text and folded.startswith(
+                ("bo ", "thu tuong", "chinh phu", "van phong chinh phu")
+            ):
                 self.issuer_level = "central"
                 return
         provinces = [a for a in self.agencies if a.kind == "province"]
@@ -238,6 +243,8 @@ class _Importer:
         return mode
 
     def _walk(self, node: Node, mode: str, context: list[Mention], section: str) -> None:
+        if mode == "tasks" and not node.items and node.kind in ("root", "section"):
+            self._paragraph_tasks(node, section or "I")
         for child in node.children:
             if child.kind == "section":
                 child_mode = self._section_mode(child.rest, "tasks")
@@ -268,6 +275,8 @@ class _Importer:
     def _leaf(self, node: Node, mode: str, context: list[Mention], section: str) -> None:
         if mode == "excluded":
             return
+        for table in node.tables:
+            self._table(table, section)
         texts = [node.rest, *(p.rest for p in node.paragraphs)]
         if mode == "organisation" and self._reporting(texts):
             return
@@ -327,6 +336,30 @@ class _Importer:
             return
         self._check(task)
         self.tasks.append(task)
+
+    def _paragraph_tasks(self, node: Node, section: str) -> None:
+        """A text without numbered items (a công văn): each paragraph that assigns work."""
+        number = 0
+        context: list[Mention] = []
+        for paragraph in node.paragraphs:
+            roles = self.reader.read(paragraph.rest, context)
+            if roles.heading_only:
+                context = roles.context
+            assignments = self._assignments([roles])
+            if not assignments:
+                continue
+            number += 1
+            task = ImportedTask(
+                str(number),
+                None,
+                section,
+                _title(paragraph.rest),
+                paragraph.text,
+                assignments,
+                read_deadline(paragraph.rest),
+            )
+            self._check(task)
+            self.tasks.append(task)
 
     def _assignments(self, paragraphs: Iterable[ParagraphRoles]) -> list[ImportedAssignment]:
         roles: list[ClauseRole] = [r for p in paragraphs for r in p.roles]
@@ -414,14 +447,27 @@ class _Importer:
                 assignments,
                 deadline,
                 origin="table",
+                table_group=bool(group),
             )
             self._check(task)
             self.tasks.append(task)
 
     def _renumber(self) -> None:
-        """Make ids unique: a later task whose id is taken gets the next free top number."""
+        """Make ids unique: a later task whose id is taken gets the next free top number;
+        the rows of a task table (Phụ lục) next to numbered text get a top number of their own."""
         seen: set[str] = set()
         top = max((int(t.id.split(".")[0]) for t in self.tasks), default=0)
+        text_top = max(
+            (int(t.id.split(".")[0]) for t in self.tasks if t.origin == "text"), default=0
+        )
+        if text_top:
+            for task in self.tasks:
+                if task.origin == "table":
+                    group, _dot, rest = (
+                        task.id.partition(".") if task.table_group else ("", "", task.id)
+                    )
+                    task.id = f"{text_top + max(int(group or 1), 1)}.{rest}"
+            top = max(int(t.id.split(".")[0]) for t in self.tasks)
         remap: dict[str, str] = {}
         for task in self.tasks:
             if task.parent is not None and task.parent in remap:

@@ -22,7 +22,6 @@ SUPPORTED_SUFFIXES = (".docx", ".pdf", ".txt")
 _ITEM_START = re.compile(
     r"^\s*(?:[IVXLC]+[.)]\s|\d+(?:\.\d+)*[.)]?\s|[a-zđ][.)]\s|[-–—+•*]\s?|Phụ lục|PHỤ LỤC)"
 )
-_SENTENCE_END = re.compile(r"[.:;!?]\s*$|\./\.$")
 
 
 class UnreadableFile(Exception):
@@ -139,10 +138,20 @@ def _read_pdf(path: Path) -> list[Block]:
                 outside = page
                 for box in boxes:
                     outside = outside.outside_bbox(box)
-                pieces: list[tuple[float, Block | list[str]]] = []
-                words_text = outside.extract_text_lines()
-                for line in words_text:
-                    pieces.append((float(line["top"]), [str(line["text"])]))
+                pieces: list[tuple[float, Block | _Line]] = []
+                for line in outside.extract_text_lines():
+                    pieces.append(
+                        (
+                            float(line["top"]),
+                            _Line(
+                                str(line["text"]),
+                                float(line["x0"]),
+                                float(line["x1"]),
+                                float(line["top"]),
+                                float(line["bottom"]),
+                            ),
+                        )
+                    )
                 for table in tables:
                     rows = tuple(
                         tuple(_clean(cell or "") for cell in row)
@@ -152,37 +161,67 @@ def _read_pdf(path: Path) -> list[Block]:
                     if rows:
                         pieces.append((float(table.bbox[1]), Block(rows=rows)))
                 pieces.sort(key=lambda piece: piece[0])
-                lines: list[str] = []
+                lines: list[_Line] = []
                 for _top, piece in pieces:
                     if isinstance(piece, Block):
                         blocks.extend(Block(text=t) for t in _join_lines(lines))
                         lines = []
                         blocks.append(piece)
                     else:
-                        lines.extend(piece)
-                blocks.extend(Block(text=t) for t in _join_lines(lines))
+                        lines.append(piece)
+                page_paragraphs = _join_lines(lines)
+                if (
+                    page_paragraphs
+                    and blocks
+                    and not blocks[-1].is_table
+                    and page_paragraphs[0][:1].islower()
+                ):
+                    # A paragraph that goes on from the page before.
+                    blocks[-1] = Block(text=f"{blocks[-1].text} {page_paragraphs.pop(0)}")
+                blocks.extend(Block(text=t) for t in page_paragraphs)
     except (PDFSyntaxError, PdfminerException, OSError, ValueError) as exc:
         raise UnreadableFile("broken", str(exc)) from exc
     return blocks
 
 
-def _join_lines(lines: list[str]) -> list[str]:
-    """PDF lines back into paragraphs: a line continues the previous one unless it starts an
-    item (numbering, bullet) or the previous one ended a sentence and this one is capitalised."""
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+def _join_lines(lines: list[_Line]) -> list[str]:
+    """PDF lines back into paragraphs, from their place on the page: a line starts a paragraph
+    when it starts an item (numbering, bullet), or when it does not start in lower case and the
+    line before it stopped short of the right margin, or it is indented more than the text's
+    left edge, or it comes after a gap wider than a line."""
+    if not lines:
+        return []
+    right = max(line.x1 for line in lines)
+    left = min(line.x0 for line in lines)
+    heights = sorted(line.bottom - line.top for line in lines)
+    height = heights[len(heights) // 2] or 10.0
     paragraphs: list[str] = []
-    for raw in lines:
-        line = _clean(raw)
-        if not line:
+    previous: _Line | None = None
+    for line in lines:
+        text = _clean(line.text)
+        if not text:
             continue
-        if not paragraphs:
-            paragraphs.append(line)
+        if previous is None or not paragraphs:
+            paragraphs.append(text)
+            previous = line
             continue
-        previous = paragraphs[-1]
-        starts_item = bool(_ITEM_START.match(line))
-        ended = bool(_SENTENCE_END.search(previous))
-        both_upper = previous.isupper() and line.isupper()
-        if starts_item or (ended and line[:1].isupper() and not both_upper):
-            paragraphs.append(line)
+        starts_item = bool(_ITEM_START.match(text))
+        short_before = previous.x1 < right - 3 * height
+        indented = line.x0 > left + 1.5 * height
+        gap = line.top - previous.bottom > 1.2 * height
+        continues = text[:1].islower()  # a paragraph never starts in lower case
+        if starts_item or (not continues and (short_before or indented or gap)):
+            paragraphs.append(text)
         else:
-            paragraphs[-1] = f"{previous} {line}"
+            paragraphs[-1] = f"{paragraphs[-1]} {text}"
+        previous = line
     return paragraphs

@@ -69,6 +69,12 @@ class RoleReader:
         self.separators = Phrases(table["list_separators"])
         self.fillers = Phrases(table["list_fillers"])
         self.owners = Phrases(table["owner_words"])
+        self.fronted = Phrases(table["fronted_phrases"])
+        self.membership = Phrases(table["membership_words"])
+        self.non_task = Phrases(table["non_task_verbs"])
+
+    def _after_membership(self, tokens: Sequence[Token], first: int) -> bool:
+        return ":" in tokens[first].gap and _ends_with(tokens, first, self.membership)
 
     def mentions(self, text: str) -> tuple[list[Token], list[Mention]]:
         tokens = tokenize(text)
@@ -81,6 +87,9 @@ class RoleReader:
         subject: list[Mention] = list(inherited)
         explicit_subject = False
         for first, last in _clauses(tokens):
+            if first and self._after_membership(tokens, first):
+                # "Thành phần của Tổ gồm: Bộ A, Bộ B": members, not assignees.
+                continue
             clause = _Clause(self, text, tokens, at, first, last)
             own = clause.subject()
             if clause.heading_only:
@@ -93,6 +102,8 @@ class RoleReader:
             if own:
                 subject, explicit_subject = own, True
                 role = clause.subject_role()
+                if role == "none":
+                    continue
                 result.roles.extend(
                     clause.make(own, role, 0.9 if clause.cued else 0.8, explicit=True)
                 )
@@ -106,6 +117,10 @@ class RoleReader:
             for run, run_role in clause.cued_runs():
                 result.roles.extend(clause.make(run, run_role, 0.85, explicit=True))
         return result
+
+
+def _ends_with(tokens: Sequence[Token], end: int, phrases: Phrases) -> bool:
+    return any(phrases.match(tokens, start) == end - start for start in range(max(0, end - 3), end))
 
 
 def _clauses(tokens: Sequence[Token]) -> list[tuple[int, int]]:
@@ -163,18 +178,21 @@ class _Clause:
         return size if index + size <= self.last else 0
 
     def subject(self) -> list[Mention]:
-        index = self.first
+        index = self._after_fronted(self.first)
         while index < self.last:
+            mention = self.at.get(index)
+            if mention is not None:
+                after = mention.last
+                if self.r.excluded(mention) and after < self.last:
+                    size = self._match(self.r.prefixes, after)
+                    if size:
+                        index = after + size
+                        continue
+                break
             size = self._match(self.r.prefixes, index) or self._match(self.r.persons, index)
             if size:
                 index += size
                 continue
-            mention = self.at.get(index)
-            if mention is not None and self.r.excluded(mention) and mention.last < self.last:
-                after = mention.last
-                if self._match(self.r.prefixes, after):
-                    index = after
-                    continue
             break
         found: list[Mention] = []
         while index < self.last:
@@ -200,9 +218,20 @@ class _Clause:
         if found and not useful:
             # "Ủy ban nhân dân tỉnh ban hành ...", "Các cơ quan, đơn vị ...": no assignee.
             return []
-        if useful and index >= self.last:
+        if useful and index >= self.last and self.first == 0:
             self.heading_only = True
         return found
+
+    def _after_fronted(self, index: int) -> int:
+        """Skip a fronted phrase ("Đối với những vấn đề ..., Bộ X ...") up to its comma."""
+        if not self._match(self.r.fronted, index):
+            return index
+        for position in range(index + 1, self.last):
+            if "," in self.tokens[position].gap:
+                return position
+            if position in self.at:
+                return index
+        return index
 
     def _fillers(self, index: int) -> int:
         # A filler never swallows the start of a cue ("có trách nhiệm", "phối hợp").
@@ -213,6 +242,8 @@ class _Clause:
     def subject_role(self) -> str:
         index = self.subject_end
         lead_cue = False
+        if self._match(self.r.non_task, index):
+            return "none"
         while index < self.last:
             size = self._match(self.r.lead_cues, index)
             if size:
@@ -269,13 +300,22 @@ class _Clause:
         found: list[tuple[list[Mention], str]] = []
         index = self.subject_end
         run: list[Mention] = []
+        run_start = index
         while index < self.last:
             mention = self.at.get(index)
             if mention is not None and mention.first not in self.consumed:
+                if not run:
+                    run_start = index
                 run.append(mention)
                 index = mention.last
                 continue
             if run:
+                if run_start > self.first and self.tokens[run_start - 1].word == "do":
+                    # "... do Bộ Tài chính cấp", "do Sở X chủ trì": X does it.
+                    found.append((run, "lead"))
+                    run = []
+                    index += 1
+                    continue
                 size = self._match(self.r.separators, index)
                 if size and index + size < self.last and (index + size) in self.at:
                     index += size

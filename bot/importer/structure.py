@@ -22,6 +22,7 @@ _ARABIC = re.compile(
 )
 _LETTER = re.compile(r"^(?P<n>[a-zđ])\s*[).]\s+(?P<rest>\S.*)$")
 _BULLET = re.compile(r"^(?P<mark>[-–—+•*▪●○◦])\s*(?P<rest>\S.*)$")
+_APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVXLC]+|\d+|số\s*\d+))?\s*[:.]?\s*$")
 _ARTICLE = re.compile(r"^Điều\s+\d+\s*[.:]", re.IGNORECASE)
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
@@ -97,6 +98,9 @@ def outline(blocks: list[Block]) -> Node:
         if not text or _ARTICLE.match(text):
             if text:
                 stack[-1].children.append(Node("para", text=text, rest=text, parent=stack[-1]))
+            continue
+        if _APPENDIX.match(text):
+            attach(Node("section", "PL", (), text, text), 0)
             continue
         match = _ROMAN.match(text)
         if match and match.group("rest")[:1].isupper():
@@ -196,7 +200,17 @@ def read_header(paragraphs: list[str]) -> Header:
                 header.quotes["date"] = text
         if not header.issuer_text and text.isupper() and index < 8:
             folded = light_fold(text)
-            if folded.startswith(("uy ban", "ubnd", "bo ", "thu tuong", "chinh phu", "so ")):
+            if folded.startswith(
+                (
+                    "uy ban",
+                    "ubnd",
+                    "bo ",
+                    "thu tuong",
+                    "chinh phu",
+                    "so ",
+                    "van phong chinh phu",
+                )
+            ):
                 header.issuer_text = text
                 header.quotes["issuer"] = text
         folded = light_fold(text).strip(" .:")

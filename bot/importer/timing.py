@@ -26,7 +26,9 @@ _QUARTER = re.compile(r"qu[yi]\s*(iv|iii|ii|i|[1-4])\s*(?:/|nam|-)\s*(\d{4})")
 _BEFORE_DATE = re.compile(
     r"(?:truoc|cham nhat|den)\s+(?:ngay\s+)?(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
 )
-_FULL_DATE = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})")
+_FULL_DATE = re.compile(
+    r"(?:truoc|cham nhat|den|trong)\s+ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})"
+)
 _MONTH = re.compile(r"thang\s+(\d{1,2})\s*(?:/|nam)\s*(\d{4})")
 _YEAR = re.compile(
     r"(?:hoan thanh|trong|truoc)\s+(?:trong\s+)?(?:nam\s+)(\d{4})\b(?!\s*[-–]\s*\d{4})"
@@ -80,7 +82,7 @@ def read_deadline(text: str) -> Deadline | None:
     for match in _FULL_DATE.finditer(folded):
         day, month, year = (int(g) for g in match.groups())
         due = _safe_date(year, month, day)
-        before = folded[max(0, match.start() - 8) : match.start()].strip().endswith("truoc")
+        before = folded[match.start() : match.start() + 5] == "truoc"
         if due is not None:
             found.append((match.start(), Deadline("date", _span(text, match), due, before)))
             break

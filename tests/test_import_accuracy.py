@@ -1,0 +1,97 @@
+"""Precision and recall of lead and coordinating agencies on real published texts.
+
+Each text under tests/data/plans/ (its source address on its first line) has an answer key in
+answer_keys.json, written by reading the text. The key names agencies as the text does; they are
+resolved to the draft's agencies by name (directory names and aliases, or the name of a new
+agency), so a wrong match counts as an error too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from bot.agencies import AgencyDirectory
+from bot.importer import import_plan
+from bot.importer.lexicon import Lexicon, tokenize
+from bot.plan import load_plan, parse_plan
+from bot.text import fold
+
+PLANS = Path(__file__).parent / "data" / "plans"
+KEYS: dict[str, dict[str, dict[str, list[str]]]] = {
+    name: tasks
+    for name, tasks in json.loads((PLANS / "answer_keys.json").read_text(encoding="utf-8")).items()
+    if not name.startswith("_")
+}
+
+Triple = tuple[str, str, str]
+
+
+def _resolve(name: str, lexicon: Lexicon, new_names: dict[str, str]) -> str:
+    if fold(name) in new_names:
+        return new_names[fold(name)]
+    mentions = lexicon.mentions(name, tokenize(name))
+    if len(mentions) == 1 and mentions[0].candidate.agency_id is not None:
+        return mentions[0].candidate.agency_id
+    if len(mentions) == 1 and fold(mentions[0].candidate.name) in new_names:
+        return new_names[fold(mentions[0].candidate.name)]
+    return f"unresolved:{name}"
+
+
+def _triples(name: str) -> tuple[set[Triple], set[Triple]]:
+    result = import_plan(PLANS / name, load_plan().agencies)
+    plan = parse_plan(result.draft)
+    lexicon = Lexicon(AgencyDirectory(load_plan().agencies))
+    new_names = {fold(a.name): a.id for a in result.new_agencies}
+    got: set[Triple] = {
+        (task.id, assignment.agency, str(assignment.role))
+        for task in plan.tasks
+        for assignment in task.assignments
+    }
+    want: set[Triple] = set()
+    for task_id, roles in KEYS[name].items():
+        for role, names in (("lead", roles["lead"]), ("coordinate", roles["coordinate"])):
+            want |= {(task_id, _resolve(n, lexicon, new_names), role) for n in names}
+    return got, want
+
+
+def _score(pairs: Iterable[tuple[set[Triple], set[Triple]]], role: str) -> tuple[float, float]:
+    hits = found = expected = 0
+    for got, want in pairs:
+        got_role = {t for t in got if t[2] == role}
+        want_role = {t for t in want if t[2] == role}
+        hits += len(got_role & want_role)
+        found += len(got_role)
+        expected += len(want_role)
+    return hits / max(found, 1), hits / max(expected, 1)
+
+
+def test_there_are_real_texts_from_several_issuers() -> None:
+    assert len(KEYS) >= 8
+    for name in KEYS:
+        first = (PLANS / name).read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# Nguồn: http"), name
+
+
+@pytest.mark.parametrize("name", sorted(KEYS))
+def test_every_key_task_exists_in_the_draft(name: str) -> None:
+    got, want = _triples(name)
+    draft_ids = {t[0] for t in got}
+    missing = {t for t in want if t[0] not in draft_ids}
+    assert not missing, missing
+
+
+def test_precision_and_recall_of_leads_and_coordinators() -> None:
+    pairs = [_triples(name) for name in sorted(KEYS)]
+    lead_p, lead_r = _score(pairs, "lead")
+    coordinate_p, coordinate_r = _score(pairs, "coordinate")
+    scores = {
+        "lead precision": lead_p,
+        "lead recall": lead_r,
+        "coordinate precision": coordinate_p,
+        "coordinate recall": coordinate_r,
+    }
+    assert all(value >= 0.9 for value in scores.values()), scores
