@@ -290,10 +290,19 @@ def _render(
         bucket_label=lambda bucket, short=False: bucket_label(t, bucket, short),
         status_label=lambda status: status_label(t, status),
         round_label=lambda round_: round_.label(t),
+        period_label=lambda period: _period_label(context, t, period),
+        fmt_date=lambda value: t.format_date(value, "short"),
         number=t.format_number,
         **values,
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def _period_label(context: WebContext, t: Translator, period: str) -> str:
+    try:
+        return context.services.calendar.parse(period).label(t)
+    except UnknownPeriod:
+        return period
 
 
 def _agency_name(context: WebContext, user: User | None) -> str:

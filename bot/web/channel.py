@@ -79,14 +79,15 @@ class WebChannel:
         pending: list[tuple[Reply, int]] = []
         for reply in replies:
             message = self._message(reply, now)
-            if reply.edit_message_id is not None and self._exists(chat_id, reply.edit_message_id):
+            original = self._find(chat_id, reply.edit_message_id)
+            if original is not None and reply.edit_message_id is not None:
                 edits[reply.edit_message_id] = ChatMessage(
                     id=reply.edit_message_id,
                     mine=False,
                     text=message.text,
                     at=message.at,
                     choices=message.choices,
-                    file=message.file,
+                    file=message.file or original.file,  # an edit changes the text, not the file
                     edited=True,
                 )
             else:
@@ -98,8 +99,10 @@ class WebChannel:
             record_sent(self._db, CHANNEL, chat_id, [added[index].id], reply.context, now)
         return stored
 
-    def _exists(self, chat_id: str, message_id: str) -> bool:
-        return any(message.id == message_id for message in self.store.messages(chat_id))
+    def _find(self, chat_id: str, message_id: str | None) -> ChatMessage | None:
+        if message_id is None:
+            return None
+        return next((m for m in self.store.messages(chat_id) if m.id == message_id), None)
 
     def _message(self, reply: Reply, now: datetime) -> ChatMessage:
         file = None

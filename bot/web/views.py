@@ -212,10 +212,17 @@ class Trend:
     rounds: tuple[Round, ...]
     overall: tuple[float, ...]  # percent of units on time, per round
     units: tuple[tuple[str, str, tuple[Bucket, ...]], ...]  # (agency id, short name, buckets)
+    closed: tuple[bool, ...] = ()  # the round's deadline has passed
 
-    def unit_rate(self, buckets: Sequence[Bucket]) -> float:
-        """Share of the rounds a unit reported on time, in percent."""
-        return round(100.0 * sum(1 for b in buckets if b == "on_time") / len(buckets), 1)
+    def unit_rate(self, buckets: Sequence[Bucket]) -> float | None:
+        """Share of the closed rounds a unit reported on time, in percent (None: none closed).
+
+        A round still open does not count: "not yet" is not "late".
+        """
+        counted = [b for b, closed in zip(buckets, self.closed, strict=True) if closed]
+        if not counted:
+            return None
+        return round(100.0 * sum(1 for b in counted if b == "on_time") / len(counted), 1)
 
 
 def rounds_until(calendar: ReportingCalendar, last: Round, count: int) -> tuple[Round, ...]:
@@ -239,7 +246,8 @@ def trends(session: Session, plan: Plan, rounds: Sequence[Round], now: datetime)
         for agency_id, buckets in per_unit.items()
         if len(buckets) == len(digests)
     )
-    return Trend(tuple(rounds), overall, units)
+    closed = tuple(now >= round_.deadline for round_ in rounds)
+    return Trend(tuple(rounds), overall, units, closed)
 
 
 def trend_svg(trend: Trend, t: Translator) -> bytes:
@@ -264,7 +272,11 @@ def trend_svg(trend: Trend, t: Translator) -> bytes:
     top.grid(alpha=0.3)
     rates = [trend.unit_rate(buckets) for _id, _name, buckets in units]
     bars = list(range(len(units)))
-    bottom.barh(bars, [max(rate, 1.0) for rate in rates], color=BUCKET_COLORS["on_time"])
+    bottom.barh(
+        bars,
+        [max(rate, 1.0) if rate is not None else 0.0 for rate in rates],
+        color=BUCKET_COLORS["on_time"],
+    )
     bottom.set_yticks(bars, [name for _id, name, _b in units], fontsize=8)
     bottom.invert_yaxis()
     bottom.set_xlim(0, 100)
