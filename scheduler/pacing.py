@@ -9,6 +9,17 @@ calls :meth:`Pacer.pause` and nothing at all is sent through this pacer before `
 seconds have passed: a later, longer pause extends it, a shorter one never shortens it, and a
 sleep that returns early is followed by another (the wait is re-checked against the clock).
 
+The platform judges the limits when a request *arrives*, and a slot is granted a little before
+the request leaves: between the two lie the sender's own work, the network and the server's
+queue, and that delay varies. Thirty slots granted 1.000 s apart can arrive 0.95 s apart when
+the first request of the thirty was slow and the last one fast, and a strict server answers 429
+(one lost second: 3 % of a 1,000-chat fan-out). So every gap the pacer keeps is widened by a
+margin: a fixed one (``margin``), or, with ``measure=True``, the spread of the delays it has
+measured (the time from a slot to its request's answer, :meth:`Pacer.timed`, over the last
+``JITTER_SAMPLES`` requests), never below ``margin`` and never above ``MAX_MARGIN``. The spread
+bounds how much two requests' arrival delays can differ; the 20 ms fixed margin used before was
+smaller than the jitter of a loaded machine (BENCHMARKS.md).
+
 Time is injected: ``monotonic`` (seconds, float) and ``sleep`` (a coroutine function), so tests
 can run the pacer on a fake clock and observe every wait.
 """
@@ -19,16 +30,24 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+T = TypeVar("T")
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 
 OVERALL_PER_SECOND = 30
 CHAT_INTERVAL = 1.0
 GROUP_PER_MINUTE = 20
-# Slots are granted a little before the request leaves; this margin keeps event-loop jitter
-# between the two from packing 31 requests into one second at the platform's end.
+# The least margin added to every gap (see the module's docstring), and the most a measured one
+# may reach (a stalled request must not slow every later send for long).
 SAFETY_MARGIN = 0.02
+MAX_MARGIN = 0.5
+# How many recent requests the measured margin is taken over, and the margin assumed until
+# MIN_JITTER_SAMPLES of them have been answered.
+JITTER_SAMPLES = 64
+MIN_JITTER_SAMPLES = 8
+INITIAL_MARGIN = 0.1
 
 
 def looks_like_group(chat_id: str) -> bool:
@@ -48,9 +67,12 @@ class Pacer:
         chat_interval: float = CHAT_INTERVAL,
         group_per_minute: int = GROUP_PER_MINUTE,
         margin: float = 0.0,
+        measure: bool = False,
     ) -> None:
         self._monotonic = monotonic
-        self.margin = margin
+        self._fixed_margin = margin
+        self._measure = measure
+        self._delays: deque[float] = deque(maxlen=JITTER_SAMPLES)
         self._sleep = sleep
         self.overall_per_second = overall_per_second
         self.chat_interval = chat_interval
@@ -59,6 +81,29 @@ class Pacer:
         self._last_by_chat: dict[str, float] = {}
         self._group_sends: dict[str, deque[float]] = {}
         self._paused_until = float("-inf")
+
+    @property
+    def margin(self) -> float:
+        """The margin added to every gap now (seconds)."""
+        if not self._measure:
+            return self._fixed_margin
+        if len(self._delays) < MIN_JITTER_SAMPLES:
+            return max(self._fixed_margin, INITIAL_MARGIN)
+        spread = max(self._delays) - min(self._delays)
+        return min(MAX_MARGIN, max(self._fixed_margin, spread))
+
+    async def timed(self, chat_id: str, request: Awaitable[T]) -> T:
+        """Await the request whose slot was just taken for ``chat_id``, noting its delay."""
+        try:
+            return await request
+        finally:
+            granted = self._last_by_chat.get(chat_id)
+            if granted is not None:
+                self.note_delay(self._monotonic() - granted)
+
+    def note_delay(self, seconds: float) -> None:
+        """One request was answered ``seconds`` after its slot was granted."""
+        self._delays.append(max(0.0, seconds))
 
     @property
     def paused_until(self) -> float:
@@ -72,14 +117,15 @@ class Pacer:
     def earliest(self, chat_id: str, group: bool = False) -> float:
         """The earliest moment (monotonic seconds) a message to this chat may go out."""
         moment = self._paused_until
+        margin = self.margin
         if len(self._overall) >= self.overall_per_second:
-            moment = max(moment, self._overall[-self.overall_per_second] + 1.0 + self.margin)
+            moment = max(moment, self._overall[-self.overall_per_second] + 1.0 + margin)
         last = self._last_by_chat.get(chat_id)
         if last is not None:
-            moment = max(moment, last + self.chat_interval + self.margin)
+            moment = max(moment, last + self.chat_interval + margin)
         sends = self._group_sends.get(chat_id)
         if group and sends is not None and len(sends) >= self.group_per_minute:
-            moment = max(moment, sends[-self.group_per_minute] + 60.0 + self.margin)
+            moment = max(moment, sends[-self.group_per_minute] + 60.0 + margin)
         return moment
 
     async def wait(self, chat_id: str, *, group: bool | None = None) -> float:
@@ -95,12 +141,13 @@ class Pacer:
             await self._sleep(moment - now)
 
     def _take(self, chat_id: str, group: bool, now: float) -> None:
+        # Slots are kept a margin longer than their window: the gaps are judged with it.
         self._overall.append(now)
-        while self._overall and self._overall[0] <= now - 1.0:
+        while self._overall and self._overall[0] <= now - 1.0 - MAX_MARGIN:
             self._overall.popleft()
         self._last_by_chat[chat_id] = now
         if group:
             sends = self._group_sends.setdefault(chat_id, deque())
             sends.append(now)
-            while sends and sends[0] <= now - 60.0:
+            while sends and sends[0] <= now - 60.0 - MAX_MARGIN:
                 sends.popleft()

@@ -136,7 +136,9 @@ class SchedulerRunner:
         self.outbox = Outbox(services.db, holder=self.holder)
         self._extras = list(extras)
         self._contributors = list(contributors)
-        self._pacer_factory = pacer_factory or (lambda _name: Pacer(margin=SAFETY_MARGIN))
+        self._pacer_factory = pacer_factory or (
+            lambda _name: Pacer(margin=SAFETY_MARGIN, measure=True)
+        )
         self._pacers: dict[str, Pacer] = {}
         self._workdays = workdays or WorkingDays()
         self._schedule: tuple[Plan, ReminderSchedule] | None = None
@@ -421,7 +423,9 @@ class SchedulerRunner:
                     return Delivery(message, "already")
                 sending = True
                 try:
-                    ids = await channel.send(message.chat_id, message.reply)
+                    ids = await pacer.timed(
+                        message.chat_id, channel.send(message.chat_id, message.reply)
+                    )
                 except RetryLater as error:
                     await asyncio.to_thread(self.outbox.not_sent, claim)
                     sending = False
@@ -541,7 +545,9 @@ class SchedulerRunner:
                 for _attempt in range(2):
                     await pacer.wait(message.chat_id, group=message.group or None)
                     try:
-                        ids = await channel.send(message.chat_id, reply)
+                        ids = await pacer.timed(
+                            message.chat_id, channel.send(message.chat_id, reply)
+                        )
                     except RetryLater as error:
                         pacer.pause(error.retry_after)
                         continue

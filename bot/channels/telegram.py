@@ -1,7 +1,7 @@
 """The Telegram channel: python-telegram-bot's Application in, neutral messages to the handlers.
 
 Wiring follows PTB's own examples: ``ApplicationBuilder`` (base URL from settings, the token,
-``AIORateLimiter``), ``CommandHandler``/``MessageHandler``/``CallbackQueryHandler``, ONE error
+a rate limiter), ``CommandHandler``/``MessageHandler``/``CallbackQueryHandler``, ONE error
 handler, and a typed context (``PlanbotContext``) that carries the services and the chat
 handlers (as in ``examples/contexttypesbot.py``). Text is sent without ``parse_mode`` so what a
 user typed is echoed verbatim, never interpreted as markup. Scheduled sends go through
@@ -39,7 +39,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -56,6 +55,7 @@ from telegram.request import HTTPXRequest
 # warns on every access unless the new behaviour is chosen; choose it (read at call time).
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from bot.channels.telegram_limiter import PacedRateLimiter
 from bot.chats import migrate_chat
 from bot.messages import (
     ChatMoved,
@@ -413,7 +413,8 @@ def build_application(
         .pool_timeout(request_timeout)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        # Sliding windows judged like Telegram does, not PTB's leaky bucket (telegram_limiter.py).
+        builder = builder.rate_limiter(PacedRateLimiter(max_retries=2))  # type: ignore[arg-type]
     if post_init is not None:
         builder = builder.post_init(post_init)
     if post_shutdown is not None:

@@ -1,0 +1,342 @@
+"""Data growth: a synthetic plan of ``units`` reporting units x ``items`` task items (every unit
+leads every item, through a group), and ``years`` of quarterly rounds, each round holding
+``per_item`` reports per unit and item (100 x 50 x 2 x 20 rounds = 200,000 status updates, a
+tenth of them corrected). Measured, on SQLite and PostgreSQL, at 10 %, 50 % and 100 % of the
+history (the newest round is the one reported on):
+
+- the digest of the newest round, in process (``build_digest``) and as ``planbot digest``;
+- the .docx of that round (``render_docx``), also for plans of 10 %, 50 % and 100 % of the units
+  (it should grow linearly with the plan, not with the history);
+- "what's my task" (``/nhiemvu`` through the chat handlers, for one unit's focal point);
+- ``planbot schedule --year``.
+
+In-process figures are medians of ``repeats`` runs, wall time (the CPU time is given beside).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import REPO_ROOT, database, median
+
+START_YEAR = 2021
+
+
+def synthetic_plan(units: int, items: int) -> dict[str, Any]:
+    seed = json.loads((REPO_ROOT / "data" / "plan_tasks.json").read_text(encoding="utf-8"))
+    keep = {"ubnd-tinh", "so-khdt"}
+    agencies = [a for a in seed["agencies"] if a["id"] in keep]
+    unit_ids = [f"don-vi-{n:03d}" for n in range(1, units + 1)]
+    for number, unit in enumerate(unit_ids, start=1):
+        agencies.append(
+            {
+                "id": unit,
+                "name": f"Đơn vị thử nghiệm số {number}",
+                "short_name": f"Đơn vị {number}",
+                "aliases": [f"don vi {number}"],
+                "kind": "department",
+                "source": "plan",
+            }
+        )
+    agencies.append(
+        {
+            "id": "cac-don-vi",
+            "name": "Các đơn vị thử nghiệm",
+            "short_name": "Các đơn vị",
+            "aliases": ["cac don vi"],
+            "kind": "group",
+            "members": unit_ids,
+            "source": "plan",
+        }
+    )
+    tasks = [
+        {
+            "id": f"2.{n}",
+            "section": "II.2",
+            "title": f"Nhiệm vụ thử nghiệm số {n} về phát triển kinh tế - xã hội",
+            "text": f"2.{n}. Các đơn vị chủ trì triển khai nhiệm vụ thử nghiệm số {n}.",
+            "general": False,
+            "assignments": [
+                {"agency": "cac-don-vi", "role": "lead"},
+                {"agency": "so-khdt", "role": "coordinate"},
+            ],
+        }
+        for n in range(1, items + 1)
+    ]
+    reporting = [dict(rule) for rule in seed["reporting"]]
+    reporting[0]["who"] = ["cac-don-vi"]
+    plan = dict(seed["plan"], id=f"bench-{units}x{items}")
+    return {"plan": plan, "agencies": agencies, "tasks": tasks, "reporting": reporting}
+
+
+class DataSet:
+    """One database with the synthetic plan, one focal point per unit, and rounds added."""
+
+    def __init__(self, url: str, folder: Path, units: int, items: int, per_item: int) -> None:
+        from bot.bootstrap import bootstrap
+        from bot.config import Settings
+
+        self.url = url
+        self.folder = folder
+        self.units = units
+        self.items = items
+        self.per_item = per_item
+        folder.mkdir(parents=True, exist_ok=True)
+        self.plan_path = folder / f"plan-{units}x{items}.json"
+        self.plan_path.write_text(
+            json.dumps(synthetic_plan(units, items), ensure_ascii=False), encoding="utf-8"
+        )
+        self.settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=url,
+            data_dir=folder / "data",
+            plan=self.plan_path,
+        )
+        self.services = bootstrap(self.settings)
+        self.rounds: list[Any] = []
+        self._next_id = 1
+        self._add_users()
+
+    def _add_users(self) -> None:
+        from bot.models import User
+
+        with self.services.db.write() as session:
+            for number, unit in enumerate(self.services.plan.reporting_units()):
+                session.add(
+                    User(
+                        channel="telegram",
+                        external_id=str(900_000 + number),
+                        chat_id=str(900_000 + number),
+                        agency_id=unit,
+                        role="focal",
+                        created_at=datetime(START_YEAR, 1, 2, tzinfo=UTC),
+                    )
+                )
+        with self.services.db.session() as session:
+            rows = session.connection().exec_driver_sql("SELECT id FROM app_user").all()
+        self.user_ids = [int(row[0]) for row in rows]
+
+    def all_rounds(self, years: int) -> list[Any]:
+        calendar = self.services.calendar
+        return [r for year in range(START_YEAR, START_YEAR + years) for r in calendar.rounds(year)]
+
+    def add_round(self, round_: Any) -> None:
+        """``per_item`` reports per unit and item inside the round, one in ten corrected."""
+        from sqlalchemy import insert
+
+        from bot.models import StatusUpdate
+
+        units = self.services.plan.reporting_units()
+        items = [task.id for task in self.services.plan.tasks]
+        start = round_.deadline - timedelta(days=40)
+        rows: list[dict[str, Any]] = []
+        for u_index, unit in enumerate(units):
+            user = self.user_ids[u_index % len(self.user_ids)]
+            for i_index, item in enumerate(items):
+                for k in range(self.per_item):
+                    moment = start + timedelta(
+                        minutes=(u_index * len(items) + i_index) * self.per_item + k
+                    )
+                    report_id = self._next_id
+                    self._next_id += 1
+                    rows.append(
+                        {
+                            "id": report_id,
+                            "task_id": item,
+                            "agency_id": unit,
+                            "user_id": user,
+                            "period": round_.id,
+                            "status": "in_progress" if k < self.per_item - 1 else "done",
+                            "text": f"Đã triển khai nội dung {item}, lần {k + 1}",
+                            "kind": "report",
+                            "refers_to": None,
+                            "channel": "telegram",
+                            "source_message_id": f"{round_.id}-{report_id}",
+                            "created_at": moment,
+                            "late": False,
+                        }
+                    )
+                    if report_id % 10 == 0:
+                        correction = self._next_id
+                        self._next_id += 1
+                        rows.append(
+                            dict(
+                                rows[-1],
+                                id=correction,
+                                kind="correction",
+                                refers_to=report_id,
+                                source_message_id=None,
+                                text="Điều chỉnh: đã hoàn thành",
+                                status="done",
+                                created_at=moment + timedelta(seconds=30),
+                            )
+                        )
+        with self.services.db.write() as session:
+            for chunk in range(0, len(rows), 5000):
+                session.execute(insert(StatusUpdate), rows[chunk : chunk + 5000])
+        self.rounds.append(round_)
+
+    def count(self) -> int:
+        with self.services.db.session() as session:
+            result = session.connection().exec_driver_sql("SELECT count(*) FROM status_update")
+            return int(result.scalar_one())
+
+    def close(self) -> None:
+        self.services.db.dispose()
+
+
+def _timed(action: Callable[[], object], repeats: int) -> tuple[float, float]:
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        action()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return median(walls), median(cpus)
+
+
+def _cli(data: DataSet, *args: str) -> tuple[float, float]:
+    """``planbot`` with these arguments on this data: (wall seconds, CPU seconds)."""
+    env = {
+        **os.environ,
+        "PLANBOT_DATABASE_URL": data.url,
+        "PLANBOT_DATA_DIR": str(data.folder / "data"),
+        "PLANBOT_PLAN": str(data.plan_path),
+    }
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "planbot"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=600,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"planbot {' '.join(args)} failed: {done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def measure(data: DataSet, repeats: int, cli_repeats: int) -> dict[str, Any]:
+    import asyncio
+
+    from bot.digest import build_digest
+    from bot.i18n import translator
+    from bot.messages import Incoming
+    from bot.reports import render_docx
+    from handlers import ChatHandlers
+
+    services = data.services
+    newest = data.rounds[-1]
+    now = newest.deadline - timedelta(days=1)
+    t = translator("vi")
+
+    def digest() -> Any:
+        with services.db.session() as session:
+            return build_digest(session, services.plan, newest, now)
+
+    built = digest()
+    digest_wall, digest_cpu = _timed(digest, repeats)
+    docx_wall, docx_cpu = _timed(lambda: render_docx(built, t), repeats)
+    chat = ChatHandlers(services, flood_limit=10_000)
+    tz = services.settings.tz
+
+    def my_tasks() -> None:
+        incoming = Incoming(
+            channel="telegram",
+            chat_id="900000",
+            user_id="900000",
+            display_name="Cán bộ",
+            received_at=now.astimezone(tz),
+            text="/nhiemvu",
+        )
+        replies = asyncio.run(chat.handle(incoming))
+        if not replies or "2.1" not in replies[0].text:
+            raise RuntimeError(f"unexpected answer to /nhiemvu: {replies!r}")
+
+    tasks_wall, tasks_cpu = _timed(my_tasks, repeats)
+    period = newest.id
+    figures = {
+        "updates": data.count(),
+        "rounds": len(data.rounds),
+        "digest_s": digest_wall,
+        "digest_cpu_s": digest_cpu,
+        "docx_s": docx_wall,
+        "docx_cpu_s": docx_cpu,
+        "my_tasks_ms": 1000 * tasks_wall,
+        "my_tasks_cpu_ms": 1000 * tasks_cpu,
+    }
+    if cli_repeats:
+        runs = [
+            _cli(data, "digest", "--period", period, "--at", now.isoformat())
+            for _ in range(cli_repeats)
+        ]
+        figures["cli_digest_s"] = median([wall for wall, _cpu in runs])
+        figures["cli_digest_cpu_s"] = median([cpu for _wall, cpu in runs])
+        runs = [
+            _cli(data, "schedule", "--year", str(newest.deadline.year)) for _ in range(cli_repeats)
+        ]
+        figures["cli_schedule_year_s"] = median([wall for wall, _cpu in runs])
+        figures["cli_schedule_year_cpu_s"] = median([cpu for _wall, cpu in runs])
+    return figures
+
+
+def run(
+    folder: Path,
+    *,
+    units: int = 100,
+    items: int = 50,
+    per_item: int = 2,
+    years: int = 5,
+    steps: tuple[float, ...] = (0.1, 0.5, 1.0),
+    databases: tuple[str, ...] = ("sqlite",),
+    repeats: int = 5,
+    cli_repeats: int = 3,
+    log: Any = print,
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for kind in databases:
+        with database(kind, folder) as url:
+            data = DataSet(url, folder / f"history-{kind}", units, items, per_item)
+            try:
+                rounds = data.all_rounds(years)
+                for share in steps:
+                    wanted = max(1, round(share * len(rounds)))
+                    for round_ in rounds[len(data.rounds) : wanted]:
+                        data.add_round(round_)
+                    figures = measure(data, repeats, cli_repeats)
+                    results[f"{kind}/history {share:.0%}"] = figures
+                    log(
+                        f"  data {kind} {share:.0%} ({figures['updates']} rows): digest "
+                        f"{figures['digest_s'] * 1000:.0f} ms, docx {figures['docx_s']:.2f} s, "
+                        f"my tasks {figures['my_tasks_ms']:.1f} ms"
+                    )
+            finally:
+                data.close()
+    # The .docx against the plan's size: one round, 10 % .. 100 % of the units.
+    for share in steps:
+        size = max(1, round(share * units))
+        with database("sqlite", folder) as url:
+            data = DataSet(url, folder / f"size-{size}", size, items, per_item)
+            try:
+                data.add_round(data.all_rounds(1)[0])
+                figures = measure(data, repeats, 0)
+            finally:
+                data.close()
+        results[f"sqlite/units {size}"] = figures
+        log(f"  data {size} units: docx {figures['docx_s']:.2f} s")
+    return results

@@ -1,0 +1,138 @@
+"""Start-up and memory: CLI commands' start time (wall and CPU, medians), which heavy libraries a
+command loads, and the peak RSS of an idle ``planbot run`` (the real command, long-polling the
+fake Bot API until it has polled for ``idle_seconds``) beside an idle bare PTB bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import REPO_ROOT, BenchTelegram, median, subject
+
+HEAVY = ("matplotlib", "docx", "openpyxl", "telegram", "apscheduler", "alembic")
+PROBE = (
+    "import sys\n"
+    "from bot.cli import main\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    "sys.stderr.write('LOADED ' + ' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+)
+
+
+def _planbot() -> str:
+    return str(Path(sys.executable).parent / "planbot")
+
+
+def _env(folder: Path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("PLANBOT_") and key != "PTB_TIMEDELTA"
+    }
+    env.update(
+        PLANBOT_DATABASE_URL=f"sqlite:///{folder / 'startup.db'}",
+        PLANBOT_DATA_DIR=str(folder / "data"),
+        **extra,
+    )
+    return env
+
+
+def _command(folder: Path, args: list[str]) -> tuple[float, float, set[str]]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env=_env(folder),
+        cwd=REPO_ROOT,
+        timeout=300,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    line = next((x for x in done.stderr.splitlines() if x.startswith("LOADED ")), "LOADED")
+    loaded = set(line.split()[1:]) & set(HEAVY)
+    return wall, cpu, loaded
+
+
+def commands(folder: Path, repeats: int, log: Any = print) -> dict[str, Any]:
+    _command(folder, ["agencies"])  # creates, migrates and loads the plan
+    results: dict[str, Any] = {}
+    for args in (["--help"], ["agencies"], ["tasks"], ["digest", "--at", "2021-03-10"]):
+        runs = [_command(folder, args) for _ in range(repeats)]
+        name = "planbot " + " ".join(args)
+        results[name] = {
+            "wall_s": median([r[0] for r in runs]),
+            "cpu_s": median([r[1] for r in runs]),
+            "heavy_loaded": sorted(runs[0][2]),
+        }
+        log(
+            f"  {name}: {results[name]['wall_s']:.2f} s ({results[name]['cpu_s']:.2f} s CPU), "
+            f"loads {', '.join(results[name]['heavy_loaded']) or 'none of ' + '/'.join(HEAVY)}"
+        )
+    return results
+
+
+def _vm(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def idle_run(folder: Path, idle_seconds: float = 3.0) -> dict[str, Any]:
+    """Peak RSS of the real ``planbot run`` once it polls, and of an idle bare PTB bot."""
+    async with BenchTelegram() as fake:
+        fake.keep_calls = True
+        env = _env(folder, PLANBOT_TELEGRAM_TOKEN=fake.token, PLANBOT_TELEGRAM_API_URL=fake.url)
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            _planbot(),
+            "run",
+            env=env,
+            cwd=folder,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            async with asyncio.timeout(120):
+                while not fake.calls_of("getUpdates"):  # noqa: ASYNC110 (the fake has no event)
+                    await asyncio.sleep(0.05)
+            ready = time.perf_counter() - started
+            await asyncio.sleep(idle_seconds)
+            peak = _vm(process.pid, "VmHWM")
+            current = _vm(process.pid, "VmRSS")
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    async with asyncio.timeout(30):
+                        await process.wait()
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+        config = {
+            "role": "inbound",
+            "bot": "bare",
+            "updates": 0,
+            "limiter": True,
+            "token": fake.token,
+            "api_url": fake.url,
+            "idle_seconds": idle_seconds,
+        }
+        async with subject(config) as child:
+            bare = await child.result(120.0)
+    return {
+        "planbot_run_peak_rss_mib": peak,
+        "planbot_run_rss_mib": current,
+        "planbot_run_ready_s": ready,
+        "bare_ptb_peak_rss_mib": bare["rss_mib"],
+    }

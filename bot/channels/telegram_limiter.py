@@ -1,0 +1,72 @@
+"""python-telegram-bot's rate limiter for the bot's answers, on :class:`scheduler.pacing.Pacer`.
+
+PTB's ``AIORateLimiter`` is a leaky bucket (aiolimiter): after a quiet moment it lets a full
+bucket go at once and then refills, so an interactive backlog (a hundred officials answering a
+reminder in the same minute) drained at up to 50 replies in one second, and it keeps no limit
+per private chat; a server that judges Telegram's limits on arrival answers 429 to that, and the
+bot stops for ``retry_after`` (BENCHMARKS.md). This limiter grants each request with a chat a
+slot of the pacer's sliding windows (30 in any second overall, one per second per chat, 20 per
+minute per group), widened by the measured jitter margin, and honours a ``RetryAfter`` by
+pausing every later request before retrying (at most ``max_retries`` times). Requests without a
+chat (``getUpdates``, ``answerCallbackQuery``, ``getMe``) are not paced.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from scheduler.pacing import SAFETY_MARGIN, Pacer
+
+JSONDict = dict[str, Any]
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class PacedRateLimiter(BaseRateLimiter[int]):
+    """Every request to a chat waits for its pacer slot; ``rate_limit_args``: max retries."""
+
+    def __init__(self, pacer: Pacer | None = None, *, max_retries: int = 2) -> None:
+        self.pacer = pacer or Pacer(margin=SAFETY_MARGIN, measure=True)
+        self.max_retries = max_retries
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        chat_id = data.get("chat_id")
+        if chat_id is None:
+            return await callback(*args, **kwargs)
+        chat = str(chat_id)
+        retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        attempt = 0
+        while True:
+            await self.pacer.wait(chat)
+            try:
+                return await self.pacer.timed(chat, callback(*args, **kwargs))
+            except RetryAfter as error:
+                if attempt >= retries:
+                    raise
+                attempt += 1
+                self.pacer.pause(_retry_seconds(error))
