@@ -7,6 +7,9 @@ A :class:`Digest` says, for one round and one moment:
 - each task item's latest status, unit by unit (its lead and coordinating units, and for the
   general tasks 1.1–1.9 every unit that reported on them), blocked items first with the blocking
   text;
+- the general tasks 1.1–1.9 as the units owe them: one report on any of them covers the group
+  (:meth:`Digest.general_update`), so every renderer shows a unit's general report on each of
+  them, as the buckets count it;
 - what changed since the last digest produced for the same audience (``digest_snapshot``).
 
 Who may see it: users with the secretariat or admin role, and the focal points of the
@@ -174,6 +177,7 @@ class UnitUpdate:
     created_at: datetime
     late: bool
     corrected: bool
+    task_id: str = ""  # the item it was sent under
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,27 @@ class Digest:
     def tz(self) -> Any:
         return self.round.deadline.tzinfo
 
+    @property
+    def general_items(self) -> tuple[ItemLine, ...]:
+        """The general tasks (1.1–1.9), in plan order."""
+        return tuple(item for item in self.items_in_plan_order if item.general)
+
+    @property
+    def general_updates(self) -> tuple[UnitUpdate, ...]:
+        """Every unit's latest update on each general task, oldest first."""
+        found = [update for item in self.general_items for update in item.updates]
+        return tuple(sorted(found, key=lambda u: (u.created_at, u.update_id)))
+
+    def general_update(self, agency_id: str) -> UnitUpdate | None:
+        """A unit's newest report on the general tasks: one report covers the whole group."""
+        mine = [u for u in self.general_updates if u.agency_id == agency_id]
+        return mine[-1] if mine else None
+
+    def general_reporters(self) -> tuple[str, ...]:
+        """The reporting units that have reported on the general tasks, in unit order."""
+        reported = {update.agency_id for update in self.general_updates}
+        return tuple(unit.agency_id for unit in self.units if unit.agency_id in reported)
+
     def item(self, task_id: str) -> ItemLine:
         for item in self.items:
             if item.task_id == task_id:
@@ -329,6 +354,12 @@ class Digest:
                 }
                 for item in self.items
             ],
+            "general": {
+                "tasks": [item.task_id for item in self.general_items],
+                "reported": list(self.general_reporters()),
+                "count": len(self.general_reporters()),
+                "total": self.total,
+            },
             "changes": _changes_json(self.changes),
         }
 
@@ -472,6 +503,7 @@ def _item_line(plan: Plan, task: TaskItem, updates: list[EffectiveUpdate]) -> It
                 created_at=update.created_at,
                 late=update.late,
                 corrected=update.corrected,
+                task_id=update.task_id,
             )
             for update in updates
         ),

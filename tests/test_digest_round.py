@@ -255,3 +255,20 @@ def test_snapshot_needs_an_audience(
     digest = digest_at(services, clock.now())
     with pytest.raises(ValueError, match="audience"):
         record_snapshot(services.db, digest)
+
+
+def test_one_report_on_a_general_task_covers_the_group(
+    services: Services, scripted: ScriptedRound
+) -> None:
+    digest = digest_at(services, local(2021, 3, 22, 9, 0))
+    general = digest.to_json()["general"]
+    assert general["tasks"] == [f"1.{n}" for n in range(1, 10)]
+    assert general["count"] == 6
+    assert general["total"] == DEPARTMENTS_AND_DISTRICTS
+    assert set(general["reported"]) == {
+        unit.agency_id for unit in digest.units if "general" not in unit.missing
+    }
+    covering = digest.general_update("so-y-te")
+    assert covering is not None
+    assert covering.task_id == "1.7"
+    assert digest.general_update("so-tttt") is None

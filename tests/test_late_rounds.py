@@ -209,6 +209,9 @@ async def test_late_reports_move_the_unit_to_reported_late_everywhere(
     details = list(workbook["Chi tiết"].iter_rows(values_only=True))
     row_23 = next(r for r in details if r[1] == "2.3" and r[3] == "Sở Giao thông Vận tải")
     assert row_23[7] == "quá hạn"
+    general_rows = [r for r in details if str(r[1]).startswith("1.") and r[3] == gtvt[1]]
+    assert len(general_rows) == 9  # one general report covers 1.1–1.9 in the workbook too
+    assert all(r[5] == "Đang thực hiện" and r[7] == "quá hạn" for r in general_rows)
 
     document = Document(io.BytesIO(render_docx(after, VI)))
     table = document.tables[1]  # the units' summary (the first is the header)

@@ -362,3 +362,27 @@ def test_libreoffice_renders_the_docx_to_pdf(services: Services, tmp_path: Path)
     assert lines[2] == "SỞ KẾ HOẠCH VÀ ĐẦU TƯ"
     assert lines[3] == "Số: …/BC-SKHĐT Tuyên Quang, ngày 22 tháng 3 năm 2021"
     assert lines[4] == "BÁO CÁO"
+
+
+def test_general_tasks_carry_the_units_general_reports_once(
+    services: Services, document: DocumentObject
+) -> None:
+    lines = texts(document)
+    head = next(i for i, line in enumerate(lines) if line.startswith("Kết quả các đơn vị báo cáo"))
+    assert lines[head] == (
+        "Kết quả các đơn vị báo cáo về các nhiệm vụ chung 1.1\u2060–\u20601.9 (một báo cáo cho "
+        "cả nhóm): 6/17 đơn vị đã báo cáo."
+    )
+    assert lines.index(next(line for line in lines if line.startswith("1.9. "))) < head
+    assert head < lines.index(next(line for line in lines if line.startswith("2.1. ")))
+    general_part = lines[lines.index(next(x for x in lines if x.startswith("1.1. "))) : head]
+    assert "Chưa có đơn vị báo cáo nội dung này." not in general_part
+    reports = [line for line in lines[head + 1 : head + 7] if line.startswith("- ")]
+    assert len(reports) == 6
+    assert any(line.startswith("- Sở Y tế: ") and "báo cáo quá hạn" in line for line in reports)
+
+
+def test_the_report_states_the_deadline_in_the_one_wording(document: DocumentObject) -> None:
+    assert "Hạn báo cáo của các đơn vị kỳ Quý I/2021 là hết thứ Sáu, ngày 19/03/2021." in texts(
+        document
+    )

@@ -112,3 +112,24 @@ def test_summary_sheet_units_by_bucket(services: Services, workbook: Workbook) -
     assert rows[19][1:6] == ("Tỷ lệ (%)", 17.6, 5.9, 0, 76.5)
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == "A1:I18"
+
+
+def test_general_tasks_show_each_units_general_report_as_the_digest_counts_it(
+    services: Services, workbook: Workbook
+) -> None:
+    with services.db.session() as session:
+        digest = build_digest(
+            session, services.plan, services.calendar.parse("2021-Q1"), local(2021, 3, 22, 9, 0)
+        )
+    reporters = {services.plan.agency(a).name for a in digest.general_reporters()}
+    assert len(reporters) == 6  # the digest's "6/17 đơn vị đã báo cáo"
+    body = list(workbook["Chi tiết"].iter_rows(values_only=True))[1:]
+    for number in range(1, 10):
+        rows = [row for row in body if row[1] == f"1.{number}"]
+        assert {row[3] for row in rows if row[5] != "Chưa có báo cáo"} == reporters
+    # Sở Y tế reported once, under 1.7, late: 1.3 shows that report, marked as covering the group.
+    covered = next(row for row in body if row[1] == "1.3" and row[3] == "Sở Y tế")
+    assert covered[5:8] == ("Đang thực hiện", datetime(2021, 3, 20, 0, 0), "quá hạn")
+    assert str(covered[9]).startswith("[Báo cáo chung cho 1.1–1.9, gửi ở mục 1.7] ")
+    own = next(row for row in body if row[1] == "1.7" and row[3] == "Sở Y tế")
+    assert not str(own[9]).startswith("[")

@@ -2,7 +2,8 @@
 
 Sheet 1 lists, for every task item of the plan, every unit concerned (its lead and coordinating
 units; every reporting unit for the general tasks; any other unit that reported on it) with its
-latest update. Sheet 2 is the summary: one row per unit with a mark in its bucket's column, and
+latest update; on a general task, a unit without its own update shows its report on the general
+tasks, which covers them all (as the digest counts it). Sheet 2 is the summary: one row per unit with a mark in its bucket's column, and
 the counts and shares per bucket. Headers are frozen, filters on, text wrapped, widths sized for
 Vietnamese text. Times are written in local time (Excel has no time zones).
 """
@@ -58,8 +59,12 @@ def _style_body(sheet: Worksheet, first_row: int = 2) -> None:
                 cell.number_format = _DATETIME_FORMAT
 
 
-def _rows_of(digest: Digest, item: ItemLine) -> list[tuple[str, str, UnitUpdate | None]]:
-    """(agency id, role, latest update or None) for every unit concerned by an item."""
+def _rows_of(digest: Digest, item: ItemLine) -> list[tuple[str, str, UnitUpdate | None, bool]]:
+    """(agency id, role, latest update or None, covered by the general report) per unit.
+
+    A general task's row shows the unit's own update on it, else its report on the general tasks
+    (one report covers 1.1–1.9, as the digest counts it).
+    """
     by_agency = {update.agency_id: update for update in item.updates}
     if item.general:
         concerned = [(unit.agency_id, "general") for unit in digest.units]
@@ -69,7 +74,29 @@ def _rows_of(digest: Digest, item: ItemLine) -> list[tuple[str, str, UnitUpdate 
         ]
     seen = {agency_id for agency_id, _role in concerned}
     concerned += [(u.agency_id, u.role) for u in item.updates if u.agency_id not in seen]
-    return [(agency_id, role, by_agency.get(agency_id)) for agency_id, role in concerned]
+    rows: list[tuple[str, str, UnitUpdate | None, bool]] = []
+    for agency_id, role in concerned:
+        own = by_agency.get(agency_id)
+        if own is None and item.general:
+            covering = digest.general_update(agency_id)
+            rows.append((agency_id, role, covering, covering is not None))
+        else:
+            rows.append((agency_id, role, own, False))
+    return rows
+
+
+def _general_range(digest: Digest) -> str:
+    general = digest.general_items
+    if len(general) > 1:
+        return f"{general[0].task_id}–{general[-1].task_id}"
+    return general[0].task_id if general else ""
+
+
+def _general_note(t: Translator, digest: Digest, update: UnitUpdate) -> str:
+    """ "[Báo cáo chung cho 1.1–1.9, gửi ở mục 1.1] " before a covering report's text."""
+    return t.gettext("[General report for {range}, sent under {task}] ").format(
+        range=_general_range(digest), task=update.task_id
+    )
 
 
 def _detail_sheet(sheet: Worksheet, digest: Digest, t: Translator) -> None:
@@ -93,7 +120,7 @@ def _detail_sheet(sheet: Worksheet, digest: Digest, t: Translator) -> None:
     )
     label = digest.round.label(t)
     for item in digest.items_in_plan_order:
-        for agency_id, role, update in _rows_of(digest, item):
+        for agency_id, role, update, covered in _rows_of(digest, item):
             try:
                 unit_name = digest.plan.agency(agency_id).name
             except KeyError:
@@ -125,7 +152,9 @@ def _detail_sheet(sheet: Worksheet, digest: Digest, t: Translator) -> None:
                     _local(digest, update.created_at),
                     _("late") if update.late else _("on time"),
                     _("yes") if update.corrected else "",
-                    " ".join(update.text.split()),
+                    _general_note(t, digest, update) + " ".join(update.text.split())
+                    if covered
+                    else " ".join(update.text.split()),
                 ]
             )
     _style_body(sheet)

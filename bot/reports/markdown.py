@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.digest import Digest, ItemLine
+from bot.digest import Digest, ItemLine, UnitUpdate
 from bot.i18n import Translator
 from bot.progress import BUCKETS
 from bot.reports.labels import (
@@ -32,10 +32,30 @@ def _item_block(digest: Digest, item: ItemLine, t: Translator, level: str) -> li
             )
         lines.append(f"- **{_('Status')}:** {status_label(t, item.status)}")
         lines.append("")
+    if item.general:
+        return lines  # the units' general reports follow the group
     if not item.updates:
         lines += [f"_{_('No unit has reported on this item yet.')}_", ""]
         return lines
-    for update in item.updates:
+    return lines + _update_lines(item.updates, t)
+
+
+def _general_block(digest: Digest, t: Translator) -> list[str]:
+    """After the general tasks: every unit's report on them (one report covers the group)."""
+    _ = t.gettext
+    general = digest.general_items
+    span = f"{general[0].task_id}–{general[-1].task_id}" if len(general) > 1 else general[0].task_id
+    head = _(
+        "Results reported on the general tasks {range} (one report covers them): "
+        "{count}/{total} units have reported."
+    ).format(range=span, count=len(digest.general_reporters()), total=digest.total)
+    return [f"_{head}_", "", *_update_lines(digest.general_updates, t)]
+
+
+def _update_lines(updates: tuple[UnitUpdate, ...], t: Translator) -> list[str]:
+    _ = t.gettext
+    lines: list[str] = []
+    for update in updates:
         role = "" if update.role == "general" else f" ({role_label(t, update.role)})"
         flags = f" — {_('corrected')}" if update.corrected else ""
         lines.append(
@@ -90,6 +110,8 @@ def render_markdown(digest: Digest, t: Translator) -> str:
         if parent is not None and not any(line.startswith(f"#### {parent}. ") for line in lines):
             lines += [f"#### {parent}. {_cell(digest.plan.task(parent).title)}", ""]
         lines += _item_block(digest, item, t, "#####" if parent else "####")
+        if item.general and item.task_id == digest.general_items[-1].task_id:
+            lines += _general_block(digest, t)
     lines += [f"## III. {_('Difficulties and obstacles')}", ""]
     if digest.blocked_items:
         for item in digest.blocked_items:

@@ -119,15 +119,14 @@ def _blocked_lines(digest: Digest, t: Translator) -> list[str]:
 def _item_lines(digest: Digest, t: Translator) -> list[str]:
     _ = t.gettext
     lines = ["", _("Task items:")]
-    general = [item for item in digest.items_in_plan_order if item.general]
+    general = digest.general_items
     if general:
-        reporters = {u.agency_id for item in general for u in item.updates}
         lines.append(
             "• "
             + _("General tasks {first}–{last}: {count}/{total} units have reported").format(
                 first=general[0].task_id,
                 last=general[-1].task_id,
-                count=len(reporters & {unit.agency_id for unit in digest.units}),
+                count=len(digest.general_reporters()),
                 total=digest.total,
             )
         )

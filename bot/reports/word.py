@@ -23,7 +23,7 @@ from docx.shared import Cm, Emu, Length, Mm, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
-from bot.digest import Digest, ItemLine, consolidation_rule
+from bot.digest import Digest, ItemLine, UnitUpdate, consolidation_rule
 from bot.i18n import Translator
 from bot.progress import BUCKETS
 from bot.reports.labels import bucket_label, missing_label, names, percent, role_label, status_label
@@ -37,6 +37,7 @@ from bot.reports.titles import (
     section_heading,
     signature_title,
 )
+from scheduler.calendar import deadline_text
 
 FONT = "Times New Roman"
 BODY_SIZE = 14
@@ -327,6 +328,17 @@ def _reporting_section(document: DocumentObject, digest: Digest, t: Translator) 
         ),
         indent=True,
     )
+    _paragraph(
+        document,
+        _("The units' deadline for {round} was {deadline}.").format(
+            round=digest.round.label(t), deadline=deadline_text(t, digest.round.due)
+        )
+        if digest.generated_at >= digest.round.deadline
+        else _("The units' deadline for {round} is {deadline}.").format(
+            round=digest.round.label(t), deadline=deadline_text(t, digest.round.due)
+        ),
+        indent=True,
+    )
     missing = digest.missing_units
     if missing:
         _paragraph(
@@ -425,10 +437,56 @@ def _item(document: DocumentObject, digest: Digest, item: ItemLine, t: Translato
             _("Status: {status}.").format(status=status_label(t, item.status)),
             indent=True,
         )
+    if item.general:
+        return  # the units' general reports follow the group (one report covers 1.1–1.9)
     if not item.updates:
         _paragraph(document, _("No unit has reported on this item yet."), italic=True, indent=True)
         return
-    for update in item.updates:
+    _updates(document, item.updates, t)
+    for update in item.blocking:
+        _paragraph(
+            document,
+            _("Obstacle reported by {unit}: {text}").format(
+                unit=update.short_name, text=_sentence(update.text)
+            ),
+            italic=True,
+            indent=True,
+        )
+
+
+def _general_block(document: DocumentObject, digest: Digest, t: Translator) -> None:
+    """After the general tasks: every unit's report on them, which covers the whole group."""
+    _ = t.gettext
+    general = digest.general_items
+    span = f"{general[0].task_id}–{general[-1].task_id}" if len(general) > 1 else general[0].task_id
+    _paragraph(
+        document,
+        _unbroken_ranges(
+            _(
+                "Results reported on the general tasks {range} (one report covers them): "
+                "{count}/{total} units have reported."
+            ).format(range=span, count=len(digest.general_reporters()), total=digest.total)
+        ),
+        italic=True,
+        indent=True,
+        keep_with_next=bool(digest.general_updates),
+    )
+    _updates(document, digest.general_updates, t)
+    for update in digest.general_updates:
+        if update.status == "blocked":
+            _paragraph(
+                document,
+                _("Obstacle reported by {unit}: {text}").format(
+                    unit=update.short_name, text=_sentence(update.text)
+                ),
+                italic=True,
+                indent=True,
+            )
+
+
+def _updates(document: DocumentObject, updates: tuple[UnitUpdate, ...], t: Translator) -> None:
+    _ = t.gettext
+    for update in updates:
         paragraph = _paragraph(document, indent=True)
         who = (
             update.short_name
@@ -443,15 +501,6 @@ def _item(document: DocumentObject, digest: Digest, item: ItemLine, t: Translato
         if update.late:
             suffix += ", " + _("reported late")
         _run(paragraph, f" ({suffix}).", italic=True)
-    for update in item.blocking:
-        _paragraph(
-            document,
-            _("Obstacle reported by {unit}: {text}").format(
-                unit=update.short_name, text=_sentence(update.text)
-            ),
-            italic=True,
-            indent=True,
-        )
 
 
 def _tasks_section(document: DocumentObject, digest: Digest, t: Translator) -> None:
@@ -487,6 +536,9 @@ def _tasks_section(document: DocumentObject, digest: Digest, t: Translator) -> N
                 keep_with_next=True,
             )
         _item(document, digest, item, t)
+        general = digest.general_items
+        if item.general and item.task_id == general[-1].task_id:
+            _general_block(document, digest, t)
 
 
 def _obstacles_and_proposals(document: DocumentObject, digest: Digest, t: Translator) -> None:
