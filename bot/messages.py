@@ -6,7 +6,7 @@ Channel adapters (``bot/channels``) translate platform updates into :class:`Inco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -66,6 +66,17 @@ def numbered_choices(replies: Sequence[Reply]) -> list[Choice]:
 
 
 @dataclass(frozen=True)
+class IncomingDocument:
+    """A file someone sent: its name, type and size as the platform states them, and how to
+    download its bytes (``fetch``, bound by the channel adapter; called only when wanted)."""
+
+    filename: str
+    mime_type: str | None
+    size: int | None
+    fetch: Callable[[], Awaitable[bytes]] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One message or button press from a chat, as the handlers see it."""
 
@@ -82,6 +93,7 @@ class Incoming:
     chat_type: ChatType = "private"
     addressed: bool = True
     media: Media | None = None
+    document: IncomingDocument | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -24,7 +24,7 @@ from bot.sent import context_of
 from bot.text import fold
 from bot.updates import MAX_TEXT
 from handlers import help as help_
-from handlers import registration, report, secretariat, tasks
+from handlers import plan_import, registration, report, secretariat, tasks
 from handlers.turn import Turn
 from handlers.understanding import Intent, reportable, understand
 
@@ -70,6 +70,8 @@ class ChatHandlers:
             user = None
         locale = user.language if user is not None and user.language else incoming.language
         turn = Turn(self.services, incoming, user, translator(locale), now)
+        if incoming.document is not None:
+            return await plan_import.receive_plan(turn, incoming.document)
         if incoming.media is not None:
             return self._media(turn)
         if incoming.text is not None and len(incoming.text) > MAX_TEXT:

@@ -62,6 +62,7 @@ from bot.messages import (
     ChatType,
     DeliveryError,
     Incoming,
+    IncomingDocument,
     Media,
     OutcomeUnknown,
     Reply,
@@ -234,6 +235,24 @@ def _media_of(message: Message) -> Media:
     return "other"
 
 
+def _document_of(message: Message) -> IncomingDocument | None:
+    """The file of a document message, downloaded only if a handler asks for it."""
+    document = message.document
+    if document is None:
+        return None
+
+    async def fetch() -> bytes:
+        file = await document.get_file()
+        return bytes(await file.download_as_bytearray())
+
+    return IncomingDocument(
+        filename=document.file_name or "",
+        mime_type=document.mime_type,
+        size=document.file_size,
+        fetch=fetch,
+    )
+
+
 def to_incoming(update: Update, bot_id: int, bot_username: str | None) -> Incoming | None:
     """The neutral form of a message or button press (None for anything else)."""
     user = update.effective_user
@@ -279,6 +298,7 @@ def to_incoming(update: Update, bot_id: int, bot_username: str | None) -> Incomi
     if text is None:
         media = _media_of(message)
     return Incoming(
+        document=_document_of(message),
         channel=CHANNEL,
         chat_id=str(chat.id),
         user_id=str(user.id),

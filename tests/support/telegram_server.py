@@ -141,6 +141,8 @@ class FakeTelegram:
         self.webhook_secret: str | None = None
         self.webhook_allowed_updates: list[str] | None = None
         self.clock_seconds = 1_615_341_600  # 2021-03-10 09:00 +07:00
+        self.files: dict[str, bytes] = {}  # file_id -> content users sent (getFile, /file/)
+        self.uploads: list[tuple[str, bytes]] = []  # (filename, content) the bot sent
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -151,6 +153,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=0.1
@@ -262,6 +265,39 @@ class FakeTelegram:
         }
         return await self._push({"message": message})
 
+    async def user_sends_document(
+        self,
+        user: TgUser,
+        filename: str,
+        content: bytes,
+        mime_type: str = "application/octet-stream",
+        *,
+        file_size: int | None = None,
+        chat: dict[str, Any] | None = None,
+    ) -> int:
+        """Inject a document message; its bytes are served by getFile and /file/bot<token>/."""
+        chat = chat or self.private_chat(user)
+        message = self._user_message(user, chat)
+        file_id = f"upload-{chat['id']}-{message['message_id']}"
+        self.files[file_id] = content
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{chat['id']}{message['message_id']}",
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content) if file_size is None else file_size,
+        }
+        return await self._push({"message": message})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        path = request.match_info["path"]
+        content = self.files.get(path.removeprefix("documents/"))
+        if content is None:
+            return _error(404, "Not Found")
+        return web.Response(body=content)
+
     async def user_presses(self, user: TgUser, message: BotMessage, label: str) -> int:
         """Inject a press on the button labelled ``label`` of one of the bot's messages."""
         payload = next((data for text, data in message.buttons if text == label), None)
@@ -336,6 +372,7 @@ class FakeTelegram:
                 data = await part.read()  # type: ignore[union-attr]
                 if filename:
                     params[name] = {"filename": filename, "size": len(data)}
+                    self.uploads.append((filename, bytes(data)))
                     params.setdefault("_files", {})[name] = filename
                 else:
                     params[name] = _decode(data.decode("utf-8"))
@@ -489,6 +526,16 @@ class FakeTelegram:
             return self._bot_user()
         if method == "getUpdates":
             return await self._get_updates(params)
+        if method == "getFile":
+            file_id = str(params.get("file_id", ""))
+            if file_id not in self.files:
+                return _error(400, "Bad Request: invalid file_id")
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"f-{file_id}",
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}",
+            }
         if method in ("sendMessage", "sendDocument", "sendPhoto"):
             return self._send(method, params)
         if method in ("editMessageText", "editMessageReplyMarkup"):
