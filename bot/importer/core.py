@@ -214,8 +214,13 @@ class _Importer:
         texts += first
         for text in texts:
             tokens = tokenize(text)
+            issues = text is header.issuer_text
             for mention in self.lexicon.mentions(text, tokens):
                 candidate = mention.candidate
+                # In the body only the subject of "... ban hành Kế hoạch" is the issuer.
+                following = " ".join(t.word for t in tokens[mention.last : mention.last + 2])
+                if not issues and following != "ban hanh":
+                    continue
                 if candidate.kind == "agency" and candidate.agency_kind in ("province", "ministry"):
                     self.issuer = self.directory.get(candidate.agency_id or "")
                     self.issuer_level = (
@@ -228,9 +233,27 @@ class _Importer:
             ):
                 self.issuer_level = "central"
                 return
+        if self._spoken_by_government(first):
+            # No header: "Thủ tướng giao Bộ ...", "Phó Thủ tướng ... Bộ Công Thương ...".
+            self.issuer_level = "central"
+            return
         provinces = [a for a in self.agencies if a.kind == "province"]
         if provinces:
             self.issuer = provinces[0]
+
+    def _spoken_by_government(self, paragraphs: list[str]) -> bool:
+        table = rules()
+        central = Phrases(table["central_cues"])
+        provincial = Phrases(table["provincial_cues"])
+        seen_central = False
+        for text in paragraphs:
+            tokens = tokenize(text)
+            for index in range(len(tokens)):
+                if provincial.match(tokens, index):
+                    return False
+                if central.match(tokens, index):
+                    seen_central = True
+        return seen_central
 
     def _section_mode(self, text: str, mode: str) -> str:
         folded = light_fold(text).strip()

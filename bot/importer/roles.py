@@ -71,6 +71,7 @@ class RoleReader:
         self.owners = Phrases(table["owner_words"])
         self.fronted = Phrases(table["fronted_phrases"])
         self.membership = Phrases(table["membership_words"])
+        self.assigning = Phrases(table["assigning_verbs"])
         self.non_task = Phrases(table["non_task_verbs"])
 
     def _after_membership(self, tokens: Sequence[Token], first: int) -> bool:
@@ -204,11 +205,7 @@ class _Clause:
                 continue
             size = self._match(self.r.persons, index)
             if not size and found:
-                size = (
-                    self._match(self.r.separators, index)
-                    or self._fillers(index)
-                    or self._match(self.r.prefixes, index)
-                )
+                size = self._match(self.r.separators, index) or self._fillers(index)
             if size:
                 index += size
                 continue
@@ -310,17 +307,16 @@ class _Clause:
                 index = mention.last
                 continue
             if run:
-                if run_start > self.first and self.tokens[run_start - 1].word == "do":
-                    # "... do Bộ Tài chính cấp", "do Sở X chủ trì": X does it.
-                    found.append((run, "lead"))
-                    run = []
-                    index += 1
-                    continue
                 size = self._match(self.r.separators, index)
                 if size and index + size < self.last and (index + size) in self.at:
                     index += size
                     continue
-                if self._match(self.r.lead_cues, index):
+                if run_start > self.first and (
+                    self.tokens[run_start - 1].word == "do" or self._assigned(run_start)
+                ):
+                    # "... do Bộ Tài chính cấp", "công văn yêu cầu các sở triển khai".
+                    found.append((run, "lead"))
+                elif self._match(self.r.lead_cues, index):
                     found.append((run, "lead"))
                 else:
                     size = self._match(self.r.coordinate_cues, index)
@@ -332,6 +328,10 @@ class _Clause:
                 run = []
             index += 1
         return found
+
+    def _assigned(self, start: int) -> bool:
+        """Whether an assigning verb ("giao", "yêu cầu", "đề nghị") ends right before ``start``."""
+        return _ends_with(self.tokens, start, self.r.assigning)
 
     def make(
         self, mentions: Sequence[Mention], role: str, confidence: float, *, explicit: bool
