@@ -225,7 +225,7 @@ def read_header(paragraphs: list[str]) -> Header:
     end = title_at + 1
     while end < len(paragraphs) and end < title_at + 6:
         text = paragraphs[end].strip()
-        if not text or not _mostly_upper(text):
+        if not text or not _mostly_upper(text) or _ROMAN.match(text) or _ARABIC.match(text):
             break
         parts.append(text)
         end += 1
