@@ -525,3 +525,40 @@ def test_every_message_of_the_pages_is_translated_to_vietnamese() -> None:
     assert len(found) > 40
     missing = [m for m in found if not catalog.get(m if isinstance(m, str) else m[0])]
     assert missing == []
+
+
+async def test_a_report_filed_into_another_round_shows_as_such(
+    services: Services, clock: FrozenClock, sign_in: SignIn
+) -> None:
+    from bot.updates import refile_update
+
+    clock.set(local(2021, 3, 22, 9))  # two days after Q1's deadline: a late Q1 report
+    row = record_update(
+        services.db,
+        services.plan,
+        services.calendar,
+        task_id="2.2.1",
+        agency_id="so-y-te",
+        user_id=None,
+        text="Đã trình hồ sơ",
+        now=clock.now(),
+    )
+    assert row.id is not None
+    assert row.period == "2021-Q1"
+    refile_update(
+        services.db,
+        services.calendar,
+        row.id,
+        period="2021-H1",
+        agency_id="so-y-te",
+        user_id=None,
+        now=clock.now(),
+    )
+    secretariat = await sign_in("vp-ubnd-tinh", "secretariat")
+    _status, page = await secretariat.get("/unit/so-y-te")
+    assert f"#{row.id} được tính vào 6 tháng đầu năm 2021" in page.text
+    assert "tính vào 6 tháng đầu năm 2021" in page.text
+    _status, page = await secretariat.get("/round?round=2021-H1")
+    assert page.cell("so-y-te", "2.2.1").state == "on_time"
+    _status, page = await secretariat.get("/round?round=2021-Q1")
+    assert page.cell("so-y-te", "2.2.1").state == "overdue"

@@ -47,7 +47,7 @@ from bot.web.views import (
     trend_svg,
     trends,
 )
-from scheduler.calendar import Round, UnknownPeriod
+from scheduler.calendar import Round, UnknownPeriod, deadline_text
 
 __all__ = ["WebContext", "build_app", "invite_url", "web_url"]
 
@@ -292,6 +292,7 @@ def _render(
         round_label=lambda round_: round_.label(t),
         period_label=lambda period: _period_label(context, t, period),
         fmt_date=lambda value: t.format_date(value, "short"),
+        deadline=lambda round_: deadline_text(t, round_.due),
         number=t.format_number,
         **values,
     )

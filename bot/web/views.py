@@ -119,7 +119,7 @@ def build_matrix(
 
 # --------------------------------------------------------------------------- history
 
-EntryKind = Literal["report", "correction", "retraction"]
+EntryKind = Literal["report", "correction", "retraction", "refile"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,7 @@ class HistoryEntry:
     who: str
     retracted: bool  # a report later undone
     corrected_to: str | None  # a report's status after its latest correction
+    refiled_to: str | None = None  # the round a report was moved into
 
 
 def history(
@@ -170,15 +171,20 @@ def history(
             users[found.id] = found
     retracted = {row.refers_to for row in rows if row.kind == "retraction"}
     corrected: dict[int, str] = {}
+    refiled: dict[int, str] = {}
     for row in rows:
         if row.kind == "correction" and row.refers_to is not None:
             corrected[row.refers_to] = row.status
+        if row.kind == "refile" and row.refers_to is not None:
+            refiled[row.refers_to] = row.period
     entries: list[HistoryEntry] = []
     for row in rows:
         assert row.id is not None
         user = users.get(row.user_id) if row.user_id is not None else None
         who = (user.display_name or f"{user.channel}:{user.external_id}") if user else ""
-        kind: EntryKind = row.kind if row.kind in ("correction", "retraction") else "report"  # type: ignore[assignment]
+        kind: EntryKind = (
+            row.kind if row.kind in ("correction", "retraction", "refile") else "report"  # type: ignore[assignment]
+        )
         entries.append(
             HistoryEntry(
                 id=row.id,
@@ -196,6 +202,7 @@ def history(
                 who=who,
                 retracted=row.id in retracted,
                 corrected_to=corrected.get(row.id),
+                refiled_to=refiled.get(row.id),
             )
         )
     entries.reverse()
