@@ -167,6 +167,23 @@ async def test_the_cookie_is_secure_behind_https(
     assert "Secure" in session_cookie
 
 
+@pytest.mark.parametrize("pasted", ["{link}", " {code} ", "/start {code}", "t.me/bot?start={code}"])
+async def test_a_pasted_link_or_command_signs_in_too(
+    pasted: str, services: Services, browser: Callable[[], WebUser]
+) -> None:
+    [invitation] = create_invitations(
+        services.db, "so-y-te", role="focal", count=1, expires_days=7, now=services.clock.now()
+    )
+    user = browser()
+    _status, page = await user.get("/signin")
+    link = str(user.url(f"/signin/{invitation.code}"))
+    status, page = await user.submit_signin(
+        pasted.format(link=link, code=invitation.code), page.csrf
+    )
+    assert status == 303, page.text
+    assert [u.agency_id for u in web_users(services)] == ["so-y-te"]
+
+
 @pytest.mark.parametrize("code", ["ABCDEFGHIJKL", "xin chao", "   "])
 async def test_a_wrong_code_is_refused_and_writes_nothing(
     code: str, services: Services, browser: Callable[[], WebUser]

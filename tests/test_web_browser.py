@@ -83,6 +83,7 @@ class Browser:
             "--lang=vi",
         ):
             options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         options.add_experimental_option(
             "prefs",
             {"download.default_directory": str(downloads), "download.prompt_for_download": False},
@@ -96,6 +97,20 @@ class Browser:
 
     def quit(self) -> None:
         self.driver.quit()
+
+    def console_errors(self) -> list[str]:
+        """What the page logged as errors (a script refused by the CSP, a failed request...)."""
+        return [
+            str(entry["message"])
+            for entry in self.driver.get_log("browser")
+            if entry.get("level") == "SEVERE"
+        ]
+
+    def mark_page(self) -> None:
+        self.driver.execute_script("window.planbotMark = 'still here';")
+
+    def same_page(self) -> bool:
+        return bool(self.driver.execute_script("return window.planbotMark === 'still here';"))
 
     def open(self, path: str) -> None:
         self.driver.get(path if path.startswith("http") else self.base + path)
@@ -405,6 +420,7 @@ async def test_secretariat_and_focal_point_in_a_real_browser(
     await run(focal.click, "form.stack button[type=submit]")
     await run(wait_for, lambda: focal.path.startswith("/chat"), "the chat page")
     assert "Sở Y tế" in (await run(focal.bot_texts))[0]
+    await run(focal.mark_page)
     for question in ("nhiệm vụ của tôi là gì", "khi nào hạn báo cáo", "/help"):
         on_web = await run(focal.say, question)
         on_telegram = await telegram_answer(telegram, lan, question)
@@ -416,6 +432,7 @@ async def test_secretariat_and_focal_point_in_a_real_browser(
     await run(
         wait_for, lambda: "HOÀN THÀNH" in focal.message(confirmation_id), "the corrected status"
     )
+    assert await run(focal.same_page)  # htmx answered in place: no page load
     await run(focal.screenshot, "07-chat-phone")
     await run(focal.click_button, "Huỷ")
     await run(wait_for, lambda: any("Đã huỷ" in t for t in focal.bot_texts()), "the undo")
@@ -427,6 +444,9 @@ async def test_secretariat_and_focal_point_in_a_real_browser(
     await run(phone.click, "form.stack button[type=submit]")
     await run(wait_for, lambda: phone.path.startswith("/round"), "the round page on a phone")
     await run(phone.screenshot, "08-round-phone")
+
+    for browser in browsers:
+        assert await run(browser.console_errors) == []  # nothing refused by the CSP, no JS error
 
     # A focal point does not see the secretariat's pages; revoked, it is out at once.
     await run(focal.open, "/round")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -155,6 +156,7 @@ def build_app(
     app.router.add_get("/trends", trends_page)
     app.router.add_get("/trends.svg", trends_chart)
     app.router.add_get("/download/{period}/{name}", download)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static", STATIC_DIR, append_version=True)
     return app
 
@@ -163,6 +165,10 @@ def build_channel(services: Services) -> WebChannel:
     """The web channel on the services' database, its files in ``<DATA_DIR>/web-files``."""
     store = ChatStore(services.db, services.settings.data_dir / "web-files")
     return WebChannel(services.db, services.clock, store)
+
+
+async def favicon(_request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC_DIR / "favicon.svg", headers={"Content-Type": "image/svg+xml"})
 
 
 # --------------------------------------------------------------------------- middleware
@@ -394,7 +400,7 @@ async def signin(request: web.Request) -> web.StreamResponse:
     """Redeem an invitation through the same handlers as the chat platforms."""
     context = _ctx(request)
     form = await request.post()
-    text = str(form.get("code") or "").strip()[:MAX_TEXT_FIELD]
+    text = _typed_code(str(form.get("code") or ""))[:MAX_TEXT_FIELD]
     name = str(form.get("name") or "").strip()[:80]
     external_id = secrets.token_urlsafe(18)
     now = context.now
@@ -440,6 +446,16 @@ async def signin(request: web.Request) -> web.StreamResponse:
     response.del_cookie(PRE_COOKIE, path="/")
     log.info("web sign-in of user %s (%s)", user.id, user.agency_id)
     return response
+
+
+_LINK_CODE = re.compile(r"(?:/signin/|[?&]start=)([A-Za-z0-9_-]{6,64})")
+
+
+def _typed_code(text: str) -> str:
+    """What to redeem: the code itself, also when the whole invitation link was pasted."""
+    text = text.strip()
+    match = _LINK_CODE.search(text)
+    return match.group(1) if match is not None else text
 
 
 async def signout(request: web.Request) -> web.StreamResponse:
