@@ -102,7 +102,7 @@ class Browser:
         """What the page logged as errors (a script refused by the CSP, a failed request...)."""
         return [
             str(entry["message"])
-            for entry in self.driver.get_log("browser")
+            for entry in self.driver.get_log("browser")  # type: ignore[no-untyped-call]
             if entry.get("level") == "SEVERE"
         ]
 
