@@ -21,7 +21,7 @@ from bot.bootstrap import Services, bootstrap
 from bot.clock import FrozenClock
 from bot.digest import Digest, build_digest
 from bot.i18n import translator
-from bot.messages import Reply
+from bot.messages import Reply, numbered_choices
 from bot.models import StatusUpdate
 from bot.registration import create_invitations
 from bot.reports import render_docx, render_text, render_xlsx
@@ -246,3 +246,37 @@ def test_days_late_count_from_the_last_day_allowed(world: Services) -> None:
     assert round_.days_late(local(2026, 12, 20, 0, 0)) == 1
     assert round_.days_late(local(2026, 12, 21, 9, 0)) == 2
     assert round_.days_late(datetime.fromisoformat("2026-12-20T16:59:00+00:00")) == 1
+
+
+async def test_a_reply_without_a_task_number_asks_which_task_and_keeps_the_round(
+    world: Services, late_clock: FrozenClock
+) -> None:
+    driver = HandlerDriver(world, late_clock, channel="telegram")
+    await register(world, driver, "gtvt", "so-gtvt")
+    await overdue_notice(world, driver, late_clock, "gtvt")
+    late_clock.set(local(2027, 2, 1, 9, 0))  # after the late window: only the reply decides
+
+    asked = await driver.say("gtvt", "đã gửi văn bản đề nghị Bộ GTVT", reply_to_last=True)
+    assert "nhiệm vụ nào" in text_of(asked)
+    said = await driver.press("gtvt", "2.4 (chủ trì)")
+
+    assert "kỳ Năm 2026 (báo cáo muộn 44 ngày)" in text_of(said)
+    assert stored(world) == [("report", "2.4", YEAR, True)]
+
+
+async def test_the_other_round_can_be_chosen_by_its_number(
+    world: Services, late_clock: FrozenClock
+) -> None:
+    """Channels without buttons (Zalo) show the choices as a numbered list."""
+    driver = HandlerDriver(world, late_clock, channel="telegram")
+    late_clock.set(local(2026, 12, 21, 9, 0))
+    await register(world, driver, "gtvt", "so-gtvt")
+    said = await driver.say("gtvt", "2.3: da co van ban gui Bo GTVT")
+    numbered = [c.label for c in numbered_choices(driver._last["gtvt"][-1][1:])]  # no undo
+    number = numbered.index("Ghi vào kỳ Quý I/2027") + 1
+    assert said[0].choices[-1] == "Ghi vào kỳ Quý I/2027"
+
+    moved = await driver.say("gtvt", str(number))
+
+    assert "kỳ Quý I/2027." in text_of(moved)
+    assert [(row.period, row.late) for row in list_updates(world.db)] == [(NEXT, False)]
