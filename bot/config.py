@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     )
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: str = "vi"
+    log_level: str | None = Field(
+        default=None, description="DEBUG, INFO, WARNING or ERROR; default: per command."
+    )
+    log_format: str = Field(default="text", description="text, or json (one JSON object a line).")
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -85,6 +89,22 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(N_("unknown time zone")) from error
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if value.strip().upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(N_("use DEBUG, INFO, WARNING or ERROR"))
+        return value.strip().upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError(N_("use text or json"))
+        return value.strip().lower()
 
     @field_validator("reminder_days")
     @classmethod

@@ -5,6 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 # Telegram tokens look like 123456:ABC-def; any URL path segment "bot<token>" is hidden too.
 _TOKEN_PATTERNS = (
@@ -40,17 +47,52 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: int = logging.INFO, secrets: Iterable[str] = ()) -> None:
-    """Root logging to stderr with redaction; chatty HTTP loggers quietened."""
+class _JsonLines(JsonFormatter):
+    """One JSON object a line: time (ISO 8601, UTC offset), level, logger, message, and the
+    exception text when there is one (already redacted by the filter)."""
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        log_data["time"] = datetime.fromtimestamp(record.created, UTC).isoformat()
+        log_data["level"] = record.levelname
+        log_data["logger"] = record.name
+        if record.exc_text:
+            log_data["exception"] = record.exc_text
+
+
+def configure_logging(
+    level: int = logging.INFO,
+    secrets: Iterable[str] = (),
+    *,
+    settings: Settings | None = None,
+) -> None:
+    """Root logging to stderr with redaction; chatty HTTP loggers quietened.
+
+    With ``settings``: ``PLANBOT_LOG_LEVEL`` overrides ``level`` and ``PLANBOT_LOG_FORMAT=json``
+    writes JSON lines (for a log collector) instead of text; its secrets are hidden too.
+    """
+    hidden = list(secrets)
+    json_lines = False
+    if settings is not None:
+        hidden.extend(settings.secret_values())
+        if settings.log_level:
+            level = logging.getLevelNamesMapping()[settings.log_level]
+        json_lines = settings.log_format == "json"
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    if json_lines:
+        handler.setFormatter(_JsonLines("%(message)s", json_ensure_ascii=False))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(hidden))
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet = max(level, logging.WARNING)
+    logging.getLogger("httpx").setLevel(quiet)
+    logging.getLogger("httpcore").setLevel(quiet)
+    logging.getLogger("apscheduler").setLevel(quiet)
+    logging.getLogger("alembic").setLevel(quiet)

@@ -97,6 +97,10 @@ class Incoming:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class ChannelStartError(Exception):
+    """A channel cannot start (its args[0] names the problem: "token", "network"...)."""
+
+
 class DeliveryError(Exception):
     """A message could not be delivered."""
 

@@ -11,8 +11,10 @@ user typed is echoed verbatim, never interpreted as markup. Scheduled sends go t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -58,6 +60,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from bot.channels.telegram_limiter import PacedRateLimiter
 from bot.chats import migrate_chat
 from bot.messages import (
+    ChannelStartError,
     ChatMoved,
     ChatType,
     DeliveryError,
@@ -561,7 +564,12 @@ class TelegramChannel:
         return CHANNEL
 
     async def __aenter__(self) -> TelegramChannel:
-        await self._bot.initialize()
+        try:
+            await self._bot.initialize()
+        except InvalidToken as error:  # its text carries the token: never shown
+            raise TelegramStartError("token") from error.__cause__
+        except TelegramError as error:
+            raise TelegramStartError("network") from error.__cause__
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -599,3 +607,117 @@ def build_channel(settings: Settings, *, request_timeout: float = 10.0) -> Teleg
         request=request,
     )
     return TelegramChannel(bot)
+
+
+# ---------------------------------------------------------------------------- planbot run
+
+
+class TelegramStartError(ChannelStartError):
+    """``planbot run`` cannot start or cannot go on: one line for the operator (no token)."""
+
+
+class PollingStopped(TelegramStartError):
+    """Receiving stopped for good while running (Telegram refused the token on getUpdates)."""
+
+
+POLLING_TASK_NAME = "Updater:start_polling:polling_task"  # the name PTB gives its polling task
+
+
+async def serve(
+    application: PlanbotApplication,
+    *,
+    on_started: Callable[[], Coroutine[Any, Any, None]],
+    on_stopping: Callable[[], Coroutine[Any, Any, None]],
+    webhook: dict[str, Any] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the application until SIGINT/SIGTERM (or ``stop``), then stop in order.
+
+    Start: ``initialize`` (getMe: a refused token or an unreachable server raises
+    :class:`TelegramStartError`), the command menu, ``on_started`` (the scheduler and other
+    channels), then receiving (long polling, or the webhook listener when ``webhook`` gives
+    ``Updater.start_webhook``'s arguments) and dispatching.
+
+    Stop, in this order: stop receiving (the offset of what was handled is confirmed), let the
+    handlers in progress finish (``Application.stop``), ``on_stopping`` (the scheduler lets its
+    sends on the wire finish, then stops; the other channels stop), and only then close the
+    bot's HTTP client (``Application.shutdown``). A polling loop that dies (a 401 on getUpdates:
+    PTB gives up and would leave a deaf process) ends the run with :class:`PollingStopped`.
+    """
+    stop = stop or asyncio.Event()
+    dead: list[BaseException] = []
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        try:
+            await application.initialize()
+        except InvalidToken as error:
+            raise TelegramStartError("token") from error.__cause__
+        except TelegramError as error:
+            raise TelegramStartError("network") from error.__cause__
+        started = False
+        try:
+            await set_menu(application.bot)
+            await on_started()
+            started = True
+            updater = application.updater
+            assert updater is not None
+            allowed = ["message", "callback_query"]
+            if webhook is not None:
+                await updater.start_webhook(allowed_updates=allowed, **webhook)
+            else:
+                await updater.start_polling(allowed_updates=allowed)
+                _watch_polling(stop, dead)
+            await application.start()
+            await stop.wait()
+        except InvalidToken as error:
+            raise TelegramStartError("token") from error.__cause__
+        except TelegramError as error:
+            raise TelegramStartError("network") from error.__cause__
+        finally:
+            await _stop_in_order(application, on_stopping if started else None)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+    if dead:
+        raise PollingStopped("polling") from None
+
+
+def _watch_polling(stop: asyncio.Event, dead: list[BaseException]) -> None:
+    """End the run when PTB's polling task ends with an error (it does not retry a 401)."""
+    for task in asyncio.all_tasks():
+        if task.get_name() == POLLING_TASK_NAME:
+
+            def ended(task: asyncio.Task[Any]) -> None:
+                if task.cancelled() or stop.is_set():
+                    return
+                error = task.exception()
+                if error is not None:
+                    dead.append(error)
+                    log.error("receiving from Telegram stopped: %s", type(error).__name__)
+                    stop.set()
+
+            task.add_done_callback(ended)
+
+
+async def _stop_in_order(
+    application: PlanbotApplication,
+    on_stopping: Callable[[], Coroutine[Any, Any, None]] | None,
+) -> None:
+    updater = application.updater
+    if updater is not None and updater.running:
+        try:
+            await updater.stop()
+        except Exception as error:  # a dead polling task re-raises here: already reported
+            log.debug("stopping the updater: %s", type(error).__name__)
+    if application.running:
+        await application.stop()
+    try:
+        if on_stopping is not None:
+            await on_stopping()
+    finally:
+        with contextlib.suppress(TelegramError):
+            await application.shutdown()

@@ -19,6 +19,7 @@ from rich.table import Table
 from bot.bootstrap import Services, bootstrap
 from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services
 from bot.cli.common import settings as current_settings
+from bot.cli.startup import startup_services
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
 from bot.logs import configure_logging
@@ -35,7 +36,7 @@ from bot.registration import (
 from bot.updates import list_updates
 
 if TYPE_CHECKING:
-    from bot.channels.telegram import PlanbotApplication
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -326,8 +327,8 @@ def _run_without_telegram(current: Settings) -> None:
     from bot.channels.zalo import ZaloStartError
     from bot.web.server import WebStartError, run_without_telegram
 
-    configure_logging(logging.INFO, secrets=current.secret_values())
-    built = bootstrap(current)
+    configure_logging(logging.INFO, settings=current)
+    built = startup_services(current)
     if current.zalo_token is None:
         console.print(NO_TOKEN_NOTE, markup=False)
     try:
@@ -375,23 +376,39 @@ def run() -> None:
         return
     webhook_secret = _webhook_secret(current) if current.webhook_url is not None else None
     secrets = current.secret_values()
-    if webhook_secret is not None:
-        secrets.append(webhook_secret)  # may be generated for this run
-    configure_logging(logging.INFO, secrets=secrets)
-    from bot.channels.telegram import (
-        TelegramChannel,
-        build_application,
-        set_menu,
-    )
+    webhook: dict[str, Any] | None = None
+    if current.webhook_url is not None:
+        import secrets as secrets_module
 
-    built = bootstrap(current)
+        secret = webhook_secret or secrets_module.token_urlsafe(32)
+        secrets.append(secret)  # may be generated for this run
+        url = str(current.webhook_url)
+        webhook = {
+            "listen": current.webhook_listen,
+            "port": current.webhook_port,
+            "url_path": url.split("://", 1)[-1].partition("/")[2],
+            "webhook_url": url,
+            "secret_token": secret,
+        }
+    configure_logging(logging.INFO, secrets, settings=current)
+    from bot.channels.telegram import (
+        PollingStopped,
+        TelegramChannel,
+        TelegramStartError,
+        build_application,
+        serve,
+    )
+    from bot.channels.zalo import ZaloStartError
+    from bot.cli.startup import database_problem, start_problem
+
+    built = startup_services(current)
+    application = build_application(built)
     runner_box: dict[str, Any] = {}
 
-    async def post_init(application: PlanbotApplication) -> None:
+    async def started() -> None:
         from bot.messages import Channel
         from scheduler.runner import SchedulerRunner
 
-        await set_menu(application.bot)
         # The scheduler sends through the application's own bot (and the Zalo service's client).
         channels: dict[str, Channel] = {"telegram": TelegramChannel(application.bot)}
         if current.zalo_token is not None:  # Zalo in the same process, same scheduler
@@ -408,46 +425,33 @@ def run() -> None:
         await runner.start()
         runner_box["runner"] = runner
 
-    async def post_shutdown(_application: PlanbotApplication) -> None:
-        zalo = runner_box.pop("zalo", None)
-        if zalo is not None:
-            await zalo.stop()
+    async def stopping() -> None:
+        # The scheduler first (its sends on the wire finish over the still open HTTP clients),
+        # then the other channels; the bot's own client is closed after this.
         runner = runner_box.pop("runner", None)
         if runner is not None:
             await runner.shutdown()
+        zalo = runner_box.pop("zalo", None)
+        if zalo is not None:
+            await zalo.stop()
         await stop_web(runner_box)
-        built.db.dispose()
-
-    application = build_application(built, post_init=post_init, post_shutdown=post_shutdown)
-    from bot.channels.zalo import ZaloStartError
 
     try:
-        _serve_telegram(application, current, webhook_secret)
-    except ZaloStartError as error:  # raised by post_init: a Zalo setting to fix
+        asyncio.run(serve(application, on_started=started, on_stopping=stopping, webhook=webhook))
+    except ZaloStartError as error:  # a Zalo setting to fix
         fail(str(error), code=2)
+    except PollingStopped:
+        fail(start_problem("polling", current), code=1)
+    except TelegramStartError as error:
+        fail(start_problem(str(error), current, error.__cause__), code=2)
+    except Exception as error:
+        problem = database_problem(error, current)
+        if problem is None:
+            raise
+        fail(problem, code=2)
+    finally:
+        built.db.dispose()
     log.info("planbot stopped")
-
-
-def _serve_telegram(
-    application: PlanbotApplication, current: Settings, webhook_secret: str | None
-) -> None:
-    """Long polling, or the webhook listener when PLANBOT_WEBHOOK_URL is set; until a signal."""
-    if current.webhook_url is not None:
-        import secrets as secrets_module
-
-        secret = webhook_secret or secrets_module.token_urlsafe(32)
-        url = str(current.webhook_url)
-        path = url.split("://", 1)[-1].partition("/")[2]
-        application.run_webhook(
-            listen=current.webhook_listen,
-            port=current.webhook_port,
-            url_path=path,
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=["message", "callback_query"],
-        )
-    else:
-        application.run_polling(allowed_updates=["message", "callback_query"])
 
 
 # ---------------------------------------------------------------------------- shell

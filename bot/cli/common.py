@@ -14,7 +14,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from bot.bootstrap import Services, bootstrap
+from bot.bootstrap import Services
 from bot.config import Settings
 from bot.i18n import DEFAULT_LOCALE, Translator, translator
 from bot.logs import configure_logging
@@ -76,12 +76,11 @@ def print_json(data: Any) -> None:
 @contextmanager
 def services() -> Iterator[Services]:
     """Start-up for a command: logging, settings, migrated database, plan."""
+    from bot.cli.startup import startup_services
+
     current = settings()
-    configure_logging(logging.WARNING, secrets=current.secret_values())
-    try:
-        built = bootstrap(current)
-    except PlanError as error:
-        report_plan_error(error)
+    configure_logging(logging.WARNING, settings=current)
+    built = startup_services(current)  # a missing database or plan: one line, exit 2
     try:
         yield built
     finally:

@@ -12,9 +12,10 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services, tr
+from bot.cli.startup import start_problem
 from bot.config import Settings
 from bot.i18n import N_, Translator
-from bot.messages import Channel
+from bot.messages import Channel, ChannelStartError
 from scheduler.reminders import OwedMessage, ReminderInstant, ReminderSchedule
 from scheduler.runner import SchedulerRunner, TickResult
 
@@ -209,7 +210,10 @@ def remind_command(
                     "PLANBOT_ZALO_TOKEN); nothing was sent. Use --dry-run to see what is owed."
                 )
             )
-        result = asyncio.run(_remind_once(built, channels, now))
+        try:
+            result = asyncio.run(_remind_once(built, channels, now))
+        except ChannelStartError as error:
+            fail(start_problem(str(error), built.settings, error.__cause__))
     if not result.lease:
         fail(_("Another planbot process is sending reminders now; nothing was sent."), code=1)
     _print_result(t, result, output)
