@@ -28,6 +28,8 @@ from sqlmodel import Session
 if TYPE_CHECKING:
     from alembic.config import Config
 
+import bot.audit  # noqa: F401  (registers the audit trail on every session)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Connections kept open per process; more may be opened under a burst of concurrent work (the

@@ -265,3 +265,17 @@ class DigestSnapshot(SQLModel, table=True):
     audience: str = ""
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = _aware()
+
+
+class AuditEntry(SQLModel, table=True):
+    """One write, who made it, when, and from which message or command (``bot.audit``)."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _aware()
+    actor: str = ""  # "telegram:12345", "cli:alice@host", "scheduler:host:pid:...", "system"
+    action: str = ""  # "insert", "update", "delete", or an operator's action ("outbox.resend")
+    subject: str = ""  # "status_update:42", "app_user", "reminder:7"
+    source: str | None = None  # "telegram:<chat>:<message id>", "cli:planbot outbox resend 7"
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.audit import begin_acting, message_actor
 from bot.bootstrap import Services
 from bot.conversation_state import load_state, save_state
 from bot.i18n import translator
@@ -25,6 +26,7 @@ from bot.text import fold
 from bot.updates import MAX_TEXT
 from handlers import help as help_
 from handlers import plan_import, registration, report, secretariat, tasks
+from handlers.payloads import Correct, Pick, Refile, Undo, owns_update, parse_payload
 from handlers.turn import Turn
 from handlers.understanding import Intent, reportable, understand
 
@@ -56,6 +58,7 @@ class ChatHandlers:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one incoming message or button press (possibly none)."""
+        begin_acting(*message_actor(incoming))  # every write below is audited as this message's
         if incoming.chat_type == "group" and not incoming.addressed:
             return []
         now = self.services.clock.now()
@@ -219,21 +222,22 @@ class ChatHandlers:
     def _payload(self, turn: Turn, payload: str) -> list[Reply]:
         if turn.user is None:
             return registration.stranger(turn)
-        kind, _sep, rest = payload.partition(":")
         _ = turn.t.gettext
-        try:
-            if kind == "pick":
-                return report.pick(turn, rest)
-            if kind == "st":
-                update_id, _sep2, code = rest.partition(":")
-                return report.correct(turn, int(update_id), code)
-            if kind == "undo":
-                return report.undo(turn, int(rest))
-            if kind == "rf":
-                update_id, _sep2, period = rest.partition(":")
-                return report.refile(turn, int(update_id), period)
-        except ValueError:
-            log.warning("malformed payload %r", payload)
+        # Type and range first (handlers/payloads.py), then the owner, before anything else.
+        parsed = parse_payload(
+            payload, self.services.plan, report.STATUS_CODES, self.services.calendar.parse
+        )
+        if isinstance(parsed, Pick):
+            return report.pick(turn, parsed.task_id)
+        if isinstance(parsed, Correct | Undo | Refile):
+            if not owns_update(self.services.db, parsed.update_id, turn.agency_id):
+                return [Reply(_("I could not find that update; nothing changed."))]
+            if isinstance(parsed, Correct):
+                return report.correct(turn, parsed.update_id, parsed.code)
+            if isinstance(parsed, Refile):
+                return report.refile(turn, parsed.update_id, parsed.period)
+            return report.undo(turn, parsed.update_id)
+        log.warning("malformed payload %r", payload[:80])
         return [Reply(_("This button is no longer valid. Type /help to see what I can do."))]
 
     def _remember_choices(self, turn: Turn, replies: list[Reply], intent: Intent) -> None:

@@ -46,6 +46,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session, col, select
 
+from bot.audit import begin_acting
 from bot.bootstrap import Services
 from bot.chats import migrate_chat
 from bot.logs import RedactingFilter
@@ -321,6 +322,7 @@ class SchedulerRunner:
     async def tick(self, now: datetime | None = None) -> TickResult:
         """One pass as of ``now`` (default: the clock): compute what is owed, claim, send, mark."""
         async with self._tick_lock:
+            begin_acting(f"scheduler:{self.holder}")
             at = now or self.services.clock.now()
             if at.tzinfo is None or at.utcoffset() is None:
                 raise ValueError(f"naive datetime {at!r}")

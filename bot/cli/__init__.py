@@ -34,6 +34,10 @@ COMMAND_MODULES: dict[str, str] = {
     "updates": "bot.cli.chat",
     "run": "bot.cli.chat",
     "shell": "bot.cli.chat",
+    "outbox": "bot.cli.ops",
+    "backup": "bot.cli.ops",
+    "restore": "bot.cli.ops",
+    "doctor": "bot.cli.ops",
 }
 
 

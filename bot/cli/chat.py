@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHELL_CHANNEL = "shell"
+MAX_EXPIRES_DAYS = 3650
 SECRETARIAT_AGENCY = "vp-ubnd-tinh"
 
 
@@ -92,6 +93,11 @@ def invite(
         fail("Kênh phải là telegram, zalo hoặc web.")
     if agency.strip().lower() in ("secretariat", "thu ky", "thư ký"):
         agency, role = SECRETARIAT_AGENCY, "secretariat"
+    if not 1 <= count <= 500 or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+        fail(
+            f"Số mã phải từ 1 đến 500 và số ngày hiệu lực phải từ 1 đến {MAX_EXPIRES_DAYS} "
+            f"(10 năm); không có mã nào được tạo."
+        )
     with services() as built:
         agency_id = _agency_id(built, agency)
         try:
@@ -103,8 +109,11 @@ def invite(
                 expires_days=expires_days,
                 now=built.clock.now(),
             )
-        except InvitationError:
-            fail("Số mã phải từ 1 đến 500 và số ngày hiệu lực phải từ 1 trở lên.")
+        except (InvitationError, OverflowError):
+            fail(
+                f"Số mã phải từ 1 đến 500 và số ngày hiệu lực phải từ 1 đến {MAX_EXPIRES_DAYS} "
+                f"(10 năm); không có mã nào được tạo."
+            )
         username = built.settings.telegram_bot_username
         web_base = _web_base(built.settings) if channel == "web" else None
 

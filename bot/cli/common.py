@@ -76,8 +76,10 @@ def print_json(data: Any) -> None:
 @contextmanager
 def services() -> Iterator[Services]:
     """Start-up for a command: logging, settings, migrated database, plan."""
+    from bot.audit import begin_acting, command_line_actor
     from bot.cli.startup import startup_services
 
+    begin_acting(command_line_actor().who, command_line_actor().source)
     current = settings()
     configure_logging(logging.WARNING, settings=current)
     built = startup_services(current)  # a missing database or plan: one line, exit 2

@@ -1,0 +1,193 @@
+"""The audit trail: every write to the plan's data, who made it, when, from which message.
+
+Whoever starts a unit of work says who acts (:func:`acting`): the chat handlers for an incoming
+message (``telegram:<user>``, from ``telegram:<chat>:<message id>``), a command line
+(``cli:<user>@<host>``, from the command), the scheduler. The context is a ``ContextVar``, so it
+follows ``asyncio.to_thread`` and tasks. Every ORM flush (insert, update, delete) and every bulk
+UPDATE/DELETE statement on an audited table then writes one ``audit`` row in the same
+transaction: the trail cannot miss a write that was committed, nor keep one that was rolled
+back. Operators' decisions (``planbot outbox resend``...) are recorded with :func:`record`.
+
+Bookkeeping tables that change at every message (the reminder ledger, the lease, processed
+message ids, sent-message contexts, conversation steps) are not audited row by row: the ledger
+keeps its own who (``claimed_by``) and when, and operator actions on it are recorded.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from bot.models import AuditEntry
+
+log = logging.getLogger(__name__)
+
+NOT_AUDITED = frozenset(
+    {"audit", "reminder", "lease", "processed_message", "sent_message", "conversation"}
+)
+_TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and from which message or command."""
+
+    who: str
+    source: str | None = None
+
+
+_current: ContextVar[Actor | None] = ContextVar("planbot_audit_actor", default=None)
+
+
+@contextmanager
+def acting(who: str, source: str | None = None) -> Iterator[Actor]:
+    """Within this block, writes are audited as made by ``who`` from ``source``."""
+    actor = Actor(who=who, source=source)
+    token = _current.set(actor)
+    try:
+        yield actor
+    finally:
+        _current.reset(token)
+
+
+def begin_acting(who: str, source: str | None = None) -> None:
+    """From here on in this task (or thread), writes are audited as made by ``who``."""
+    _current.set(Actor(who=who, source=source))
+
+
+def message_actor(incoming: Any) -> tuple[str, str]:
+    """(who, source) of an incoming chat message: ``telegram:<user>``, ``telegram:<chat>:<id>``."""
+    channel = str(getattr(incoming, "channel", "?"))
+    who = f"{channel}:{getattr(incoming, 'user_id', '?')}"
+    message = getattr(incoming, "message_id", None) or "-"
+    return who, f"{channel}:{getattr(incoming, 'chat_id', '?')}:{message}"
+
+
+def current_actor() -> Actor:
+    return _current.get() or Actor(who="system")
+
+
+def command_line_actor() -> Actor:
+    """The person at a command line: ``cli:<user>@<host>``, from the command typed."""
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "?"
+    command = " ".join(["planbot", *sys.argv[1:]])[:300]
+    return Actor(who=f"cli:{user}@{socket.gethostname()}", source=f"cli:{command}")
+
+
+def record(
+    session: Session,
+    action: str,
+    subject: str,
+    detail: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """An explicit entry (an operator's decision), in the caller's transaction."""
+    actor = current_actor()
+    session.add(
+        AuditEntry(
+            at=now or datetime.now(UTC),
+            actor=actor.who,
+            action=action,
+            subject=subject,
+            source=actor.source,
+            detail=dict(detail or {}),
+        )
+    )
+
+
+def _subject(instance: object) -> str | None:
+    table = getattr(instance, "__tablename__", None)
+    if not isinstance(table, str) or table in NOT_AUDITED:
+        return None
+    identity = inspect(instance).identity
+    key = ",".join(str(part) for part in identity) if identity else "?"
+    return f"{table}:{key}"
+
+
+def _changes(instance: object) -> dict[str, Any]:
+    state = inspect(instance)
+    changed: dict[str, Any] = {}
+    for attribute in state.attrs:
+        history = attribute.history
+        if history.has_changes() and history.added:
+            value = history.added[0]
+            changed[attribute.key] = value if isinstance(value, int | float | bool) else str(value)
+    return changed
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: object) -> None:
+    actor = current_actor()
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for action, instances in (
+        ("insert", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
+        for instance in instances:
+            if isinstance(instance, AuditEntry):
+                continue
+            if action == "update" and not session.is_modified(instance):
+                continue
+            subject = _subject(instance)
+            if subject is None:
+                continue
+            detail = _changes(instance) if action != "delete" else {}
+            rows.append(
+                {
+                    "at": now,
+                    "actor": actor.who,
+                    "action": action,
+                    "subject": subject,
+                    "source": actor.source,
+                    "detail": _bounded(detail),
+                }
+            )
+    if rows:
+        session.connection().execute(insert(_TABLE), rows)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if not isinstance(name, str) or name in NOT_AUDITED:
+        return
+    actor = current_actor()
+    state.session.connection().execute(
+        insert(_TABLE),
+        [
+            {
+                "at": datetime.now(UTC),
+                "actor": actor.who,
+                "action": "update" if state.is_update else "delete",
+                "subject": name,
+                "source": actor.source,
+                "detail": {"statement": str(state.statement)[:500]},
+            }
+        ],
+    )
+
+
+def _bounded(detail: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (value[:500] if isinstance(value, str) else value) for key, value in detail.items()
+    }
