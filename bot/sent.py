@@ -47,3 +47,25 @@ def context_of(db: Database, channel: str, chat_id: str, message_id: str) -> dic
             )
         ).first()
         return dict(row.context) if row is not None else None
+
+
+def unknown_reminders_note(db: Database, period: str, gettext: Any) -> str | None:
+    """For the secretariat's digest: how many reminders of a round have an unknown outcome
+    (the request left, no answer came: they may not have arrived), and what to do."""
+    from sqlmodel import func
+
+    from bot.models import Reminder
+
+    with db.session() as session:
+        count = session.exec(
+            select(func.count())
+            .select_from(Reminder)
+            .where(col(Reminder.period) == period, col(Reminder.state) == "unknown")
+        ).one()
+    if not count:
+        return None
+    text: str = gettext(
+        "Note: {count} reminders of this round may not have arrived (the platform did not "
+        "answer). An operator can check them: planbot outbox --state unknown."
+    ).format(count=count)
+    return text

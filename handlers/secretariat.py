@@ -47,6 +47,7 @@ from bot.reports import (
     render_headline,
     render_text,
 )
+from bot.sent import unknown_reminders_note
 from bot.text import split_text
 from scheduler.calendar import Round, UnknownPeriod
 from scheduler.reminders import OwedMessage
@@ -160,6 +161,9 @@ def digest_replies(
         return [Reply(text=piece, context=context) for piece in split_text(text, TEXT_LIMIT)]
     replies = digest_with_chart(digest, t, context)
     record_snapshot(services.db, digest)
+    note = unknown_reminders_note(services.db, target.id, t.gettext)
+    if note is not None:  # reminders the ledger could not confirm (bot/sent.py)
+        replies.append(Reply(text=note, context=context))
     return replies
 
 

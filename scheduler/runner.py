@@ -241,6 +241,13 @@ class SchedulerRunner:
         await asyncio.to_thread(self.outbox.release_lease)
         log.info("reminder scheduler stopped (sender %s)", self.holder)
 
+    def stop_sending(self) -> None:
+        """Start no new send (a signal arrived): requests on the wire finish, and the messages
+        not yet sent stay in the ledger for the next sender."""
+        if not self._stopped:
+            log.info("stopping: no new sends; the ones on the wire finish")
+        self._stopped = True
+
     async def _renew(self) -> None:
         """Keep the short sender lease while running, so a restart elsewhere waits for it."""
         if self._stopped:

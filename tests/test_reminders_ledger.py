@@ -193,3 +193,34 @@ def test_backoff_doubles_and_gives_up(any_db_url: str) -> None:
         assert outbox.claim(key, moment + timedelta(days=1), "text") is None
     finally:
         db.dispose()
+
+
+def test_a_dead_holders_lease_is_taken_over_at_once(any_db_url: str) -> None:
+    """Same host and its pid no longer runs: provably gone; anything else waits for expiry."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    db = Database(any_db_url)
+    db.upgrade()
+    try:
+        now = local(2021, 3, 17, 8)
+        child = subprocess.Popen([sys.executable, "-c", "pass"])
+        child.wait()  # reaped: its pid runs no more
+        host = socket.gethostname()
+        dead = Outbox(db, holder=f"{host}:{child.pid}:dead")
+        assert dead.acquire_lease(now)
+        successor = Outbox(db, holder=f"{host}:{os.getpid()}:next")
+        assert successor.acquire_lease(now + timedelta(seconds=1))  # not 30 s later
+        assert successor.lease_holder(now + timedelta(seconds=1)) == successor.holder
+        alive = Outbox(db, holder=f"{host}:{os.getppid()}:other")  # a running process
+        assert not alive.acquire_lease(now + timedelta(seconds=2))
+        elsewhere = Outbox(db, holder="another-host:1:x")
+        assert not elsewhere.acquire_lease(now + timedelta(seconds=3))
+        successor.release_lease()
+        assert elsewhere.acquire_lease(now + timedelta(seconds=4))
+        assert not successor.acquire_lease(now + timedelta(seconds=5))  # other host: may live
+        assert successor.acquire_lease(now + timedelta(seconds=40))  # expired after 30 s
+    finally:
+        db.dispose()

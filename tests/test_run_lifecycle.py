@@ -73,10 +73,22 @@ def _one_clear_line(output: str, setting: str, *secrets: str) -> None:
 
 @pytest.mark.parametrize("command", ["run", "remind"])
 async def test_a_refused_token_is_one_line_without_the_token(tmp_path: Path, command: str) -> None:
+    secret = "WebhookSecret_never_shown_42"
     async with FakeTelegram(token=TOKEN) as tg:
-        code, output = await _finish(command, env=_env(tmp_path, tg.url, token=OTHER_TOKEN))
+        env = _env(
+            tmp_path,
+            tg.url,
+            token=OTHER_TOKEN,
+            PLANBOT_WEBHOOK_URL="https://planbot.example.org/hooks/telegram",
+            PLANBOT_WEBHOOK_SECRET=secret,
+            PLANBOT_WEBHOOK_LISTEN="127.0.0.1",
+            PLANBOT_WEBHOOK_PORT=str(_free_port()),
+            PLANBOT_LOG_LEVEL="DEBUG",
+        )
+        code, output = await _finish(command, env=env)
     assert code == 2, output
     _one_clear_line(output, "PLANBOT_TELEGRAM_TOKEN", OTHER_TOKEN)
+    assert secret not in output
     assert "Telegram từ chối token" in output
 
 

@@ -31,7 +31,7 @@ from bot.bootstrap import Services
 from bot.channels.telegram import COMMANDS
 from bot.clock import FrozenClock
 from bot.messages import ChatType, Incoming, Reply
-from bot.models import AuditEntry, StatusUpdate
+from bot.models import AuditEntry, Reminder, StatusUpdate
 from bot.registration import create_invitations, redeem, revoke_user
 from handlers import ChatHandlers
 
@@ -282,3 +282,25 @@ def test_fuzzed_payloads_and_texts(
     world.check(caller, None, payload)
     if text is not None and text.strip():
         world.check(caller, text, None)
+
+
+def test_the_secretariats_digest_mentions_unknown_reminders(world: World) -> None:
+    secretariat = CALLERS[3]
+    before = "\n".join(r.text for r in world.send(secretariat, "/tonghop"))
+    assert "planbot outbox" not in before
+    with world.services.db.write() as session:
+        session.add(
+            Reminder(
+                channel="telegram",
+                chat_id="2002",
+                period="2021-Q1",
+                kind="before-due",
+                instant=world.clock.now(),
+                state="unknown",
+                claimed_at=world.clock.now(),
+                last_error="sent, no answer",
+            )
+        )
+    after = "\n".join(r.text for r in world.send(secretariat, "/tonghop"))
+    assert "1 tin nhắc của kỳ này có thể chưa đến" in after
+    assert "planbot outbox --state unknown" in after

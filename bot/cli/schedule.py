@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import signal
 from contextlib import AsyncExitStack
 from datetime import date, datetime
 from typing import Any
@@ -228,6 +230,12 @@ async def _remind_once(built: Any, channels: dict[str, Channel], now: datetime) 
                 await stack.enter_async_context(channel)  # type: ignore[arg-type]
         runner = SchedulerRunner(built, channels)
         _install_digests(runner)
+        # SIGTERM/SIGINT: no new sends; those on the wire finish; the rest stays in the ledger
+        # for the next run (exit as usual, nothing lost, nothing doubled).
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, runner.stop_sending)
         try:
             return await runner.tick(now)
         finally:

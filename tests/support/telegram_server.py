@@ -120,8 +120,10 @@ class FakeTelegram:
         token: str = "123456789:TEST_fake_token_abcdefghijklmnopqrstu",
         bot_username: str = "planbot_test_bot",
         hang_seconds: float = 3.0,
+        send_latency: float = 0.0,
     ) -> None:
         self.token = token
+        self.send_latency = send_latency  # seconds each send takes before it is carried out
         self.bot_username = bot_username
         self.hang_seconds = hang_seconds
         self.calls: list[Call] = []
@@ -430,6 +432,8 @@ class FakeTelegram:
                 await self._perform(description["name"], params)
             await asyncio.sleep(self.hang_seconds)
             return _error(504, "Gateway Timeout")
+        if self.send_latency and description["name"].startswith("send"):
+            await asyncio.sleep(self.send_latency)  # a client killed now leaves it "sending"
         self.calls.append(Call(method, params, 200))
         result = await self._perform(description["name"], params)
         if isinstance(result, web.Response):
