@@ -46,6 +46,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL beside SQLite")
     parser.add_argument("--repeats", type=int, default=None, help="runs per figure (median)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--updates", type=int, default=None, help="inbound updates (1,000)")
+    parser.add_argument("--chats", default=None, help="fan-out sizes, comma-separated (1000,10000)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="another checkout of planbot (e.g. git archive of an older commit) to measure "
+        "beside this one in the inbound and fan-out benchmarks",
+    )
     options = parser.parse_args(argv)
     chosen = [name.strip() for name in options.only.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(BENCHES))
@@ -68,11 +77,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 inbound.run(
                     root / "inbound",
                     users=10 if quick else 100,
-                    updates=20 if quick else 1000,
+                    updates=options.updates or (20 if quick else 1000),
                     rate=50.0 if quick else 25.0,
                     burst=20 if quick else 300,
                     repeats=repeats,
                     databases=databases,
+                    before=options.before,
                     log=_log,
                 )
             )
@@ -81,8 +91,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             results["fanout"] = asyncio.run(
                 fanout.run(
                     root / "fanout",
-                    sizes=(40,) if quick else (1000, 10_000),
+                    sizes=tuple(int(n) for n in options.chats.split(","))
+                    if options.chats
+                    else (40,)
+                    if quick
+                    else (1000, 10_000),
                     fast=40 if quick else 1000,
+                    before=options.before,
                     log=_log,
                 )
             )

@@ -31,6 +31,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ENV = "PLANBOT_BENCH_POSTGRES_URL"
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
 SEND_METHODS = frozenset({"sendmessage", "senddocument", "sendphoto"})
+# The child's entry: bench.subject from this checkout, planbot from the first PYTHONPATH entry
+# (the other checkout with --before, else this one).
+SUBJECT_BOOT = (
+    "import sys, importlib.util\n"
+    f"spec = importlib.util.spec_from_file_location('bench_subject', {str(Path(__file__).with_name('subject.py'))!r})\n"
+    "module = importlib.util.module_from_spec(spec)\n"
+    "spec.loader.exec_module(module)\n"
+    "sys.argv = ['bench.subject', *sys.argv[1:]]\n"
+    "module.main()\n"
+)
 
 
 def median(values: Sequence[float]) -> float:
@@ -182,17 +192,28 @@ class Subject:
 
 
 @contextlib.asynccontextmanager
-async def subject(config: dict[str, Any], start_within: float = 300.0) -> AsyncIterator[Subject]:
-    """Start the system under test in a child process; yields once it said READY."""
-    env = {**os.environ, "PTB_TIMEDELTA": "true", "PYTHONPATH": str(REPO_ROOT)}
+async def subject(
+    config: dict[str, Any], start_within: float = 300.0, code: Path | None = None
+) -> AsyncIterator[Subject]:
+    """Start the system under test in a child process; yields once it said READY.
+
+    ``code``: another checkout of planbot to run (``--before``: the code before a fix); this
+    checkout's ``bench.subject`` drives it.
+    """
+    path = [str(code)] if code is not None else []
+    env = {
+        **os.environ,
+        "PTB_TIMEDELTA": "true",
+        "PYTHONPATH": os.pathsep.join([*path, str(REPO_ROOT)]),
+    }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "bench.subject",
+        "-c",
+        SUBJECT_BOOT,
         json.dumps(config),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        cwd=REPO_ROOT,
+        cwd=code or REPO_ROOT,
         env=env,
     )
     try:
@@ -246,3 +267,36 @@ def postgres_available() -> bool:
             return True
     except Exception:
         return False
+
+
+async def call_in(code: Path | None, target: str, *args: Any) -> Any:
+    """``module:function(*args)`` run in a child process on another checkout's planbot (or in
+    a thread here when ``code`` is None); arguments and result go as JSON."""
+    module_name, _, function = target.partition(":")
+    if code is None:
+        import importlib
+
+        module = importlib.import_module(module_name)
+        return await asyncio.to_thread(getattr(module, function), *args)
+    script = (
+        "import json, sys, importlib\n"
+        f"module = importlib.import_module({module_name!r})\n"
+        f"result = getattr(module, {function!r})(*json.loads(sys.argv[1]))\n"
+        "sys.stdout.write('RESULT ' + json.dumps(result) + '\\n')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(code), str(REPO_ROOT)])}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        script,
+        json.dumps(list(args), default=str),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=code,
+        env=env,
+    )
+    out, err = await process.communicate()
+    for line in out.decode().splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    raise RuntimeError(f"{target} failed in {code}: {err.decode()[-3000:]}")

@@ -13,25 +13,24 @@ the sender itself can do.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchTelegram, Limits, database, subject
+from bench.common import BenchTelegram, Limits, call_in, database, subject
 from tests.support.telegram_server import TgUser
 
 FIRST_CHAT = 700_000
 TICK_AT = "2021-03-17T08:00:00+07:00"  # the 3-days-before reminder of Quý I/2021
 
 
-def _prepare(url: str, data_dir: Path, chats: int) -> list[int]:
+def prepare(url: str, data_dir: str, chats: int) -> list[int]:
     from datetime import UTC, datetime
 
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.models import User
 
-    settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, data_dir=Path(data_dir))  # type: ignore[call-arg]
     services = bootstrap(settings)
     units = services.plan.reporting_units()
     ids = []
@@ -53,10 +52,12 @@ def _prepare(url: str, data_dir: Path, chats: int) -> list[int]:
     return ids
 
 
-async def one_run(sender: str, folder: Path, *, chats: int, ceiling: int = 30) -> dict[str, Any]:
+async def one_run(
+    sender: str, folder: Path, *, chats: int, ceiling: int = 30, code: Path | None = None
+) -> dict[str, Any]:
     with database("sqlite", folder) as url:
         data_dir = folder / "data"
-        ids = await asyncio.to_thread(_prepare, url, data_dir, chats)
+        ids = list(await call_in(code, "bench.fanout:prepare", url, str(data_dir), chats))
         async with BenchTelegram(limits=Limits(overall_per_second=ceiling)) as fake:
             for chat in ids:
                 fake.private_chat(TgUser(chat, f"u{chat}"))
@@ -72,7 +73,7 @@ async def one_run(sender: str, folder: Path, *, chats: int, ceiling: int = 30) -
             }
             if sender == "bare":
                 config["chats"] = ids
-            async with subject(config) as child:
+            async with subject(config, code=code) as child:
                 result = await child.result(3600.0)
             moments = sorted(moment for moment, _chat in fake.arrivals.sends)
             refused = fake.arrivals.refused
@@ -98,15 +99,22 @@ async def run(
     sizes: tuple[int, ...] = (1000, 10_000),
     fast: int = 1000,
     fast_ceiling: int = 1000,
+    before: Path | None = None,
     log: Any = print,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for chats in sizes:
-        for sender in ("bare", "planbot"):
-            figures = await one_run(sender, folder, chats=chats)
-            results[f"{sender}/{chats}"] = figures
+    senders: list[tuple[str, str, Path | None]] = [("bare", "bare", None)]
+    if before is not None:
+        senders.append(("planbot-before", "planbot", before))
+    senders.append(("planbot", "planbot", None))
+    for number, chats in enumerate(sizes):
+        for label, sender, code in senders:
+            if label != "planbot" and number > 0:
+                continue  # the baselines: the first size is enough
+            figures = await one_run(sender, folder, chats=chats, code=code)
+            results[f"{label}/{chats}"] = figures
             log(
-                f"  fan-out {sender} {chats} chats: {figures['rate']:.1f}/s "
+                f"  fan-out {label} {chats} chats: {figures['rate']:.1f}/s "
                 f"({figures['share_of_ceiling']:.3f} of 30), {figures['refused_429']} x 429, "
                 f"{figures['rss_mib']:.0f} MiB"
             )

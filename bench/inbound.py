@@ -22,21 +22,29 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchTelegram, database, max_in_window, median, percentile, subject
+from bench.common import (
+    BenchTelegram,
+    call_in,
+    database,
+    max_in_window,
+    median,
+    percentile,
+    subject,
+)
 from tests.support.telegram_server import TgUser
 
 FIRST_USER = 500_000
 
 
-def _prepare(url: str, data_dir: Path, users: int) -> list[tuple[TgUser, list[str]]]:
-    """Register ``users`` focal points; returns each with the task ids of its unit."""
+def prepare(url: str, data_dir: str, users: int) -> list[tuple[int, str, list[str]]]:
+    """Register ``users`` focal points; returns each (id, name) with the task ids of its unit."""
     from datetime import UTC, datetime
 
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.models import User
 
-    settings = Settings(_env_file=None, database_url=url, data_dir=data_dir)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, data_dir=Path(data_dir))  # type: ignore[call-arg]
     services = bootstrap(settings)
     plan = services.plan
     units = [u for u in plan.reporting_units() if plan.assignments_of(u)]
@@ -57,7 +65,7 @@ def _prepare(url: str, data_dir: Path, users: int) -> list[tuple[TgUser, list[st
                 )
             )
             tasks = [task.id for task, _role in plan.assignments_of(unit)]
-            result.append((user, tasks))
+            result.append((user.id, user.first_name, tasks))
     services.db.dispose()
     return result
 
@@ -85,10 +93,12 @@ async def _one_run(
     limiter: bool,
     rate: float | None,
     run: int,
+    code: Path | None = None,
 ) -> dict[str, Any]:
     with database(db_kind, folder) as url:
         data_dir = folder / "data"
-        people = await asyncio.to_thread(_prepare, url, data_dir, users)
+        prepared = await call_in(code, "bench.inbound:prepare", url, str(data_dir), users)
+        people = [(TgUser(uid, name, "vi"), list(tasks)) for uid, name, tasks in prepared]
         async with BenchTelegram() as fake:
             batch = _updates(fake, people, updates, run)
             config = {
@@ -102,7 +112,7 @@ async def _one_run(
                 "data_dir": str(data_dir),
             }
             queued: dict[int, list[float]] = {}
-            async with subject(config) as child:
+            async with subject(config, code=code) as child:
                 await asyncio.sleep(0.3)  # let the first getUpdates arrive
                 if rate is None:
                     now = time.monotonic()
@@ -167,13 +177,20 @@ async def run(
     burst: int = 300,
     repeats: int = 3,
     databases: tuple[str, ...] = ("sqlite",),
+    before: Path | None = None,
     log: Any = print,
 ) -> dict[str, Any]:
-    """Every run, both bots; returns the medians of each figure over ``repeats``."""
+    """Every run, both bots (and planbot from ``before``, another checkout, on SQLite); returns
+    the medians of each figure over ``repeats``."""
     results: dict[str, Any] = {}
-    subjects = [("bare", "sqlite")] + [("planbot", kind) for kind in databases]
-    for bot, kind in subjects:
+    subjects: list[tuple[str, str, Path | None]] = [("bare", "sqlite", None)]
+    if before is not None:
+        subjects.append(("planbot", "sqlite", before))
+    subjects += [("planbot", kind, None) for kind in databases]
+    for bot, kind, code in subjects:
         name = bot if bot == "bare" else f"planbot/{kind}"
+        if code is not None:
+            name = "planbot-before/sqlite"
         paced, loose, bursts = [], [], []
         for number in range(repeats):
             paced.append(
@@ -186,6 +203,7 @@ async def run(
                     limiter=True,
                     rate=rate,
                     run=number,
+                    code=code,
                 )
             )
             loose.append(
@@ -198,6 +216,7 @@ async def run(
                     limiter=False,
                     rate=None,
                     run=number,
+                    code=code,
                 )
             )
             log(
@@ -215,6 +234,7 @@ async def run(
                 limiter=True,
                 rate=None,
                 run=repeats,
+                code=code,
             )
         )
         results[name] = {

@@ -6,14 +6,9 @@ into it), both answers put that round first: what is missing and since when, the
 
 from __future__ import annotations
 
+from bot.latest import latest_effective_updates
 from bot.messages import Reply
-from bot.progress import (
-    GENERAL,
-    EffectiveUpdate,
-    UnitProgress,
-    effective_updates,
-    round_progress,
-)
+from bot.progress import GENERAL, EffectiveUpdate, UnitProgress, round_progress
 from handlers.items import own_items
 from handlers.turn import Turn
 from scheduler.calendar import deadline_text
@@ -88,10 +83,8 @@ def task_list(turn: Turn) -> list[Reply]:
     current = services.calendar.round_at(turn.now)
     with services.db.session() as session:
         progress = round_progress(session, plan, current, [agency_id])[0]
-        history = effective_updates(session, agency_ids=[agency_id])
-    latest: dict[str, EffectiveUpdate] = {}
-    for update in history:
-        latest[update.task_id] = update
+        # Each item's newest report, not the unit's whole history (bot/latest.py).
+        latest = latest_effective_updates(session, agency_id, list(own))
 
     lines = [_("Tasks of {agency}:").format(agency=agency.name)]
     general_ids: list[str] = []

@@ -10,6 +10,8 @@ in uppercase bold; "Nơi nhận:" bold italic 12 with its list in 11.
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 from datetime import date
 
@@ -19,6 +21,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Emu, Length, Mm, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
@@ -79,13 +82,9 @@ def _paragraph(
     space_before: float = 0,
     keep_with_next: bool = False,
 ) -> Paragraph:
-    paragraph = container.add_paragraph()
-    paragraph.alignment = align
-    fmt = paragraph.paragraph_format
-    fmt.space_after = Pt(space_after)
-    fmt.space_before = Pt(space_before)
-    fmt.first_line_indent = Cm(1.27) if indent else None
-    fmt.keep_with_next = keep_with_next
+    paragraph = _add_paragraph(container)
+    template = _paragraph_format(align, space_after, space_before, indent, keep_with_next)
+    paragraph._p.insert(0, copy.deepcopy(template))
     if text:
         _run(paragraph, text, size=size, bold=bold, italic=italic, underline=underline)
     return paragraph
@@ -100,17 +99,73 @@ def _run(
     italic: bool = False,
     underline: bool = False,
 ) -> None:
+    template = _run_format(size, bold, italic, underline)
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        run = paragraph.add_run(line)
-        run.font.name = FONT
-        _set_font(run._element)
-        run.font.size = Pt(size)
-        run.bold = bold
-        run.italic = italic
-        run.underline = underline
+        element = copy.deepcopy(template)
+        paragraph._p.append(element)
+        element.text = line  # python-docx's own text setter (tabs, line breaks)
         if index < len(lines) - 1:
-            run.add_break()
+            element.add_br()
+
+
+# Building speed (BENCHMARKS.md): python-docx's Document.add_paragraph looks for the body's
+# w:sectPr among all of the body's children before inserting, so a report of thousands of
+# paragraphs was quadratic; and each run's font, size, bold, italic and underline setters each
+# search the run's properties. Paragraphs are therefore inserted right before the body's last
+# child (the w:sectPr) and their properties, like the runs', are copied from one element built
+# once per combination with python-docx's own setters: the same XML, built once.
+
+
+def _add_paragraph(container: Container) -> Paragraph:
+    if isinstance(container, _Cell):
+        added: Paragraph = container.add_paragraph()
+        return added
+    body = container.element.body
+    element = OxmlElement("w:p")
+    try:
+        last = body[-1]
+    except IndexError:
+        body.append(element)
+    else:
+        if last.tag == qn("w:sectPr"):
+            last.addprevious(element)
+        else:
+            body.append(element)
+    return Paragraph(element, container._body)
+
+
+@functools.cache
+def _paragraph_format(
+    align: WD_ALIGN_PARAGRAPH | None,
+    space_after: float,
+    space_before: float,
+    indent: bool,
+    keep_with_next: bool,
+) -> BaseOxmlElement:
+    """The w:pPr of a paragraph with these properties (copy it, never change it)."""
+    paragraph = Paragraph(OxmlElement("w:p"), None)  # type: ignore[arg-type]
+    if align is not None:
+        paragraph.alignment = align
+    fmt = paragraph.paragraph_format
+    fmt.space_after = Pt(space_after)
+    fmt.space_before = Pt(space_before)
+    fmt.first_line_indent = Cm(1.27) if indent else None
+    fmt.keep_with_next = keep_with_next
+    return paragraph._p.get_or_add_pPr()
+
+
+@functools.cache
+def _run_format(size: float, bold: bool, italic: bool, underline: bool) -> BaseOxmlElement:
+    """An empty w:r whose w:rPr has these properties (copy it, never change it)."""
+    run = Paragraph(OxmlElement("w:p"), None).add_run()  # type: ignore[arg-type]
+    run.font.name = FONT
+    _set_font(run._element)
+    run.font.size = Pt(size)
+    run.bold = bold
+    run.italic = italic
+    run.underline = underline
+    return run._element
 
 
 # Children of w:pPr and w:tblPr that the schema puts after w:pBdr / w:tblBorders: Word insists

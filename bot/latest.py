@@ -1,0 +1,84 @@
+"""The latest status of each task of a unit, read without reading the unit's whole history.
+
+"What's my task" shows, for every item of a unit, its newest report as it stands after
+corrections (a retracted report gives way to the one before it). Folding the unit's whole
+history (:func:`bot.progress.effective_updates`) made that answer grow with every round ever
+reported (BENCHMARKS.md). Here one statement takes, for each task, its ``depth`` newest reports
+through the index on (agency, task, time) (migration 0005), a second one their corrections and
+retractions through the index on ``refers_to``, and :func:`bot.progress.fold_updates` folds
+that handful of rows. A task whose ``depth`` newest reports were all retracted is read whole,
+so the answer is always the one the full fold gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import union_all
+from sqlmodel import Session, col, select
+
+from bot.models import StatusUpdate
+from bot.progress import EffectiveUpdate, fold_updates
+
+DEPTH = 4
+# Tasks per statement (each is one sub-select of the UNION ALL; SQLite allows 500 terms).
+CHUNK = 200
+
+
+def latest_effective_updates(
+    session: Session, agency_id: str, task_ids: Sequence[str], *, depth: int = DEPTH
+) -> dict[str, EffectiveUpdate]:
+    """The newest effective update of each of ``task_ids`` that has one, for this agency."""
+    wanted = list(dict.fromkeys(task_ids))
+    reports: list[StatusUpdate] = []
+    for start in range(0, len(wanted), CHUNK):
+        reports.extend(_newest_reports(session, agency_id, wanted[start : start + CHUNK], depth))
+    latest = _fold(session, reports)
+    counts: dict[str, int] = {}
+    for report in reports:
+        counts[report.task_id] = counts.get(report.task_id, 0) + 1
+    # Every report read for these tasks was retracted, and there may be older ones.
+    deeper = [t for t in wanted if t not in latest and counts.get(t, 0) >= depth]
+    for task_id in deeper:
+        older = _newest_reports(session, agency_id, [task_id], None)
+        latest.update(_fold(session, older))
+    return latest
+
+
+def _newest_reports(
+    session: Session, agency_id: str, task_ids: Sequence[str], depth: int | None
+) -> list[StatusUpdate]:
+    if not task_ids:
+        return []
+    per_task = []
+    for task_id in task_ids:
+        query = (
+            select(col(StatusUpdate.id))
+            .where(col(StatusUpdate.agency_id) == agency_id)
+            .where(col(StatusUpdate.task_id) == task_id)
+            .where(col(StatusUpdate.kind) == "report")
+            .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
+        )
+        if depth is not None:
+            query = query.limit(depth)
+        per_task.append(query.subquery().select())
+    ids = union_all(*per_task) if len(per_task) > 1 else per_task[0]
+    rows = session.exec(select(StatusUpdate).where(col(StatusUpdate.id).in_(ids))).all()
+    return list(rows)
+
+
+def _fold(session: Session, reports: Sequence[StatusUpdate]) -> dict[str, EffectiveUpdate]:
+    """The reports with their corrections and retractions applied, newest per task."""
+    if not reports:
+        return {}
+    ids = [report.id for report in reports]
+    amendments = session.exec(
+        select(StatusUpdate)
+        .where(col(StatusUpdate.refers_to).in_(ids))
+        .where(col(StatusUpdate.kind) != "report")
+    ).all()
+    rows = sorted([*reports, *amendments], key=lambda row: (row.created_at, row.id or 0))
+    latest: dict[str, EffectiveUpdate] = {}
+    for update in fold_updates(rows):  # oldest first: the last one of a task wins
+        latest[update.task_id] = update
+    return latest

@@ -1,0 +1,32 @@
+"""status history indexes: the newest reports of a unit's task, and a report's amendments
+
+"What's my task" reads each task's newest reports (agency, task, time) and their corrections
+and retractions (refers_to) instead of the unit's whole history (bot/latest.py).
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_status_update_agency_task_created",
+        "status_update",
+        ["agency_id", "task_id", "created_at"],
+    )
+    op.create_index("ix_status_update_refers_to", "status_update", ["refers_to"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_status_update_refers_to", table_name="status_update")
+    op.drop_index("ix_status_update_agency_task_created", table_name="status_update")
