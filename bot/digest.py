@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from bot.db import Database
 from bot.models import DigestSnapshot, User
 from bot.plan import Plan, ReportingRule, TaskItem
-from bot.progress import BUCKETS, Bucket, EffectiveUpdate, UnitProgress, round_progress
+from bot.progress import BUCKETS, Bucket, EffectiveUpdate, UnitProgress, progress_of
 from bot.progress import effective_updates as load_effective_updates
 from bot.text import fold
 from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod
@@ -407,8 +407,9 @@ def build_digest(
     """The digest of a round at ``now``; with an audience, compared with its last snapshot."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("naive datetime")
-    progress = round_progress(session, plan, round_)
+    # One read and one fold of the round serve both the units and the items.
     updates = load_effective_updates(session, period=round_.id)
+    progress = progress_of(plan, round_, updates)
     units = tuple(_unit_line(unit, now) for unit in progress)
     counts: dict[Bucket, int] = dict.fromkeys(BUCKETS, 0)
     for unit in units:

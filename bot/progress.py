@@ -70,7 +70,11 @@ def effective_updates(
         touching = select(chain).where(col(StatusUpdate.period) == period)
         if agency_ids is not None:
             touching = touching.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
-        query = query.where(chain.in_(touching))
+        # A chain's rows are its report (id) and its amendments (refers_to): two index look-ups
+        # (migration 0005), where coalescing every row's chain would scan the whole history.
+        query = query.where(
+            col(StatusUpdate.id).in_(touching) | col(StatusUpdate.refers_to).in_(touching)
+        )
     rows = session.exec(query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))).all()
     folded = fold_updates(rows)
     if period is None:
@@ -224,6 +228,18 @@ def round_progress(
     """Every reporting unit's state for a round (one query), in the plan's agency order."""
     units = list(agency_ids) if agency_ids is not None else list(plan.reporting_units())
     updates = effective_updates(session, period=round_.id, agency_ids=units)
+    return progress_of(plan, round_, updates, units)
+
+
+def progress_of(
+    plan: Plan,
+    round_: Round,
+    updates: Iterable[EffectiveUpdate],
+    agency_ids: Iterable[str] | None = None,
+) -> list[UnitProgress]:
+    """Every reporting unit's state from the round's effective updates already read (the
+    digest folds the round once for its units and its items)."""
+    units = list(agency_ids) if agency_ids is not None else list(plan.reporting_units())
     by_agency: dict[str, list[EffectiveUpdate]] = {unit: [] for unit in units}
     for update in updates:
         by_agency.setdefault(update.agency_id, []).append(update)

@@ -1,7 +1,9 @@
-"""status history indexes: the newest reports of a unit's task, and a report's amendments
+"""status history indexes: a round's rows, a unit's task's newest reports, a report's amendments
 
-"What's my task" reads each task's newest reports (agency, task, time) and their corrections
-and retractions (refers_to) instead of the unit's whole history (bot/latest.py).
+A round is read by its period (the digest reads every unit's), "what's my task" reads each
+task's newest reports (agency, task, time), and both read the amendments of those reports
+(refers_to): bounded reads instead of scans of the whole history (bot/latest.py,
+bot/progress.py).
 
 Revision ID: 0005
 Revises: 0004
@@ -25,8 +27,10 @@ def upgrade() -> None:
         ["agency_id", "task_id", "created_at"],
     )
     op.create_index("ix_status_update_refers_to", "status_update", ["refers_to"])
+    op.create_index("ix_status_update_period", "status_update", ["period"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_status_update_period", table_name="status_update")
     op.drop_index("ix_status_update_refers_to", table_name="status_update")
     op.drop_index("ix_status_update_agency_task_created", table_name="status_update")
