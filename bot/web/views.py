@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
 from sqlmodel import Session, col, select
 
 from bot.digest import Digest, ItemLine, UnitLine, build_digest
@@ -262,6 +260,10 @@ def trend_svg(trend: Trend, t: Translator) -> bytes:
     _ = t.gettext
     units = list(trend.units)
     height = max(4.0, 0.28 * len(units) + 3.2)
+    # matplotlib (~50 MiB) loads on the first chart drawn, not with planbot run (BENCHMARKS.md).
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9.0, height))
     FigureCanvasSVG(figure)
     top, bottom = figure.subplots(
