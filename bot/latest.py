@@ -4,7 +4,7 @@
 corrections (a retracted report gives way to the one before it). Folding the unit's whole
 history (:func:`bot.progress.effective_updates`) made that answer grow with every round ever
 reported (BENCHMARKS.md). Here one statement takes, for each task, its ``depth`` newest reports
-through the index on (agency, task, time) (migration 0005), a second one their corrections and
+through the index on (agency, task, time) (migration 0006), a second one their corrections and
 retractions through the index on ``refers_to``, and :func:`bot.progress.fold_updates` folds
 that handful of rows. A task whose ``depth`` newest reports were all retracted is read whole,
 so the answer is always the one the full fold gives.

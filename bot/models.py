@@ -159,7 +159,7 @@ class StatusUpdate(SQLModel, table=True):
     __table_args__ = (
         Index("ix_status_update_agency_period", "agency_id", "period"),
         Index("ix_status_update_task_period", "task_id", "period"),
-        # A round's rows, a unit's task's newest reports, a report's amendments (0005).
+        # A round's rows, a unit's task's newest reports, a report's amendments (0006).
         Index("ix_status_update_period", "period"),
         Index("ix_status_update_agency_task_created", "agency_id", "task_id", "created_at"),
         Index("ix_status_update_refers_to", "refers_to"),

@@ -77,7 +77,7 @@ def effective_updates(
         if agency_ids is not None:
             touching = touching.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
         # A chain's rows are its report (id) and its amendments (refers_to): two index look-ups
-        # (migration 0005), where coalescing every row's chain would scan the whole history.
+        # (migration 0006), where coalescing every row's chain would scan the whole history.
         query = query.where(
             col(StatusUpdate.id).in_(touching) | col(StatusUpdate.refers_to).in_(touching)
         )
