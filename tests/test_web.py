@@ -579,3 +579,37 @@ async def test_a_report_filed_into_another_round_shows_as_such(
     assert page.cell("so-y-te", "2.2.1").state == "on_time"
     _status, page = await secretariat.get("/round?round=2021-Q1")
     assert page.cell("so-y-te", "2.2.1").state == "overdue"
+
+
+async def test_pages_carry_security_headers_and_static_files_need_no_session(
+    browser: Callable[[], WebUser], sign_in: SignIn
+) -> None:
+    stranger = browser()
+    async with stranger.http.get(stranger.url("/signin")) as response:
+        assert response.status == 200
+        headers = response.headers
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"  # a sign-in link never leaks
+        assert headers["Cache-Control"] == "no-store"
+        html = await response.text()
+    for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        status, _content_type, body = await stranger.get_raw(asset)
+        assert status == 200, asset
+        assert body
+    assert any("htmx.min.js" in asset for asset in re.findall(r'src="([^"]+)"', html))
+    status, _type, _body = await stranger.get_raw("/static/../app.py")
+    assert status in (403, 404)
+
+
+async def test_the_chat_works_without_javascript(sign_in: SignIn) -> None:
+    focal = await sign_in("so-y-te")
+    status, _page, response = await focal.post(
+        "/chat", {"csrf": focal.csrf, "text": "khi nào hạn báo cáo", "nonce": "plain-form"}
+    )
+    assert status == 303
+    assert response.headers["Location"].startswith("/chat")
+    page = await focal.open_chat()
+    assert "còn 10 ngày" in page.bot_messages()[-1].text
+    assert page.messages[-2].text == "khi nào hạn báo cáo"

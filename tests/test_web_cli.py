@@ -116,3 +116,33 @@ async def test_run_without_any_token_serves_the_web(env: dict[str, str]) -> None
         out, _err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, "".join(seen) + out.decode()
     assert "Traceback" not in "".join(seen) + out.decode()
+
+
+async def test_a_taken_web_port_costs_only_the_web_beside_chat_platforms(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With Telegram or Zalo running, a web port already in use is logged, not fatal."""
+    import logging
+    import socket
+
+    from bot.bootstrap import bootstrap
+    from bot.cli.chat import start_web, stop_web
+    from tests.conftest import make_settings
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'w.db'}", web_port=port)
+        built = bootstrap(settings)
+        try:
+            channels: dict[str, object] = {"telegram": object()}
+            box: dict[str, object] = {}
+            with caplog.at_level(logging.ERROR):
+                await start_web(built, channels, box)
+            assert "web" not in box
+            assert set(channels) == {"telegram"}
+            assert "PLANBOT_WEB_PORT" in caplog.text
+            await stop_web(box)
+        finally:
+            built.db.dispose()
