@@ -178,6 +178,7 @@ class UnitUpdate:
     late: bool
     corrected: bool
     task_id: str = ""  # the item it was sent under
+    percent: int | None = None  # the share done the update gives, if any
 
 
 @dataclass(frozen=True)
@@ -374,6 +375,7 @@ def _update_json(update: UnitUpdate) -> dict[str, Any]:
         "created_at": update.created_at.isoformat(),
         "late": update.late,
         "corrected": update.corrected,
+        "percent": update.percent,
     }
 
 
@@ -505,6 +507,7 @@ def _item_line(plan: Plan, task: TaskItem, updates: list[EffectiveUpdate]) -> It
                 late=update.late,
                 corrected=update.corrected,
                 task_id=update.task_id,
+                percent=update.percent,
             )
             for update in updates
         ),

@@ -187,6 +187,7 @@ class StatusUpdate(SQLModel, table=True):
     source_message_id: str | None = None
     created_at: datetime = _aware()
     late: bool = False
+    percent: int | None = None  # the share of the work done the update gives ("70%"), if any
 
 
 class Reminder(SQLModel, table=True):

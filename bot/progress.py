@@ -42,6 +42,7 @@ class EffectiveUpdate:
     late: bool
     corrected: bool = False
     refiled_from: str | None = None  # the round it was first filed into, when re-filed
+    percent: int | None = None
 
 
 _STATUS_COLUMNS = tuple(StatusUpdate.__table__.columns)  # type: ignore[attr-defined]
@@ -104,6 +105,7 @@ def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
                 text=row.text,
                 created_at=row.created_at,
                 late=row.late,
+                percent=row.percent,
             )
         elif row.refers_to is not None and row.refers_to in reports:
             original = reports[row.refers_to]
@@ -111,7 +113,11 @@ def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
                 del reports[row.refers_to]
             elif row.kind == "correction":
                 reports[row.refers_to] = replace(
-                    original, status=row.status, text=row.text or original.text, corrected=True
+                    original,
+                    status=row.status,
+                    text=row.text or original.text,
+                    corrected=True,
+                    percent=row.percent if row.percent is not None else original.percent,
                 )
             elif row.kind == "refile":
                 reports[row.refers_to] = replace(

@@ -6,12 +6,12 @@ is the late report of the round it is late for. It is late when it comes on or a
 deadline. A correction (another status), a retraction (undo) and a re-filing into the other
 plausible round (``kind = "refile"``, its ``period`` the new round, its ``late`` the lateness
 there) are new rows that refer to the report; nothing is ever updated or deleted. Bad input
-raises :class:`UpdateRejected` before anything is written.
+raises :class:`UpdateRejected` before anything is written. The status and the percentage done
+are read from the words by :mod:`bot.status` (``classify_status`` is re-exported here).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +24,7 @@ from bot.db import Database
 from bot.models import STATUSES, StatusUpdate, User
 from bot.plan import Plan
 from bot.progress import EffectiveUpdate, effective_updates, fold_updates, item_owed
-from bot.text import fold
+from bot.status import classify_status, read_status
 from scheduler.calendar import ReportingCalendar, Round, RoundChoice, UnknownPeriod
 
 __all__ = [
@@ -60,14 +60,6 @@ Rejection = Literal[
     "bad_round",
 ]
 
-_BLOCKED = re.compile(
-    r"\b(vuong mac|vuong|kho khan|chua co von|chua duoc bo tri von|thieu von|ach tac|tac nghen"
-    r"|bi chan|blocked|stuck|problem)\b"
-)
-_COMPLETED = re.compile(
-    r"\b(hoan thanh|da xong|xong|hoan tat|ket thuc|done|completed|complete|finished)\b"
-)
-_NOT_COMPLETED = re.compile(r"\b(chua hoan thanh|chua xong|not done|not completed|sap xong)\b")
 
 
 class UpdateRejected(ValueError):
@@ -76,16 +68,6 @@ class UpdateRejected(ValueError):
     def __init__(self, reason: Rejection) -> None:
         super().__init__(reason)
         self.reason: Rejection = reason
-
-
-def classify_status(text: str) -> str:
-    """completed / blocked / in_progress from the words of an update (blocked wins)."""
-    folded = fold(text)
-    if _BLOCKED.search(folded):
-        return "blocked"
-    if _COMPLETED.search(folded) and not _NOT_COMPLETED.search(folded):
-        return "completed"
-    return "in_progress"
 
 
 def _check_text(text: str) -> str:
@@ -157,7 +139,8 @@ def file_report(
         plan.task(task_id)
     except KeyError:
         raise UpdateRejected("unknown_task") from None
-    status = status or classify_status(text)
+    reading = read_status(text)
+    status = status or reading.status
     if status not in STATUSES:
         raise UpdateRejected("bad_status")
     try:
@@ -183,6 +166,7 @@ def file_report(
                 source_message_id=source_message_id,
                 created_at=now,
                 late=choice.late,
+                percent=reading.percent,
             )
             session.add(row)
     except IntegrityError:
@@ -305,6 +289,7 @@ def _amend(
             channel=channel,
             created_at=now,
             late=late,
+            percent=report.percent,
         )
         session.add(row)
     return row
@@ -423,6 +408,7 @@ class UpdateRow:
     user: str | None
     created_at: datetime
     late: bool
+    percent: int | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -435,6 +421,7 @@ class UpdateRow:
             "user": self.user,
             "created_at": self.created_at.isoformat(),
             "late": self.late,
+            "percent": self.percent,
         }
 
 
@@ -468,6 +455,7 @@ def list_updates(
                 user=(user.display_name or f"{user.channel}:{user.external_id}") if user else None,
                 created_at=update.created_at,
                 late=update.late,
+                percent=update.percent,
             )
         )
     return result

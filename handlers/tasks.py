@@ -134,8 +134,11 @@ def _latest_text(turn: Turn, update: EffectiveUpdate | None) -> str:
     if update is None:
         return _("No update yet.")
     local = update.created_at.astimezone(turn.services.settings.tz)
+    status = turn.status_label(update.status)
+    if update.percent is not None:
+        status += f" {update.percent}%"
     return _("Latest: {status} ({date}): {text}").format(
-        status=turn.status_label(update.status),
+        status=status,
         date=turn.t.format_date(local.date(), "short"),
         text=_short(update.text, 120),
     )

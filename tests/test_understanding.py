@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.updates import classify_status
+from bot.status import classify_status
 from handlers.understanding import understand
 
 # (message, kind, task, body); task/body None = not checked beyond being None for non-updates

@@ -140,6 +140,7 @@ def _item_lines(digest: Digest, t: Translator) -> list[str]:
         lines.append(head)
         statuses = [
             f"{update.short_name}: {status_label(t, update.status)}"
+            + (f" ({update.percent}%)" if update.percent is not None else "")
             + (" ✎" if update.corrected else "")
             for update in item.updates
         ]
