@@ -84,6 +84,7 @@ def test_shell_piped_conversation_then_updates_listing() -> None:
         "user",
         "created_at",
         "late",
+        "percent",
     }
     assert row["agency"] == "so-y-te"
     assert row["task"] == "2.2.1"
