@@ -75,76 +75,102 @@ def _fraction_below_one(seq: list[Token], after: int) -> bool:
     return False
 
 
-def _negated_before(seq: list[Token], match: Match, negs: list[Match]) -> bool:
-    """A negation a few words before, with no punctuation in between."""
-    for neg in negs:
-        if neg.end <= match.start and neg.clause == match.clause:
-            between = seq[neg.end : match.start]
-            if _words_between(seq, neg.end, match.start) <= _NEG_BEFORE and not any(
-                token.kind == "sep" for token in between
-            ):
-                return True
-    return False
+def _last_before(matches: list[Match], label: str, count: int) -> list[Match | None]:
+    """For each token position, the last ``label`` match ending at or before it."""
+    result: list[Match | None] = [None] * (count + 1)
+    ends: dict[int, Match] = {}
+    for match in matches:
+        if match.label == label:
+            ends[match.end] = match
+    current: Match | None = None
+    for position in range(count + 1):
+        current = ends.get(position, current)
+        result[position] = current
+    return result
 
 
-def _negated_after(seq: list[Token], match: Match, by_start: dict[int, Match]) -> bool:
-    """ "vướng mắc: không", "khó khăn, vướng mắc: Không có", "vướng mắc gì không"..."""
-    position = match.end
-    crossed = False  # a heading's punctuation: "vướng mắc: không"
-    while position < len(seq):
-        token = seq[position]
-        following = by_start.get(position)
-        if following is not None:
-            if following.label == "neg":
-                ends = following.end >= len(seq) or seq[following.end].kind == "stop"
-                return crossed or ends
-            if following.label == "block":
-                position = following.end
-                continue
-            return False
-        if token.kind == "sep" or (token.kind == "word" and token.text in _AFTER_FILLER):
-            crossed = crossed or token.kind == "sep"
-            position += 1
-            continue
+def _next_after(matches: list[Match], label: str, count: int) -> list[Match | None]:
+    """For each token position, the first ``label`` match starting at or after it."""
+    result: list[Match | None] = [None] * (count + 1)
+    starts: dict[int, Match] = {}
+    for match in matches:
+        if match.label == label and match.start not in starts:
+            starts[match.start] = match
+    current: Match | None = None
+    for position in range(count, -1, -1):
+        current = starts.get(position, current)
+        result[position] = current
+    return result
+
+
+def _negated_before(seq: list[Token], match: Match, last_neg: list[Match | None]) -> bool:
+    """The nearest negation a few words before, with no punctuation in between."""
+    neg = last_neg[match.start]
+    if neg is None or neg.clause != match.clause:
         return False
-    return False
-
-
-def _resolved_after(seq: list[Token], match: Match, resolved: list[Match]) -> bool:
-    return any(
-        other.start >= match.end
-        and other.clause == match.clause
-        and _words_between(seq, match.end, other.start) <= _RESOLVED_AFTER
-        for other in resolved
+    between = seq[neg.end : match.start]
+    return _words_between(seq, neg.end, match.start) <= _NEG_BEFORE and not any(
+        token.kind == "sep" for token in between
     )
 
 
 def _standing_blocks(seq: list[Token], matches: list[Match]) -> list[Match]:
-    blocks = [m for m in matches if m.label == "block"]
-    negs = [m for m in matches if m.label == "neg"]
-    resolved = [m for m in matches if m.label == "resolved"]
-    by_start = {m.start: m for m in matches if m.label in ("neg", "block", "resolved")}
-    cancelled = [
-        _negated_before(seq, block, negs)
-        or _negated_after(seq, block, by_start)
-        or _resolved_after(seq, block, resolved)
-        for block in blocks
-    ]
-    # Blocks listed together ("khó khăn, vướng mắc", "khó khăn và vướng mắc") share a negation.
-    changed = True
-    while changed:
-        changed = False
-        for index in range(len(blocks) - 1):
-            left, right = blocks[index], blocks[index + 1]
-            between = seq[left.end : right.start]
-            joined = left.clause == right.clause and all(
-                token.kind == "sep" or (token.kind == "word" and token.text in _JOINERS)
-                for token in between
+    """The block phrases no negation or resolution cancels (linear in the tokens)."""
+    blocks = [m for m in matches if m.label == "block" and "…" not in m.phrase]
+    blocks += [m for m in matches if m.label == "block" and "…" in m.phrase]
+    last_neg = _last_before(matches, "neg", len(seq))
+    next_resolved = _next_after(matches, "resolved", len(seq))
+    by_start = {m.start: m for m in matches if m.label in ("neg", "block")}
+    # "vướng mắc: không", "khó khăn, vướng mắc: Không có": right to left, each block knows
+    # whether what follows it (past punctuation and further blocks) is a negation.
+    after: dict[int, bool] = {}
+    chained: dict[int, int] = {}  # block start -> start of the block it is listed with
+    for block in sorted(blocks, key=lambda m: -m.start):
+        position = block.end
+        crossed = False
+        verdict = False
+        joined = True
+        while position < len(seq):
+            token = seq[position]
+            following = by_start.get(position)
+            if following is not None and following is not block:
+                if following.label == "neg":
+                    ends = following.end >= len(seq) or seq[following.end].kind == "stop"
+                    verdict = crossed or ends
+                elif following.label == "block" and following.clause == block.clause:
+                    verdict = after.get(following.start, False)
+                    if joined:
+                        chained[block.start] = following.start
+                break
+            if token.kind == "sep" or (token.kind == "word" and token.text in _AFTER_FILLER):
+                crossed = crossed or token.kind == "sep"
+            elif not (token.kind == "word" and token.text in _JOINERS):
+                break
+            position += 1
+        after[block.start] = verdict
+
+    def cancelled(block: Match) -> bool:
+        resolved = next_resolved[block.end]
+        return (
+            _negated_before(seq, block, last_neg)
+            or after.get(block.start, False)
+            or (
+                resolved is not None
+                and resolved.clause == block.clause
+                and _words_between(seq, block.end, resolved.start) <= _RESOLVED_AFTER
             )
-            if joined and cancelled[index] != cancelled[index + 1]:
-                cancelled[index] = cancelled[index + 1] = True
-                changed = True
-    return [block for block, gone in zip(blocks, cancelled, strict=True) if not gone]
+        )
+
+    # Blocks listed together ("khó khăn, vướng mắc", "khó khăn và vướng mắc") share a negation.
+    gone: dict[int, bool] = {}
+    for block in sorted(blocks, key=lambda m: -m.start):
+        partner = chained.get(block.start)
+        gone[block.start] = cancelled(block) or (partner is not None and gone.get(partner, False))
+    for block in sorted(blocks, key=lambda m: m.start):
+        partner = chained.get(block.start)
+        if partner is not None and gone[block.start]:
+            gone[partner] = True
+    return [block for block in blocks if not gone[block.start]]
 
 
 def read_status(text: str) -> StatusReading:
@@ -154,19 +180,19 @@ def read_status(text: str) -> StatusReading:
     percent, percent_at = _percent(seq)
     if _standing_blocks(seq, matches):
         return StatusReading("blocked", percent)
-    negs = [m for m in matches if m.label == "neg"]
-    partial_marks = [m for m in matches if m.label == "partial"]
+    last_neg = _last_before(matches, "neg", len(seq))
+    next_partial = _next_after(matches, "partial", len(seq))
     events: list[tuple[int, str]] = []
     for match in matches:
         if match.label == "progress" or match.label == "wait":
             events.append((match.start, "in_progress"))
         elif match.label == "done":
+            part = next_partial[match.end]
             partial = (
-                _negated_before(seq, match, negs)
-                or any(
-                    p.start >= match.end
-                    and _words_between(seq, match.end, p.start) <= _PARTIAL_AFTER
-                    for p in partial_marks
+                _negated_before(seq, match, last_neg)
+                or (
+                    part is not None
+                    and _words_between(seq, match.end, part.start) <= _PARTIAL_AFTER
                 )
                 or _fraction_below_one(seq, match.end)
                 or (percent is not None and percent < 100)
