@@ -61,7 +61,6 @@ Rejection = Literal[
 ]
 
 
-
 class UpdateRejected(ValueError):
     """The update is refused; ``reason`` says why (nothing was written)."""
 
