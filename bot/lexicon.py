@@ -117,6 +117,10 @@ class Match:
     start: int
     end: int
     clause: int
+    labels: frozenset[str] = frozenset()  # every label the phrase has (``label`` among them)
+
+    def has(self, label: str) -> bool:
+        return label == self.label or label in self.labels
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ class PhraseTable:
     def __init__(self, rows: Iterable[tuple[str, str]]) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
         self._gapped: list[_Gapped] = []
+        self._labels: dict[tuple[str, ...], frozenset[str]] = {}
         for label, phrase in rows:
             if "…" in phrase:
                 head, _sep, tail = phrase.partition("…")
@@ -143,6 +148,10 @@ class PhraseTable:
             key = tuple(phrase.split())
             if not key:
                 continue
+            if key in self._labels:  # the same phrase under another label
+                self._labels[key] = self._labels[key] | {label}
+                continue
+            self._labels[key] = frozenset({label})
             self._by_first.setdefault(key[0], []).append((key, label, phrase))
         for candidates in self._by_first.values():
             candidates.sort(key=lambda entry: -len(entry[0]))
@@ -170,7 +179,8 @@ class PhraseTable:
             hit = None
             for key, label, phrase in self._by_first.get(token.text, ()):
                 if self._fits(seq, index, key):
-                    hit = Match(label, phrase, index, index + len(key), token.clause)
+                    labels = self._labels[key]
+                    hit = Match(label, phrase, index, index + len(key), token.clause, labels)
                     break
             if hit is None:
                 index += 1
@@ -187,7 +197,7 @@ class PhraseTable:
             heads: list[tuple[int, int]] = []
             if len(gapped.head) == 1 and gapped.head[0].startswith("<"):
                 wanted = gapped.head[0].strip("<>")
-                heads = [(m.start, m.end) for m in contiguous if m.label == wanted]
+                heads = [(m.start, m.end) for m in contiguous if m.has(wanted)]
             else:
                 heads = [
                     (index, index + len(gapped.head))

@@ -18,17 +18,19 @@ from typing import Any
 from bot.audit import begin_acting, message_actor
 from bot.bootstrap import Services
 from bot.conversation_state import load_state, save_state
+from bot.digest import can_see_digest
 from bot.i18n import translator
 from bot.messages import Incoming, Reply, numbered_choices
 from bot.registration import find_user, looks_like_code
 from bot.sent import context_of
 from bot.text import fold
 from bot.updates import MAX_TEXT
+from handlers import ask, multi, plan_import, registration, report, secretariat, tasks
 from handlers import help as help_
-from handlers import plan_import, registration, report, secretariat, tasks
+from handlers.items import own_items
 from handlers.payloads import Correct, Pick, Refile, Undo, owns_update, parse_payload
 from handlers.turn import Turn
-from handlers.understanding import Intent, reportable, understand
+from handlers.understanding import Intent, asks, reportable, understand
 
 __all__ = ["ChatHandlers"]
 
@@ -139,6 +141,16 @@ class ChatHandlers:
             if chosen is not None:
                 return self._payload(turn, chosen)
         text = turn.incoming.text or ""
+        if intent.kind == "unknown" and asks(text):
+            # "sao em bị nhắc?" in reply to a reminder: answered about the tasks it named.
+            reply_context = self._reply_context(turn)
+            listed = reply_context.get("tasks") if reply_context is not None else None
+            if isinstance(listed, list) and listed:
+                return [
+                    reply
+                    for task in [str(task) for task in listed][:3]
+                    for reply in ask.task_question(turn, task)
+                ]
         # A reply to a reminder or to the task list is an update on those tasks: the update's
         # own text for "/capnhat …" or "đã …", the message itself when it reads like a report.
         body = intent.body if intent.kind == "update" else text
@@ -152,14 +164,21 @@ class ChatHandlers:
                 listed = reply_context.get("tasks")
                 candidates = [str(task) for task in listed] if isinstance(listed, list) else []
                 return report.report(turn, None, body, candidates=candidates)
+        if intent.kind == "update" and len(intent.items) >= 2:
+            return multi.report_many(turn, intent.items)
         handlers: dict[str, Callable[[], list[Reply]]] = {
             "start": lambda: registration.register(turn, intent.argument),
             "help": lambda: help_.help_text(turn),
             "greeting": lambda: help_.greeting(turn),
             "thanks": lambda: help_.thanks(turn),
             "ack": lambda: help_.acknowledged(turn),
-            "tasks": lambda: tasks.task_list(turn),
-            "deadline": lambda: tasks.deadline(turn),
+            "tasks": lambda: self._tasks(turn),
+            "deadline": lambda: self._deadline(turn, intent),
+            "question": lambda: self._question(turn, intent),
+            "owed": lambda: self._owed(turn),
+            "overdue": lambda: secretariat.overdue_replies(self.services, turn.user, turn.t),
+            "blocked_list": lambda: secretariat.blocked_replies(self.services, turn.user, turn.t),
+            "unit_status": lambda: self._unit_status(turn, intent),
             "update": lambda: report.report(turn, intent.task, intent.body or ""),
             "undo": lambda: report.undo_latest(turn),
             "lang": lambda: registration.change_language(turn, intent.argument),
@@ -250,6 +269,55 @@ class ChatHandlers:
             turn.state.choices = []
             turn.changed()
 
+    # ------------------------------------------------------------------ questions
+
+    def _is_secretariat(self, turn: Turn) -> bool:
+        """Secretariat staff (they follow up every unit and lead no task of their own)."""
+        user = turn.user
+        return user is not None and (
+            user.role in ("secretariat", "admin")
+            or (
+                can_see_digest(self.services.plan, user)
+                and not any(role != "general" for _i, role in _own(self.services, turn).values())
+            )
+        )
+
+    def _tasks(self, turn: Turn) -> list[Reply]:
+        if self._is_secretariat(turn):
+            return secretariat.tasks_hint(turn.t)
+        return tasks.task_list(turn)
+
+    def _owed(self, turn: Turn) -> list[Reply]:
+        if self._is_secretariat(turn):  # the secretariat owes nothing: who has not reported
+            return secretariat.digest_replies(self.services, turn.user, turn.t, None, True)
+        return ask.owed(turn)
+
+    def _deadline(self, turn: Turn, intent: Intent) -> list[Reply]:
+        if intent.argument:
+            answer = ask.deadline_of(turn, intent.argument)
+            if answer is not None:
+                return answer
+        return tasks.deadline(turn)
+
+    def _question(self, turn: Turn, intent: Intent) -> list[Reply]:
+        """A question about one task: the unit's view, or across units for the secretariat."""
+        assert intent.task is not None
+        own = _own(self.services, turn)
+        mine = any(key == intent.task or key.startswith(intent.task + ".") for key in own)
+        if not mine and can_see_digest(self.services.plan, turn.user):
+            return secretariat.task_across_units(self.services, turn.user, turn.t, intent.task)
+        return ask.task_question(turn, intent.task)
+
+    def _unit_status(self, turn: Turn, intent: Intent) -> list[Reply]:
+        """ "tình hình Sở Y tế": the secretariat's view of a unit; a unit asking about itself
+        is told what it still owes."""
+        unit = self.services.agencies.find(intent.argument or "")
+        if unit is not None and unit.id == turn.agency_id:
+            return ask.owed(turn)
+        return secretariat.unit_status_replies(
+            self.services, turn.user, turn.t, intent.argument or ""
+        )
+
     # ------------------------------------------------------------------ secretariat
 
     def _secretariat(self, turn: Turn, what: str, intent: Intent) -> list[Reply]:
@@ -267,6 +335,13 @@ def _state_key(incoming: Incoming) -> str:
     if incoming.chat_type == "group":
         return f"{incoming.chat_id}/{incoming.user_id}"
     return incoming.chat_id
+
+
+def _own(services: Services, turn: Turn) -> dict[str, tuple[object, str]]:
+    agency_id = turn.agency_id
+    if agency_id is None:
+        return {}
+    return dict(own_items(services.plan, agency_id))
 
 
 def _known(services: Services, agency_id: str) -> bool:

@@ -19,6 +19,9 @@ def help_text(turn: Turn) -> list[Reply]:
         ),
         _("• Reply to a reminder or to the task list to report on those tasks."),
         _('• "hạn báo cáo": the next due date and the days left.'),
+        _('• "2.2 là việc gì?", "nv 2.2 hạn khi nào?": about one task (nothing is recorded).'),
+        _('• "còn thiếu gì": what your unit still owes this round.'),
+        _('• Several tasks in one message ("2.3: …; 2.4: …"): one update each.'),
         _("• After an update, type HUỶ within 10 minutes to undo it."),
         _("• /lang en: answers in English; /lang vi: tiếng Việt."),
     ]

@@ -15,6 +15,11 @@ Scheduled sending goes through the extension points of :class:`scheduler.runner.
   ledger; its chart follows as an extra.
 
 "What changed since the last digest" is kept per chat (``chat:<channel>:<chat id>``).
+
+The secretariat's shorthand is answered here too, with the same rights as the digest:
+"đơn vị nào quá hạn" (:func:`overdue_replies`), "việc nào đang vướng" (:func:`blocked_replies`),
+"2.8 đến đâu rồi" (:func:`task_across_units`), "tình hình Sở Y tế" (:func:`unit_status_replies`),
+and "nhiệm vụ của tôi" asked by the secretariat (:func:`tasks_hint`).
 """
 
 from __future__ import annotations
@@ -47,9 +52,10 @@ from bot.reports import (
     render_headline,
     render_text,
 )
+from bot.reports.labels import bucket_label, role_label, status_label
 from bot.sent import unknown_reminders_note
 from bot.text import split_text
-from scheduler.calendar import Round, UnknownPeriod
+from scheduler.calendar import Round, UnknownPeriod, deadline_text
 from scheduler.reminders import OwedMessage
 
 __all__ = [
@@ -57,13 +63,18 @@ __all__ = [
     "TEXT_LIMIT",
     "WEEKLY_KIND",
     "audience_of",
+    "blocked_replies",
     "digest_replies",
     "digest_with_chart",
     "install_scheduled",
+    "overdue_replies",
     "report_attachment",
     "report_replies",
     "resolve_round",
     "scheduled_extras",
+    "task_across_units",
+    "tasks_hint",
+    "unit_status_replies",
     "weekly_digests",
     "weekly_instant",
 ]
@@ -342,3 +353,176 @@ def weekly_digests(services: Services, now: datetime) -> list[OwedMessage]:
             round=round_,
         )
     return list(messages.values())
+
+
+# --------------------------------------------------------------------------- shorthand questions
+
+
+def _visible_digest(services: Services, user: User | None, t: Translator) -> Digest | list[Reply]:
+    if not can_see_digest(services.plan, user):
+        return _refusal(t, user)
+    target = resolve_round(services, t, None)
+    assert not isinstance(target, str)
+    with services.db.session() as session:
+        return build_digest(session, services.plan, target, services.clock.now())
+
+
+def overdue_replies(services: Services, user: User | None, t: Translator) -> list[Reply]:
+    """ "đơn vị nào quá hạn": the units past the deadline without their report."""
+    digest = _visible_digest(services, user, t)
+    if isinstance(digest, list):
+        return digest
+    _ = t.gettext
+    overdue = digest.units_in("overdue")
+    head = _("Overdue units — {round} (deadline {deadline}):").format(
+        round=digest.round.label(t), deadline=deadline_text(t, digest.round.due)
+    )
+    if not overdue:
+        pending = digest.units_in("pending")
+        if pending and services.clock.now() < digest.round.deadline:
+            text = _(
+                "No unit is overdue for {round}: the deadline has not passed yet "
+                "({count} units still to report)."
+            ).format(round=digest.round.label(t), count=len(pending))
+        else:
+            text = _("No unit is overdue for {round}.").format(round=digest.round.label(t))
+        return [Reply(text, context={"kind": "digest", "period": digest.round.id})]
+    lines = [head]
+    lines += [f"• {unit.name}: {_missing_text(digest, unit.missing, t)}" for unit in overdue]
+    return [
+        Reply(piece, context={"kind": "digest", "period": digest.round.id})
+        for piece in split_text("\n".join(lines), TEXT_LIMIT)
+    ]
+
+
+def _missing_text(digest: Digest, missing: tuple[str, ...], t: Translator) -> str:
+    _ = t.gettext
+    parts = [_("general tasks") if key == "general" else key for key in missing]
+    return _("missing {items}").format(items=", ".join(parts))
+
+
+def blocked_replies(services: Services, user: User | None, t: Translator) -> list[Reply]:
+    """ "việc nào đang vướng": the items some unit reports blocked, with what it said."""
+    digest = _visible_digest(services, user, t)
+    if isinstance(digest, list):
+        return digest
+    _ = t.gettext
+    blocked = digest.blocked_items
+    context = {"kind": "digest", "period": digest.round.id}
+    if not blocked:
+        return [
+            Reply(
+                _("No task is reported blocked for {round}.").format(round=digest.round.label(t)),
+                context=context,
+            )
+        ]
+    lines = [_("Blocked tasks — {round}:").format(round=digest.round.label(t))]
+    for item in blocked:
+        lines.append(f"• {item.task_id}: {_cut(item.title, 100)}")
+        for update in item.blocking:
+            lines.append(f"  – {update.short_name}: «{_cut(update.text, 200)}»")
+    return [Reply(piece, context=context) for piece in split_text("\n".join(lines), TEXT_LIMIT)]
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def task_across_units(
+    services: Services, user: User | None, t: Translator, task_ref: str
+) -> list[Reply]:
+    """ "2.8 đến đâu rồi" (secretariat): one task and its items, unit by unit."""
+    digest = _visible_digest(services, user, t)
+    if isinstance(digest, list):
+        return digest
+    _ = t.gettext
+    items = [
+        item
+        for item in digest.items_in_plan_order
+        if item.task_id == task_ref or item.task_id.startswith(task_ref + ".")
+    ]
+    if not items:
+        return [Reply(_("There is no task {task} in the plan.").format(task=task_ref))]
+    lines = [_("Task {task} — {round}:").format(task=task_ref, round=digest.round.label(t))]
+    for item in items:
+        lines.append(f"• {item.task_id} [{status_label(t, item.status)}]: {_cut(item.title, 100)}")
+        units = {update.agency_id: update for update in item.updates}
+        for agency_id in (*item.lead_units, *item.coordinate_units):
+            update = units.pop(agency_id, None)
+            name = digest.plan.agency(agency_id).short_name
+            role = role_label(t, "lead" if agency_id in item.lead_units else "coordinate")
+            if update is None:
+                if agency_id in item.lead_units:
+                    lines.append(f"  – {name} ({role}): {status_label(t, 'no_report')}")
+                continue
+            status = status_label(t, update.status)
+            if update.percent is not None:
+                status += f" ({update.percent}%)"
+            lines.append(f"  – {name} ({role}): {status} «{_cut(update.text, 160)}»")
+        for update in units.values():
+            lines.append(
+                f"  – {update.short_name}: {status_label(t, update.status)} "
+                f"«{_cut(update.text, 160)}»"
+            )
+    context = {"kind": "digest", "period": digest.round.id}
+    return [Reply(piece, context=context) for piece in split_text("\n".join(lines), TEXT_LIMIT)]
+
+
+def unit_status_replies(
+    services: Services, user: User | None, t: Translator, unit_text: str
+) -> list[Reply]:
+    """ "tình hình Sở Y tế" (secretariat): one unit's round, matched through bot/agencies.py."""
+    _ = t.gettext
+    if not can_see_digest(services.plan, user):
+        return _refusal(t, user)
+    agency = services.agencies.find(unit_text)
+    if agency is None:
+        suggestions = services.agencies.suggest(unit_text)
+        if suggestions:
+            return [
+                Reply(
+                    _("I do not know the unit «{unit}». Did you mean: {names}?").format(
+                        unit=unit_text.strip(), names=", ".join(a.name for a in suggestions)
+                    )
+                )
+            ]
+        return [Reply(_("I do not know the unit «{unit}».").format(unit=unit_text.strip()))]
+    digest = _visible_digest(services, user, t)
+    if isinstance(digest, list):
+        return digest
+    try:
+        line = digest.unit(agency.id)
+    except KeyError:
+        return [Reply(_("{unit} does not report under the plan.").format(unit=agency.name))]
+    lines = [
+        _("{unit} — {round}: {bucket}.").format(
+            unit=agency.name, round=digest.round.label(t), bucket=bucket_label(t, line.bucket)
+        )
+    ]
+    if line.missing:
+        lines.append(_missing_text(digest, line.missing, t).capitalize() + ".")
+    for item in digest.items_in_plan_order:
+        for update in item.updates:
+            if update.agency_id != agency.id:
+                continue
+            status = status_label(t, update.status)
+            if update.percent is not None:
+                status += f" ({update.percent}%)"
+            lines.append(f"• {item.task_id}: {status} «{_cut(update.text, 160)}»")
+    context = {"kind": "digest", "period": digest.round.id}
+    return [Reply(piece, context=context) for piece in split_text("\n".join(lines), TEXT_LIMIT)]
+
+
+def tasks_hint(t: Translator) -> list[Reply]:
+    """The secretariat asking "nhiệm vụ của tôi": what it can ask instead."""
+    _ = t.gettext
+    lines = [
+        _("The secretariat follows up every unit rather than tasks of its own. You can ask:"),
+        _('• "tổng hợp" or /tonghop: the digest of the round;'),
+        _('• "ds chưa bc", "đơn vị nào quá hạn": who has not reported, who is overdue;'),
+        _('• "việc nào đang vướng": the tasks reported blocked;'),
+        _('• "2.8 đến đâu rồi": one task across its units;'),
+        _('• "tình hình Sở Y tế": one unit;'),
+        _("• /baocao: the draft consolidated report (.docx)."),
+    ]
+    return [Reply("\n".join(lines))]

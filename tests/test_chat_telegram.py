@@ -40,6 +40,7 @@ from tests.transcripts import (
 USERS = {
     "focal": TgUser(1001, "Lan", "vi"),
     "stranger": TgUser(2002, "Khách", "vi"),
+    "secretary": TgUser(1003, "Thu", "vi"),
 }
 
 

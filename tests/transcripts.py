@@ -27,7 +27,10 @@ __all__ = [
     "ALL_TRANSCRIPTS",
     "ASK_AND_DEADLINE",
     "GUARD_RAILS",
+    "MULTI_TASK",
+    "QUESTIONS_AND_OWED",
     "REGISTER_ASK_REPORT_UNDO",
+    "SECRETARIAT_SHORTHAND",
     "WHICH_TASK",
     "BotSaid",
     "Driver",
@@ -183,19 +186,88 @@ GUARD_RAILS: tuple[Step, ...] = (
     Step("focal", says="2.2: <b>đã trình</b> *UBND*", expect=("<b>đã trình</b> *UBND*",)),
 )
 
+_RECORDED = "Đã ghi nhận"
+
+QUESTIONS_AND_OWED: tuple[Step, ...] = (
+    Step("focal", says="/start {code}", expect=("Sở Y tế",)),
+    Step(
+        "focal",
+        says="nv 2.2 ben minh da bc chua nhi?",
+        expect=("2.2.1", "chủ trì", "Vì sao được nhắc", "Quý I/2021"),
+        forbid=(_RECORDED,),
+    ),
+    Step("focal", says="2.2 là việc gì?", expect=("Bệnh viện Đa khoa",), forbid=(_RECORDED,)),
+    Step("focal", says="sao em bị nhắc 2.2?", expect=("chủ trì",), forbid=(_RECORDED,)),
+    Step("focal", says="nv 2.2.2 hạn khi nào?", expect=("phối hợp",), forbid=(_RECORDED,)),
+    Step("focal", says="còn thiếu gì", expect=("còn thiếu", "2.2.1", "nhiệm vụ chung")),
+    Step(
+        "focal",
+        says="2.2.1: Đã hoàn thành.\n2. Khó khăn, vướng mắc: Không.\n3. Kiến nghị: Không.",
+        expect=("HOÀN THÀNH",),
+        forbid=("VƯỚNG MẮC",),
+    ),
+    Step("focal", says="da xong 2.2.2", expect=("2.2.2", "HOÀN THÀNH")),
+    Step("focal", says="toi con thieu gi", expect=("1.1–1.9",), forbid=("• 2.2.1",)),
+    Step("focal", says="hạn nộp bc năm 2021", expect=("Năm 2021", "19/12/2021")),
+    Step("focal", says="cho mình chuyển sang tiếng Anh", expect=("English",)),
+    Step("focal", says="what am I still missing", expect=("general tasks",)),
+    Step("focal", says="/lang vi", expect=("tiếng Việt",)),
+)
+
+MULTI_TASK: tuple[Step, ...] = (
+    Step("focal", says="/start {code}", expect=("Sở Y tế",)),
+    Step(
+        "focal",
+        says="2.2.1: hoàn thành 70% khối lượng; 2.2.2: chưa triển khai được do chưa có hướng dẫn",
+        expect=("2.2.1", "ĐANG THỰC HIỆN", "2.2.2", "VƯỚNG MẮC"),
+        choices=("→ đang thực hiện", "Huỷ"),
+    ),
+    Step("focal", presses="→ đang thực hiện", expect=("2.2.2", "ĐANG THỰC HIỆN")),
+    Step("focal", says="nhiệm vụ của tôi", expect=("đang thực hiện 70%",)),
+    Step(
+        "focal",
+        says="Sở Y tế báo cáo:\n- Nhiệm vụ 2.2.1: đã xong.\n- Nhiệm vụ 2.2.2: ko co vuong mac gi",
+        expect=("2.2.1", "HOÀN THÀNH", "2.2.2", "ĐANG THỰC HIỆN"),
+        forbid=("VƯỚNG MẮC",),
+    ),
+)
+
+SECRETARIAT_SHORTHAND: tuple[Step, ...] = (
+    Step("focal", says="/start {code}", expect=("Sở Y tế",)),
+    Step("focal", says="2.2.1: vướng mắc về vốn đối ứng", expect=("VƯỚNG MẮC",)),
+    Step("focal", says="việc nào đang vướng", expect=("chỉ dành cho",), forbid=("2.2.1",)),
+    Step("secretary", says="/start {secretariat_code}", expect=("bộ phận tổng hợp",)),
+    Step(
+        "secretary",
+        says="nhiệm vụ của tôi",
+        expect=("đơn vị nào quá hạn", "tình hình Sở Y tế"),
+        forbid=("Cảm ơn",),
+    ),
+    Step("secretary", says="ds chua bc", expect=("Đơn vị chưa báo cáo",)),
+    Step("secretary", says="đơn vị nào quá hạn", expect=("Chưa có đơn vị nào quá hạn",)),
+    Step("secretary", says="việc nào đang vướng", expect=("2.2.1", "vướng mắc về vốn đối ứng")),
+    Step("secretary", says="2.2 đến đâu rồi", expect=("2.2.1", "Sở Y tế", "2.2.2")),
+    Step("secretary", says="tình hình Sở Y tế", expect=("Sở Y tế", "vướng mắc về vốn đối ứng")),
+    Step("secretary", says="tinh hinh so giao thong", expect=("Sở Giao thông Vận tải",)),
+)
+
 ALL_TRANSCRIPTS: Mapping[str, Sequence[Step]] = MappingProxyType(
     {
         "REGISTER_ASK_REPORT_UNDO": REGISTER_ASK_REPORT_UNDO,
         "ASK_AND_DEADLINE": ASK_AND_DEADLINE,
         "WHICH_TASK": WHICH_TASK,
         "GUARD_RAILS": GUARD_RAILS,
+        "QUESTIONS_AND_OWED": QUESTIONS_AND_OWED,
+        "MULTI_TASK": MULTI_TASK,
+        "SECRETARIAT_SHORTHAND": SECRETARIAT_SHORTHAND,
     }
 )
 """Every table, by name: each channel's end-to-end test plays all of them."""
 
 
 def transcript_variables(services: Services, now: datetime, channel: str) -> dict[str, str]:
-    """The ``{code}``, ``{used_code}`` and ``{expired_code}`` the tables use (for Sở Y tế).
+    """The ``{code}``, ``{used_code}`` and ``{expired_code}`` the tables use (for Sở Y tế), and
+    ``{secretariat_code}`` (Văn phòng UBND tỉnh, secretariat).
 
     ``used_code`` has already been redeemed by another account of ``channel``; ``expired_code``
     expired four days before ``now``.
@@ -217,7 +289,15 @@ def transcript_variables(services: Services, now: datetime, channel: str) -> dic
         now=now,
     )
     assert redeemed.ok
-    return {"code": fresh.code, "used_code": used.code, "expired_code": expired.code}
+    [secretariat] = create_invitations(
+        services.db, "vp-ubnd-tinh", role="secretariat", count=1, expires_days=30, now=now
+    )
+    return {
+        "code": fresh.code,
+        "used_code": used.code,
+        "expired_code": expired.code,
+        "secretariat_code": secretariat.code,
+    }
 
 
 # ---------------------------------------------------------------------------- in-process driver
