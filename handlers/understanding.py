@@ -15,9 +15,13 @@ matched in linear time). It finds:
   sang tiếng Anh"), the secretariat's shorthand ("ds chưa bc", "đơn vị nào quá hạn", "việc nào
   đang vướng", "tình hình Sở Y tế"), the round named in a deadline question ("năm 2021").
 
-The older pattern layer (below the phrase layer in :func:`understand`) matches on
-:func:`bot.text.fold` (no case, no diacritics); update text is cut from the ORIGINAL message
-(diacritics kept) through a "shadow" string aligned character by character with it. Its order:
+The older pattern layer (below the phrase layer in :func:`understand`) reads the folded text
+against ``bot/vocabulary/patterns.tsv`` (greetings, thanks, help, digest, deadline, task-list,
+acknowledgement, undo and "I want to report" phrases: data too, with where each must stand:
+anywhere, first, last or the whole message). Only the grammar of a numbered update stays a
+regular expression over a "shadow" string aligned character by character with the message, so
+the update text is cut from the ORIGINAL (diacritics kept); its short keyword lists (_LEAD_IN,
+_UPDATE_PREFIX) are one word per alternative, so a text matches in one way only. Its order:
 commands, undo, a bare number (answer to a numbered choice), a task number followed by text,
 a task number after "nhiệm vụ"/"nv" further in, a request to report without any content,
 acknowledgements, greetings, thanks, help, a statement of work done ("đã …", "đang …"),
@@ -139,10 +143,6 @@ _COMMAND_BODY = re.compile(
     re.DOTALL,
 )
 
-_UNDO = re.compile(
-    r"^(?:huy|xoa|hoan tac|rut lai|undo|cancel)(?: bo)?(?: cap nhat| bao cao| tin| tin nhan)?"
-    r"(?: vua gui| vua roi| vua nhan| nay| do)?(?: di)?(?: a| nhe| nha)?$"
-)
 # "2,2: …" (a decimal comma, as Vietnamese write numbers) when a separator follows the number.
 _COMMA_NUMBER = re.compile(
     r"^(\s*" + _LEAD_IN + "*" + _UPDATE_PREFIX + "*)"
@@ -155,75 +155,87 @@ _KEYWORD_NUMBER = re.compile(
     + r"(?![\d])"
 )
 _BODY_SEPARATORS = " \t\n:-\u2013\u2014.,;)"
-# A short question about a task: "nhiệm vụ 2.2 xong chưa", "2.2 thế nào rồi".
-_QUESTION_END = re.compile(
-    r"\b(?:chua|gi|nao|the nao|ra sao|sao|den dau|khong|bao gio|khi nao)"
-    r"(?: (?:roi|a|vay|nhi|the|ha|nhe|ban))*$"
-)
-# A wish to report with nothing to report yet: "tôi muốn cập nhật tiến độ", "báo cáo".
-_REPORT_REQUEST = re.compile(
-    r"^(?:(?:toi|em|minh|chung toi|so|xin|muon|can|cho|gio|bay gio|i|we|want to|would like to"
-    r"|d like to|need to|how to)\s+)*"
-    r"(?:cap nhat|cap nhap|bao cao|gui bao cao|nop bao cao|update|report|submit)"
-    r"(?:\s+(?:tien do|tinh hinh|ket qua|nhiem vu|nv|progress|status|an update|a report|my"
-    r"|ngay|moi|a|nhe))*$"
-)
-# Acknowledgements: never an update, even as a reply to a reminder.
-_ACK_WORDS = frozenset(
-    {"ok", "oke", "okay", "okie", "oki", "okey", "vang", "da", "u", "uh", "um", "uhm", "duoc"}
-    | {"ro", "roi", "noted", "got", "it", "roger", "nhan", "yes", "yep", "co"}
-    | {"a", "nhe", "nha", "em", "anh", "chi", "ban"}
-)
-# "đã …", "đang …": a statement of work, not a question about tasks, deadlines or the digest.
-_STATEMENT = re.compile(
-    r"^(?:(?:so|don vi|chung toi|toi|em|minh|ben em|phong|hien|hien nay)\s+)?(?:da|dang|vua)\s"
-)
-_GREETING = re.compile(
-    r"^(xin chao|chao|chao ban|chao bot|chao em|chao anh|chao chi|hello|hi|hey|alo|a lo"
-    r"|good morning|good afternoon|chao buoi sang|chao buoi chieu)\b"
-)
-_THANKS = re.compile(r"\b(cam on|camon|cam ta|thanks|thank you|thank|tks|thx|cmon)\b")
-_HELP = re.compile(
-    r"\b(huong dan|tro giup|giup toi|giup minh|help|cach dung|cach su dung|lam sao de|lam the nao"
-    r"|how to|how do i|what can you do|ban lam duoc gi|hdsd)\b"
-)
-_REPORT = re.compile(
-    r"\b(bao cao tong hop|xuat bao cao|lap bao cao|tao bao cao|consolidated report"
-    r"|export report|generate report)\b"
-)
-_MISSING = re.compile(
-    r"\b(ai chua bao cao|don vi nao chua bao cao|chua bao cao|chua nop|who has not reported"
-    r"|who hasn t reported|missing reports?|not reported)\b"
-)
-_DIGEST = re.compile(r"\b(tong hop|tinh hinh bao cao|digest|summary|tong ket)\b")
-_DEADLINE = re.compile(
-    r"\b(han bao cao|han nop|han chot|thoi han|deadline|due date|han cuoi|bao gio phai bao cao"
-    r"|khi nao phai bao cao|khi nao bao cao|khi nao nop|bao gio nop|bao gio bao cao"
-    r"|con bao nhieu ngay|con may ngay|report due|when is the report|when are reports|when is it due"
-    r"|ngay nao phai bao cao|het han|den han|han la|han ngay|han khi nao|han bao gio|han ngay nao"
-    r"|days left|khi nao phai nop|bao gio phai nop|next deadline)\b"
-    r"|^han\b|\bhan$"
-)
-# "đúng hạn" (on time), "hạn chế" (limits), "gia hạn" (an extension) are not deadline questions.
-_NOT_DEADLINE = re.compile(
-    r"\b(?:dung han|truoc han|qua han|tre han|cham han|han che|gia han|han muc)\b"
-)
-_TASKS = re.compile(
-    r"\b(nhiem vu cua toi|nhiem vu cua so|nhiem vu cua don vi|nhiem vu cua minh|nhiem vu cua em"
-    r"|nhiem vu cua chung toi|nhiem vu cua co quan|nv cua toi|nv cua so|nv cua minh|xem nv"
-    r"|xem nhiem vu|ds nv|danh sach nhiem vu|duoc giao gi|giao gi|giao nhung gi|phai lam gi"
-    r"|can lam gi|viec cua toi|cong viec cua toi|my tasks?|what s my task|what are my tasks"
-    r"|what is my task|list tasks|show tasks|show my tasks|my assignments|nhiem vu gi"
-    r"|nhiem vu nao|co nhiem vu|nhung nhiem vu|cac nhiem vu|danh sach nv|nhung nv|cac nv|nv nao"
-    r"|what are we assigned)\b"
-)
-_TASKS_EXACT = re.compile(r"^(nhiem vu|nv|tasks?|nvu|xem|danh sach)$")
-_LANG_EN = re.compile(r"^(english|tieng anh|in english|en)$")
-_LANG_VI = re.compile(r"^(tieng viet|vietnamese|vi)$")
-_REPORTISH = re.compile(
-    r"\b(da|dang|xong|hoan thanh|vuong mac|kho khan|chua co von|trien khai|thuc hien|tien do"
-    r"|trinh|done|completed|finished|blocked|in progress|working on|submitted|progress)\b"
-)
+
+
+@dataclass(frozen=True)
+class _Phrases:
+    """A folded text read against ``patterns.tsv`` (the pattern layer's vocabulary)."""
+
+    seq: list[Token]
+    matches: list[Match]
+
+    @property
+    def words(self) -> list[Token]:
+        return [token for token in self.seq if token.kind in ("word", "num", "pct")]
+
+    def has(self, label: str) -> bool:
+        return any(match.has(label) for match in self.matches)
+
+    def first(self, label: str) -> Match | None:
+        """The match of ``label`` that starts the text, if any."""
+        return next((m for m in self.matches if m.start == 0 and m.has(label)), None)
+
+    def whole(self, *grammar: tuple[str, str]) -> bool:
+        """Whether the text is nothing but matches following ``grammar``: (label, "1", "?",
+        "*") steps, in order; any token that no match covers fails."""
+        position = 0
+        by_start = {m.start: m for m in self.matches}
+        steps = list(grammar)
+        while position < len(self.seq):
+            token = self.seq[position]
+            if token.kind in ("sep", "stop"):
+                position += 1
+                continue
+            match = by_start.get(position)
+            if match is None:
+                return False
+            while steps and not match.has(steps[0][0]):
+                if steps[0][1] == "1":
+                    return False
+                steps.pop(0)
+            if not steps:
+                return False
+            if steps[0][1] in ("1", "?"):
+                steps.pop(0)
+            position = match.end
+        return all(count in ("?", "*") for _label, count in steps)
+
+
+def _phrases(folded: str) -> _Phrases:
+    seq = tokens(folded)
+    return _Phrases(seq, load_table("patterns.tsv").scan(seq))
+
+
+def _undo(folded: str) -> bool:
+    return _phrases(folded).whole(("undo_head", "1"), ("undo_tail", "*"))
+
+
+def _report_request(folded: str) -> bool:
+    """A wish to report with nothing to report yet: "tôi muốn cập nhật tiến độ", "báo cáo"."""
+    return _phrases(folded).whole(("req_subject", "*"), ("req_verb", "1"), ("req_object", "*"))
+
+
+def _question_end(folded: str) -> bool:
+    """ "… xong chưa", "… thế nào rồi ạ": a question word, then only particles."""
+    read = _phrases(folded)
+    ends = [m for m in read.matches if m.has("q_end")]
+    if not ends:
+        return False
+    tail = _Phrases(read.seq[ends[-1].end :], [])
+    rest = load_table("patterns.tsv").scan(tail.seq)
+    return _Phrases(tail.seq, rest).whole(("q_particle", "*"))
+
+
+def _deadline(read: _Phrases) -> bool:
+    """A deadline question; "đúng hạn", "hạn chế", "gia hạn" are not."""
+    if read.has("deadline"):
+        return True
+    words = read.words
+    edges = [m for m in read.matches if m.has("deadline_edge") and not m.has("not_deadline")]
+    last = len(read.seq)
+    while last and read.seq[last - 1].kind in ("sep", "stop"):
+        last -= 1
+    return bool(words) and any(m.start == 0 or m.end == last for m in edges)
 
 
 def shadow(text: str) -> tuple[str, str]:
@@ -264,8 +276,9 @@ def _command(text: str) -> Intent | None:
             return Intent("update", task=numbered[0], body=numbered[1], explicit=True)
         return Intent("update", body=rest, explicit=True)
     if kind == "digest":
-        missing = name in {"chuabaocao", "missing"} or bool(_MISSING.search(fold(rest)))
-        period = None if not rest or _MISSING.search(fold(rest)) else rest
+        asked_missing = bool(rest) and _phrases(fold(rest)).has("missing")
+        missing = name in {"chuabaocao", "missing"} or asked_missing
+        period = None if not rest or asked_missing else rest
         return Intent("digest", argument=period, missing_only=missing)
     return Intent(kind, argument=rest or None)
 
@@ -276,13 +289,13 @@ def _is_question(text: str, limit: int = 5) -> bool:
     words = fold(text).split()
     if text.rstrip().endswith("?"):
         return len(words) <= limit - 1
-    return 2 <= len(words) <= limit and bool(_QUESTION_END.search(" ".join(words)))
+    return 2 <= len(words) <= limit and _question_end(" ".join(words))
 
 
 def _is_ack(folded: str) -> bool:
     """ "ok", "dạ vâng ạ", "đã nhận", "👍": an acknowledgement, nothing to record."""
-    words = re.findall(r"\w+", folded)
-    return len(words) <= 5 and all(word in _ACK_WORDS for word in words)
+    read = _phrases(folded)
+    return len(read.words) <= 5 and read.whole(("ack", "*"))
 
 
 def _numbered_update(original: str, shade: str, asking: bool | None = None) -> Intent | None:
@@ -318,21 +331,27 @@ def _keyword_update(
     before = fold(original[: match.start()])
     if _is_question(rest or original) if asking is None else asking:
         return Intent("question", task=task)
-    if not rest and (not before or _REPORT_REQUEST.match(before)):
+    if not rest and (not before or _report_request(before)):
         return Intent("update", task=task, body="", explicit=True)
-    if rest or _REPORTISH.search(folded):  # the whole message is the update, verbatim
+    if rest or _phrases(folded).has("reportish"):  # the whole message is the update, verbatim
         return Intent("update", task=task, body=original.strip(), explicit=True)
     return Intent("tasks")
 
 
 def _statement(original: str, folded: str) -> bool:
     """ "đã …" / "đang …" telling what was done (not "dạ …", which is only polite)."""
-    if not _STATEMENT.match(folded + " ") or _is_question(original, limit=8):
+    if _is_question(original, limit=8):
         return False
-    first = original.split()[0].lower()
-    if first in ("dạ", "dạ,"):
+    read = _phrases(folded)
+    words = read.words
+    if len(words) < 2:
         return False
-    return len(folded.split()) >= 2
+    first = read.first("stmt_subject")
+    verb_at = first.end if first is not None and not first.has("stmt_verb") else 0
+    verb = next((m for m in read.matches if m.start == verb_at and m.has("stmt_verb")), None)
+    if verb is None or verb.end >= len(read.seq):
+        return False
+    return original.split()[0].lower() not in ("dạ", "dạ,")
 
 
 # ---------------------------------------------------------------------------- the phrase layer
@@ -405,8 +424,15 @@ def _clauses(seq: list[Token], skip: int | None) -> list[list[Token]]:
     return [clause for clause in result if clause]
 
 
-def _ends_as_question(clause: list[Token], has_none: bool) -> bool:
-    """A clause ending with "chưa", "không", "gì" (not "không có … gì"), or "nhỉ", "vậy"."""
+def _ends_as_question(
+    clause: list[Token], has_none: bool, stated: bool, compound: bool, marked: bool = False
+) -> bool:
+    """A clause ending with "chưa", "không", "gì" (not "không có … gì"), or "nhỉ", "vậy".
+
+    After a statement ("đã …") only "chưa" asks, or a "?" after "không"/"gì": "đã báo cáo Bộ về
+    cảng hàng không" states, "đã xong không?" asks. A
+    final word inside a compound ("hàng không") is no question word at all.
+    """
     words = [token.text for token in clause]
     particle = False
     while words and (words[-1] in _SOFT_PARTICLES or words[-1] in _QUESTION_PARTICLES):
@@ -414,8 +440,10 @@ def _ends_as_question(clause: list[Token], has_none: bool) -> bool:
         words.pop()
     if particle:
         return True
-    if not words:
+    if not words or compound:
         return False
+    if stated:
+        return words[-1] == "chua" or (marked and words[-1] in _HARD_TAILS)
     if words[-1] == "gi":
         return not has_none
     return words[-1] in _HARD_TAILS
@@ -434,7 +462,14 @@ def _asking(reading: _Reading, skip: int | None = None, limit: int = 14) -> bool
     for clause in clauses:
         first, last = spans[id(clause[0])], spans[id(clause[-1])] + 1
         labels = reading.labels(first, last)
-        question = _ends_as_question(clause, "none" in labels)
+        compound = any(m.has("compound") and m.end == last for m in reading.matches)
+        question = _ends_as_question(
+            clause,
+            "none" in labels,
+            "statement" in labels,
+            compound,
+            marked and clause is clauses[-1],
+        )
         if ("statement" in labels or "none" in labels) and not question:
             return False  # a stated fact: "2.2: đã trình, khi nào tỉnh phê duyệt?"
         asks = asks or question or "ask" in labels
@@ -621,7 +656,7 @@ def understand(text: str | None) -> Intent:
         if command is not None:
             return command
     folded = fold(stripped)
-    if _UNDO.match(folded):
+    if _undo(folded):
         return Intent("undo")
     if folded.isdigit() and len(folded) <= 2:
         return Intent("number", argument=folded)
@@ -641,43 +676,40 @@ def understand(text: str | None) -> Intent:
     trailing = _trailing_task(reading)
     if trailing is not None:
         return trailing
-    intent = _pattern_rules(original, stripped, folded)
-    expanded = " ".join(token.text for token in reading.words())
-    if intent.kind == "unknown" and expanded and expanded != folded:
-        return _pattern_rules(original, stripped, expanded)  # shorthand spelled out
-    return intent
+    return _pattern_rules(original, stripped, folded)
 
 
 def _pattern_rules(original: str, stripped: str, folded: str) -> Intent:
     """The pattern layer's rules after the task numbers (see the module docstring)."""
-    if _REPORT_REQUEST.match(folded):
+    if _report_request(folded):
         return Intent("update", body="", explicit=True)
     if _is_ack(folded):
         return Intent("ack")
-    words = folded.split()
-    if _GREETING.match(folded) and len(words) <= 5 and not _TASKS.search(folded):
+    read = _phrases(folded)
+    words = read.words
+    if read.first("greeting") and len(words) <= 5 and not read.has("tasks"):
         return Intent("greeting")
-    if _THANKS.search(folded) and len(words) <= 8:
+    if read.has("thanks") and len(words) <= 8:
         return Intent("thanks")
-    if _HELP.search(folded):
+    if read.has("help"):
         return Intent("help")
-    if _statement(original, folded) and _REPORTISH.search(folded):
+    if _statement(original, folded) and read.has("reportish"):
         return Intent("update", body=stripped)
-    if _REPORT.search(folded):
+    if read.has("report"):
         return Intent("report")
-    if _MISSING.search(folded):
+    if read.has("missing"):
         return Intent("digest", missing_only=True)
-    if _DIGEST.search(folded):
+    if read.has("digest"):
         return Intent("digest")
-    if _DEADLINE.search(_NOT_DEADLINE.sub(" ", folded)):
+    if _deadline(read):
         return Intent("deadline", argument=_period_in(folded))
-    if _TASKS.search(folded) or _TASKS_EXACT.match(folded):
+    if read.has("tasks") or read.whole(("tasks_whole", "1")):
         return Intent("tasks")
-    if _LANG_EN.match(folded):
+    if read.whole(("lang_en", "1")):
         return Intent("lang", argument="en")
-    if _LANG_VI.match(folded):
+    if read.whole(("lang_vi", "1")):
         return Intent("lang", argument="vi")
-    if _REPORTISH.search(folded) and len(words) >= 2 and not _is_question(original, limit=8):
+    if read.has("reportish") and len(words) >= 2 and not _is_question(original, limit=8):
         return Intent("update", body=stripped)
     return Intent("unknown")
 
@@ -695,4 +727,4 @@ def reportable(text: str) -> bool:
     if asks(text):
         return False
     folded = fold(text)
-    return bool(_REPORTISH.search(folded)) or len(folded.split()) >= 2
+    return _phrases(folded).has("reportish") or len(folded.split()) >= 2
