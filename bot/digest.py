@@ -406,11 +406,14 @@ def build_digest(
     *,
     audience: str | None = None,
 ) -> Digest:
-    """The digest of a round at ``now``; with an audience, compared with its last snapshot."""
+    """The digest of a round at ``now``; with an audience, compared with its last snapshot.
+
+    It counts what was written by ``now`` and nothing later (a digest ``--at`` a past moment).
+    """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("naive datetime")
     # One read and one fold of the round serve both the units and the items.
-    updates = load_effective_updates(session, period=round_.id)
+    updates = load_effective_updates(session, period=round_.id, as_of=now)
     progress = progress_of(plan, round_, updates)
     units = tuple(_unit_line(unit, now) for unit in progress)
     counts: dict[Bucket, int] = dict.fromkeys(BUCKETS, 0)

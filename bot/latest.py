@@ -13,8 +13,9 @@ so the answer is always the one the full fold gives.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import union_all
+from sqlalchemy import true, union_all
 from sqlmodel import Session, col, select
 
 from bot.models import StatusUpdate
@@ -26,27 +27,40 @@ CHUNK = 200
 
 
 def latest_effective_updates(
-    session: Session, agency_id: str, task_ids: Sequence[str], *, depth: int = DEPTH
+    session: Session,
+    agency_id: str,
+    task_ids: Sequence[str],
+    *,
+    depth: int = DEPTH,
+    as_of: datetime | None = None,
 ) -> dict[str, EffectiveUpdate]:
-    """The newest effective update of each of ``task_ids`` that has one, for this agency."""
+    """The newest effective update of each of ``task_ids`` that has one, for this agency.
+
+    With ``as_of``: as they stood at that instant (rows written later are not read).
+    """
     wanted = list(dict.fromkeys(task_ids))
     reports: list[StatusUpdate] = []
     for start in range(0, len(wanted), CHUNK):
-        reports.extend(_newest_reports(session, agency_id, wanted[start : start + CHUNK], depth))
-    latest = _fold(session, reports)
+        chunk = wanted[start : start + CHUNK]
+        reports.extend(_newest_reports(session, agency_id, chunk, depth, as_of))
+    latest = _fold(session, reports, as_of)
     counts: dict[str, int] = {}
     for report in reports:
         counts[report.task_id] = counts.get(report.task_id, 0) + 1
     # Every report read for these tasks was retracted, and there may be older ones.
     deeper = [t for t in wanted if t not in latest and counts.get(t, 0) >= depth]
     for task_id in deeper:
-        older = _newest_reports(session, agency_id, [task_id], None)
-        latest.update(_fold(session, older))
+        older = _newest_reports(session, agency_id, [task_id], None, as_of)
+        latest.update(_fold(session, older, as_of))
     return latest
 
 
 def _newest_reports(
-    session: Session, agency_id: str, task_ids: Sequence[str], depth: int | None
+    session: Session,
+    agency_id: str,
+    task_ids: Sequence[str],
+    depth: int | None,
+    as_of: datetime | None,
 ) -> list[StatusUpdate]:
     if not task_ids:
         return []
@@ -57,6 +71,7 @@ def _newest_reports(
             .where(col(StatusUpdate.agency_id) == agency_id)
             .where(col(StatusUpdate.task_id) == task_id)
             .where(col(StatusUpdate.kind) == "report")
+            .where(col(StatusUpdate.created_at) <= as_of if as_of is not None else true())
             .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
         )
         if depth is not None:
@@ -67,7 +82,9 @@ def _newest_reports(
     return list(rows)
 
 
-def _fold(session: Session, reports: Sequence[StatusUpdate]) -> dict[str, EffectiveUpdate]:
+def _fold(
+    session: Session, reports: Sequence[StatusUpdate], as_of: datetime | None
+) -> dict[str, EffectiveUpdate]:
     """The reports with their corrections and retractions applied, newest per task."""
     if not reports:
         return {}
@@ -76,6 +93,7 @@ def _fold(session: Session, reports: Sequence[StatusUpdate]) -> dict[str, Effect
         select(StatusUpdate)
         .where(col(StatusUpdate.refers_to).in_(ids))
         .where(col(StatusUpdate.kind) != "report")
+        .where(col(StatusUpdate.created_at) <= as_of if as_of is not None else true())
     ).all()
     rows = sorted([*reports, *amendments], key=lambda row: (row.created_at, row.id or 0))
     latest: dict[str, EffectiveUpdate] = {}

@@ -4,6 +4,11 @@ A code is random, 12 characters of the deep-link alphabet (``A-Za-z0-9_-``), so 
 Telegram ``/start`` payload. A code can be redeemed once, before it expires and unless it was
 revoked. Redeeming binds (or re-binds) the user of that channel to the code's agency and role.
 Revoking a user keeps the row (history refers to it) and marks it inactive.
+
+Users of ``planbot shell`` (channel :data:`SHELL_CHANNEL`) are someone trying the bot, or a
+script, at the terminal: their status updates are real, but they are nobody to list, remind or
+send a digest to. :func:`listed` is that one rule, as a SQL condition; :func:`list_users` and
+:func:`active_users` apply it, and every list of users or chats goes through them.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
 
 from bot.db import Database
 from bot.models import USER_ROLES, Invitation, User
@@ -22,19 +28,26 @@ from bot.models import USER_ROLES, Invitation, User
 __all__ = [
     "CODE_ALPHABET",
     "CODE_LENGTH",
+    "SHELL_CHANNEL",
     "InvitationError",
     "RedeemFailure",
     "Redeemed",
+    "active_users",
     "create_invitations",
     "find_user",
     "invite_link",
+    "is_listed",
     "list_users",
+    "listed",
     "looks_like_code",
     "redeem",
     "revoke_invitation",
     "revoke_user",
     "set_language",
 ]
+
+SHELL_CHANNEL = "shell"
+"""The channel of ``planbot shell`` users: never listed, reminded or sent a digest."""
 
 CODE_ALPHABET = string.ascii_letters + string.digits + "-_"
 CODE_LENGTH = 12
@@ -166,12 +179,33 @@ def find_user(db: Database, channel: str, external_id: str) -> User | None:
         ).first()
 
 
+def listed() -> ColumnElement[bool]:
+    """The users planbot lists, reminds and sends digests to: everyone but ``planbot shell``'s."""
+    return col(User.channel) != SHELL_CHANNEL
+
+
+def is_listed(user: User) -> bool:
+    """:func:`listed` for a user already loaded."""
+    return user.channel != SHELL_CHANNEL
+
+
 def list_users(db: Database, *, include_revoked: bool = True) -> list[User]:
+    """The registered users (``planbot users``), oldest first; shell users are not among them."""
     with db.session() as session:
-        query = select(User).order_by(col(User.id))
+        query = select(User).where(listed()).order_by(col(User.id))
         if not include_revoked:
             query = query.where(col(User.active).is_(True))
         return list(session.exec(query).all())
+
+
+def active_users(session: Session) -> list[User]:
+    """The users that may be sent something (reminders, overdue lists, digests), oldest first."""
+    query = (
+        select(User)
+        .where(listed(), col(User.active).is_(True), col(User.revoked_at).is_(None))
+        .order_by(col(User.id))
+    )
+    return list(session.exec(query).all())
 
 
 def revoke_user(db: Database, reference: str, now: datetime) -> User | None:

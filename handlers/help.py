@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.messages import Reply
 from handlers.turn import Turn
 
-__all__ = ["acknowledged", "greeting", "help_text", "not_understood", "thanks"]
+__all__ = ["acknowledged", "empty_message", "greeting", "help_text", "not_understood", "thanks"]
 
 
 def help_text(turn: Turn) -> list[Reply]:
@@ -65,6 +65,19 @@ def not_understood(turn: Turn) -> list[Reply]:
             _(
                 'Sorry, I did not understand. To report, type e.g. "2.2: đã trình UBND tỉnh"; '
                 "to see your tasks, type /nhiemvu; for help, /help."
+            )
+        )
+    ]
+
+
+def empty_message(turn: Turn) -> list[Reply]:
+    """A message with no text (or only spaces): say so; nothing is recorded."""
+    _ = turn.t.gettext
+    return [
+        Reply(
+            _(
+                'The message is empty; nothing was recorded. To report, type e.g. "2.2: đã '
+                'trình UBND tỉnh"; to see your tasks, type /nhiemvu; for help, /help.'
             )
         )
     ]

@@ -29,8 +29,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from sqlmodel import col, select
-
 from bot.bootstrap import Services
 from bot.digest import (
     Digest,
@@ -44,6 +42,7 @@ from bot.digest import (
 from bot.i18n import Translator, translator
 from bot.messages import Attachment, Reply
 from bot.models import User
+from bot.registration import active_users
 from bot.reports import (
     DOCX_MIME,
     PNG_MIME,
@@ -310,11 +309,7 @@ def weekly_instant(services: Services, now: datetime) -> datetime | None:
 
 def _weekly_recipients(services: Services) -> list[User]:
     with services.db.session() as session:
-        users = session.exec(
-            select(User)
-            .where(col(User.active).is_(True), col(User.revoked_at).is_(None))
-            .order_by(col(User.id))
-        ).all()
+        users = active_users(session)  # never planbot shell's (bot/registration.py)
     return [user for user in users if can_see_digest(services.plan, user)]
 
 

@@ -82,9 +82,9 @@ def task_list(turn: Turn) -> list[Reply]:
     overdue = _owed_overdue(turn)
     current = services.calendar.round_at(turn.now)
     with services.db.session() as session:
-        progress = round_progress(session, plan, current, [agency_id])[0]
+        progress = round_progress(session, plan, current, [agency_id], as_of=turn.now)[0]
         # Each item's newest report, not the unit's whole history (bot/latest.py).
-        latest = latest_effective_updates(session, agency_id, list(own))
+        latest = latest_effective_updates(session, agency_id, list(own), as_of=turn.now)
 
     lines = [_("Tasks of {agency}:").format(agency=agency.name)]
     general_ids: list[str] = []

@@ -44,7 +44,7 @@ from typing import Literal
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.audit import begin_acting
 from bot.bootstrap import Services
@@ -60,9 +60,9 @@ from bot.messages import (
     TransientError,
     Undeliverable,
 )
-from bot.models import StatusUpdate, User
 from bot.plan import Plan
-from bot.progress import EffectiveUpdate, UnitProgress, compute_progress, fold_updates
+from bot.progress import UnitProgress, round_progress
+from bot.registration import active_users
 from bot.sent import record_sent
 from scheduler.calendar import Round
 from scheduler.outbox import LEASE_RENEW_SECONDS, Claim, LedgerKey, Orphaned, Outbox
@@ -288,9 +288,7 @@ class SchedulerRunner:
         if instants:
             plan = self.services.plan
             with self.services.db.session() as session:
-                users = session.exec(
-                    select(User).where(col(User.active).is_(True), col(User.revoked_at).is_(None))
-                ).all()
+                users = active_users(session)  # never planbot shell's (bot/registration.py)
                 progress: dict[str, list[UnitProgress]] = {}
                 for instant in instants:
                     if instant.period not in progress:
@@ -585,17 +583,7 @@ def progress_as_of(
     In production ``now`` is the present and this equals :func:`bot.progress.round_progress`;
     a replay (``planbot remind --at`` a past moment) sees the round as it stood then.
     """
-    rows = session.exec(
-        select(StatusUpdate)
-        .where(col(StatusUpdate.period) == round_.id, col(StatusUpdate.created_at) <= now)
-        .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
-    ).all()
-    updates = fold_updates(rows)
-    units = plan.reporting_units()
-    by_agency: dict[str, list[EffectiveUpdate]] = {unit: [] for unit in units}
-    for update in updates:
-        by_agency.setdefault(update.agency_id, []).append(update)
-    return [compute_progress(plan, round_, unit, by_agency[unit]) for unit in units]
+    return round_progress(session, plan, round_, as_of=now)
 
 
 def _attachment_reply(attachment: Attachment, message: OwedMessage) -> Reply:

@@ -100,11 +100,35 @@ def test_shell_piped_conversation_then_updates_listing() -> None:
     assert runner.invoke(app, ["updates", "--period", "2021-Q9"]).exit_code == 2
 
 
+def _register(code: str, external_id: str) -> None:
+    """Redeem an invitation as a Telegram user would (``/start <code>``)."""
+    from bot.bootstrap import bootstrap
+    from bot.cli.common import settings
+    from bot.registration import redeem
+
+    built = bootstrap(settings())
+    try:
+        outcome = redeem(
+            built.db,
+            code,
+            channel="telegram",
+            external_id=external_id,
+            chat_id=external_id,
+            display_name="Lan",
+            language=None,
+            now=built.clock.now(),
+        )
+        assert outcome.ok
+    finally:
+        built.db.dispose()
+
+
 def test_users_and_revoke() -> None:
-    _shell("xin chào\n")
+    _shell("xin chào\n")  # the shell's own user is never listed
+    _register(str(_invite("so y te")[0]["code"]), "4242")
     listed = json.loads(runner.invoke(app, ["users", "--format", "json"]).stdout)
     assert [(u["channel"], u["agency"], u["active"]) for u in listed] == [
-        ("shell", "so-y-te", True)
+        ("telegram", "so-y-te", True)
     ]
     user_id = str(listed[0]["id"])
     result = runner.invoke(app, ["revoke", user_id])

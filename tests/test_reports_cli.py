@@ -73,7 +73,7 @@ def test_unknown_period_fails_with_a_vietnamese_message(env: dict[str, str]) -> 
     assert out == ""
     code, _out, err = run(env, "report", "--at", "hôm qua")
     assert code == 2
-    assert "Không phải ngày giờ hợp lệ" in err
+    assert "không phải là thời điểm hợp lệ" in err
 
 
 def test_report_docx_to_a_file(env: dict[str, str], tmp_path: Path) -> None:

@@ -10,22 +10,40 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from bot.bootstrap import Services, bootstrap
-from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services
+from bot.cli.common import (
+    AT_HELP,
+    FORMAT_OPTION,
+    OutputFormat,
+    app,
+    cli_text,
+    console,
+    fail,
+    parse_instant,
+    print_json,
+    report_plan_error,
+    services,
+)
 from bot.cli.common import settings as current_settings
 from bot.cli.startup import startup_services
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
+from bot.digest import consolidator_ids
+from bot.i18n import N_
 from bot.logs import configure_logging
-from bot.messages import Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
 from bot.models import User
+from bot.plan import Plan, PlanError
 from bot.registration import (
+    SHELL_CHANNEL,
     InvitationError,
     create_invitations,
     invite_link,
@@ -33,6 +51,7 @@ from bot.registration import (
     revoke_invitation,
     revoke_user,
 )
+from bot.text import fold
 from bot.updates import list_updates
 
 if TYPE_CHECKING:
@@ -40,9 +59,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SHELL_CHANNEL = "shell"
 MAX_EXPIRES_DAYS = 3650
 SECRETARIAT_AGENCY = "vp-ubnd-tinh"
+SHELL_FILES = "shell"  # folder under PLANBOT_DATA_DIR for the files the shell receives
+
+SHELL_HELP = N_(
+    "Chat with the bot in the terminal, with the same handlers as Telegram and Zalo. Standard "
+    "input is read one line per message; each --message is one message, newlines included."
+)
+SHELL_AS_HELP = N_(
+    'Act as the focal point of this agency (e.g. "so y te"), or as the secretariat ("van '
+    'phong ubnd tinh" or "secretariat"). Shell users are never listed, reminded or sent a '
+    "digest; their updates count like any other."
+)
+SHELL_MESSAGE_HELP = N_(
+    "Send this text as one message (newlines included, e.g. a report pasted from Word); "
+    "repeat the option for several messages. Standard input is then not read."
+)
 
 
 class UpdatesFormat(enum.StrEnum):
@@ -53,9 +86,6 @@ class UpdatesFormat(enum.StrEnum):
 
 UPDATES_FORMAT_OPTION = typer.Option(
     UpdatesFormat.table, "--format", "-f", help="Định dạng: table, json hoặc csv."
-)
-AT_OPTION = typer.Option(
-    None, "--at", help="Giả lập thời điểm (ISO 8601, ví dụ 2021-03-10T09:00+07:00)."
 )
 
 
@@ -465,15 +495,47 @@ def run() -> None:
 
 # ---------------------------------------------------------------------------- shell
 
+# ``--as`` words that mean the secretariat without naming its agency.
+_SECRETARIAT_WORDS = frozenset({"secretariat", "thu ky", "thư ký", "tong hop", "tổng hợp"})
 
-def _shell_user(built: Services, who: str) -> tuple[str, str]:
-    """(external id, agency id) of the shell user acting as ``who``, bound on first use."""
+
+def _secretariat_ids(plan: Plan) -> tuple[str, ...]:
+    """The agencies whose people are the secretariat, not focal points: those the reports go to.
+
+    The bodies the reporting rules send to (UBND tỉnh) and the offices among the agencies
+    (Văn phòng UBND tỉnh), unless the plan makes them report or consolidate themselves. The
+    consolidating unit (Sở KH&ĐT) keeps its focal role; it sees the digest as such.
+    """
+    own = set(plan.reporting_units()) | set(consolidator_ids(plan))
+    targets = [rule.to for rule in plan.reporting if rule.to]
+    offices = [agency.id for agency in plan.agencies if agency.kind == "office"]
+    result: list[str] = []
+    for agency_id in [*offices, *targets]:
+        if agency_id not in own and agency_id not in result:
+            result.append(agency_id)
+    return tuple(result)
+
+
+def _shell_identity(built: Services, who: str) -> tuple[str, str]:
+    """(agency id, role) that ``--as`` names: a focal point, or the secretariat."""
+    secretariat = _secretariat_ids(built.plan)
+    if fold(who) in {fold(word) for word in _SECRETARIAT_WORDS}:
+        if not secretariat:
+            fail(cli_text("The plan names no secretariat; give an agency with --as."))
+        return secretariat[0], "secretariat"
+    agency_id = _agency_id(built, who)
+    return agency_id, "secretariat" if agency_id in secretariat else "focal"
+
+
+def _shell_user(built: Services, who: str) -> tuple[str, str, str]:
+    """(external id, agency id, role) of the shell user acting as ``who``, bound on first use.
+
+    Shell users live on :data:`~bot.registration.SHELL_CHANNEL`: they are never listed,
+    reminded or sent a digest (``bot.registration.listed``).
+    """
     from sqlmodel import col, select
 
-    if who.strip().lower() in ("secretariat", "thu ky", "vp", "van phong"):
-        agency_id, role = SECRETARIAT_AGENCY, "secretariat"
-    else:
-        agency_id, role = _agency_id(built, who), "focal"
+    agency_id, role = _shell_identity(built, who)
     external_id = f"shell-{role}-{agency_id}"
     now = built.clock.now()
     with built.db.write() as session:
@@ -492,55 +554,106 @@ def _shell_user(built: Services, who: str) -> tuple[str, str]:
         user.active = True
         user.revoked_at = None
         session.add(user)
-    return external_id, agency_id
+    return external_id, agency_id, role
 
 
-def _print_reply(reply: Reply) -> None:
+def _free_path(folder: Path, filename: str) -> Path:
+    """``folder/filename``, or ``name-2.ext``, ``name-3.ext``... if that file exists already."""
+    name = Path(filename).name or "planbot"
+    target = folder / name
+    number = 2
+    while target.exists():
+        target = folder / f"{Path(name).stem}-{number}{Path(name).suffix}"
+        number += 1
+    return target
+
+
+def save_attachment(folder: Path, attachment: Attachment) -> Path:
+    """Write a file reply (chart, report) under ``folder`` without overwriting; its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _free_path(folder, attachment.filename)
+    target.write_bytes(attachment.content)
+    return target.resolve()
+
+
+def _print_reply(reply: Reply, files: Path) -> None:
     sys.stdout.write(reply.text + "\n")
     for number, choice in enumerate(reply.choices, start=1):
         sys.stdout.write(f"  {number}. {choice.label}\n")
     if reply.attachment is not None:
-        sys.stdout.write(f"  [tệp: {reply.attachment.filename}]\n")
+        try:
+            path = save_attachment(files, reply.attachment)
+        except OSError as error:
+            sys.stdout.write(
+                "  "
+                + cli_text("Cannot write {path}: {error}").format(
+                    path=files / reply.attachment.filename, error=error.strerror
+                )
+                + "\n"
+            )
+        else:
+            sys.stdout.write("  " + cli_text("[file: {path}]").format(path=path) + "\n")
     sys.stdout.flush()
 
 
-@app.command("shell")
+def _shell_messages(messages: list[str] | None, interactive: bool) -> Iterator[str]:
+    """Each ``--message`` whole (newlines included); else standard input, one line per message."""
+    if messages:
+        yield from messages
+        return
+    while True:
+        if interactive:
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line:
+            return
+        yield line.removesuffix("\n").removesuffix("\r")
+
+
+SHELL_AS_OPTION = typer.Option(
+    "so y te", "--as", metavar=cli_text("AGENCY"), help=cli_text(SHELL_AS_HELP)
+)
+SHELL_AT_OPTION = typer.Option(None, "--at", metavar=cli_text("MOMENT"), help=cli_text(AT_HELP))
+SHELL_MESSAGE_OPTION = typer.Option(
+    None, "--message", "-m", metavar=cli_text("TEXT"), help=cli_text(SHELL_MESSAGE_HELP)
+)
+
+
+@app.command("shell", help=cli_text(SHELL_HELP))
 def shell(
-    as_: str = typer.Option(
-        "so y te", "--as", help='Đóng vai đơn vị (ví dụ "so y te") hoặc "secretariat".'
-    ),
-    at: datetime | None = AT_OPTION,
+    as_: str = SHELL_AS_OPTION,
+    at: str | None = SHELL_AT_OPTION,
+    message: list[str] | None = SHELL_MESSAGE_OPTION,
 ) -> None:
-    """Trò chuyện với bot ngay trong terminal (cùng bộ xử lý như Telegram, dữ liệu SQLite)."""
     from handlers import ChatHandlers
 
     current = current_settings()
     configure_logging(logging.WARNING, secrets=current.secret_values())
     clock: Clock | None = None
     if at is not None:
-        clock = FrozenClock(at if at.tzinfo else at.replace(tzinfo=current.tz))
-    built = bootstrap(current, clock=clock)
+        clock = FrozenClock(parse_instant(at, current.tz))
     try:
-        external_id, agency_id = _shell_user(built, as_)
+        built = bootstrap(current, clock=clock)
+    except PlanError as error:
+        report_plan_error(error)
+    try:
+        external_id, agency_id, role = _shell_user(built, as_)
         chat = ChatHandlers(built, flood_limit=10_000)
-        interactive = sys.stdin.isatty()
+        files = current.data_dir / SHELL_FILES
+        interactive = not message and sys.stdin.isatty()
+        name = built.plan.agency(agency_id).name
         if interactive:
-            name = built.plan.agency(agency_id).name
-            sys.stdout.write(
-                f"planbot shell: bạn đang là {name}. Gõ /help để xem hướng dẫn, Ctrl-D để thoát.\n"
+            greeting = (
+                "planbot shell: you are the secretariat ({agency}). Type /help for help, "
+                "Ctrl-D to quit."
+                if role == "secretariat"
+                else "planbot shell: you are the focal point of {agency}. Type /help for help, "
+                "Ctrl-D to quit."
             )
-        counter = 0
-        while True:
-            if interactive:
-                sys.stdout.write("> ")
-                sys.stdout.flush()
-            line = sys.stdin.readline()
-            if not line:
-                break
-            text = line.rstrip("\n")
-            if not text.strip():
-                continue
-            counter += 1
+            sys.stdout.write(cli_text(greeting).format(agency=name) + "\n")
+        run_id = f"{os.getpid()}-{datetime.now(current.tz).timestamp()}"
+        for counter, text in enumerate(_shell_messages(message, interactive), start=1):
             incoming = Incoming(
                 channel=SHELL_CHANNEL,
                 chat_id=external_id,
@@ -548,10 +661,10 @@ def shell(
                 display_name=built.plan.agency(agency_id).short_name,
                 received_at=built.clock.now(),
                 text=text,
-                message_id=f"{os.getpid()}-{datetime.now(current.tz).timestamp()}-{counter}",
+                message_id=f"{run_id}-{counter}",
             )
             for reply in asyncio.run(chat.handle(incoming)):
-                _print_reply(reply)
+                _print_reply(reply, files)
         if interactive:
             sys.stdout.write("\n")
     finally:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import enum
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, tzinfo
 from typing import Any, NoReturn
 
 import typer
@@ -16,7 +18,7 @@ from rich.console import Console
 
 from bot.bootstrap import Services
 from bot.config import Settings
-from bot.i18n import DEFAULT_LOCALE, Translator, translator
+from bot.i18n import DEFAULT_LOCALE, N_, Translator, translator
 from bot.logs import configure_logging
 from bot.plan import PlanError
 
@@ -62,6 +64,40 @@ def settings() -> Settings:
 
 def tr() -> Translator:
     return translator(settings().locale)
+
+
+def cli_text(message: str) -> str:
+    """A text of the command line's own (``--help`` included) in the configured language.
+
+    Help texts are built when the commands are defined, before the settings are read, so this
+    reads ``PLANBOT_LOCALE`` itself; anything it does not know gives Vietnamese.
+    """
+    return translator(os.environ.get("PLANBOT_LOCALE")).gettext(message)
+
+
+AT_HELP = N_(
+    "Act as at this moment, ISO 8601 (e.g. 2021-03-22T09:00+07:00; without a time zone it is "
+    "local time, PLANBOT_TIMEZONE). Updates written after it are not counted. Default: now."
+)
+
+
+def parse_instant(text: str, tz: tzinfo) -> datetime:
+    """The moment ``--at`` names, timezone-aware; exits 2 with a clear message otherwise.
+
+    ISO 8601: "2021-03-22T09:00+07:00", "2021-03-22 09:00", "2021-03-22" (midnight); without an
+    offset it is local time in ``tz``.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        fail(
+            tr()
+            .gettext("--at: «{value}» is not a date and time (e.g. 2021-03-22T09:00+07:00).")
+            .format(value=text)
+        )
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import enum
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import typer
 
 from bot.bootstrap import Services
-from bot.cli.common import app, fail, print_json, services, tr
+from bot.cli.common import AT_HELP, app, cli_text, fail, parse_instant, print_json, services, tr
 from bot.clock import FrozenClock
 from bot.digest import Digest, build_digest, default_round, parse_round, record_snapshot
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from scheduler.calendar import Round, UnknownPeriod
 
 CLI_AUDIENCE = "cli"
+CHART_HELP = N_(
+    "Also write the digest's chart (PNG) to this file, e.g. tong-hop.png; its folders are created."
+)
 
 
 class DigestFormat(enum.StrEnum):
@@ -36,12 +38,8 @@ PERIOD_OPTION = typer.Option(
     "-p",
     help="Kỳ báo cáo: 2021-Q1, 2021-H1 (6 tháng), 2021-Q3, 2021-Y (năm); mặc định: kỳ hiện tại.",
 )
-AT_OPTION = typer.Option(
-    None,
-    "--at",
-    help="Tính như tại thời điểm này (ISO 8601, ví dụ 2021-03-22T09:00+07:00; "
-    "không có múi giờ thì hiểu là giờ địa phương).",
-)
+AT_OPTION = typer.Option(None, "--at", metavar=cli_text("MOMENT"), help=cli_text(AT_HELP))
+CHART_OPTION = typer.Option(None, "--chart", metavar=cli_text("FILE"), help=cli_text(CHART_HELP))
 
 DIGEST_FORMAT_OPTION = typer.Option(
     DigestFormat.text, "--format", "-f", help="Định dạng: text (để đọc) hoặc json."
@@ -58,16 +56,10 @@ OUTPUT_OPTION = typer.Option(
 )
 
 
-def _moment(built: Services, at: str | None, t: Translator) -> None:
-    if at is None:
-        return
-    try:
-        moment = datetime.fromisoformat(at)
-    except ValueError:
-        fail(t.gettext("Not a date and time: «{value}» (e.g. 2021-03-22T09:00).").format(value=at))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=built.settings.tz)
-    built.clock = FrozenClock(moment)
+def _moment(built: Services, at: str | None) -> None:
+    """``--at``: the command speaks for that moment (nothing written after it counts)."""
+    if at is not None:
+        built.clock = FrozenClock(parse_instant(at, built.settings.tz))
 
 
 def _round(built: Services, period: str | None, t: Translator) -> Round:
@@ -94,22 +86,40 @@ def digest_command(
     period: str | None = PERIOD_OPTION,
     output_format: DigestFormat = DIGEST_FORMAT_OPTION,
     at: str | None = AT_OPTION,
+    chart: Path | None = CHART_OPTION,
 ) -> None:
     """Tổng hợp tình hình báo cáo của một kỳ: đúng hạn, muộn, chưa báo cáo, quá hạn; vướng mắc."""
     from bot.reports import render_text  # matplotlib & co. only for the commands that need them
 
     t = tr()
     with services() as built:
-        _moment(built, at, t)
+        _moment(built, at)
         round_ = _round(built, period, t)
         digest = _digest(built, round_, CLI_AUDIENCE)
+        if chart is not None:
+            from bot.reports import render_chart_png
+
+            _write(chart, render_chart_png(digest, t), t)
         if output_format is DigestFormat.json:
             data = digest.to_json()
             data["label"] = round_.label(t)
+            if chart is not None:
+                data["chart"] = str(chart)
             print_json(data)
         else:
             sys.stdout.write(render_text(digest, t) + "\n")
+            if chart is not None:
+                sys.stdout.write(t.gettext("Chart written to {path}.").format(path=chart) + "\n")
         record_snapshot(built.db, digest)
+
+
+def _write(target: Path, content: bytes, t: Translator) -> None:
+    """Write a file the operator asked for (folders created), or end with why it cannot be."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    except OSError as error:
+        fail(t.gettext("Cannot write {path}: {error}").format(path=target, error=error.strerror))
 
 
 @app.command("report")
@@ -124,7 +134,7 @@ def report_command(
 
     t = tr()
     with services() as built:
-        _moment(built, at, t)
+        _moment(built, at)
         round_ = _round(built, period, t)
         digest = _digest(built, round_, None)
     if output_format is ReportFormat.md:
@@ -138,11 +148,7 @@ def report_command(
     else:
         content = render_xlsx(digest, t)
     target = output or Path(f"bao-cao-{round_.id}.{output_format.value}")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-    except OSError as error:
-        fail(t.gettext("Cannot write {path}: {error}").format(path=target, error=error.strerror))
+    _write(target, content, t)
     sys.stdout.write(
         t.gettext("Wrote {path} ({round}).").format(path=target, round=round_.label(t)) + "\n"
     )

@@ -13,7 +13,17 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from bot.cli.common import FORMAT_OPTION, OutputFormat, app, console, fail, print_json, services, tr
+from bot.cli.common import (
+    FORMAT_OPTION,
+    OutputFormat,
+    app,
+    console,
+    fail,
+    parse_instant,
+    print_json,
+    services,
+    tr,
+)
 from bot.cli.startup import start_problem
 from bot.config import Settings
 from bot.i18n import N_, Translator
@@ -75,22 +85,6 @@ def parse_day(text: str, option: str) -> date:
                 option=option, value=text
             )
         )
-
-
-def parse_instant(text: str, tz: Any) -> datetime:
-    """An ISO date-time; without an offset it is read in the configured time zone."""
-    _ = tr().gettext
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        fail(
-            _("--at: «{value}» is not a date-time (e.g. 2021-03-17T08:00+07:00).").format(
-                value=text
-            )
-        )
-    if value.tzinfo is None or value.utcoffset() is None:
-        value = value.replace(tzinfo=tz)
-    return value
 
 
 @app.command("schedule")

@@ -13,8 +13,12 @@ async def start_planbot(
     env: Mapping[str, str],
     cwd: Path | None = None,
     merge_stderr: bool = False,
+    stdin: bool = False,
 ) -> asyncio.subprocess.Process:
-    """``planbot ARGS...`` with stdout and stderr piped (or stderr merged into stdout)."""
+    """``planbot ARGS...`` with stdout and stderr piped (or stderr merged into stdout).
+
+    With ``stdin``, its standard input is a pipe too (write to it, or ``communicate(input)``).
+    """
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -22,6 +26,7 @@ async def start_planbot(
         *args,
         env=dict(env),
         cwd=cwd,
+        stdin=asyncio.subprocess.PIPE if stdin else None,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT if merge_stderr else asyncio.subprocess.PIPE,
     )
