@@ -36,7 +36,6 @@ from bot.cli.common import settings as current_settings
 from bot.cli.startup import startup_services
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
-from bot.digest import consolidator_ids
 from bot.i18n import N_
 from bot.logs import configure_logging
 from bot.messages import Attachment, Incoming, Reply
@@ -506,6 +505,8 @@ def _secretariat_ids(plan: Plan) -> tuple[str, ...]:
     (Văn phòng UBND tỉnh), unless the plan makes them report or consolidate themselves. The
     consolidating unit (Sở KH&ĐT) keeps its focal role; it sees the digest as such.
     """
+    from bot.digest import consolidator_ids
+
     own = set(plan.reporting_units()) | set(consolidator_ids(plan))
     targets = [rule.to for rule in plan.reporting if rule.to]
     offices = [agency.id for agency in plan.agencies if agency.kind == "office"]
