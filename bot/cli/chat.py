@@ -59,7 +59,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_EXPIRES_DAYS = 3650
-SECRETARIAT_AGENCY = "vp-ubnd-tinh"
 SHELL_FILES = "shell"  # folder under PLANBOT_DATA_DIR for the files the shell receives
 
 SHELL_HELP = N_(
@@ -120,15 +119,16 @@ def invite(
         fail("Vai trò phải là focal hoặc secretariat.")
     if channel not in ("telegram", "zalo", "web"):
         fail("Kênh phải là telegram, zalo hoặc web.")
-    if agency.strip().lower() in ("secretariat", "thu ky", "thư ký"):
-        agency, role = SECRETARIAT_AGENCY, "secretariat"
     if not 1 <= count <= 500 or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
         fail(
             f"Số mã phải từ 1 đến 500 và số ngày hiệu lực phải từ 1 đến {MAX_EXPIRES_DAYS} "
             f"(10 năm); không có mã nào được tạo."
         )
     with services() as built:
-        agency_id = _agency_id(built, agency)
+        if _names_the_secretariat(agency):
+            agency_id, role = _secretariat_agency(built), "secretariat"
+        else:
+            agency_id = _agency_id(built, agency)
         try:
             created = create_invitations(
                 built.db,
@@ -517,15 +517,25 @@ def _secretariat_ids(plan: Plan) -> tuple[str, ...]:
     return tuple(result)
 
 
+def _names_the_secretariat(who: str) -> bool:
+    """``secretariat``, ``thu ky``...: the secretariat without naming its agency."""
+    return fold(who) in {fold(word) for word in _SECRETARIAT_WORDS}
+
+
+def _secretariat_agency(built: Services) -> str:
+    """The agency of "the secretariat" (Văn phòng UBND tỉnh in the seed plan)."""
+    secretariat = _secretariat_ids(built.plan)
+    if not secretariat:
+        fail(cli_text("The plan names no secretariat; name an agency instead."))
+    return secretariat[0]
+
+
 def _shell_identity(built: Services, who: str) -> tuple[str, str]:
     """(agency id, role) that ``--as`` names: a focal point, or the secretariat."""
-    secretariat = _secretariat_ids(built.plan)
-    if fold(who) in {fold(word) for word in _SECRETARIAT_WORDS}:
-        if not secretariat:
-            fail(cli_text("The plan names no secretariat; give an agency with --as."))
-        return secretariat[0], "secretariat"
+    if _names_the_secretariat(who):
+        return _secretariat_agency(built), "secretariat"
     agency_id = _agency_id(built, who)
-    return agency_id, "secretariat" if agency_id in secretariat else "focal"
+    return agency_id, "secretariat" if agency_id in _secretariat_ids(built.plan) else "focal"
 
 
 def _shell_user(built: Services, who: str) -> tuple[str, str, str]:
