@@ -430,7 +430,7 @@ def build_digest(
         counts=counts,
     )
     if audience:
-        previous = latest_snapshot(session, round_.id, audience)
+        previous = latest_snapshot(session, round_.id, audience, as_of=now)
         if previous is not None:
             digest = _with_changes(digest, previous)
     return digest
@@ -559,14 +559,18 @@ def _short_name(plan: Plan, agency_id: str) -> str:
 # --------------------------------------------------------------------------- snapshots
 
 
-def latest_snapshot(session: Session, period: str, audience: str) -> DigestSnapshot | None:
-    """The last snapshot stored for a round and an audience."""
-    query = (
-        select(DigestSnapshot)
-        .where(col(DigestSnapshot.period) == period, col(DigestSnapshot.audience) == audience)
-        .order_by(col(DigestSnapshot.created_at).desc(), col(DigestSnapshot.id).desc())
-        .limit(1)
+def latest_snapshot(
+    session: Session, period: str, audience: str, *, as_of: datetime | None = None
+) -> DigestSnapshot | None:
+    """The last snapshot stored for a round and an audience (with ``as_of``: made by then)."""
+    query = select(DigestSnapshot).where(
+        col(DigestSnapshot.period) == period, col(DigestSnapshot.audience) == audience
     )
+    if as_of is not None:
+        query = query.where(col(DigestSnapshot.created_at) <= as_of)
+    query = query.order_by(
+        col(DigestSnapshot.created_at).desc(), col(DigestSnapshot.id).desc()
+    ).limit(1)
     return session.exec(query).first()
 
 

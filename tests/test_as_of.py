@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.bootstrap import Services, bootstrap
 from bot.clock import FrozenClock
-from bot.digest import build_digest
+from bot.digest import Digest, build_digest, record_snapshot
 from bot.models import StatusUpdate
 from bot.progress import effective_updates, round_progress
 from bot.registration import SHELL_CHANNEL, active_users, list_users
@@ -123,5 +123,31 @@ def test_shell_users_are_in_no_list_of_users(tmp_path: Path, any_db_url: str) ->
         assert [u.chat_id for u in list_users(built.db, include_revoked=False)] == ["101", "900"]
         with built.db.session() as session:
             assert [u.chat_id for u in active_users(session)] == ["101", "900"]
+    finally:
+        built.db.dispose()
+
+
+def test_a_digest_as_of_an_instant_compares_with_the_snapshots_made_by_then(
+    tmp_path: Path, any_db_url: str
+) -> None:
+    built = _services(tmp_path, any_db_url)
+    try:
+        _report(built, "so-y-te", "2.2.1", local(2021, 3, 10, 9), "in_progress")
+        _report(built, "so-gtvt", "2.3", local(2021, 3, 15, 9), "in_progress")
+        round_ = built.calendar.parse("2021-Q1")
+
+        def digest_at(at: datetime) -> Digest:
+            with built.db.session() as session:
+                digest = build_digest(session, built.plan, round_, at, audience="cli")
+            record_snapshot(built.db, digest)
+            return digest
+
+        assert digest_at(local(2021, 3, 16)).changes is None  # the first one
+        replay = digest_at(local(2021, 3, 12))  # an earlier moment: the 16th is its future
+        assert replay.changes is None
+        later = digest_at(local(2021, 3, 17))
+        assert later.changes is not None
+        assert later.changes.since == local(2021, 3, 16)
+        assert [u.agency_id for u in later.changes.new_updates] == []
     finally:
         built.db.dispose()
