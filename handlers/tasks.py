@@ -41,7 +41,10 @@ def _owed_overdue(turn: Turn) -> list[UnitProgress]:
     if not rounds:
         return []
     with services.db.session() as session:
-        found = [round_progress(session, services.plan, r, [agency_id])[0] for r in rounds]
+        found = [
+            round_progress(session, services.plan, r, [agency_id], as_of=turn.now)[0]
+            for r in rounds
+        ]
     return [progress for progress in found if not progress.complete]
 
 
