@@ -30,14 +30,16 @@ def _progress(turn: Turn, round_: Round) -> UnitProgress:
     agency_id = turn.agency_id
     assert agency_id is not None
     with turn.services.db.session() as session:
-        return round_progress(session, turn.services.plan, round_, [agency_id])[0]
+        return round_progress(session, turn.services.plan, round_, [agency_id], as_of=turn.now)[0]
 
 
 def _latest(turn: Turn, task_id: str) -> EffectiveUpdate | None:
     agency_id = turn.agency_id
     assert agency_id is not None
     with turn.services.db.session() as session:
-        history = effective_updates(session, agency_ids=[agency_id], task_id=task_id)
+        history = effective_updates(
+            session, agency_ids=[agency_id], task_id=task_id, as_of=turn.now
+        )
     exact = [update for update in history if update.task_id == task_id]
     return exact[-1] if exact else None
 
