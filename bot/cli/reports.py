@@ -36,23 +36,29 @@ PERIOD_OPTION = typer.Option(
     None,
     "--period",
     "-p",
-    help="Kỳ báo cáo: 2021-Q1, 2021-H1 (6 tháng), 2021-Q3, 2021-Y (năm); mặc định: kỳ hiện tại.",
+    metavar=cli_text("ROUND"),
+    help=cli_text(
+        "Reporting round: 2021-Q1, 2021-H1 (6 months), 2021-Q3, 2021-Y (the year); default: "
+        "the current round."
+    ),
 )
 AT_OPTION = typer.Option(None, "--at", metavar=cli_text("MOMENT"), help=cli_text(AT_HELP))
 CHART_OPTION = typer.Option(None, "--chart", metavar=cli_text("FILE"), help=cli_text(CHART_HELP))
 
 DIGEST_FORMAT_OPTION = typer.Option(
-    DigestFormat.text, "--format", "-f", help="Định dạng: text (để đọc) hoặc json."
+    DigestFormat.text, "--format", "-f", help=cli_text("Format: text (to read) or json.")
 )
 REPORT_FORMAT_OPTION = typer.Option(
-    ReportFormat.docx, "--format", "-f", help="Định dạng: docx (Word), xlsx (Excel) hoặc md."
+    ReportFormat.docx, "--format", "-f", help=cli_text("Format: docx (Word), xlsx (Excel) or md.")
 )
 OUTPUT_OPTION = typer.Option(
     None,
     "--output",
     "-o",
-    help="Tệp ghi ra; mặc định: bao-cao-<kỳ>.<định dạng> trong thư mục hiện tại "
-    "(md: in ra màn hình).",
+    metavar=cli_text("FILE"),
+    help=cli_text(
+        "File to write; default: bao-cao-<round>.<format> in the current folder (md: printed)."
+    ),
 )
 
 
@@ -81,7 +87,13 @@ def _digest(built: Services, round_: Round, audience: str | None) -> Digest:
         return build_digest(session, built.plan, round_, built.clock.now(), audience=audience)
 
 
-@app.command("digest")
+@app.command(
+    "digest",
+    help=cli_text(
+        "The reporting status of a round: on time, late, not yet reported, overdue; what is "
+        "blocked."
+    ),
+)
 def digest_command(
     period: str | None = PERIOD_OPTION,
     output_format: DigestFormat = DIGEST_FORMAT_OPTION,
@@ -122,7 +134,13 @@ def _write(target: Path, content: bytes, t: Translator) -> None:
         fail(t.gettext("Cannot write {path}: {error}").format(path=target, error=error.strerror))
 
 
-@app.command("report")
+@app.command(
+    "report",
+    help=cli_text(
+        "The draft consolidated report of a round (layout of Decree 30/2020/NĐ-CP), "
+        "Word/Excel/Markdown."
+    ),
+)
 def report_command(
     period: str | None = PERIOD_OPTION,
     output_format: ReportFormat = REPORT_FORMAT_OPTION,
