@@ -158,6 +158,7 @@ class UnitLine:
     done: int
     missing: tuple[str, ...]  # task ids, and "general" for the general tasks 1.1–1.9
     updates: int  # effective updates of the round (all items, coordinating ones too)
+    days_late: int = 0  # for a late unit: calendar days past the last day allowed (day 19)
 
     @property
     def reported(self) -> bool:
@@ -340,6 +341,7 @@ class Digest:
                     "done": unit.done,
                     "missing": list(unit.missing),
                     "updates": unit.updates,
+                    "days_late": unit.days_late,
                 }
                 for unit in self.units
             ],
@@ -438,16 +440,23 @@ def build_digest(
 
 def _unit_line(unit: UnitProgress, now: datetime) -> UnitLine:
     required = len(unit.lead_items) + 1
+    bucket = unit.bucket(now)
+    late_by = (
+        unit.round.days_late(unit.reported_at)
+        if bucket == "late" and unit.reported_at is not None
+        else 0
+    )
     return UnitLine(
         agency_id=unit.agency.id,
         name=unit.agency.name,
         short_name=unit.agency.short_name,
-        bucket=unit.bucket(now),
+        bucket=bucket,
         reported_at=unit.reported_at,
         required=required,
         done=required - len(unit.missing),
         missing=unit.missing,
         updates=len(unit.latest),
+        days_late=late_by,
     )
 
 

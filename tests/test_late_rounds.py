@@ -196,10 +196,11 @@ async def test_late_reports_move_the_unit_to_reported_late_everywhere(
 
     text = render_text(after, VI)
     assert "Đã báo cáo quá hạn: 1" in text
-    assert "Báo cáo quá hạn: Sở GTVT" in text
+    assert "Báo cáo quá hạn: Sở GTVT (muộn 2 ngày)" in text
     assert "Sở GTVT —" not in text  # no longer in the list of units that owe something
     data = after.to_json()
-    assert next(u for u in data["units"] if u["agency"] == "so-gtvt")["bucket"] == "late"
+    gtvt_json = next(u for u in data["units"] if u["agency"] == "so-gtvt")
+    assert (gtvt_json["bucket"], gtvt_json["days_late"]) == ("late", 2)
     assert data["totals"]["late"]["count"] == 1
 
     workbook = load_workbook(io.BytesIO(render_xlsx(after, VI)))

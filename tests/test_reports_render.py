@@ -36,7 +36,7 @@ def test_text_has_the_four_buckets_and_the_missing_units(digest: Digest) -> None
     assert "🕘 Đã báo cáo quá hạn: 1 (5,9%)" in lines
     assert "⏳ Chưa báo cáo, còn trong hạn: 0 (0%)" in lines
     assert "❗ Chưa báo cáo, đã quá hạn: 13 (76,5%)" in lines
-    assert "Báo cáo quá hạn: Sở Y tế" in lines
+    assert "Báo cáo quá hạn: Sở Y tế (muộn 1 ngày)" in lines  # reported at 00:00 on 20/3
     assert "• Sở GTVT — còn thiếu 2.7.3" in lines
     assert "• Ban Di dân TĐC — còn thiếu 2.6.1" in lines
     assert "• Sở TT&TT — còn thiếu nhiệm vụ chung 1.1–1.9" in lines

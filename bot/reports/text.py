@@ -199,6 +199,15 @@ def _task_of(digest: Digest, update_id: int) -> str:
     return "?"
 
 
+def _late_unit(unit: UnitLine, t: Translator) -> str:
+    """ "Sở Y tế (muộn 1 ngày)": how late, counted like every confirmation counts it."""
+    if unit.days_late == 1:
+        template = t.gettext("{unit} (1 day late)")
+    else:
+        template = t.gettext("{unit} ({days} days late)")
+    return template.format(unit=unit.short_name, days=unit.days_late)
+
+
 def render_text(digest: Digest, t: Translator, *, missing_only: bool = False) -> str:
     """The digest for a chat: buckets, who has not reported, blocked items, items, changes."""
     if missing_only:
@@ -209,7 +218,7 @@ def render_text(digest: Digest, t: Translator, *, missing_only: bool = False) ->
     if late:
         lines += [
             "",
-            _("Reported late: {units}").format(units=", ".join(u.short_name for u in late)),
+            _("Reported late: {units}").format(units=", ".join(_late_unit(u, t) for u in late)),
         ]
     if digest.missing_units:
         lines += ["", render_missing(digest, t)]
