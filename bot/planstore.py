@@ -33,11 +33,29 @@ class SyncReport:
     assignments_removed: int = 0
 
 
+_PARSED: dict[str, Plan] = {}  # checksum -> plan: validating the document costs ~0.1 s
+_PARSED_KEEP = 8
+
+
 def stored_plan(db: Database) -> Plan | None:
-    """The plan as last loaded into the database, or None for a fresh database."""
+    """The plan as last loaded into the database, or None for a fresh database.
+
+    A document is validated and parsed once per process: the plan (frozen) is kept by its
+    checksum, and only a document whose parsed checksum matches its row's is kept.
+    """
     with db.session() as session:
         record = session.exec(select(PlanRecord).order_by(col(PlanRecord.loaded_at).desc())).first()
-        return parse_plan(record.document) if record is not None else None
+        if record is None:
+            return None
+        checksum, document = record.checksum, record.document
+    plan = _PARSED.get(checksum)
+    if plan is None:
+        plan = parse_plan(document)
+        if plan.checksum() == checksum:
+            if len(_PARSED) >= _PARSED_KEEP:
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[checksum] = plan
+    return plan
 
 
 def sync_plan(db: Database, plan: Plan, document: dict[str, Any], now: datetime) -> SyncReport:

@@ -17,17 +17,20 @@ from bot.db import Database
 from bot.models import Reminder
 from scheduler.outbox import Claim, Orphaned, Outbox
 from scheduler.runner import SchedulerRunner
-from tests.conftest import local, make_settings
+from tests.conftest import SeededDatabase, local, make_settings
 from tests.support.recording_channel import RecordingChannel
 from tests.test_reminders_sending import HEALTH, seed_users
 
 
 @pytest.fixture
-def shared(tmp_path: Path, any_db_url: str) -> Iterator[tuple[Services, Services, FrozenClock]]:
+def shared(
+    tmp_path: Path, seeded_db: SeededDatabase
+) -> Iterator[tuple[Services, Services, FrozenClock]]:
     """Two processes' worth of services on one database."""
     clock = FrozenClock(local(2021, 3, 17, 8, 0))
-    first = bootstrap(make_settings(tmp_path, any_db_url), clock=clock)
-    second = bootstrap(make_settings(tmp_path, any_db_url), clock=clock)
+    url = seeded_db(clock)
+    first = bootstrap(make_settings(tmp_path, url), clock=clock)
+    second = bootstrap(make_settings(tmp_path, url), clock=clock)
     yield first, second, clock
     first.db.dispose()
     second.db.dispose()

@@ -13,12 +13,13 @@ from bot.bootstrap import Services, bootstrap
 from bot.clock import FrozenClock
 from bot.models import StatusUpdate
 from bot.updates import UpdateRejected, correct_update, record_update, retract_update
-from tests.conftest import local, make_settings
+from tests.conftest import SeededDatabase, local, make_settings
 
 
 @pytest.fixture
-def stored(tmp_path: Path, any_db_url: str) -> Iterator[Services]:
-    built = bootstrap(make_settings(tmp_path, any_db_url), clock=FrozenClock(local(2021, 3, 10, 9)))
+def stored(tmp_path: Path, seeded_db: SeededDatabase) -> Iterator[Services]:
+    clock = FrozenClock(local(2021, 3, 10, 9))
+    built = bootstrap(make_settings(tmp_path, seeded_db(clock)), clock=clock)
     yield built
     built.db.dispose()
 
