@@ -476,97 +476,108 @@ def _unique_ids(
 def _semantic_problems(data: object) -> list[PlanProblem]:
     if not isinstance(data, dict):
         return []
-    problems: list[PlanProblem] = []
+    checker = _SemanticCheck(data)
+    checker.agencies()
+    checker.plan_info()
+    checker.tasks()
+    checker.reporting()
+    return checker.problems
 
-    def report(path: str, message: str) -> None:
-        problems.append(PlanProblem(path, message))
 
-    # Agencies: unique ids.
-    agency_ids = _unique_ids(data, "agencies", "mã đơn vị", report)
-    members_of: dict[str, list[str]] = {}
-    for _index, agency in _items(data, "agencies"):
-        agency_id = agency.get("id")
-        if isinstance(agency_id, str):
-            members_of.setdefault(agency_id, [m for _, m in _strings(agency.get("members"))])
+class _SemanticCheck:
+    """The checks the schema cannot express, one method per part of the plan."""
 
-    def check_agency(path: str, value: object) -> None:
-        if isinstance(value, str) and value not in agency_ids:
-            report(path, f"đơn vị «{value}» không có trong danh sách đơn vị")
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.problems: list[PlanProblem] = []
+        self.agency_ids = _unique_ids(data, "agencies", "mã đơn vị", self.report)
 
-    # Group members exist; a group is not a member of itself.
-    for index, agency in _items(data, "agencies"):
-        for m_index, member in _strings(agency.get("members")):
-            path = f"$.agencies[{index}].members[{m_index}]"
-            if member == agency.get("id"):
-                report(path, f"nhóm «{member}» không thể là thành viên của chính nó")
-            else:
-                check_agency(path, member)
+    def report(self, path: str, message: str) -> None:
+        self.problems.append(PlanProblem(path, message))
 
-    # No cycle between groups.
-    reported_cycles: set[frozenset[str]] = set()
-    for index, agency in _items(data, "agencies"):
-        start = agency.get("id")
-        if not isinstance(start, str):
-            continue
-        cycle = _find_cycle(start, members_of)
-        if cycle is not None and frozenset(cycle) not in reported_cycles:
-            reported_cycles.add(frozenset(cycle))
-            report(
-                f"$.agencies[{index}].members",
-                "các nhóm lồng nhau thành vòng: " + " → ".join([*cycle, cycle[0]]),
-            )
+    def check_agency(self, path: str, value: object) -> None:
+        if isinstance(value, str) and value not in self.agency_ids:
+            self.report(path, f"đơn vị «{value}» không có trong danh sách đơn vị")
 
-    # Plan: issuer exists, time zone known.
-    info = data.get("plan")
-    if isinstance(info, dict):
-        check_agency("$.plan.issuer", info.get("issuer"))
+    def agencies(self) -> None:
+        """Group members exist; a group is not a member of itself; no cycle between groups."""
+        members_of: dict[str, list[str]] = {}
+        for index, agency in _items(self.data, "agencies"):
+            agency_id = agency.get("id")
+            if isinstance(agency_id, str):
+                members_of.setdefault(agency_id, [m for _, m in _strings(agency.get("members"))])
+            for m_index, member in _strings(agency.get("members")):
+                path = f"$.agencies[{index}].members[{m_index}]"
+                if member == agency_id:
+                    self.report(path, f"nhóm «{member}» không thể là thành viên của chính nó")
+                else:
+                    self.check_agency(path, member)
+        reported_cycles: set[frozenset[str]] = set()
+        for index, agency in _items(self.data, "agencies"):
+            start = agency.get("id")
+            cycle = _find_cycle(start, members_of) if isinstance(start, str) else None
+            if cycle is not None and frozenset(cycle) not in reported_cycles:
+                reported_cycles.add(frozenset(cycle))
+                self.report(
+                    f"$.agencies[{index}].members",
+                    "các nhóm lồng nhau thành vòng: " + " → ".join([*cycle, cycle[0]]),
+                )
+
+    def plan_info(self) -> None:
+        """The issuer exists; the time zone is known."""
+        info = self.data.get("plan")
+        if not isinstance(info, dict):
+            return
+        self.check_agency("$.plan.issuer", info.get("issuer"))
         timezone = info.get("timezone")
         if isinstance(timezone, str) and timezone.strip():
             try:
                 ZoneInfo(timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                report("$.plan.timezone", f"múi giờ «{timezone}» không tồn tại")
+                self.report("$.plan.timezone", f"múi giờ «{timezone}» không tồn tại")
 
-    # Tasks: unique ids, parent exists, assignments point to agencies, once each.
-    task_ids = _unique_ids(data, "tasks", "mã nhiệm vụ", report)
-    for index, task in _items(data, "tasks"):
-        parent = task.get("parent")
-        if isinstance(parent, str):
-            if parent == task.get("id"):
-                report(f"$.tasks[{index}].parent", "nhiệm vụ không thể là mục cha của chính nó")
-            elif parent not in task_ids:
-                report(
+    def tasks(self) -> None:
+        """Unique ids, the parent exists, assignments point to agencies, once each."""
+        task_ids = _unique_ids(self.data, "tasks", "mã nhiệm vụ", self.report)
+        for index, task in _items(self.data, "tasks"):
+            parent = task.get("parent")
+            if parent == task.get("id") and isinstance(parent, str):
+                self.report(
+                    f"$.tasks[{index}].parent", "nhiệm vụ không thể là mục cha của chính nó"
+                )
+            elif isinstance(parent, str) and parent not in task_ids:
+                self.report(
                     f"$.tasks[{index}].parent",
                     f"nhiệm vụ cha «{parent}» không có trong danh sách nhiệm vụ",
                 )
-        seen: dict[str, int] = {}
+            self._assignments(index, task)
+
+    def _assignments(self, index: int, task: Mapping[str, Any]) -> None:
+        seen: set[str] = set()
         for a_index, assignment in _items(task, "assignments"):
             path = f"$.tasks[{index}].assignments[{a_index}].agency"
             agency_id = assignment.get("agency")
-            check_agency(path, agency_id)
+            self.check_agency(path, agency_id)
+            if isinstance(agency_id, str) and agency_id in seen:
+                self.report(path, f"đơn vị «{agency_id}» được giao hai lần trong cùng nhiệm vụ")
             if isinstance(agency_id, str):
-                if agency_id in seen:
-                    report(path, f"đơn vị «{agency_id}» được giao hai lần trong cùng nhiệm vụ")
-                seen.setdefault(agency_id, a_index)
+                seen.add(agency_id)
 
-    # Reporting: unique ids, who/to/cc exist, consolidates an existing rule.
-    rule_ids = _unique_ids(data, "reporting", "mã quy định báo cáo", report)
-    for index, rule in _items(data, "reporting"):
-        for w_index, who in _strings(rule.get("who")):
-            check_agency(f"$.reporting[{index}].who[{w_index}]", who)
-        check_agency(f"$.reporting[{index}].to", rule.get("to"))
-        for c_index, cc in _strings(rule.get("cc")):
-            check_agency(f"$.reporting[{index}].cc[{c_index}]", cc)
-        consolidates = rule.get("consolidates")
-        if isinstance(consolidates, str):
-            if consolidates == rule.get("id"):
-                report(f"$.reporting[{index}].consolidates", "quy định không thể tổng hợp chính nó")
-            elif consolidates not in rule_ids:
-                report(
-                    f"$.reporting[{index}].consolidates",
-                    f"quy định báo cáo «{consolidates}» không tồn tại",
-                )
-    return problems
+    def reporting(self) -> None:
+        """Unique ids, who/to/cc exist, consolidates an existing rule."""
+        rule_ids = _unique_ids(self.data, "reporting", "mã quy định báo cáo", self.report)
+        for index, rule in _items(self.data, "reporting"):
+            for w_index, who in _strings(rule.get("who")):
+                self.check_agency(f"$.reporting[{index}].who[{w_index}]", who)
+            self.check_agency(f"$.reporting[{index}].to", rule.get("to"))
+            for c_index, cc in _strings(rule.get("cc")):
+                self.check_agency(f"$.reporting[{index}].cc[{c_index}]", cc)
+            consolidates = rule.get("consolidates")
+            path = f"$.reporting[{index}].consolidates"
+            if consolidates == rule.get("id") and isinstance(consolidates, str):
+                self.report(path, "quy định không thể tổng hợp chính nó")
+            elif isinstance(consolidates, str) and consolidates not in rule_ids:
+                self.report(path, f"quy định báo cáo «{consolidates}» không tồn tại")
 
 
 def _find_cycle(start: str, members_of: Mapping[str, Sequence[str]]) -> list[str] | None:
