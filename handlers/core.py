@@ -8,10 +8,12 @@ one chat, media, over-long text and unregistered chats.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +42,14 @@ _QUIET_INTENTS = ("greeting", "thanks", "help", "ack")
 _TYPED_NUMBER = re.compile(r"\s*(\d{1,3})\s*[.)]?\s*")  # "2", "2.", "2)"
 
 
+@dataclass
+class _ChatQueue:
+    """The messages of one chat being answered, one at a time."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
+
+
 class ChatHandlers:
     """Answers one chat message at a time; the same for Telegram, Zalo and the shell."""
 
@@ -55,12 +65,31 @@ class ChatHandlers:
         self.flood_window = flood_window
         self._recent: dict[tuple[str, str], deque[datetime]] = {}
         self._warned: set[tuple[str, str]] = set()
+        self._chat_queues: dict[tuple[str, str], _ChatQueue] = {}
 
     # ------------------------------------------------------------------ entry point
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """The replies to one incoming message or button press (possibly none)."""
+        """The replies to one incoming message or button press (possibly none).
+
+        The conversation is synchronous database work: it runs in a worker thread, so that a
+        slow write (SQLite waits up to its busy timeout) never stalls the event loop, the other
+        chats or the sender. Messages of one chat are answered one at a time, in order.
+        """
         begin_acting(*message_actor(incoming))  # every write below is audited as this message's
+        key = (incoming.channel, incoming.chat_id)  # (the worker threads inherit the context)
+        queue = self._chat_queues.setdefault(key, _ChatQueue())
+        queue.waiting += 1
+        try:
+            async with queue.lock:
+                return await asyncio.to_thread(self.answer, incoming)
+        finally:
+            queue.waiting -= 1
+            if queue.waiting == 0:  # nobody queued behind: forget the chat
+                del self._chat_queues[key]
+
+    def answer(self, incoming: Incoming) -> list[Reply]:
+        """:meth:`handle`, synchronously (for callers without an event loop)."""
         if incoming.chat_type == "group" and not incoming.addressed:
             return []
         now = self.services.clock.now()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -321,3 +324,52 @@ async def test_a_revoked_user_is_a_stranger_and_a_revoked_code_is_refused(
         ),
     )
     assert [r.kind for r in _rows(services)] == ["report"]
+
+
+def _message(clock: FrozenClock, chat: str, text: str) -> Incoming:
+    return Incoming(
+        channel="telegram",
+        chat_id=chat,
+        user_id=chat,
+        display_name=f"user {chat}",
+        received_at=clock.now(),
+        text=text,
+        message_id=f"{chat}-{text}",
+    )
+
+
+async def test_a_write_waiting_for_the_database_does_not_stall_the_event_loop(
+    services: Services, clock: FrozenClock
+) -> None:
+    handlers = ChatHandlers(services)
+    await handlers.handle(_message(clock, "501", f"/start {_code(services, clock)}"))
+    path = services.db.url.database
+    assert path is not None
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        answer = asyncio.create_task(handlers.handle(_message(clock, "501", "2.2.1: đã trình")))
+        started = time.monotonic()
+        await asyncio.sleep(0.2)  # the loop (other chats, the sender) keeps running meanwhile
+        assert time.monotonic() - started < 5
+        assert not answer.done()  # the report is still waiting for the lock
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    replies = await answer
+    assert "2.2.1" in replies[0].text
+    assert [(r.task_id, r.kind) for r in _rows(services)] == [("2.2.1", "report")]
+
+
+async def test_messages_of_one_chat_are_answered_in_order(
+    services: Services, clock: FrozenClock
+) -> None:
+    handlers = ChatHandlers(services)
+    await handlers.handle(_message(clock, "502", f"/start {_code(services, clock)}"))
+    # Sent at once (a webhook delivers both before the first is answered): the undo applies
+    # to the report, because the chat's messages are answered one after the other.
+    await asyncio.gather(
+        handlers.handle(_message(clock, "502", "2.2.1: đã trình UBND tỉnh")),
+        handlers.handle(_message(clock, "502", "huỷ")),
+    )
+    assert [r.kind for r in _rows(services)] == ["report", "retraction"]
