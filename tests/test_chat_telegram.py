@@ -8,6 +8,7 @@ channel-neutral transcript the in-process tests play.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -17,11 +18,17 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import TypeHandler
 
 from bot.bootstrap import Services
-from bot.channels.telegram import CHANNEL, MAX_MESSAGE, TelegramChannel, build_application
+from bot.channels.telegram import (
+    CHANNEL,
+    MAX_MESSAGE,
+    TelegramChannel,
+    build_application,
+    set_menu,
+)
 from bot.clock import FrozenClock
 from bot.messages import Choice, OutcomeUnknown, Reply, RetryLater, TransientError, Undeliverable
 from bot.models import SentMessage, StatusUpdate
@@ -269,7 +276,6 @@ async def test_channel_maps_errors_and_splits_long_text(
 
 
 def build_channel_for(tg: FakeTelegram) -> TelegramChannel:
-    from telegram import Bot
     from telegram.request import HTTPXRequest
 
     request = HTTPXRequest(read_timeout=0.5, write_timeout=0.5, connect_timeout=0.5)
@@ -357,3 +363,21 @@ async def test_in_a_group_a_command_for_another_bot_is_not_answered(
     assert len(answers) == 2
     assert "2.2.1" in answers[0]
     assert "Quý I/2021" in answers[1]
+
+
+async def test_command_menu_in_each_language_from_the_catalogs() -> None:
+    async with FakeTelegram() as tg, Bot(tg.token, base_url=f"{tg.url}/bot") as bot:
+        await set_menu(bot, "vi")
+    menus: dict[str, list[tuple[str, str]]] = {}
+    for call in tg.calls_of("setMyCommands"):
+        commands = call.params["commands"]
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        language = call.params.get("language_code", "")
+        menus[language] = [(c["command"], c["description"]) for c in commands]
+    assert set(menus) == {"vi", "en", ""}
+    assert ("nhiemvu", "Nhiệm vụ của đơn vị và tình trạng") in menus["vi"]
+    assert ("huy", "Huỷ cập nhật vừa gửi (trong 10 phút)") in menus["vi"]
+    assert ("tasks", "Your unit's tasks and their status") in menus["en"]
+    assert ("undo", "Undo the update just sent (within 10 minutes)") in menus["en"]
+    assert menus[""] == menus["vi"]  # other languages see the configured default

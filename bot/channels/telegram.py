@@ -1,7 +1,7 @@
 """The Telegram channel: python-telegram-bot's Application in, neutral messages to the handlers.
 
 Wiring follows PTB's own examples: ``ApplicationBuilder`` (base URL from settings, the token,
-a rate limiter), ``CommandHandler``/``MessageHandler``/``CallbackQueryHandler``, ONE error
+a rate limiter), ``MessageHandler``/``CallbackQueryHandler`` (commands are text too), ONE error
 handler, and a typed context (``PlanbotContext``) that carries the services and the chat
 handlers (as in ``examples/contexttypesbot.py``). Text is sent without ``parse_mode`` so what a
 user typed is echoed verbatim, never interpreted as markup. Scheduled sends go through
@@ -45,7 +45,6 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackContext,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     ExtBot,
     MessageHandler,
@@ -59,6 +58,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from bot.channels.telegram_limiter import PacedRateLimiter
 from bot.chats import migrate_chat
+from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, translator
 from bot.messages import (
     ChannelStartError,
     ChatMoved,
@@ -83,7 +83,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHANNEL",
-    "COMMANDS",
     "MAX_MESSAGE",
     "BotData",
     "PlanbotContext",
@@ -100,29 +99,14 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
-COMMANDS: tuple[str, ...] = (
-    "start",
-    "help",
-    "huongdan",
-    "nhiemvu",
-    "tasks",
-    "capnhat",
-    "update",
-    "huy",
-    "undo",
-    "han",
-    "lang",
-    "tonghop",
-    "digest",
-    "baocao",
-    "report",
-)
-MENU: tuple[tuple[str, str], ...] = (
-    ("nhiemvu", "Nhiệm vụ của đơn vị và tình trạng"),
-    ("capnhat", "Cập nhật tiến độ: /capnhat 2.2 nội dung"),
-    ("han", "Hạn báo cáo tiếp theo"),
-    ("huy", "Huỷ cập nhật vừa gửi (trong 10 phút)"),
-    ("help", "Hướng dẫn"),
+# The command menu Telegram clients show, per language: (command in Vietnamese, in English,
+# description). Every command also reaches the handlers as text (MessageHandler(filters.TEXT)).
+MENU: tuple[tuple[str, str, str], ...] = (
+    ("nhiemvu", "tasks", N_("Your unit's tasks and their status")),
+    ("capnhat", "update", N_("Report progress: /update 2.2 what was done")),
+    ("han", "deadline", N_("The next reporting deadline")),
+    ("huy", "undo", N_("Undo the update just sent (within 10 minutes)")),
+    ("help", "help", N_("How to use planbot")),
 )
 INTERACTIVE_RETRIES = 2
 
@@ -445,7 +429,6 @@ def build_application(
     application: PlanbotApplication = builder.build()
     application.bot_data.services = services
     application.bot_data.chat = chat or ChatHandlers(services)
-    application.add_handler(CommandHandler(list(COMMANDS), on_message))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, on_message))
     application.add_handler(
         MessageHandler(
@@ -457,9 +440,20 @@ def build_application(
     return application
 
 
-async def set_menu(bot: Bot) -> None:
-    """The command menu shown by Telegram clients."""
-    await bot.set_my_commands([BotCommand(name, text) for name, text in MENU])
+def menu_commands(locale: str) -> list[BotCommand]:
+    """The command menu in one language, from the catalogs."""
+    t = translator(locale)
+    return [
+        BotCommand(vietnamese if t.locale == "vi" else english, t.gettext(description))
+        for vietnamese, english, description in MENU
+    ]
+
+
+async def set_menu(bot: Bot, default_locale: str = DEFAULT_LOCALE) -> None:
+    """The command menu of every supported language, and the default for other languages."""
+    for locale in SUPPORTED_LOCALES:
+        await bot.set_my_commands(menu_commands(locale), language_code=locale)
+    await bot.set_my_commands(menu_commands(default_locale))
 
 
 # ---------------------------------------------------------------------------- outcomes
@@ -659,7 +653,10 @@ async def serve(
             raise TelegramStartError("network") from error.__cause__
         started = False
         try:
-            await set_menu(application.bot)
+            services = application.bot_data.services
+            await set_menu(
+                application.bot, services.settings.locale if services else DEFAULT_LOCALE
+            )
             await on_started()
             started = True
             updater = application.updater
