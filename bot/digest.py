@@ -71,14 +71,7 @@ def consolidation_rule(plan: Plan) -> ReportingRule | None:
 def consolidator_ids(plan: Plan) -> tuple[str, ...]:
     """The concrete agencies that consolidate (the ``who`` of the consolidation rule)."""
     rule = consolidation_rule(plan)
-    if rule is None:
-        return ()
-    result: list[str] = []
-    for who in rule.who:
-        for agency_id in plan.expand(who):
-            if agency_id not in result:
-                result.append(agency_id)
-    return tuple(result)
+    return plan.rule_units([rule]) if rule is not None else ()
 
 
 def can_see_digest(plan: Plan, user: User | None) -> bool:

@@ -207,17 +207,18 @@ class Plan:
                 result.append((task, "coordinate"))
         return tuple(result)
 
+    def rule_units(self, rules: Iterable[ReportingRule]) -> tuple[str, ...]:
+        """The concrete agencies of the ``who`` of these rules (groups expanded), each once."""
+        units = (agency_id for rule in rules for who in rule.who for agency_id in self.expand(who))
+        return tuple(dict.fromkeys(units))
+
     def reporting_units(self) -> tuple[str, ...]:
         """The concrete agencies that owe the base report (the rules no rule consolidates)."""
-        units: list[str] = []
-        for rule in self.reporting:
-            if rule.consolidates is not None:
-                continue
-            for who in rule.who:
-                for agency_id in self.expand(who):
-                    if agency_id not in units:
-                        units.append(agency_id)
-        return tuple(units)
+        return self.rule_units(rule for rule in self.reporting if rule.consolidates is None)
+
+    def consolidating_units(self) -> tuple[str, ...]:
+        """The concrete agencies of the rules that consolidate another rule (Sở KH&ĐT)."""
+        return self.rule_units(rule for rule in self.reporting if rule.consolidates is not None)
 
     def to_dict(self) -> dict[str, Any]:
         """The plan in the JSON shape of ``plan_tasks.json``."""

@@ -249,15 +249,7 @@ class _Part:
 
 def consolidators(plan: Plan) -> tuple[str, ...]:
     """The concrete agencies of the rules that consolidate another rule (Sở KH&ĐT)."""
-    found: list[str] = []
-    for rule in plan.reporting:
-        if rule.consolidates is None:
-            continue
-        for who in rule.who:
-            for agency_id in plan.expand(who):
-                if agency_id not in found:
-                    found.append(agency_id)
-    return tuple(found)
+    return plan.consolidating_units()
 
 
 def plan_messages(
