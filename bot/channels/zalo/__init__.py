@@ -28,7 +28,7 @@ The modules, one concern each:
     - :mod:`.parsing`: updates as :class:`bot.messages.Incoming`;
     - :mod:`.channel`: :class:`ZaloChannel`, the sending side;
     - :mod:`.receiver`: :class:`ZaloBot`, de-duplication, polling and the webhook;
-    - :mod:`.wiring`: building and starting it all for ``planbot run``.
+    - :mod:`.wiring`: building and starting the Zalo side of ``planbot run``.
 
 Numbered choices have one owner: the handlers' conversation state
 (:mod:`bot.conversation_state`). The renderer numbers choices the way
@@ -50,7 +50,6 @@ from bot.channels.zalo.wiring import (
     check_start,
     invite_instruction,
     public_files,
-    run_zalo_only,
     serve,
 )
 
@@ -74,7 +73,6 @@ __all__ = [
     "public_files",
     "render_replies",
     "resolve_typed_answer",
-    "run_zalo_only",
     "serve",
     "unwrap_webhook_body",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -20,8 +19,6 @@ from bot.channels.zalo.rendering import PublicFiles
 from bot.db import Database
 from bot.i18n import Translator, translator
 from handlers import ChatHandlers
-from handlers.secretariat import install_scheduled
-from scheduler.runner import SchedulerRunner
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -35,7 +32,6 @@ __all__ = [
     "check_start",
     "invite_instruction",
     "public_files",
-    "run_zalo_only",
     "serve",
 ]
 
@@ -177,25 +173,6 @@ class ZaloService:
 def _log_end(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("the Zalo receiver stopped", exc_info=task.exception())
-
-
-async def run_zalo_only(services: Services) -> None:
-    """``planbot run`` without Telegram: Zalo and the reminder scheduler until SIGINT/SIGTERM."""
-    zalo = ZaloService(services)
-    runner = SchedulerRunner(services, {zalo.channel.name: zalo.channel})
-    install_scheduled(runner)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    await zalo.start()
-    await runner.start()
-    try:
-        await stop.wait()
-    finally:
-        await runner.shutdown()
-        await zalo.stop()
 
 
 def invite_instruction(code: str, t: Translator) -> str:
