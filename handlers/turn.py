@@ -7,22 +7,12 @@ from datetime import datetime
 
 from bot.bootstrap import Services
 from bot.conversation_state import ChatState
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
+from bot.labels import chat_role_label, chat_status_label
 from bot.messages import Incoming
 from bot.models import User
 
-__all__ = ["ROLE_LABELS", "STATUS_LABELS", "Turn"]
-
-ROLE_LABELS: dict[str, str] = {
-    "lead": N_("lead"),
-    "coordinate": N_("coordinating"),
-    "general": N_("general (every unit)"),
-}
-STATUS_LABELS: dict[str, str] = {
-    "in_progress": N_("in progress"),
-    "completed": N_("completed"),
-    "blocked": N_("blocked"),
-}
+__all__ = ["Turn"]
 
 
 @dataclass
@@ -42,10 +32,10 @@ class Turn:
         return self.user.agency_id if self.user is not None else None
 
     def role_label(self, role: str) -> str:
-        return self.t.gettext(ROLE_LABELS.get(role, role))
+        return chat_role_label(self.t, role)
 
     def status_label(self, status: str) -> str:
-        return self.t.gettext(STATUS_LABELS.get(status, status))
+        return chat_status_label(self.t, status)
 
     def changed(self) -> None:
         self.state_changed = True

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from bot.i18n import N_, Translator, translator
+from bot.i18n import Translator, translator
+from bot.labels import role_label
 from bot.messages import Reply
 from bot.plan import Plan, TaskItem
 from bot.progress import GENERAL, UnitProgress
@@ -51,13 +52,6 @@ Audience = Literal["unit", "consolidator", "secretariat"]
 
 DEFAULT_LEAD_DAYS: tuple[int, ...] = (7, 3, 1)
 DEFAULT_AT = time(8, 0)
-
-_ROLE_LABELS = {
-    "lead": N_("lead"),
-    "coordinate": N_("coordinate"),
-    "general": N_("general task"),
-}
-
 
 # --------------------------------------------------------------------------- instants
 
@@ -395,7 +389,7 @@ def _item_lines(t: Translator, unit: UnitProgress) -> list[str]:
     _ = t.gettext
     lines = [
         _("• {number} {title} ({role})").format(
-            number=item.id, title=item.title, role=_(_ROLE_LABELS["lead"])
+            number=item.id, title=item.title, role=role_label(t, "lead")
         )
         for item in unit.lead_items
         if item.id in unit.missing
@@ -403,7 +397,7 @@ def _item_lines(t: Translator, unit: UnitProgress) -> list[str]:
     if GENERAL in unit.missing:
         lines.append(
             _("• {number} General tasks of every unit; one report covers them ({role})").format(
-                number=_general_range(unit.general_items), role=_(_ROLE_LABELS["general"])
+                number=_general_range(unit.general_items), role=role_label(t, "general")
             )
         )
     return lines
@@ -446,7 +440,7 @@ def _unit_text(t: Translator, instant: ReminderInstant, unit: UnitProgress, now:
         lines.append(_("For information, items you coordinate on:"))
         lines.extend(
             _("• {number} {title} ({role})").format(
-                number=item.id, title=item.title, role=_(_ROLE_LABELS["coordinate"])
+                number=item.id, title=item.title, role=role_label(t, "coordinate")
             )
             for item in unit.coordinate_items
         )

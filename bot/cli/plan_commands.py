@@ -22,12 +22,11 @@ from bot.cli.common import (
     tr,
 )
 from bot.clock import SystemClock
+from bot.labels import heading_role_label
 from bot.plan import Agency, Plan, PlanError, TaskItem, load_plan
 
 plan_app = typer.Typer(help="Kiểm tra và nạp tệp kế hoạch (data/plan_tasks.json).")
 app.add_typer(plan_app, name="plan")
-
-ROLE_LABELS = {"lead": "Chủ trì", "coordinate": "Phối hợp"}
 
 FILE_ARGUMENT = typer.Argument(
     None, help="Tệp kế hoạch JSON; mặc định: tệp đã cấu hình (PLANBOT_PLAN) hoặc tệp kèm theo."
@@ -172,10 +171,7 @@ def agency_items(plan: Plan, agency_id: str) -> list[tuple[TaskItem, str]]:
 
 
 def _role_label(role: str, general: bool) -> str:
-    _ = tr().gettext
-    if general:
-        return _("General (all units)")
-    return _("Lead") if role == "lead" else _("Coordinate")
+    return heading_role_label(tr(), "general" if general else role)
 
 
 def _agency_json(agency: Agency) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Translatable labels shared by the renderers: buckets, item statuses, roles, headings."""
+"""Translatable labels shared by the renderers: buckets, headings; roles and statuses come from
+:mod:`bot.labels` (re-exported here for the renderers)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,25 @@ from datetime import date
 
 from bot.digest import Digest
 from bot.i18n import N_, Translator
+from bot.labels import ROLE_LABELS, STATUS_LABELS, role_label, status_label
 from bot.progress import GENERAL, Bucket
+
+__all__ = [
+    "BUCKET_COLORS",
+    "BUCKET_ICONS",
+    "BUCKET_LABELS",
+    "BUCKET_SHORT",
+    "ROLE_LABELS",
+    "STATUS_LABELS",
+    "bucket_label",
+    "missing_label",
+    "names",
+    "percent",
+    "role_label",
+    "round_heading",
+    "short_date",
+    "status_label",
+]
 
 BUCKET_LABELS: dict[str, str] = {
     "on_time": N_("Reported on time"),
@@ -27,30 +46,10 @@ BUCKET_COLORS: dict[str, str] = {
     "pending": "#90a4ae",
     "overdue": "#c62828",
 }
-STATUS_LABELS: dict[str, str] = {
-    "in_progress": N_("In progress"),
-    "completed": N_("Completed"),
-    "blocked": N_("Blocked"),
-    "no_report": N_("No report yet"),
-}
-ROLE_LABELS: dict[str, str] = {
-    "lead": N_("lead"),
-    "coordinate": N_("coordinating"),
-    "general": N_("general task"),
-    "other": N_("other unit"),
-}
 
 
 def bucket_label(t: Translator, bucket: Bucket | str, short: bool = False) -> str:
     return t.gettext((BUCKET_SHORT if short else BUCKET_LABELS)[bucket])
-
-
-def status_label(t: Translator, status: str) -> str:
-    return t.gettext(STATUS_LABELS.get(status, status))
-
-
-def role_label(t: Translator, role: str) -> str:
-    return t.gettext(ROLE_LABELS.get(role, role))
 
 
 def percent(t: Translator, value: float) -> str:
