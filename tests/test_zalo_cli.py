@@ -76,6 +76,7 @@ async def test_run_serves_zalo_without_telegram(env: dict[str, str], api: ZaloBo
         "PLANBOT_ZALO_TOKEN": api.token,
         "PLANBOT_ZALO_API_URL": api.root,
         "PYTHONPATH": str(REPO_ROOT),
+        "PLANBOT_WEB_PORT": "0",  # any free port: 8080 may be taken on this machine
     }
     process = await start_planbot(
         "run",
@@ -109,6 +110,7 @@ async def test_run_stops_with_a_clear_message_when_zalo_refuses_the_token(
         "PLANBOT_ZALO_TOKEN": "999:wrong-zalo-token-value",
         "PLANBOT_ZALO_API_URL": api.root,
         "PYTHONPATH": str(REPO_ROOT),
+        "PLANBOT_WEB_PORT": "0",  # any free port: 8080 may be taken on this machine
     }
     if with_telegram:
         from tests.support.telegram_server import FakeTelegram
@@ -176,6 +178,7 @@ async def test_one_run_process_serves_telegram_and_zalo_with_one_scheduler(
             # A reminder on every day before a due date: one is owed whatever today is.
             "PLANBOT_REMINDER_DAYS": json.dumps(list(range(1, 121))),
             "PYTHONPATH": str(REPO_ROOT),
+            "PLANBOT_WEB_PORT": "0",  # any free port: 8080 may be taken on this machine
         }
         process = await start_planbot(
             "run",
