@@ -82,30 +82,36 @@ class ChatHandlers:
         queue.waiting += 1
         try:
             async with queue.lock:
-                return await asyncio.to_thread(self.answer, incoming)
+                begun = await asyncio.to_thread(self._begin, incoming)
+                if not isinstance(begun, Turn):
+                    return begun
+                if incoming.document is not None:
+                    return await plan_import.receive_plan(begun, incoming.document)
+                return await asyncio.to_thread(self._converse, begun)
         finally:
             queue.waiting -= 1
             if queue.waiting == 0:  # nobody queued behind: forget the chat
                 del self._chat_queues[key]
 
-    def answer(self, incoming: Incoming) -> list[Reply]:
-        """:meth:`handle`, synchronously (for callers without an event loop)."""
+    def _begin(self, incoming: Incoming) -> Turn | list[Reply]:
+        """The turn of a message, or the replies already (not addressed, a flood)."""
         if incoming.chat_type == "group" and not incoming.addressed:
             return []
         now = self.services.clock.now()
         flooded = self._flood(incoming, now)
         if flooded is not None:
             return flooded
-        db = self.services.db
-        user = find_user(db, incoming.channel, incoming.user_id)
+        user = find_user(self.services.db, incoming.channel, incoming.user_id)
         if user is not None and (
             user.agency_id is None or not _known(self.services, user.agency_id)
         ):
             user = None
         locale = user.language if user is not None and user.language else incoming.language
-        turn = Turn(self.services, incoming, user, translator(locale), now)
-        if incoming.document is not None:
-            return await plan_import.receive_plan(turn, incoming.document)
+        return Turn(self.services, incoming, user, translator(locale), now)
+
+    def _converse(self, turn: Turn) -> list[Reply]:
+        """The replies to a message or a button press (synchronous: runs in a worker thread)."""
+        incoming, now, db = turn.incoming, turn.now, self.services.db
         if incoming.media is not None:
             return self._media(turn)
         if incoming.text is not None and len(incoming.text) > MAX_TEXT:
