@@ -28,12 +28,12 @@ from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from bot.bootstrap import Services
-from bot.channels.telegram import COMMANDS
 from bot.clock import FrozenClock
 from bot.messages import ChatType, Incoming, Reply
 from bot.models import AuditEntry, Reminder, StatusUpdate
 from bot.registration import create_invitations, redeem, revoke_user
 from handlers import ChatHandlers
+from handlers.understanding import _COMMANDS as COMMANDS  # every command the bot reads
 
 EXAMPLES = int(os.environ.get("PLANBOT_TRIALS", "0") or 0) * 10 or 150
 A, B = "so-y-te", "so-gtvt"
