@@ -117,7 +117,9 @@ class ChatHandlers:
         if incoming.text is not None and len(incoming.text) > MAX_TEXT:
             return [report._too_long(turn)]
         if incoming.payload is None and not (incoming.text or "").strip():
-            return help_.empty_message(turn) if user is not None else registration.stranger(turn)
+            return (
+                help_.empty_message(turn) if turn.user is not None else registration.stranger(turn)
+            )
         state_key = _state_key(incoming)
         turn.state = load_state(db, incoming.channel, state_key, now)
         if incoming.payload is not None:
