@@ -73,11 +73,15 @@ class Round:
         return self.due - timedelta(days=1)
 
     def days_late(self, at: datetime) -> int:
-        """0 when on time; else local calendar days from :attr:`last_day` to ``at``'s day."""
+        """0 when on time; else local calendar days from the due day (day 20) to ``at``'s day.
+
+        A report made during the due day itself is already late and counts as one day late, so
+        one made on 20/12 or 21/12 is "muộn 1 ngày" and one made on 22/12 "muộn 2 ngày".
+        """
         if not self.is_late(at):
             return 0
         local = _require_aware(at).astimezone(self.deadline.tzinfo)
-        return (local.date() - self.last_day).days
+        return max(1, (local.date() - self.due).days)
 
     def has_started(self, at: datetime) -> bool:
         """Whether the round's window has opened by ``at`` (a report may be filed into it)."""
@@ -276,12 +280,12 @@ class ReportingCalendar:
 
 
 def deadline_text(t: Translator, due: date) -> str:
-    """The one wording of a deadline "before ``due``", in every message: its last day allowed.
+    """The one wording of a deadline "before ``due``", in every message, as the plan says it.
 
-    vi "hết thứ Bảy, ngày 19/12/2026", en "by the end of Saturday, 12/19/2026".
+    vi "trước Chủ nhật, ngày 20/12/2026", en "before Sunday, 12/20/2026": a report made on the
+    due day is late, and :meth:`Round.days_late` counts from that same day.
     """
-    last_day = due - timedelta(days=1)
-    return t.gettext("by the end of {date}").format(date=t.format_date(last_day, "weekday"))
+    return t.gettext("before {date}").format(date=t.format_date(due, "weekday"))
 
 
 def _clamped(year: int, month: int, day: int) -> date:

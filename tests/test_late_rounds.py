@@ -97,14 +97,14 @@ async def test_reply_to_the_overdue_notice_lands_in_the_year_round_marked_late(
     _id, notice = await overdue_notice(world, driver, late_clock, "gtvt")
     assert "Quá hạn" in notice.text
     assert "Năm 2026" in notice.text
-    assert "hết thứ Bảy, ngày 19/12/2026" in notice.text  # the one wording of the deadline
+    assert "trước Chủ nhật, ngày 20/12/2026" in notice.text  # the one wording of the deadline
     assert "vẫn được ghi vào kỳ Năm 2026" in notice.text  # it asks for what its answer does
 
     said = await driver.say("gtvt", "2.3: da co van ban gui Bo GTVT", reply_to_last=True)
 
     answer = text_of(said)
-    assert "Đã ghi nhận cho nhiệm vụ 2.3 (chủ trì), kỳ Năm 2026 (báo cáo muộn 2 ngày)." in answer
-    assert "hết thứ Bảy, ngày 19/12/2026" in answer
+    assert "Đã ghi nhận cho nhiệm vụ 2.3 (chủ trì), kỳ Năm 2026 (báo cáo muộn 1 ngày)." in answer
+    assert "trước Chủ nhật, ngày 20/12/2026" in answer
     assert not any("Quý I/2027" in label for m in said for label in m.choices)  # a reply decides
     assert stored(world) == [("report", "2.3", YEAR, True)]
 
@@ -118,7 +118,7 @@ async def test_typed_late_report_offers_the_next_round_and_pressing_it_moves_the
 
     said = await driver.say("gtvt", "2.3: da co van ban gui Bo GTVT")
 
-    assert "kỳ Năm 2026 (báo cáo muộn 2 ngày)" in text_of(said)
+    assert "kỳ Năm 2026 (báo cáo muộn 1 ngày)" in text_of(said)
     assert "Nếu đây là báo cáo cho kỳ Quý I/2027" in text_of(said)
     moved = await driver.press("gtvt", "Ghi vào kỳ Quý I/2027")
     assert "Đã ghi nhận cho nhiệm vụ 2.3 (chủ trì), kỳ Quý I/2027." in text_of(moved)
@@ -186,7 +186,7 @@ async def test_late_reports_move_the_unit_to_reported_late_everywhere(
         "1.1: da trien khai day du cac nhiem vu chung",
     ):
         said = await driver.say("gtvt", text)
-        assert "kỳ Năm 2026 (báo cáo muộn 2 ngày)" in text_of(said), text_of(said)
+        assert "kỳ Năm 2026 (báo cáo muộn 1 ngày)" in text_of(said), text_of(said)
 
     after = digest_now()
     unit = after.unit("so-gtvt")
@@ -196,11 +196,11 @@ async def test_late_reports_move_the_unit_to_reported_late_everywhere(
 
     text = render_text(after, VI)
     assert "Đã báo cáo quá hạn: 1" in text
-    assert "Báo cáo quá hạn: Sở GTVT (muộn 2 ngày)" in text
+    assert "Báo cáo quá hạn: Sở GTVT (muộn 1 ngày)" in text
     assert "Sở GTVT —" not in text  # no longer in the list of units that owe something
     data = after.to_json()
     gtvt_json = next(u for u in data["units"] if u["agency"] == "so-gtvt")
-    assert (gtvt_json["bucket"], gtvt_json["days_late"]) == ("late", 2)
+    assert (gtvt_json["bucket"], gtvt_json["days_late"]) == ("late", 1)
     assert data["totals"]["late"]["count"] == 1
 
     workbook = load_workbook(io.BytesIO(render_xlsx(after, VI)))
@@ -232,20 +232,21 @@ async def test_deadline_question_answers_the_overdue_round_first(
 
     overdue_at = answer.index("Năm 2026")
     assert overdue_at < answer.index("Quý I/2027")
-    assert "hết thứ Bảy, ngày 19/12/2026 (đã quá 2 ngày)" in answer
+    assert "trước Chủ nhật, ngày 20/12/2026 (đã quá 1 ngày)" in answer
     assert "2.3, 2.4, 2.7.3" in answer
-    assert "Hạn báo cáo tiếp theo (kỳ Quý I/2027): hết thứ Sáu, ngày 19/03/2027" in answer
+    assert "Hạn báo cáo tiếp theo (kỳ Quý I/2027): trước thứ Bảy, ngày 20/03/2027" in answer
 
     listing = text_of(await driver.say("gtvt", "nhiem vu cua toi"))
     assert listing.index("Quá hạn: báo cáo kỳ Năm 2026") < listing.index("Hạn báo cáo tiếp theo")
 
 
-def test_days_late_count_from_the_last_day_allowed(world: Services) -> None:
+def test_days_late_count_from_the_due_day_at_least_one(world: Services) -> None:
     round_ = world.calendar.parse(YEAR)
     assert round_.last_day.isoformat() == "2026-12-19"
     assert round_.days_late(local(2026, 12, 19, 23, 59)) == 0
     assert round_.days_late(local(2026, 12, 20, 0, 0)) == 1
-    assert round_.days_late(local(2026, 12, 21, 9, 0)) == 2
+    assert round_.days_late(local(2026, 12, 21, 9, 0)) == 1
+    assert round_.days_late(local(2026, 12, 22, 0, 0)) == 2
     assert round_.days_late(datetime.fromisoformat("2026-12-20T16:59:00+00:00")) == 1
 
 
@@ -261,7 +262,7 @@ async def test_a_reply_without_a_task_number_asks_which_task_and_keeps_the_round
     assert "nhiệm vụ nào" in text_of(asked)
     said = await driver.press("gtvt", "2.4 (chủ trì)")
 
-    assert "kỳ Năm 2026 (báo cáo muộn 44 ngày)" in text_of(said)
+    assert "kỳ Năm 2026 (báo cáo muộn 43 ngày)" in text_of(said)
     assert stored(world) == [("report", "2.4", YEAR, True)]
 
 

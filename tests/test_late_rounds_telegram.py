@@ -60,15 +60,15 @@ async def test_reply_to_the_overdue_notice_and_a_typed_report_over_telegram(
     assert code == 0, output
     notice = tg.bot_messages(GTVT.id)[-1]
     assert "Quá hạn báo cáo Năm 2026 của Sở Giao thông Vận tải" in notice.text
-    assert "hết thứ Bảy, ngày 19/12/2026" in notice.text
+    assert "trước Chủ nhật, ngày 20/12/2026" in notice.text
 
     clock.set(local(2026, 12, 21, 9, 0))
     said = await driver.say("gtvt", "2.3: da co van ban gui Bo GTVT", reply_to_last=True)
-    assert "kỳ Năm 2026 (báo cáo muộn 2 ngày)" in said[0].text
+    assert "kỳ Năm 2026 (báo cáo muộn 1 ngày)" in said[0].text
     assert not any(label.startswith("Ghi vào kỳ") for label in said[0].choices)
 
     said = await driver.say("gtvt", "2.4: dang lam viec voi Bo GTVT")
-    assert "kỳ Năm 2026 (báo cáo muộn 2 ngày)" in said[0].text
+    assert "kỳ Năm 2026 (báo cáo muộn 1 ngày)" in said[0].text
     assert "Ghi vào kỳ Quý I/2027" in said[0].choices
     moved = await driver.press("gtvt", "Ghi vào kỳ Quý I/2027")
     assert "Đã ghi nhận cho nhiệm vụ 2.4 (chủ trì), kỳ Quý I/2027." in moved[0].text

@@ -130,7 +130,7 @@ async def test_each_unit_gets_what_it_still_owes(
     assert channel.to(SECRETARIAT) == []  # nothing overdue yet
     (health,) = channel.to(HEALTH)
     assert "Nhắc báo cáo Quý I/2021 của Sở Y tế" in health.text
-    assert "Hạn gửi báo cáo: hết thứ Sáu, ngày 19/03/2021 (còn 3 ngày)" in health.text
+    assert "Hạn gửi báo cáo: trước thứ Bảy, ngày 20/03/2021 (còn 3 ngày)" in health.text
     assert "• 2.2.1 " in health.text
     assert "(chủ trì)" in health.text
     assert "1.1–1.9" not in health.text  # the general part is reported
@@ -193,7 +193,7 @@ async def test_consolidator_and_secretariat(
     await runner.tick()
     consolidation = channel.to(PLANNING)[-1]
     assert "Nhắc báo cáo tổng hợp Quý I/2021" in consolidation.text
-    assert "hết thứ Tư, ngày 24/03/2021 (còn 7 ngày)" in consolidation.text
+    assert "trước thứ Năm, ngày 25/03/2021 (còn 7 ngày)" in consolidation.text
     assert "Đơn vị đã báo cáo: 1/17 (1 đúng hạn, 0 trễ hạn)." in consolidation.text
     assert "• Sở GTVT: thiếu 2.3, 2.4, 2.7.3, 1.1–1.9" in consolidation.text
     assert "Sở Y tế:" not in consolidation.text
@@ -208,7 +208,7 @@ async def test_consolidator_and_secretariat(
     assert len(channel.to(FINANCE)) == 1  # reported late, before the overdue day
     overdue = channel.to(TRANSPORT)[-1]
     assert "Quá hạn báo cáo Quý I/2021 của Sở Giao thông" in overdue.text
-    assert "Hạn gửi báo cáo là hết thứ Sáu, ngày 19/03/2021" in overdue.text
+    assert "Hạn gửi báo cáo là trước thứ Bảy, ngày 20/03/2021" in overdue.text
     (secretariat,) = channel.to(SECRETARIAT)
     assert "Quá hạn báo cáo Quý I/2021: 15/17 đơn vị chưa báo cáo đủ." in secretariat.text
     assert "• Sở GTVT: thiếu" in secretariat.text

@@ -68,7 +68,7 @@ async def test_remind_sends_each_unit_what_it_still_owes_and_a_second_run_sends_
         (health,) = fake.bot_messages(int(HEALTH))
         assert "Quý I/2021" in health.text
         assert "2.2.1" in health.text
-        assert "hết thứ Sáu, ngày 19/03/2021" in health.text
+        assert "trước thứ Bảy, ngày 20/03/2021" in health.text
         assert fake.bot_messages(int(TRANSPORT)) == []  # nothing owed, nothing sent
         (finance,) = fake.bot_messages(int(FINANCE))
         owed, _, for_information = finance.text.partition("phối hợp:")

@@ -383,6 +383,6 @@ def test_general_tasks_carry_the_units_general_reports_once(
 
 
 def test_the_report_states_the_deadline_in_the_one_wording(document: DocumentObject) -> None:
-    assert "Hạn báo cáo của các đơn vị kỳ Quý I/2021 là hết thứ Sáu, ngày 19/03/2021." in texts(
+    assert "Hạn báo cáo của các đơn vị kỳ Quý I/2021 là trước thứ Bảy, ngày 20/03/2021." in texts(
         document
     )

@@ -30,7 +30,7 @@ def test_owed_item_after_the_deadline_is_the_late_report_of_that_round() -> None
     assert (choice.round.id, choice.late, choice.days_late, choice.reason) == (
         "2026-Y",
         True,
-        2,
+        1,
         "late",
     )
     assert choice.alternative is not None
@@ -76,7 +76,7 @@ def test_a_reply_files_into_the_round_of_the_message_it_answers() -> None:
     assert (choice.round.id, choice.reason, choice.days_late, choice.alternative) == (
         "2026-Y",
         "context",
-        53,
+        52,
         None,
     )
 
@@ -90,8 +90,8 @@ def test_a_reply_context_for_a_round_not_started_is_ignored(context: str) -> Non
 
 
 def test_the_deadline_has_one_wording() -> None:
-    assert deadline_text(translator("vi"), YEAR_2026.due) == "hết thứ Bảy, ngày 19/12/2026"
-    assert deadline_text(translator("en"), YEAR_2026.due) == "by the end of Saturday, 12/19/2026"
+    assert deadline_text(translator("vi"), YEAR_2026.due) == "trước Chủ nhật, ngày 20/12/2026"
+    assert deadline_text(translator("en"), YEAR_2026.due) == "before Sunday, 12/20/2026"
 
 
 def test_naive_time_is_refused() -> None:

@@ -100,7 +100,7 @@ async def test_a_question_in_reply_to_the_task_list_is_answered_not_recorded(
             expect=("Vì sao được nhắc",),
             forbid=("Đã ghi nhận", "nhiệm vụ nào"),
         ),
-        Step("focal", says="hạn báo cáo 6 tháng", expect=("6 tháng đầu năm 2021", "19/06/2021")),
+        Step("focal", says="hạn báo cáo 6 tháng", expect=("6 tháng đầu năm 2021", "20/06/2021")),
     )
     await play(driver, steps, transcript_variables(services, clock.now(), "test"))
     assert _reports(services) == []

@@ -208,7 +208,7 @@ QUESTIONS_AND_OWED: tuple[Step, ...] = (
     ),
     Step("focal", says="da xong 2.2.2", expect=("2.2.2", "HOÀN THÀNH")),
     Step("focal", says="toi con thieu gi", expect=("1.1–1.9",), forbid=("• 2.2.1",)),
-    Step("focal", says="hạn nộp bc năm 2021", expect=("Năm 2021", "19/12/2021")),
+    Step("focal", says="hạn nộp bc năm 2021", expect=("Năm 2021", "20/12/2021")),
     Step("focal", says="cho mình chuyển sang tiếng Anh", expect=("English",)),
     Step("focal", says="what am I still missing", expect=("general tasks",)),
     Step("focal", says="/lang vi", expect=("tiếng Việt",)),
