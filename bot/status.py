@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from bot.lexicon import Match, Token, load_table, tokens
 
-__all__ = ["StatusReading", "classify_status", "percent_of", "read_status"]
+__all__ = ["StatusReading", "carries_status", "classify_status", "percent_of", "read_status"]
 
 _NEG_BEFORE = 2  # words between a negation and what it negates
 _RESOLVED_AFTER = 4
@@ -205,6 +205,17 @@ def read_status(text: str) -> StatusReading:
         return StatusReading("in_progress", percent)
     events.sort()
     return StatusReading(events[-1][1], percent)
+
+
+def carries_status(text: str) -> bool:
+    """Whether the words of ``text`` say how work stands (a reason it is blocked, work done or
+    under way, a percentage): "chưa triển khai được do chưa có hướng dẫn" does, "hướng dẫn" alone
+    does not."""
+    seq = tokens(text)
+    matches = load_table("status.tsv").scan(seq)
+    if _standing_blocks(seq, matches) or _percent(seq)[0] is not None:
+        return True
+    return any(match.label in ("progress", "wait", "done") for match in matches)
 
 
 def classify_status(text: str) -> str:

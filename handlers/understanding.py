@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.lexicon import Match, Token, load_table, tokens
+from bot.status import carries_status
 from bot.text import fold, strip_diacritics
 
 __all__ = ["Intent", "IntentKind", "asks", "reportable", "shadow", "understand"]
@@ -646,6 +647,22 @@ def _trailing_task(reading: _Reading) -> Intent | None:
     return Intent("update", task=seq[index].text, body=before, explicit=True)
 
 
+def _asks_anything(text: str) -> bool:
+    """A question mark at the end, or a short question in words."""
+    return text.rstrip().endswith("?") or _is_question(text, limit=8)
+
+
+def _inner_task(reading: _Reading, stripped: str) -> Intent | None:
+    """ "chưa triển khai được 2.2.1 do chưa có hướng dẫn": one task number inside a sentence
+    that says how the work stands (not a question) is an update of that task, kept verbatim."""
+    numbers = _task_indices(reading.seq)
+    if len(numbers) != 1 or _asks_anything(reading.original):
+        return None
+    if not carries_status(reading.original):
+        return None
+    return Intent("update", task=reading.seq[numbers[0]].text, body=stripped)
+
+
 def understand(text: str | None) -> Intent:
     """The intent of one message (the order of the rules is documented above)."""
     if text is None or not text.strip():
@@ -676,6 +693,10 @@ def understand(text: str | None) -> Intent:
     trailing = _trailing_task(reading)
     if trailing is not None:
         return trailing
+    if not asking:
+        inner = _inner_task(reading, stripped)
+        if inner is not None:
+            return inner
     return _pattern_rules(original, stripped, folded)
 
 
@@ -692,6 +713,9 @@ def _pattern_rules(original: str, stripped: str, folded: str) -> Intent:
     if read.has("thanks") and len(words) <= 8:
         return Intent("thanks")
     if read.has("help"):
+        # "chưa có hướng dẫn", "chờ hướng dẫn của Bộ": the guidance the work waits for, a report.
+        if carries_status(original) and not _asks_anything(original):
+            return Intent("update", body=stripped)
         return Intent("help")
     if _statement(original, folded) and read.has("reportish"):
         return Intent("update", body=stripped)
