@@ -237,10 +237,10 @@ class ChatHandlers:
     def _route_stranger(self, turn: Turn, intent: Intent) -> list[Reply]:
         if intent.kind == "start":
             return registration.register(turn, intent.argument)
-        if intent.kind == "help":
-            return registration.stranger(turn)
+        # A stranger's single token that looks like a code is a code, whatever words a random
+        # code happens to spell ("hi_qDa6FWtzO" is not a greeting, "oOND2XG_iKTB" no update).
         text = (turn.incoming.text or "").strip()
-        if intent.kind == "unknown" and looks_like_code(text):
+        if looks_like_code(text):
             return registration.register(turn, text)
         return registration.stranger(turn)
 

@@ -7,13 +7,14 @@ import sqlite3
 import time
 from datetime import timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from bot.bootstrap import Services
 from bot.clock import FrozenClock
 from bot.messages import Incoming
 from bot.models import Conversation, StatusUpdate
-from bot.registration import create_invitations, redeem
+from bot.registration import create_invitations, find_user, redeem
 from handlers import ChatHandlers
 from tests.transcripts import (
     ASK_AND_DEADLINE,
@@ -373,3 +374,21 @@ async def test_messages_of_one_chat_are_answered_in_order(
         handlers.handle(_message(clock, "502", "huỷ")),
     )
     assert [r.kind for r in _rows(services)] == ["report", "retraction"]
+
+
+@pytest.mark.parametrize(
+    "spelled", ["hi_qDa6FWtzO", "oOND2XG_iKTB", "YDatioAWK8En", "ANKYGFMN5haN"]
+)
+async def test_a_bare_code_registers_whatever_words_it_happens_to_spell(
+    services: Services, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, spelled: str
+) -> None:
+    """Random codes can read as a greeting, an update, a language or a deadline question; a
+    stranger who types one (or pastes it into the web sign-in) is registered all the same."""
+    import bot.registration
+
+    monkeypatch.setattr(bot.registration, "new_code", lambda: spelled)
+    code = _code(services, clock)
+    assert code == spelled
+    driver = HandlerDriver(services, clock)
+    await play(driver, (Step("focal", says="{code}", expect=("Sở Y tế",)),), {"code": code})
+    assert find_user(services.db, "test", "user-focal") is not None
