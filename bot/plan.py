@@ -33,6 +33,7 @@ __all__ = [
     "ReportingRule",
     "Role",
     "TaskItem",
+    "agency_to_dict",
     "default_plan_path",
     "load_plan",
     "parse_plan",
@@ -231,7 +232,7 @@ class Plan:
                 "timezone": self.info.timezone,
                 "province": self.info.province,
             },
-            "agencies": [_agency_to_dict(agency) for agency in self.agencies],
+            "agencies": [agency_to_dict(agency) for agency in self.agencies],
             "tasks": [_task_to_dict(task) for task in self.tasks],
             "reporting": [
                 {
@@ -257,7 +258,8 @@ class Plan:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _agency_to_dict(agency: Agency) -> dict[str, Any]:
+def agency_to_dict(agency: Agency) -> dict[str, Any]:
+    """An agency as the plan file writes it (also used by the importer's drafts)."""
     data: dict[str, Any] = {
         "id": agency.id,
         "name": agency.name,

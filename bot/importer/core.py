@@ -21,7 +21,7 @@ from bot.importer.reader import Block, read_document
 from bot.importer.roles import ClauseRole, ParagraphRoles, RoleReader
 from bot.importer.structure import Header, Node, outline, read_header, roman_value
 from bot.importer.timing import Deadline, read_deadline, read_report_timing
-from bot.plan import Agency, parse_plan
+from bot.plan import Agency, agency_to_dict, parse_plan
 from bot.text import fold
 
 __all__ = ["ImportResult", "ImportedTask", "NewAgency", "import_plan"]
@@ -640,7 +640,7 @@ class _Importer:
             plan["document_type"] = header.doc_type
         if evidence:
             plan["evidence"] = evidence
-        agencies: list[dict[str, Any]] = [_agency_dict(a) for a in self.agencies]
+        agencies: list[dict[str, Any]] = [agency_to_dict(a) for a in self.agencies]
         for new in self._used_new():
             data: dict[str, Any] = {
                 "id": new.id,
@@ -776,20 +776,6 @@ def _plan_id(header: Header, province: str) -> str:
     if header.issued:
         parts.append(header.issued[:4])
     return "-".join(p for p in parts if p) or "ke-hoach"
-
-
-def _agency_dict(agency: Agency) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": agency.id,
-        "name": agency.name,
-        "short_name": agency.short_name,
-        "aliases": list(agency.aliases),
-        "kind": agency.kind,
-    }
-    if agency.is_group:
-        data["members"] = list(agency.members)
-    data["source"] = agency.source
-    return data
 
 
 def roman(value: str) -> int:
