@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, ParamSpec
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -26,6 +26,8 @@ from bot.plan import Plan
 from bot.progress import EffectiveUpdate, effective_updates, fold_updates, item_owed
 from bot.status import classify_status, read_status
 from scheduler.calendar import ReportingCalendar, Round, RoundChoice, UnknownPeriod
+
+P = ParamSpec("P")
 
 __all__ = [
     "DEFAULT_LATE_WINDOW_DAYS",
@@ -193,38 +195,15 @@ def _existing_filing(session: Session, calendar: ReportingCalendar, report: Stat
     return Filing(row=report, choice=choice, duplicate=True)
 
 
-def record_update(
-    db: Database,
-    plan: Plan,
-    calendar: ReportingCalendar,
-    *,
-    task_id: str,
-    agency_id: str,
-    user_id: int | None,
-    text: str,
-    now: datetime,
-    status: str | None = None,
-    channel: str = "",
-    source_message_id: str | None = None,
-    context_period: str | None = None,
-    late_window_days: int = DEFAULT_LATE_WINDOW_DAYS,
-) -> StatusUpdate:
-    """Store one report (see :func:`file_report`) and return its row."""
-    return file_report(
-        db,
-        plan,
-        calendar,
-        task_id=task_id,
-        agency_id=agency_id,
-        user_id=user_id,
-        text=text,
-        now=now,
-        status=status,
-        channel=channel,
-        source_message_id=source_message_id,
-        context_period=context_period,
-        late_window_days=late_window_days,
-    ).row
+def _row_of(filing: Callable[P, Filing]) -> Callable[P, StatusUpdate]:
+    def row(*args: P.args, **kwargs: P.kwargs) -> StatusUpdate:
+        return filing(*args, **kwargs).row
+
+    return row
+
+
+record_update = _row_of(file_report)
+"""Store one report (see :func:`file_report`) and return its row."""
 
 
 def _chain(session: Session, update_id: int) -> list[StatusUpdate]:

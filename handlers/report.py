@@ -11,7 +11,7 @@ the report is, and offers the other plausible round as a choice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from bot.messages import Choice, Reply
@@ -341,25 +341,35 @@ def _pressed_alternative(turn: Turn) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def refile(turn: Turn, update_id: int, period: str) -> list[Reply]:
-    """File a report into the other plausible round the confirmation offered."""
+def _amend(
+    turn: Turn, amend: Callable[..., object], *args: object, **kwargs: object
+) -> Reply | None:
+    """Record an amendment (refile, correction, undo) by the turn's unit and user, now and on
+    the turn's channel; the refusal's reply when it is rejected, None when recorded."""
     agency_id = turn.agency_id
     assert agency_id is not None
     assert turn.user is not None
-    before = effective_update(turn.services.db, update_id)
     try:
-        refile_update(
+        amend(
             turn.services.db,
-            turn.services.calendar,
-            update_id,
-            period=period,
+            *args,
             agency_id=agency_id,
             user_id=turn.user.id,
             now=turn.now,
             channel=turn.incoming.channel,
+            **kwargs,
         )
     except UpdateRejected as error:
-        return [_rejected(turn, error)]
+        return _rejected(turn, error)
+    return None
+
+
+def refile(turn: Turn, update_id: int, period: str) -> list[Reply]:
+    """File a report into the other plausible round the confirmation offered."""
+    before = effective_update(turn.services.db, update_id)
+    rejected = _amend(turn, refile_update, turn.services.calendar, update_id, period=period)
+    if rejected is not None:
+        return [rejected]
     back = before.period if before is not None else None
     return [
         _confirmation(turn, update_id, edit=turn.incoming.payload is not None, alternative=back)
@@ -370,23 +380,11 @@ def correct(turn: Turn, update_id: int, code: str) -> list[Reply]:
     """A status correction chosen on a confirmation."""
     _ = turn.t.gettext
     status = STATUS_CODES.get(code)
-    agency_id = turn.agency_id
-    assert agency_id is not None
-    assert turn.user is not None
     if status is None:
         return [Reply(_("I could not find that update; nothing changed."))]
-    try:
-        correct_update(
-            turn.services.db,
-            update_id,
-            status=status,
-            agency_id=agency_id,
-            user_id=turn.user.id,
-            now=turn.now,
-            channel=turn.incoming.channel,
-        )
-    except UpdateRejected as error:
-        return [_rejected(turn, error)]
+    rejected = _amend(turn, correct_update, update_id, status=status)
+    if rejected is not None:
+        return [rejected]
     return [
         _confirmation(
             turn,
@@ -400,9 +398,6 @@ def correct(turn: Turn, update_id: int, code: str) -> list[Reply]:
 def undo(turn: Turn, update_id: int) -> list[Reply]:
     """Retract a report (within 10 minutes of it); the history keeps both rows."""
     _ = turn.t.gettext
-    agency_id = turn.agency_id
-    assert agency_id is not None
-    assert turn.user is not None
     current = effective_update(turn.services.db, update_id)
     if current is not None and turn.now >= current.created_at + UNDO_WINDOW:
         return [
@@ -413,17 +408,9 @@ def undo(turn: Turn, update_id: int) -> list[Reply]:
                 ).format(task=current.task_id)
             )
         ]
-    try:
-        retract_update(
-            turn.services.db,
-            update_id,
-            agency_id=agency_id,
-            user_id=turn.user.id,
-            now=turn.now,
-            channel=turn.incoming.channel,
-        )
-    except UpdateRejected as error:
-        return [_rejected(turn, error)]
+    rejected = _amend(turn, retract_update, update_id)
+    if rejected is not None:
+        return [rejected]
     if turn.state.undo is not None:
         turn.state.undo = None
         turn.changed()

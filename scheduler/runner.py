@@ -39,12 +39,11 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import Session
 
 from bot.audit import begin_acting
 from bot.bootstrap import Services
@@ -64,7 +63,6 @@ from bot.plan import Plan
 from bot.progress import UnitProgress, round_progress
 from bot.registration import active_users
 from bot.sent import record_sent
-from scheduler.calendar import Round
 from scheduler.outbox import LEASE_RENEW_SECONDS, Claim, LedgerKey, Orphaned, Outbox
 from scheduler.pacing import SAFETY_MARGIN, Pacer
 from scheduler.reminders import OwedMessage, Recipient, ReminderSchedule, plan_messages
@@ -292,7 +290,9 @@ class SchedulerRunner:
                 progress: dict[str, list[UnitProgress]] = {}
                 for instant in instants:
                     if instant.period not in progress:
-                        progress[instant.period] = progress_as_of(session, plan, instant.round, now)
+                        progress[instant.period] = round_progress(
+                            session, plan, instant.round, as_of=now
+                        )
             default_locale = self.services.settings.locale
             recipients = [
                 Recipient(
@@ -500,15 +500,7 @@ class SchedulerRunner:
                 sent_at = clock.now()
                 await asyncio.to_thread(self.outbox.mark_sent, claim, sent_at, ids)
                 claim = None
-                await asyncio.to_thread(
-                    record_sent,
-                    self.services.db,
-                    message.channel,
-                    message.chat_id,
-                    ids,
-                    message.reply.context,
-                    sent_at,
-                )
+                await self._record_sent(message, ids, message.reply.context, sent_at)
                 extra_ids = await self._send_extras(message, channel, pacer)
                 return Delivery(message, "sent", tuple(ids) + extra_ids)
         except asyncio.CancelledError:
@@ -521,6 +513,17 @@ class SchedulerRunner:
         finally:
             if held is not None:
                 self._in_flight.discard(held)
+
+    async def _record_sent(
+        self,
+        message: OwedMessage,
+        ids: Sequence[str],
+        context: dict[str, Any] | None,
+        at: datetime,
+    ) -> None:
+        await asyncio.to_thread(
+            record_sent, self.services.db, message.channel, message.chat_id, ids, context, at
+        )
 
     def _error_text(self, error: BaseException, show: Callable[[object], str] = str) -> str:
         """An error as text for the ledger and the operator, with every token hidden."""
@@ -562,28 +565,9 @@ class SchedulerRunner:
                         log.exception("sending an extra of a reminder failed")
                         break
                     sent.extend(ids)
-                    await asyncio.to_thread(
-                        record_sent,
-                        self.services.db,
-                        message.channel,
-                        message.chat_id,
-                        ids,
-                        reply.context,
-                        self.services.clock.now(),
-                    )
+                    await self._record_sent(message, ids, reply.context, self.services.clock.now())
                     break
         return tuple(sent)
-
-
-def progress_as_of(
-    session: Session, plan: Plan, round_: Round, now: datetime
-) -> list[UnitProgress]:
-    """Every reporting unit's progress for a round, counting only what was written by ``now``.
-
-    In production ``now`` is the present and this equals :func:`bot.progress.round_progress`;
-    a replay (``planbot remind --at`` a past moment) sees the round as it stood then.
-    """
-    return round_progress(session, plan, round_, as_of=now)
 
 
 def _attachment_reply(attachment: Attachment, message: OwedMessage) -> Reply:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -210,26 +211,30 @@ def _pg_url(settings: Settings) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def _sqlite_file(postgres_intro: str, postgres_command: Callable[[str], str]) -> Path:
+    """The configured SQLite file. On PostgreSQL the command ends here (exit code 0) after
+    printing the PostgreSQL tool's command to run instead (``postgres_command`` of the URL,
+    the password hidden)."""
+    current = current_settings()
+    path = _sqlite_path(current)
+    if path is None:
+        console.print(postgres_intro, markup=False)
+        console.print(postgres_command(_pg_url(current)), markup=False, soft_wrap=True)
+        raise typer.Exit()
+    return path
+
+
 @app.command("backup")
 def backup(
     file: Path = BACKUP_FILE,
     force: bool = typer.Option(False, "--force", help="Ghi đè tệp đã có."),
 ) -> None:
     """Sao lưu cơ sở dữ liệu khi bot vẫn chạy (SQLite: online backup; PostgreSQL: lệnh pg_dump)."""
-    current = current_settings()
     _ = tr().gettext
-    source = _sqlite_path(current)
-    if source is None:
-        console.print(
-            _("PostgreSQL: back up with pg_dump (the password is asked, or read from PGPASSWORD):"),
-            markup=False,
-        )
-        console.print(
-            f"pg_dump --format=custom --file '{file}' '{_pg_url(current)}'",
-            markup=False,
-            soft_wrap=True,
-        )
-        return
+    source = _sqlite_file(
+        _("PostgreSQL: back up with pg_dump (the password is asked, or read from PGPASSWORD):"),
+        lambda url: f"pg_dump --format=custom --file '{file}' '{url}'",
+    )
     if not source.exists():
         fail(_("There is no database at {path} yet.").format(path=source))
     if file.exists() and not force:
@@ -247,20 +252,11 @@ def restore(
     file: Path = RESTORE_FILE,
 ) -> None:
     """Khôi phục cơ sở dữ liệu từ bản sao lưu (dừng planbot run trước; bản hiện có được giữ lại)."""
-    current = current_settings()
     _ = tr().gettext
-    target = _sqlite_path(current)
-    if target is None:
-        console.print(
-            _("PostgreSQL: stop planbot, then restore with pg_restore into an empty database:"),
-            markup=False,
-        )
-        console.print(
-            f"pg_restore --clean --if-exists --no-owner --dbname '{_pg_url(current)}' '{file}'",
-            markup=False,
-            soft_wrap=True,
-        )
-        return
+    target = _sqlite_file(
+        _("PostgreSQL: stop planbot, then restore with pg_restore into an empty database:"),
+        lambda url: f"pg_restore --clean --if-exists --no-owner --dbname '{url}' '{file}'",
+    )
     if not file.is_file():
         fail(_("{path} is not a file.").format(path=file))
     problem = _backup_problem(file)

@@ -125,29 +125,13 @@ def _detail_sheet(sheet: Worksheet, digest: Digest, t: Translator) -> None:
                 unit_name = digest.plan.agency(agency_id).name
             except KeyError:
                 unit_name = agency_id
+            who = [label, item.task_id, item.title, unit_name, role_label(t, role)]
             if update is None:
-                sheet.append(
-                    [
-                        label,
-                        item.task_id,
-                        item.title,
-                        unit_name,
-                        role_label(t, role),
-                        status_label(t, "no_report"),
-                        None,
-                        None,
-                        None,
-                        None,
-                    ]
-                )
+                sheet.append([*who, status_label(t, "no_report"), None, None, None, None])
                 continue
             sheet.append(
                 [
-                    label,
-                    item.task_id,
-                    item.title,
-                    unit_name,
-                    role_label(t, role),
+                    *who,
                     status_label(t, update.status),
                     _local(digest, update.created_at),
                     _("late") if update.late else _("on time"),

@@ -356,13 +356,7 @@ def _title(document: DocumentObject, digest: Digest, t: Translator) -> None:
 
 def _reporting_section(document: DocumentObject, digest: Digest, t: Translator) -> None:
     _ = t.gettext
-    _paragraph(
-        document,
-        "I. " + _("REPORTING BY THE UNITS").upper(),
-        bold=True,
-        indent=True,
-        keep_with_next=True,
-    )
+    _heading(document, "I. " + _("REPORTING BY THE UNITS").upper())
     reported = digest.count("on_time") + digest.count("late")
     _paragraph(
         document,
@@ -447,6 +441,22 @@ def _reporting_section(document: DocumentObject, digest: Digest, t: Translator) 
     _paragraph(document, "", space_after=6)
 
 
+def _heading(document: DocumentObject, text: str) -> None:
+    """A bold heading of the body, indented, kept on the page of what follows it."""
+    _paragraph(document, text, bold=True, indent=True, keep_with_next=True)
+
+
+def _obstacle(document: DocumentObject, update: UnitUpdate, t: Translator) -> None:
+    _paragraph(
+        document,
+        t.gettext("Obstacle reported by {unit}: {text}").format(
+            unit=update.short_name, text=_sentence(update.text)
+        ),
+        italic=True,
+        indent=True,
+    )
+
+
 def _sentence(text: str) -> str:
     """A unit's text on one line, closed with a full stop unless it has its own punctuation."""
     flat = " ".join(text.split())
@@ -499,14 +509,7 @@ def _item(document: DocumentObject, digest: Digest, item: ItemLine, t: Translato
         return
     _updates(document, item.updates, t)
     for update in item.blocking:
-        _paragraph(
-            document,
-            _("Obstacle reported by {unit}: {text}").format(
-                unit=update.short_name, text=_sentence(update.text)
-            ),
-            italic=True,
-            indent=True,
-        )
+        _obstacle(document, update, t)
 
 
 def _general_block(document: DocumentObject, digest: Digest, t: Translator) -> None:
@@ -529,14 +532,7 @@ def _general_block(document: DocumentObject, digest: Digest, t: Translator) -> N
     _updates(document, digest.general_updates, t)
     for update in digest.general_updates:
         if update.status == "blocked":
-            _paragraph(
-                document,
-                _("Obstacle reported by {unit}: {text}").format(
-                    unit=update.short_name, text=_sentence(update.text)
-                ),
-                italic=True,
-                indent=True,
-            )
+            _obstacle(document, update, t)
 
 
 def _updates(document: DocumentObject, updates: tuple[UnitUpdate, ...], t: Translator) -> None:
@@ -560,25 +556,13 @@ def _updates(document: DocumentObject, updates: tuple[UnitUpdate, ...], t: Trans
 
 def _tasks_section(document: DocumentObject, digest: Digest, t: Translator) -> None:
     _ = t.gettext
-    _paragraph(
-        document,
-        "II. " + _("RESULTS TASK BY TASK").upper(),
-        bold=True,
-        indent=True,
-        keep_with_next=True,
-    )
+    _heading(document, "II. " + _("RESULTS TASK BY TASK").upper())
     sections: list[str] = []
     parents: set[str] = set()
     for item in digest.items_in_plan_order:
         if item.section not in sections:
             sections.append(item.section)
-            _paragraph(
-                document,
-                section_heading(digest, item.section, t, len(sections)),
-                bold=True,
-                indent=True,
-                keep_with_next=True,
-            )
+            _heading(document, section_heading(digest, item.section, t, len(sections)))
         if item.parent_id is not None and item.parent_id not in parents:
             parents.add(item.parent_id)
             parent = digest.plan.task(item.parent_id)
@@ -598,13 +582,7 @@ def _tasks_section(document: DocumentObject, digest: Digest, t: Translator) -> N
 
 def _obstacles_and_proposals(document: DocumentObject, digest: Digest, t: Translator) -> None:
     _ = t.gettext
-    _paragraph(
-        document,
-        "III. " + _("DIFFICULTIES AND OBSTACLES").upper(),
-        bold=True,
-        indent=True,
-        keep_with_next=True,
-    )
+    _heading(document, "III. " + _("DIFFICULTIES AND OBSTACLES").upper())
     if digest.blocked_items:
         for item in digest.blocked_items:
             for update in item.blocking:
@@ -615,13 +593,7 @@ def _obstacles_and_proposals(document: DocumentObject, digest: Digest, t: Transl
                 )
     else:
         _paragraph(document, _("No unit has reported an obstacle."), indent=True)
-    _paragraph(
-        document,
-        "IV. " + _("PROPOSALS AND RECOMMENDATIONS").upper(),
-        bold=True,
-        indent=True,
-        keep_with_next=True,
-    )
+    _heading(document, "IV. " + _("PROPOSALS AND RECOMMENDATIONS").upper())
     placeholder = _paragraph(document, indent=True)
     _run(placeholder, _("[Proposals and recommendations: …]"), italic=True)
     for run in placeholder.runs:

@@ -155,24 +155,16 @@ class WebChannel:
 
 
 def to_incoming(user: User, post: ChatPost, now: datetime, message_id: str | None) -> Incoming:
-    """The neutral form of a chat form post."""
-    if post.payload is not None:
-        return Incoming(
-            channel=CHANNEL,
-            chat_id=user.chat_id,
-            user_id=user.external_id,
-            display_name=user.display_name,
-            received_at=now,
-            message_id=message_id,
-            payload=post.payload,
-        )
+    """The neutral form of a chat form post (a button press carries only its payload)."""
+    pressed = post.payload is not None
     return Incoming(
         channel=CHANNEL,
         chat_id=user.chat_id,
         user_id=user.external_id,
         display_name=user.display_name,
         received_at=now,
-        text=post.text or "",
         message_id=message_id,
-        reply_to_message_id=post.reply_to or None,
+        payload=post.payload,
+        text=None if pressed else post.text or "",
+        reply_to_message_id=None if pressed else post.reply_to or None,
     )
