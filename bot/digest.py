@@ -105,6 +105,7 @@ _QUARTER = re.compile(r"^(?:quy|q)\s*([1-4]|iv|iii|ii|i)\s*[/\- ]?\s*(\d{4})$")
 _QUARTER_YEAR_FIRST = re.compile(r"^(\d{4})\s*[/\- ]?\s*(?:quy|q)\s*([1-4]|iv|iii|ii|i)$")
 _HALF = re.compile(r"^(?:6\s*thang(?:\s*dau\s*nam)?|h1|6t)\s*[/\- ]?\s*(\d{4})$")
 _YEAR = re.compile(r"^(?:nam|ca\s*nam|y)\s*[/\- ]?\s*(\d{4})$")
+_MONTH = re.compile(r"^(?:thang|t|m)\s*(\d{1,2})\s*(?:[/\- ]|\s*nam\s)?\s*(\d{4})$")
 _CODE_FOR_QUARTER = {1: "Q1", 2: "H1", 3: "Q3", 4: "Y"}
 
 
@@ -130,6 +131,8 @@ def parse_round(calendar: ReportingCalendar, text: str) -> Round:
         year, code = match.group(1), "H1"
     elif match := _YEAR.match(cleaned):
         year, code = match.group(1), "Y"
+    elif match := _MONTH.match(cleaned):  # a monthly plan's round: "tháng 3/2026"
+        year, code = match.group(2), f"M{match.group(1)}"
     if year is None or code is None:
         raise UnknownPeriod(text)
     return calendar.parse(f"{year}-{code}")

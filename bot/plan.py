@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
     "PlanProblem",
     "ReportingRule",
     "Role",
+    "TaskDeadline",
     "TaskItem",
     "agency_to_dict",
     "default_plan_path",
@@ -46,6 +48,7 @@ GROUP_KIND = "group"
 _PLAN_FILE = "plan_tasks.json"
 _SCHEMA_FILE = "plan_tasks.schema.json"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DATED_DEADLINES = frozenset({"date", "quarter", "month", "year"})
 
 
 # --------------------------------------------------------------------------- data classes
@@ -75,6 +78,22 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class TaskDeadline:
+    """A task's own one-off deadline as the plan states it ("hoàn thành trong quý I/2021").
+
+    ``kind`` is "date" (``before``: strictly before ``date``, "trước ngày 30/6/2021"; else up to
+    and including it, "đến ngày 30/6/2021"), "quarter", "month" or "year" (``date`` is the last
+    day of that period), "ongoing" ("thường xuyên") or "text" (not read as a date): those two
+    have no ``date``. :meth:`scheduler.calendar.ReportingCalendar.task_due` reads it.
+    """
+
+    kind: str
+    text: str
+    date: date | None = None
+    before: bool = False
+
+
+@dataclass(frozen=True)
 class TaskItem:
     id: str
     parent: str | None
@@ -83,6 +102,7 @@ class TaskItem:
     text: str
     general: bool
     assignments: tuple[Assignment, ...]
+    deadline: TaskDeadline | None = None
 
 
 @dataclass(frozen=True)
@@ -286,7 +306,25 @@ def _task_to_dict(task: TaskItem) -> dict[str, Any]:
             "assignments": [{"agency": a.agency, "role": a.role} for a in task.assignments],
         }
     )
+    if task.deadline is not None:
+        deadline: dict[str, Any] = {"kind": task.deadline.kind, "text": task.deadline.text}
+        if task.deadline.date is not None:
+            deadline["date"] = task.deadline.date.isoformat()
+        deadline["before"] = task.deadline.before
+        data["deadline"] = deadline
     return data
+
+
+def _deadline(data: Mapping[str, Any] | None) -> TaskDeadline | None:
+    if data is None:
+        return None
+    day = data.get("date")
+    return TaskDeadline(
+        kind=data["kind"],
+        text=data["text"],
+        date=date.fromisoformat(day) if day is not None else None,
+        before=bool(data.get("before", False)),
+    )
 
 
 # --------------------------------------------------------------------------- problems
@@ -554,6 +592,21 @@ class _SemanticCheck:
                     f"nhiệm vụ cha «{parent}» không có trong danh sách nhiệm vụ",
                 )
             self._assignments(index, task)
+            self._deadline(index, task.get("deadline"))
+
+    def _deadline(self, index: int, deadline: object) -> None:
+        """A dated deadline has a real date; an undated one is ongoing work or plain text."""
+        if not isinstance(deadline, dict):
+            return
+        path = f"$.tasks[{index}].deadline"
+        day = deadline.get("date")
+        if isinstance(day, str):
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                self.report(f"{path}.date", f"ngày «{day}» không tồn tại")
+        elif day is None and deadline.get("kind") in _DATED_DEADLINES:
+            self.report(path, f"hạn loại «{deadline.get('kind')}» cần có «date»")
 
     def _assignments(self, index: int, task: Mapping[str, Any]) -> None:
         seen: set[str] = set()
@@ -626,6 +679,7 @@ def _build(data: Mapping[str, Any]) -> Plan:
             assignments=tuple(
                 Assignment(agency=a["agency"], role=a["role"]) for a in t["assignments"]
             ),
+            deadline=_deadline(t.get("deadline")),
         )
         for t in data["tasks"]
     )

@@ -1,9 +1,23 @@
 """The reporting calendar, derived from the plan's reporting rules (data, not code).
 
-For the seed plan each year has four rounds, due before day 20 of March, June, September and
-December: ``YYYY-Q1``, ``YYYY-H1`` (also covers Q2), ``YYYY-Q3`` and ``YYYY-Y`` (also covers Q4).
-"Trước ngày 20" is strict: a report is on time when it arrives before 00:00 of day 20, local time.
-A round's window runs from the day after the previous due day through its own due day.
+Each plan has its own rule, and the round ids and labels follow from the months it names:
+
+- quarter ends ("trước ngày 20 của tháng cuối quý, 06 tháng và hằng năm", the seed plan): four
+  rounds, ``YYYY-Q1``, ``YYYY-H1`` (also covers Q2), ``YYYY-Q3`` and ``YYYY-Y`` (also covers Q4);
+  a subset of them ("trước ngày 05/6 và 05/12 hằng năm") keeps the same codes, so June is "6
+  tháng đầu năm" and December "Năm";
+- one month a year ("trước ngày 15/12"): one round, ``YYYY-Y``, "Năm 2026";
+- any other months ("hằng tháng trước ngày 25"): one round per month, ``YYYY-M03``, labelled
+  "Tháng 3/2026" (never "Quý I" for March).
+
+Round ids are stored with the plan's updates, so the seed rule's ids never change; within one
+plan an id names one round. "Trước ngày 20" is strict: a report is on time when it arrives before
+00:00 of day 20, local time. A round's window runs from the day after the previous due day
+through its own due day.
+
+A task may also carry its own one-off deadline ("hoàn thành trong quý I/2021", "trước ngày
+30/6/2021", "trong năm 2021"): :meth:`ReportingCalendar.task_due` turns it into a
+:class:`TaskDue` (the first late instant, the last day allowed, the plan's own words).
 
 Which round a report belongs to (:meth:`ReportingCalendar.choose_round`):
 
@@ -36,11 +50,22 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.plan import ReportingRule
+from bot.plan import ReportingRule, TaskItem
 
 _CODES_BY_MONTH = {3: "Q1", 6: "H1", 9: "Q3", 12: "Y"}
 _ALIASES = {"Q2": "H1", "Q4": "Y", "6T": "H1", "NAM": "Y", "N": "Y"}
 _PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*([A-Za-z0-9]+)\s*$")
+_MONTH_CODE_RE = re.compile(r"^(?:M|T|THANG)0?([1-9]|1[0-2])$")
+
+
+def round_codes(months: Sequence[int]) -> dict[int, str]:
+    """The code of each due month's round, from the months a rule names (see the module)."""
+    wanted = sorted(set(months))
+    if len(wanted) == 1:
+        return {wanted[0]: "Y"}
+    if set(wanted) <= set(_CODES_BY_MONTH):
+        return {month: _CODES_BY_MONTH[month] for month in wanted}
+    return {month: f"M{month:02d}" for month in wanted}
 
 
 class UnknownPeriod(ValueError):
@@ -135,11 +160,17 @@ class ReportingCalendar:
         )
         self.tz = tz
         self._months = tuple(sorted(set(self.unit_rule.months)))
+        self._codes = round_codes(self._months)
         self._cache: dict[int, tuple[Round, ...]] = {}
 
     @property
     def months(self) -> tuple[int, ...]:
         return self._months
+
+    @property
+    def monthly(self) -> bool:
+        """Whether rounds are named by month ("Tháng 3/2026") rather than by quarter or year."""
+        return any(code.startswith("M") for code in self._codes.values())
 
     def due_date(self, year: int, month: int) -> date:
         return _clamped(year, month, self.unit_rule.day)
@@ -161,7 +192,7 @@ class ReportingCalendar:
                 if self.consolidation_rule is not None and month in self.consolidation_rule.months
                 else None
             )
-            code = _CODES_BY_MONTH.get(month, f"M{month:02d}")
+            code = self._codes[month]
             built.append(
                 Round(
                     deadline=self._midnight(due),
@@ -258,12 +289,18 @@ class ReportingCalendar:
         )
 
     def parse(self, text: str) -> Round:
-        """A round from its id: "2021-Q1", "2021-H1", "2021-Q3", "2021-Y"; Q2 and Q4 are aliases."""
+        """A round from its id: "2021-Q1", "2021-H1", "2021-Q3", "2021-Y"; Q2 and Q4 are aliases.
+
+        A monthly calendar's ids are "2026-M03" ("2026-M3", "2026-T3" also read).
+        """
         match = _PERIOD_RE.match(text or "")
         if match is None:
             raise UnknownPeriod(text)
         year, code = int(match.group(1)), match.group(2).upper()
-        code = _ALIASES.get(code, code)
+        if month_code := _MONTH_CODE_RE.match(code):
+            code = f"M{int(month_code.group(1)):02d}"
+        else:
+            code = _ALIASES.get(code, code)
         if not MINYEAR < year <= MAXYEAR:  # a round needs the due day of the year before it
             raise UnknownPeriod(text)
         for candidate in self.rounds(year):
@@ -277,6 +314,73 @@ class ReportingCalendar:
 
     def _midnight(self, day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=self.tz)
+
+    # -- one-off task deadlines
+
+    def task_due(self, task: TaskItem) -> TaskDue | None:
+        """The task's own deadline in this calendar's zone; None when the plan gives none.
+
+        "trước ngày 30/6/2021" is due 30/6 (a report that day is late); "trong quý I/2021",
+        "tháng 6/2021", "năm 2021" and "đến ngày 30/6/2021" include their last day, so they are
+        due the day after it. Ongoing work or text not read as a date has no due day.
+        """
+        deadline = task.deadline
+        if deadline is None:
+            return None
+        due: date | None = None
+        if deadline.date is not None:
+            due = deadline.date if deadline.before else deadline.date + timedelta(days=1)
+        return TaskDue(
+            task_id=task.id,
+            kind=deadline.kind,
+            text=deadline.text,
+            due=due,
+            deadline=self._midnight(due) if due is not None else None,
+            before=deadline.before,
+        )
+
+    def task_dues(self, tasks: Sequence[TaskItem]) -> tuple[TaskDue, ...]:
+        """The dated deadlines of these tasks, soonest first (undated ones are left out)."""
+        found = [due for task in tasks if (due := self.task_due(task)) is not None]
+        dated = [due for due in found if due.deadline is not None]
+        return tuple(sorted(dated, key=lambda due: (due.deadline, due.task_id)))
+
+
+@dataclass(frozen=True)
+class TaskDue:
+    """A task's one-off deadline: the plan's words, and when it falls due (strictly before)."""
+
+    task_id: str
+    kind: str  # "date" | "quarter" | "month" | "year" | "ongoing" | "text"
+    text: str  # as the plan says it: "hoàn thành trong quý I/2021"
+    due: date | None  # the first day that is late; None for ongoing work or unread text
+    deadline: datetime | None  # 00:00 local of ``due``
+    before: bool = True  # the plan said "trước": its own date is already late
+
+    @property
+    def last_day(self) -> date | None:
+        return self.due - timedelta(days=1) if self.due is not None else None
+
+    def is_late(self, at: datetime) -> bool:
+        return self.deadline is not None and at >= self.deadline
+
+    def days_left(self, at: datetime) -> int | None:
+        """Whole days from ``at``'s local date to the due day; None without a date."""
+        if self.deadline is None or self.due is None:
+            return None
+        local = _require_aware(at).astimezone(self.deadline.tzinfo)
+        return (self.due - local.date()).days
+
+    def describe(self, t: Translator) -> str:
+        """How every message states it: "trước thứ Tư, ngày 30/6/2021" for "trước ngày
+        30/6/2021"; the plan's words and the day for the others, "trong quý I/2021 (trước thứ
+        Năm, ngày 01/4/2021)"; the plan's words alone without a date ("thường xuyên")."""
+        if self.due is None:
+            return self.text
+        deadline = deadline_text(t, self.due)
+        if self.kind == "date" and self.before:
+            return deadline
+        return t.gettext("{text} ({deadline})").format(text=self.text, deadline=deadline)
 
 
 def deadline_text(t: Translator, due: date) -> str:
