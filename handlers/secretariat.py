@@ -1,20 +1,12 @@
 """The secretariat's commands: the digest (/tonghop, /digest, "ai chưa báo cáo?") and the
-consolidated report (/baocao); and the same sent on schedule.
+consolidated report (/baocao).
 
 Only the secretariat (and admins) and the focal points of the consolidating unit (Sở KH&ĐT) may
 see them; everyone else gets a refusal in their language. The chat router calls these functions
 with the registered user (or ``None``), a translator and the round the person typed, if any.
 
-Scheduled sending goes through the extension points of :class:`scheduler.runner.SchedulerRunner`
-(:func:`install_scheduled` adds both):
-
-- extras: the digest (chart and text) follows the secretariat's ``overdue`` list; the digest and
-  the .docx draft follow every ``before-consolidation`` reminder to the consolidating unit;
-- a contributor: the weekly digest (``digest_weekly``, on ``digest_weekday`` at ``digest_time``,
-  only in a reporting month), one message per chat of those allowed to see it, through the same
-  ledger; its chart follows as an extra.
-
-"What changed since the last digest" is kept per chat (``chat:<channel>:<chat id>``).
+The same digests sent on schedule are :mod:`scheduler.digests`; the replies both send are
+:mod:`bot.reports.replies`.
 
 The secretariat's shorthand is answered here too, with the same rights as the digest:
 "đơn vị nào quá hạn" (:func:`overdue_replies`), "việc nào đang vướng" (:func:`blocked_replies`),
@@ -24,74 +16,37 @@ and "nhiệm vụ của tôi" asked by the secretariat (:func:`tasks_hint`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
-from functools import partial
-from typing import Protocol
-
 from bot.bootstrap import Services
 from bot.digest import (
     Digest,
     build_digest,
     can_see_digest,
-    consolidator_ids,
     default_round,
     parse_round,
     record_snapshot,
 )
-from bot.i18n import Translator, translator
-from bot.messages import Attachment, Reply
+from bot.i18n import Translator
+from bot.messages import Reply
 from bot.models import User
-from bot.registration import active_users
 from bot.reports import (
-    DOCX_MIME,
-    PNG_MIME,
-    render_chart_png,
-    render_docx,
-    render_headline,
     render_text,
 )
 from bot.reports.labels import bucket_label, role_label, status_label
+from bot.reports.replies import TEXT_LIMIT, audience_of, digest_with_chart, report_attachment
 from bot.sent import unknown_reminders_note
 from bot.text import split_text
 from scheduler.calendar import Round, UnknownPeriod, deadline_text
-from scheduler.reminders import OwedMessage
 
 __all__ = [
-    "CAPTION_LIMIT",
-    "TEXT_LIMIT",
-    "WEEKLY_KIND",
-    "audience_of",
     "blocked_replies",
     "digest_replies",
-    "digest_with_chart",
-    "install_scheduled",
     "overdue_replies",
-    "report_attachment",
     "report_replies",
     "resolve_round",
-    "scheduled_extras",
     "task_across_units",
     "tasks_hint",
     "unit_status_replies",
-    "weekly_digests",
-    "weekly_instant",
 ]
-
-CAPTION_LIMIT = 1024  # Telegram photo caption
-TEXT_LIMIT = 4000  # below Telegram's 4096; a channel with a lower limit splits further
-
-
-WEEKLY_KIND = "weekly-digest"
-
-
-def chat_audience(channel: str, chat_id: str) -> str:
-    return f"chat:{channel}:{chat_id}"
-
-
-def audience_of(user: User) -> str:
-    """The snapshot audience of a person's chat: "what changed since the last digest I saw"."""
-    return chat_audience(user.channel, user.chat_id)
 
 
 def resolve_round(services: Services, t: Translator, period: str | None) -> Round | str:
@@ -128,24 +83,6 @@ def _refusal(t: Translator, user: User | None) -> list[Reply]:
     ]
 
 
-def digest_with_chart(digest: Digest, t: Translator, context: dict[str, str]) -> list[Reply]:
-    """The chart as a photo with the digest text as caption if it fits, else photo then text."""
-    text = render_text(digest, t)
-    photo = Attachment(
-        filename=f"tong-hop-{digest.round.id}.png",
-        content=render_chart_png(digest, t),
-        mime_type=PNG_MIME,
-        kind="photo",
-    )
-    if len(text) <= CAPTION_LIMIT:
-        return [Reply(text=text, attachment=photo, context=context)]
-    headline = render_headline(digest, t)
-    caption = headline if len(headline) <= CAPTION_LIMIT else digest.round.label(t)
-    replies = [Reply(text=caption, attachment=photo, context=context)]
-    replies += [Reply(text=piece, context=context) for piece in split_text(text, TEXT_LIMIT)]
-    return replies
-
-
 def digest_replies(
     services: Services,
     user: User | None,
@@ -177,16 +114,6 @@ def digest_replies(
     return replies
 
 
-def report_attachment(digest: Digest, t: Translator) -> Attachment:
-    """The consolidated report draft as a .docx attachment."""
-    return Attachment(
-        filename=f"bao-cao-{digest.round.id}.docx",
-        content=render_docx(digest, t),
-        mime_type=DOCX_MIME,
-        kind="document",
-    )
-
-
 def report_replies(
     services: Services, user: User | None, t: Translator, period: str | None
 ) -> list[Reply]:
@@ -213,141 +140,6 @@ def report_replies(
             context={"kind": "report", "period": target.id},
         )
     ]
-
-
-# --------------------------------------------------------------------------- scheduled sending
-
-
-class _Runner(Protocol):
-    """What :func:`install_scheduled` needs of ``scheduler.runner.SchedulerRunner``."""
-
-    services: Services
-
-    def add_extras(self, extras: Callable[[OwedMessage], Sequence[Attachment | Reply]]) -> None: ...
-
-    def add_contributor(self, contributor: Callable[[datetime], Sequence[OwedMessage]]) -> None: ...
-
-
-def install_scheduled(runner: _Runner) -> None:
-    """Attach the digest and the report to the reminders, and add the weekly digest."""
-    runner.add_extras(partial(scheduled_extras, runner.services))
-    if runner.services.settings.digest_weekly:
-        runner.add_contributor(partial(weekly_digests, runner.services))
-
-
-def _chat_digest(services: Services, message: OwedMessage, round_: Round) -> Digest:
-    with services.db.session() as session:
-        return build_digest(
-            session,
-            services.plan,
-            round_,
-            services.clock.now(),
-            audience=chat_audience(message.channel, message.chat_id),
-        )
-
-
-def scheduled_extras(services: Services, message: OwedMessage) -> list[Attachment | Reply]:
-    """What follows a scheduled message that went out (an extra of the runner)."""
-    round_ = message.round
-    if round_ is None:
-        return []
-    t = translator(message.locale)
-    context = {"kind": "digest", "period": round_.id}
-    if message.kind == WEEKLY_KIND:
-        digest = _chat_digest(services, message, round_)
-        photo = Attachment(
-            filename=f"tong-hop-{round_.id}.png",
-            content=render_chart_png(digest, t),
-            mime_type=PNG_MIME,
-            kind="photo",
-        )
-        record_snapshot(services.db, digest)
-        return [Reply(text=digest.round.label(t), attachment=photo, context=context)]
-    wanted = (message.kind, message.audience) in {
-        ("overdue", "secretariat"),
-        ("before-consolidation", "consolidator"),
-    }
-    if not wanted:
-        return []
-    digest = _chat_digest(services, message, round_)
-    extras: list[Attachment | Reply] = list(digest_with_chart(digest, t, context))
-    if message.kind == "before-consolidation":
-        extras.append(
-            Reply(
-                text=t.gettext(
-                    "Draft consolidated report for {round}: fill in the number, the proposals "
-                    "and the signature before sending."
-                ).format(round=round_.label(t)),
-                attachment=report_attachment(digest, t),
-                context={"kind": "report", "period": round_.id},
-            )
-        )
-    record_snapshot(services.db, digest)
-    return extras
-
-
-def weekly_instant(services: Services, now: datetime) -> datetime | None:
-    """The latest weekly digest moment at or before ``now`` still worth sending, if any.
-
-    On ``digest_weekday`` at ``digest_time`` (local), in a month with a reporting round; it
-    stays owed until the end of that day (after downtime the next tick catches up, later not).
-    """
-    settings = services.settings
-    tz = settings.tz
-    local = now.astimezone(tz)
-    back = (local.weekday() - settings.digest_weekday) % 7
-    day = local.date() - timedelta(days=back)
-    instant = datetime.combine(day, settings.digest_time, tzinfo=tz)
-    if instant > local:
-        return None  # this week's moment is later today; last week's is no longer relevant
-    if back != 0:
-        return None
-    if day.month not in services.calendar.months:
-        return None
-    return instant
-
-
-def _weekly_recipients(services: Services) -> list[User]:
-    with services.db.session() as session:
-        users = active_users(session)  # never planbot shell's (bot/registration.py)
-    return [user for user in users if can_see_digest(services.plan, user)]
-
-
-def weekly_digests(services: Services, now: datetime) -> list[OwedMessage]:
-    """The weekly digest owed at ``now``: one message per chat allowed to see it."""
-    instant = weekly_instant(services, now)
-    if instant is None:
-        return []
-    round_ = default_round(services.calendar, instant)
-    consolidating = set(consolidator_ids(services.plan))
-    messages: dict[tuple[str, str], OwedMessage] = {}
-    digests: dict[str, Digest] = {}
-    for user in _weekly_recipients(services):
-        key = (user.channel, user.chat_id)
-        if key in messages:
-            continue
-        locale = user.language or services.settings.locale
-        t = translator(locale)
-        audience = chat_audience(user.channel, user.chat_id)
-        if audience not in digests:
-            with services.db.session() as session:
-                digests[audience] = build_digest(
-                    session, services.plan, round_, now, audience=audience
-                )
-        text = render_text(digests[audience], t)  # whole: the channel splits a long text
-        messages[key] = OwedMessage(
-            channel=user.channel,
-            chat_id=user.chat_id,
-            period=round_.id,
-            kind=WEEKLY_KIND,
-            instant=instant,
-            reply=Reply(text=text, context={"kind": "digest", "period": round_.id}),
-            audience="consolidator" if user.agency_id in consolidating else "secretariat",
-            agency_ids=(),
-            locale=locale,
-            round=round_,
-        )
-    return list(messages.values())
 
 
 # --------------------------------------------------------------------------- shorthand questions

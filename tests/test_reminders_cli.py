@@ -54,7 +54,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def channel(monkeypatch: pytest.MonkeyPatch) -> RecordingChannel:
     recording = RecordingChannel("telegram")
 
-    def build(_settings: Settings) -> dict[str, Channel]:
+    def build(_settings: Settings, _db: object = None) -> dict[str, Channel]:
         return {"telegram": recording}
 
     monkeypatch.setattr(schedule_cli, "build_channels", build)

@@ -15,16 +15,10 @@ from bot.digest import consolidator_ids
 from bot.i18n import translator
 from bot.messages import Reply
 from bot.models import DigestSnapshot
+from bot.reports.replies import CAPTION_LIMIT
 from bot.text import split_text
-from handlers.secretariat import (
-    CAPTION_LIMIT,
-    WEEKLY_KIND,
-    digest_replies,
-    report_replies,
-    scheduled_extras,
-    weekly_digests,
-    weekly_instant,
-)
+from handlers.secretariat import digest_replies, report_replies
+from scheduler.digests import WEEKLY_KIND, scheduled_extras, weekly_digests, weekly_instant
 from scheduler.reminders import OwedMessage
 from tests.conftest import local
 from tests.support.report_round import ScriptedRound, add_update, script_round
@@ -266,7 +260,7 @@ def test_a_long_weekly_digest_is_sent_whole(services: Services, scripted: Script
 def test_weekly_digest_can_be_turned_off(
     services: Services, scripted: ScriptedRound, tmp_path: object
 ) -> None:
-    from handlers.secretariat import install_scheduled
+    from scheduler.digests import install_scheduled
 
     class FakeRunner:
         def __init__(self, services: Services) -> None:

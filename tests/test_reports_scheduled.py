@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.bootstrap import Services
 from bot.clock import FrozenClock
-from handlers.secretariat import install_scheduled
+from scheduler.digests import install_scheduled
 from scheduler.runner import SchedulerRunner
 from tests.conftest import local
 from tests.support.recording_channel import RecordingChannel

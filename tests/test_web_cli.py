@@ -124,9 +124,11 @@ async def test_a_taken_web_port_costs_only_the_web_beside_chat_platforms(
     """With Telegram or Zalo running, a web port already in use is logged, not fatal."""
     import logging
     import socket
+    from contextlib import AsyncExitStack
+    from typing import Any
 
     from bot.bootstrap import bootstrap
-    from bot.cli.chat import start_web, stop_web
+    from bot.runtime import start_web
     from tests.conftest import make_settings
 
     with socket.socket() as taken:
@@ -136,13 +138,12 @@ async def test_a_taken_web_port_costs_only_the_web_beside_chat_platforms(
         settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'w.db'}", web_port=port)
         built = bootstrap(settings)
         try:
-            channels: dict[str, object] = {"telegram": object()}
-            box: dict[str, object] = {}
-            with caplog.at_level(logging.ERROR):
-                await start_web(built, channels, box)
-            assert "web" not in box
-            assert set(channels) == {"telegram"}
-            assert "PLANBOT_WEB_PORT" in caplog.text
-            await stop_web(box)
+            channels: dict[str, Any] = {"telegram": object()}
+            async with AsyncExitStack() as stack:
+                with caplog.at_level(logging.ERROR):
+                    web = await start_web(built, channels, stack)
+                assert web is None
+                assert set(channels) == {"telegram"}
+                assert "PLANBOT_WEB_PORT" in caplog.text
         finally:
             built.db.dispose()

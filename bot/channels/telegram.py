@@ -17,7 +17,7 @@ import os
 import signal
 import warnings
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -75,11 +75,11 @@ from bot.messages import (
 )
 from bot.sent import record_sent
 from bot.text import split_text
+from handlers import ChatHandlers
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
     from bot.config import Settings
-    from handlers import ChatHandlers
 
 __all__ = [
     "CHANNEL",
@@ -301,9 +301,7 @@ def to_incoming(update: Update, bot_id: int, bot_username: str | None) -> Incomi
     )
 
 
-def _epoch() -> Any:
-    from datetime import UTC, datetime
-
+def _epoch() -> datetime:
     return datetime.fromtimestamp(0, UTC)
 
 
@@ -400,8 +398,6 @@ def build_application(
     post_shutdown: Callable[[PlanbotApplication], Coroutine[Any, Any, None]] | None = None,
 ) -> PlanbotApplication:
     """The PTB application wired to the chat handlers (not started)."""
-    from handlers import ChatHandlers
-
     settings = services.settings
     if token is None:
         if settings.telegram_token is None:

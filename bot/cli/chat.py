@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -33,7 +34,7 @@ from bot.cli.common import (
     services,
 )
 from bot.cli.common import settings as current_settings
-from bot.cli.startup import startup_services
+from bot.cli.startup import database_problem, start_problem, startup_services
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
 from bot.i18n import N_
@@ -360,123 +361,30 @@ def _zalo_instruction(code: str) -> str:
     return invite_instruction(code, translator(current_settings().locale))
 
 
-def _run_without_telegram(current: Settings) -> None:
-    """The web application (and Zalo with its token) and the scheduler, without Telegram."""
-    from bot.channels.zalo import ZaloStartError
-    from bot.web.server import WebStartError, run_without_telegram
-
-    configure_logging(logging.INFO, settings=current)
-    built = startup_services(current)
-    if current.zalo_token is None:
-        console.print(NO_TOKEN_NOTE, markup=False)
-    try:
-        asyncio.run(run_without_telegram(built))
-    except (ZaloStartError, WebStartError) as error:
-        fail(str(error), code=2)
-    finally:
-        built.db.dispose()
-    log.info("planbot stopped")
-
-
-async def start_web(
-    built: Services, channels: dict[str, Any], box: dict[str, Any], chat: Any = None
-) -> None:
-    """Start the web application beside the chat platforms (same process, same event loop).
-
-    Its channel joins ``channels`` (the scheduler's); a port already taken only costs the web
-    here, the chat platforms keep running (``planbot run`` without them stops instead).
-    """
-    from bot.web.server import WebServer, WebStartError
-
-    server = WebServer(built, chat)
-    try:
-        await server.start()
-    except WebStartError as error:
-        log.error("%s", error)
-        return
-    box["web"] = server
-    channels[server.channel.name] = server.channel
-    server.announce()
-
-
-async def stop_web(box: dict[str, Any]) -> None:
-    server = box.pop("web", None)
-    if server is not None:
-        await server.stop()
-
-
 @app.command("run")
 def run() -> None:
     """Chạy bot Telegram (long polling, hoặc webhook khi có PLANBOT_WEBHOOK_URL) và bộ nhắc việc."""
     current = current_settings()
-    if current.telegram_token is None:
-        _run_without_telegram(current)  # the web, and Zalo when configured (bot/web/server.py)
-        return
-    webhook_secret = _webhook_secret(current) if current.webhook_url is not None else None
     secrets = current.secret_values()
-    webhook: dict[str, Any] | None = None
-    if current.webhook_url is not None:
-        import secrets as secrets_module
-
-        secret = webhook_secret or secrets_module.token_urlsafe(32)
-        secrets.append(secret)  # may be generated for this run
-        url = str(current.webhook_url)
-        webhook = {
-            "listen": current.webhook_listen,
-            "port": current.webhook_port,
-            "url_path": url.split("://", 1)[-1].partition("/")[2],
-            "webhook_url": url,
-            "secret_token": secret,
-        }
+    webhook_secret = None
+    if current.telegram_token is not None and current.webhook_url is not None:
+        webhook_secret = _webhook_secret(current) or token_urlsafe(32)
+        secrets.append(webhook_secret)  # may be generated for this run
     configure_logging(logging.INFO, secrets, settings=current)
-    from bot.channels.telegram import (
-        PollingStopped,
-        TelegramChannel,
-        TelegramStartError,
-        build_application,
-        serve,
-    )
+    if current.telegram_token is None and current.zalo_token is None:
+        console.print(NO_TOKEN_NOTE, markup=False)
+    # Lazy: the platform libraries and the scheduler load only for this command (start time of
+    # invite, users and shell, which share this module).
+    from bot import runtime
+    from bot.channels.telegram import PollingStopped, TelegramStartError
     from bot.channels.zalo import ZaloStartError
-    from bot.cli.startup import database_problem, start_problem
+    from bot.web.server import WebStartError
 
     built = startup_services(current)
-    application = build_application(built)
-    runner_box: dict[str, Any] = {}
-
-    async def started() -> None:
-        from bot.messages import Channel
-        from scheduler.runner import SchedulerRunner
-
-        # The scheduler sends through the application's own bot (and the Zalo service's client).
-        channels: dict[str, Channel] = {"telegram": TelegramChannel(application.bot)}
-        if current.zalo_token is not None:  # Zalo in the same process, same scheduler
-            from bot.channels.zalo import ZaloService
-
-            zalo = runner_box["zalo"] = ZaloService(built)
-            channels[zalo.channel.name] = zalo.channel
-            await zalo.start()
-        await start_web(built, channels, runner_box)
-        runner = SchedulerRunner(built, channels)
-        from handlers.secretariat import install_scheduled  # digest/report extras, weekly digest
-
-        install_scheduled(runner)
-        await runner.start()
-        runner_box["runner"] = runner
-
-    async def stopping() -> None:
-        # The scheduler first (its sends on the wire finish over the still open HTTP clients),
-        # then the other channels; the bot's own client is closed after this.
-        runner = runner_box.pop("runner", None)
-        if runner is not None:
-            await runner.shutdown()
-        zalo = runner_box.pop("zalo", None)
-        if zalo is not None:
-            await zalo.stop()
-        await stop_web(runner_box)
-
+    webhook = runtime.telegram_webhook(current, webhook_secret) if webhook_secret else None
     try:
-        asyncio.run(serve(application, on_started=started, on_stopping=stopping, webhook=webhook))
-    except ZaloStartError as error:  # a Zalo setting to fix
+        asyncio.run(runtime.run(built, webhook=webhook))
+    except (ZaloStartError, WebStartError) as error:  # a setting to fix
         fail(str(error), code=2)
     except PollingStopped:
         fail(start_problem("polling", current), code=1)

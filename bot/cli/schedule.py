@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from bot.bootstrap import Services
 from bot.cli.common import (
     FORMAT_OPTION,
     OutputFormat,
@@ -26,32 +27,27 @@ from bot.cli.common import (
 )
 from bot.cli.startup import start_problem
 from bot.config import Settings
+from bot.db import Database
 from bot.i18n import N_, Translator
 from bot.messages import Channel, ChannelStartError
 from scheduler.reminders import OwedMessage, ReminderInstant, ReminderSchedule
 from scheduler.runner import SchedulerRunner, TickResult
 
 
-def build_channels(settings: Settings) -> dict[str, Channel]:
-    """The channels configured in ``settings``, by name, for ``planbot remind`` (the wiring of one command).
+def build_channels(settings: Settings, db: Database | None = None) -> dict[str, Channel]:
+    """The channels configured in ``settings``, by name (:func:`bot.runtime.sending_channels`)."""
+    # Lazy here and in _runner: the composition root loads the platform libraries, which
+    # planbot schedule (same module) does not need.
+    from bot import runtime
 
-    Telegram and Zalo are included when their token is set. A channel that is an async context
-    manager is entered for the duration of the command.
-    """
-    channels: dict[str, Channel] = {}
-    if settings.telegram_token is not None:
-        from bot.channels.telegram import build_channel as build_telegram_channel
+    return runtime.sending_channels(settings, db)
 
-        telegram = build_telegram_channel(settings)
-        if telegram is not None:
-            channels[telegram.name] = telegram
-    if settings.zalo_token is not None:
-        from bot.channels.zalo import build_channel as build_zalo_channel
 
-        zalo = build_zalo_channel(settings)
-        if zalo is not None:
-            channels[zalo.name] = zalo
-    return channels
+def _runner(built: Services, channels: dict[str, Channel]) -> SchedulerRunner:
+    """The scheduler as planbot run wires it (:func:`bot.runtime.scheduler_runner`)."""
+    from bot import runtime
+
+    return runtime.scheduler_runner(built, channels)
 
 
 KIND_LABELS = {
@@ -190,13 +186,11 @@ def remind_command(
     _ = t.gettext
     with services() as built:
         now = parse_instant(at, built.settings.tz) if at is not None else built.clock.now()
-        channels = build_channels(built.settings)
+        channels = build_channels(built.settings, built.db)
         checked = SchedulerRunner(built, {})
         _check_year(checked.schedule, now.astimezone(built.settings.tz).year, "--at")
         if dry_run:
-            runner = SchedulerRunner(built, channels)
-            _install_digests(runner)
-            pending = runner.pending(now)
+            pending = _runner(built, channels).pending(now)
             _print_pending(t, pending, channels, output)
             return
         if not channels:
@@ -217,13 +211,12 @@ def remind_command(
         raise typer.Exit(1)
 
 
-async def _remind_once(built: Any, channels: dict[str, Channel], now: datetime) -> TickResult:
+async def _remind_once(built: Services, channels: dict[str, Channel], now: datetime) -> TickResult:
     async with AsyncExitStack() as stack:
         for channel in channels.values():
             if hasattr(channel, "__aenter__") and hasattr(channel, "__aexit__"):
                 await stack.enter_async_context(channel)  # type: ignore[arg-type]
-        runner = SchedulerRunner(built, channels)
-        _install_digests(runner)
+        runner = _runner(built, channels)
         # SIGTERM/SIGINT: no new sends; those on the wire finish; the rest stays in the ledger
         # for the next run (exit as usual, nothing lost, nothing doubled).
         loop = asyncio.get_running_loop()
@@ -324,10 +317,3 @@ def _print_result(t: Translator, result: TickResult, output: OutputFormat) -> No
 
 
 __all__ = ["parse_day", "parse_instant", "remind_command", "schedule_command"]
-
-
-def _install_digests(runner: SchedulerRunner) -> None:
-    """The digest and report extras and the weekly digest (handlers/secretariat.py)."""
-    from handlers.secretariat import install_scheduled
-
-    install_scheduled(runner)

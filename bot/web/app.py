@@ -36,6 +36,7 @@ from bot.progress import BUCKETS
 from bot.registration import find_user
 from bot.reports import DOCX_MIME, PNG_MIME, XLSX_MIME, render_chart_png, render_xlsx
 from bot.reports.labels import BUCKET_COLORS, bucket_label, status_label
+from bot.reports.replies import report_attachment
 from bot.web.channel import CHANNEL, MAX_TEXT_FIELD, ChatPost, WebChannel
 from bot.web.security import PRE_COOKIE, SESSION_COOKIE, Keys, load_secret
 from bot.web.store import SESSION_LIFETIME, ChatStore, SessionStore, WebSession
@@ -712,8 +713,6 @@ async def trends_chart(request: web.Request) -> web.StreamResponse:
 async def download(request: web.Request) -> web.StreamResponse:
     """The same files as in chat: the .docx draft, the .xlsx, the chart."""
     _require_secretariat(request)
-    from handlers.secretariat import report_attachment
-
     context = _ctx(request)
     try:
         round_ = context.services.calendar.parse(request.match_info["period"])

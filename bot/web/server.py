@@ -1,18 +1,15 @@
 """Serving the web application inside ``planbot run``: same process, same event loop.
 
 :class:`WebServer` starts the aiohttp site beside the chat platforms and the scheduler (in
-PTB's ``post_init`` when Telegram runs, or in :func:`run_without_telegram`) and stops with them.
+``planbot run``, :func:`bot.runtime.run`) and stops with them.
 Its :class:`~bot.web.channel.WebChannel` joins the scheduler's channels, so reminders reach a
 person who uses only the web.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import errno
 import logging
-import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -27,10 +24,9 @@ from bot.web.channel import CHANNEL, WebChannel
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
-    from bot.messages import Channel
     from handlers import ChatHandlers
 
-__all__ = ["SECRETARIAT_AGENCY", "WebServer", "WebStartError", "run_without_telegram"]
+__all__ = ["SECRETARIAT_AGENCY", "WebServer", "WebStartError"]
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +41,7 @@ class WebStartError(RuntimeError):
 class WebServer:
     """The web application of one ``planbot run``."""
 
-    def __init__(self, services: Services, chat: ChatHandlers | None = None) -> None:
-        if chat is None:
-            from handlers import ChatHandlers
-
-            chat = ChatHandlers(services)
+    def __init__(self, services: Services, chat: ChatHandlers) -> None:
         self.services = services
         self.channel: WebChannel = build_channel(services)
         self.app = build_app(services, chat.handle, self.channel)
@@ -136,39 +128,3 @@ class WebServer:
             now=services.clock.now(),
         )
         return invite_url(self.url, invitation.code)
-
-
-async def run_without_telegram(services: Services) -> None:
-    """``planbot run`` without a Telegram token: the web, Zalo when configured, the scheduler."""
-    from handlers.secretariat import install_scheduled
-    from scheduler.runner import SchedulerRunner
-
-    webserver = WebServer(services)
-    channels: dict[str, Channel] = {webserver.channel.name: webserver.channel}
-    zalo = None
-    if services.settings.zalo_token is not None:
-        from bot.channels.zalo import ZaloService
-
-        zalo = ZaloService(services)
-        channels[zalo.channel.name] = zalo.channel
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    await webserver.start()
-    runner = None
-    try:
-        if zalo is not None:
-            await zalo.start()
-        runner = SchedulerRunner(services, channels)
-        install_scheduled(runner)
-        await runner.start()
-        webserver.announce()
-        await stop.wait()
-    finally:
-        if runner is not None:
-            await runner.shutdown()
-        if zalo is not None:
-            await zalo.stop()
-        await webserver.stop()

@@ -18,7 +18,6 @@ from bot.channels.zalo.receiver import Handle, ZaloBot
 from bot.channels.zalo.rendering import PublicFiles
 from bot.db import Database
 from bot.i18n import Translator, translator
-from handlers import ChatHandlers
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -141,9 +140,7 @@ class ZaloService:
     chat's numbered menu always follows the latest message, whoever sent it.
     """
 
-    def __init__(self, services: Services, handle: Handle | None = None) -> None:
-        if handle is None:
-            handle = ChatHandlers(services).handle
+    def __init__(self, services: Services, handle: Handle) -> None:
         channel = build_channel(services.settings, services.db)
         if channel is None:
             raise ValueError("PLANBOT_ZALO_TOKEN is not set")

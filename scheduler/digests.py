@@ -1,0 +1,178 @@
+"""The digests sent on schedule, through the extension points of
+:class:`scheduler.runner.SchedulerRunner` (:func:`install_scheduled` adds both):
+
+- extras: the digest (chart and text) follows the secretariat's ``overdue`` list; the digest and
+  the .docx draft follow every ``before-consolidation`` reminder to the consolidating unit;
+- a contributor: the weekly digest (``digest_weekly``, on ``digest_weekday`` at ``digest_time``,
+  only in a reporting month), one message per chat of those allowed to see it, through the same
+  ledger; its chart follows as an extra.
+
+The replies are the ones a person asking gets (:mod:`bot.reports.replies`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol
+
+from bot.bootstrap import Services
+from bot.digest import (
+    Digest,
+    build_digest,
+    can_see_digest,
+    consolidator_ids,
+    default_round,
+    record_snapshot,
+)
+from bot.i18n import translator
+from bot.messages import Attachment, Reply
+from bot.models import User
+from bot.registration import active_users
+from bot.reports import PNG_MIME, render_chart_png, render_text
+from bot.reports.replies import chat_audience, digest_with_chart, report_attachment
+from scheduler.calendar import Round
+from scheduler.reminders import OwedMessage
+
+__all__ = [
+    "WEEKLY_KIND",
+    "install_scheduled",
+    "scheduled_extras",
+    "weekly_digests",
+    "weekly_instant",
+]
+
+WEEKLY_KIND = "weekly-digest"
+
+
+class _Runner(Protocol):
+    """What :func:`install_scheduled` needs of ``scheduler.runner.SchedulerRunner``."""
+
+    services: Services
+
+    def add_extras(self, extras: Callable[[OwedMessage], Sequence[Attachment | Reply]]) -> None: ...
+
+    def add_contributor(self, contributor: Callable[[datetime], Sequence[OwedMessage]]) -> None: ...
+
+
+def install_scheduled(runner: _Runner) -> None:
+    """Attach the digest and the report to the reminders, and add the weekly digest."""
+    runner.add_extras(partial(scheduled_extras, runner.services))
+    if runner.services.settings.digest_weekly:
+        runner.add_contributor(partial(weekly_digests, runner.services))
+
+
+def _chat_digest(services: Services, message: OwedMessage, round_: Round) -> Digest:
+    with services.db.session() as session:
+        return build_digest(
+            session,
+            services.plan,
+            round_,
+            services.clock.now(),
+            audience=chat_audience(message.channel, message.chat_id),
+        )
+
+
+def scheduled_extras(services: Services, message: OwedMessage) -> list[Attachment | Reply]:
+    """What follows a scheduled message that went out (an extra of the runner)."""
+    round_ = message.round
+    if round_ is None:
+        return []
+    t = translator(message.locale)
+    context = {"kind": "digest", "period": round_.id}
+    if message.kind == WEEKLY_KIND:
+        digest = _chat_digest(services, message, round_)
+        photo = Attachment(
+            filename=f"tong-hop-{round_.id}.png",
+            content=render_chart_png(digest, t),
+            mime_type=PNG_MIME,
+            kind="photo",
+        )
+        record_snapshot(services.db, digest)
+        return [Reply(text=digest.round.label(t), attachment=photo, context=context)]
+    wanted = (message.kind, message.audience) in {
+        ("overdue", "secretariat"),
+        ("before-consolidation", "consolidator"),
+    }
+    if not wanted:
+        return []
+    digest = _chat_digest(services, message, round_)
+    extras: list[Attachment | Reply] = list(digest_with_chart(digest, t, context))
+    if message.kind == "before-consolidation":
+        extras.append(
+            Reply(
+                text=t.gettext(
+                    "Draft consolidated report for {round}: fill in the number, the proposals "
+                    "and the signature before sending."
+                ).format(round=round_.label(t)),
+                attachment=report_attachment(digest, t),
+                context={"kind": "report", "period": round_.id},
+            )
+        )
+    record_snapshot(services.db, digest)
+    return extras
+
+
+def weekly_instant(services: Services, now: datetime) -> datetime | None:
+    """The latest weekly digest moment at or before ``now`` still worth sending, if any.
+
+    On ``digest_weekday`` at ``digest_time`` (local), in a month with a reporting round; it
+    stays owed until the end of that day (after downtime the next tick catches up, later not).
+    """
+    settings = services.settings
+    tz = settings.tz
+    local = now.astimezone(tz)
+    back = (local.weekday() - settings.digest_weekday) % 7
+    day = local.date() - timedelta(days=back)
+    instant = datetime.combine(day, settings.digest_time, tzinfo=tz)
+    if instant > local:
+        return None  # this week's moment is later today; last week's is no longer relevant
+    if back != 0:
+        return None
+    if day.month not in services.calendar.months:
+        return None
+    return instant
+
+
+def _weekly_recipients(services: Services) -> list[User]:
+    with services.db.session() as session:
+        users = active_users(session)  # never planbot shell's (bot/registration.py)
+    return [user for user in users if can_see_digest(services.plan, user)]
+
+
+def weekly_digests(services: Services, now: datetime) -> list[OwedMessage]:
+    """The weekly digest owed at ``now``: one message per chat allowed to see it."""
+    instant = weekly_instant(services, now)
+    if instant is None:
+        return []
+    round_ = default_round(services.calendar, instant)
+    consolidating = set(consolidator_ids(services.plan))
+    messages: dict[tuple[str, str], OwedMessage] = {}
+    digests: dict[str, Digest] = {}
+    for user in _weekly_recipients(services):
+        key = (user.channel, user.chat_id)
+        if key in messages:
+            continue
+        locale = user.language or services.settings.locale
+        t = translator(locale)
+        audience = chat_audience(user.channel, user.chat_id)
+        if audience not in digests:
+            with services.db.session() as session:
+                digests[audience] = build_digest(
+                    session, services.plan, round_, now, audience=audience
+                )
+        text = render_text(digests[audience], t)  # whole: the channel splits a long text
+        messages[key] = OwedMessage(
+            channel=user.channel,
+            chat_id=user.chat_id,
+            period=round_.id,
+            kind=WEEKLY_KIND,
+            instant=instant,
+            reply=Reply(text=text, context={"kind": "digest", "period": round_.id}),
+            audience="consolidator" if user.agency_id in consolidating else "secretariat",
+            agency_ids=(),
+            locale=locale,
+            round=round_,
+        )
+    return list(messages.values())
