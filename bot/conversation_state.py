@@ -8,7 +8,8 @@ holds at most three things, each optional:
 - ``pending``: an update waiting for its task ("which task?"): {"text", "message_id"};
 - ``undo``: the last report that may still be undone: {"update_id", "until" (ISO time)}.
 
-State older than :data:`STATE_TTL` is ignored.
+State older than :data:`STATE_TTL` is ignored. The table is bookkeeping (not audited), read and
+written with plain statements, not ORM objects: a chat turn reads and saves it every time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import bindparam, delete, select, update
 
 from bot.db import Database
 from bot.models import Conversation
@@ -60,25 +63,36 @@ class ChatState:
         return int(self.undo["update_id"]) if now < until else None
 
 
+_TABLE = Conversation.__table__  # type: ignore[attr-defined]
+_ROW = (_TABLE.c.channel == bindparam("key_channel")) & (
+    _TABLE.c.chat_id == bindparam("key_chat_id")
+)
+_LOAD = select(_TABLE.c.data, _TABLE.c.updated_at).where(_ROW)
+_UPDATE = update(_TABLE).where(_ROW)
+_DELETE = delete(_TABLE).where(_ROW)
+
+
 def load_state(db: Database, channel: str, chat_id: str, now: datetime) -> ChatState:
     with db.session() as session:
-        row = session.get(Conversation, (channel, chat_id))
-        if row is None or now - row.updated_at > STATE_TTL:
-            return ChatState()
-        return ChatState.from_data(dict(row.data))
+        row = session.execute(_LOAD, {"key_channel": channel, "key_chat_id": chat_id}).first()
+    if row is None or now - row.updated_at > STATE_TTL:
+        return ChatState()
+    return ChatState.from_data(dict(row.data))
 
 
 def save_state(db: Database, channel: str, chat_id: str, state: ChatState, now: datetime) -> None:
-    """Store the state (an empty state removes the row)."""
-    with db.write() as session:
-        row = session.get(Conversation, (channel, chat_id))
+    """Store the state (an empty state removes the row). In a turn's unit of work this is its
+    last write, without a savepoint of its own (``Database.write``)."""
+    key = {"key_channel": channel, "key_chat_id": chat_id}
+    with db.write(savepoint=False) as session:
         if state.empty:
-            if row is not None:
-                session.delete(row)
+            session.execute(_DELETE, key)
             return
-        if row is None:
-            row = Conversation(channel=channel, chat_id=chat_id, updated_at=now)
-        row.state = "pending" if state.pending is not None else "idle"
-        row.data = state.to_data()
-        row.updated_at = now
-        session.add(row)
+        values = {
+            "state": "pending" if state.pending is not None else "idle",
+            "data": state.to_data(),
+            "updated_at": now,
+        }
+        changed = session.execute(_UPDATE.values(**values), key)
+        if not getattr(changed, "rowcount", 0):
+            session.execute(_TABLE.insert().values(channel=channel, chat_id=chat_id, **values))

@@ -9,6 +9,10 @@ used from the worker threads the scheduler hands database work to). Opening a SQ
 per session cost four PRAGMAs, and closing the last one made SQLite checkpoint the WAL and delete
 its files, about a dozen fdatasync per inbound update (BENCHMARKS.md); a kept connection runs the
 PRAGMAs once and checkpoints only as the WAL grows. Alembic is imported only to migrate.
+
+A chat turn is one unit of work (:meth:`Database.unit`): its reads share one session, its writes
+one transaction, committed when the turn ends. A status update then costs one read session and
+one write transaction instead of six sessions (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool, StaticPool
 from sqlmodel import Session
 
@@ -37,6 +43,34 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 POOL_SIZE = 5
 POOL_OVERFLOW = 20
 _IMMEDIATE = "planbot_immediate"
+
+
+class _Unit:
+    """The sessions of one unit of work (see :meth:`Database.unit`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.read: Session | None = None
+        self.write: Session | None = None
+        self.lost = False  # a database error rolled back its writes under a caller that went on
+
+    def drop_read(self) -> None:
+        if self.read is not None:
+            self.read.close()
+            self.read = None
+
+    def drop_write(self) -> None:
+        if self.write is not None:
+            self.write.rollback()
+            self.write.close()
+            self.write = None
+
+
+_unit: ContextVar[_Unit | None] = ContextVar("planbot_db_unit", default=None)
+
+
+class UnitLost(RuntimeError):
+    """A database error inside a unit of work rolled back writes its caller went on from."""
 
 
 class Database:
@@ -75,20 +109,108 @@ class Database:
             )
         self._write_engine = self.engine.execution_options(**{_IMMEDIATE: True})
 
-    def session(self) -> Session:
-        """A session for reading (and small writes that do not read first)."""
-        return Session(self.engine, expire_on_commit=False)
+    def _unit(self) -> _Unit | None:
+        unit = _unit.get()
+        return unit if unit is not None and unit.db is self else None
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A writing transaction: committed at the end, rolled back on error."""
-        with Session(self._write_engine, expire_on_commit=False) as session:
-            try:
+    def unit(self) -> Iterator[None]:
+        """One unit of work (a chat turn): what is read and written inside shares sessions.
+
+        Reads (:meth:`session`) share one session until the first write; writes
+        (:meth:`write`) share one transaction, begun at the first write (``BEGIN IMMEDIATE``
+        on SQLite: the read session's snapshot is ended first, as a read transaction cannot
+        safely become a writing one) and committed when the unit ends, rolled back if it ends
+        with an error. Reads after the first write go through the writing transaction, so
+        they see its rows. A write block that fails inside the unit undoes only its own part
+        (the first block: the transaction; later ones: their savepoint). Nested units join
+        the outer one. Outside a unit every block has its own session, as always.
+        """
+        if self._unit() is not None:
+            yield
+            return
+        unit = _Unit(self)
+        token = _unit.set(unit)
+        try:
+            yield
+            if unit.lost:
+                raise UnitLost("a database error rolled back this unit's writes")
+            if unit.write is not None:
+                unit.write.commit()
+        finally:
+            _unit.reset(token)
+            unit.drop_read()
+            unit.drop_write()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for reading (inside a unit of work: the unit's)."""
+        unit = self._unit()
+        if unit is None:
+            with Session(self.engine, expire_on_commit=False) as session:
                 yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
+            return
+        if unit.write is not None:
+            try:
+                yield unit.write
+            except DBAPIError:
+                unit.drop_write()
+                unit.lost = True
                 raise
+            return
+        if unit.read is None:
+            unit.read = Session(self.engine, expire_on_commit=False)
+        try:
+            yield unit.read
+        except DBAPIError:
+            unit.drop_read()  # a failed statement may have aborted the transaction (PostgreSQL)
+            raise
+
+    @contextmanager
+    def write(self, *, savepoint: bool = True) -> Iterator[Session]:
+        """A writing transaction: committed at the end, rolled back on error (inside a unit of
+        work: flushed at the end, committed with the unit).
+
+        ``savepoint=False``, for the last write of a unit whose error nobody catches inside it
+        (the conversation state at the end of a turn): no savepoint around the block; if it
+        fails anyway, the unit's writes are rolled back and the unit cannot commit.
+        """
+        unit = self._unit()
+        if unit is None:
+            with Session(self._write_engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+            return
+        if unit.write is None:
+            unit.drop_read()
+            unit.write = Session(self._write_engine, expire_on_commit=False)
+            try:
+                yield unit.write
+                unit.write.flush()
+            except BaseException:
+                unit.drop_write()
+                raise
+            return
+        if not savepoint:
+            try:
+                yield unit.write
+                unit.write.flush()
+            except BaseException:
+                unit.drop_write()
+                unit.lost = True
+                raise
+            return
+        nested = unit.write.begin_nested()
+        try:
+            yield unit.write
+            nested.commit()
+        except BaseException:
+            nested.rollback()
+            raise
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (creates it on an empty database).

@@ -1,4 +1,7 @@
-"""What the bot's own messages were about, so a reply to one of them can be understood."""
+"""What the bot's own messages were about, so a reply to one of them can be understood.
+
+Bookkeeping (not audited), written after every reply: plain statements, not ORM objects.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 
 from bot.db import Database
 from bot.models import SentMessage
+
+_TABLE = SentMessage.__table__  # type: ignore[attr-defined]
 
 
 def record_sent(
@@ -23,30 +29,33 @@ def record_sent(
     """Remember the context of sent messages (no-op without a context)."""
     if not context:
         return
+    rows = [
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "context": dict(context),
+            "created_at": now,
+        }
+        for message_id in message_ids
+    ]
+    if not rows:
+        return
     with db.write() as session:
-        for message_id in message_ids:
-            session.add(
-                SentMessage(
-                    channel=channel,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    context=dict(context),
-                    created_at=now,
-                )
-            )
+        session.execute(insert(_TABLE), rows)
 
 
 def context_of(db: Database, channel: str, chat_id: str, message_id: str) -> dict[str, Any] | None:
     """The context recorded for one of the bot's messages, if any."""
     with db.session() as session:
-        row = session.exec(
-            select(SentMessage).where(
-                col(SentMessage.channel) == channel,
-                col(SentMessage.chat_id) == chat_id,
-                col(SentMessage.message_id) == message_id,
+        row = session.execute(
+            select(_TABLE.c.context).where(
+                _TABLE.c.channel == channel,
+                _TABLE.c.chat_id == chat_id,
+                _TABLE.c.message_id == message_id,
             )
         ).first()
-        return dict(row.context) if row is not None else None
+    return dict(row.context) if row is not None else None
 
 
 def unknown_reminders_note(db: Database, period: str, gettext: Any) -> str | None:

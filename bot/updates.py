@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, ParamSpec
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -85,14 +86,25 @@ def _find_by_source(
     """A report already recorded from this incoming message (a platform may deliver twice)."""
     if source_message_id is None:
         return None
-    return session.exec(
-        select(StatusUpdate).where(
-            col(StatusUpdate.channel) == channel,
-            col(StatusUpdate.source_message_id) == source_message_id,
-            col(StatusUpdate.agency_id) == agency_id,
-            col(StatusUpdate.kind) == "report",
-        )
+    found = session.execute(
+        _BY_SOURCE,
+        {"channel": channel, "source": source_message_id, "agency": agency_id},
     ).first()
+    return session.get(StatusUpdate, found.id) if found is not None else None
+
+
+_TABLE = StatusUpdate.__table__  # type: ignore[attr-defined]
+# Checked before every report (a plain statement: the usual answer is "no row").
+_BY_SOURCE = (
+    select(_TABLE.c.id)
+    .where(
+        _TABLE.c.channel == bindparam("channel"),
+        _TABLE.c.source_message_id == bindparam("source"),
+        _TABLE.c.agency_id == bindparam("agency"),
+        _TABLE.c.kind == "report",
+    )
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,15 @@ class Filing:
     row: StatusUpdate
     choice: RoundChoice
     duplicate: bool = False
+
+    @property
+    def effective(self) -> EffectiveUpdate | None:
+        """The report as it stands, when known without reading it again: a new report stands
+        as written (one delivered before may have been amended since: ``None``, read it)."""
+        if self.duplicate:
+            return None
+        folded = fold_updates([self.row])
+        return folded[0] if folded else None
 
 
 def _owes(session: Session, plan: Plan, agency_id: str, task_id: str) -> Callable[[Round], bool]:

@@ -82,16 +82,27 @@ class ChatHandlers:
         queue.waiting += 1
         try:
             async with queue.lock:
-                begun = await asyncio.to_thread(self._begin, incoming)
-                if not isinstance(begun, Turn):
-                    return begun
-                if incoming.document is not None:
-                    return await plan_import.receive_plan(begun, incoming.document)
-                return await asyncio.to_thread(self._converse, begun)
+                answered = await asyncio.to_thread(self._turn, incoming)
+                if isinstance(answered, Turn):  # a plan document: fetched and imported here
+                    assert incoming.document is not None
+                    return await plan_import.receive_plan(answered, incoming.document)
+                return answered
         finally:
             queue.waiting -= 1
             if queue.waiting == 0:  # nobody queued behind: forget the chat
                 del self._chat_queues[key]
+
+    def _turn(self, incoming: Incoming) -> Turn | list[Reply]:
+        """The replies to a message (a worker thread), or the turn of a plan document.
+
+        One unit of work (``Database.unit``): the turn's reads share one session and its writes
+        one transaction, the conversation state saved in it; committed before the replies go.
+        """
+        with self.services.db.unit():
+            begun = self._begin(incoming)
+            if not isinstance(begun, Turn) or incoming.document is not None:
+                return begun
+            return self._converse(begun)
 
     def _begin(self, incoming: Incoming) -> Turn | list[Reply]:
         """The turn of a message, or the replies already (not addressed, a flood)."""

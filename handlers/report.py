@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from bot.messages import Choice, Reply
+from bot.progress import EffectiveUpdate
 from bot.sent import context_of
 from bot.updates import (
     MAX_TEXT,
@@ -220,7 +221,13 @@ def _record(turn: Turn, task_id: str, body: str) -> list[Reply]:
     turn.changed()
     alternative = filing.choice.alternative
     return [
-        _confirmation(turn, row.id, edit=False, alternative=alternative.id if alternative else None)
+        _confirmation(
+            turn,
+            row.id,
+            edit=False,
+            alternative=alternative.id if alternative else None,
+            current=filing.effective,
+        )
     ]
 
 
@@ -257,12 +264,19 @@ def _recorded_line(turn: Turn, task_id: str, role: str, round_: Round, days_late
 
 
 def _confirmation(
-    turn: Turn, update_id: int, *, edit: bool, alternative: str | None = None
+    turn: Turn,
+    update_id: int,
+    *,
+    edit: bool,
+    alternative: str | None = None,
+    current: EffectiveUpdate | None = None,
 ) -> Reply:
-    """The confirmation of a report as it stands, with correction, undo and re-filing choices."""
+    """The confirmation of a report as it stands (``current``, or read), with correction, undo
+    and re-filing choices."""
     _ = turn.t.gettext
     services = turn.services
-    current = effective_update(services.db, update_id)
+    if current is None:
+        current = effective_update(services.db, update_id)
     if current is None:
         return Reply(_("This update was undone."))
     _item, role = own_items(services.plan, current.agency_id).get(
