@@ -1,8 +1,18 @@
-"""Outbound pacing under the platforms' flood limits (Telegram's, by default).
+"""Outbound pacing under a platform's flood limits (Telegram's, by default): one :class:`Pacer`
+per channel, shared by everything that sends through that channel (the scheduler and the bot's
+answers), so a platform's limits are applied once.
 
 - at most ``overall_per_second`` messages in any one-second window (30);
 - at most one message per ``chat_interval`` seconds to one chat (1 s);
 - at most ``group_per_minute`` messages in any sixty-second window to one group chat (20).
+
+Which chats are groups: the sender says so (a reminder knows its chat's type); Telegram's
+pacer also counts a negative chat id as a group (``groups_by_id``), Zalo's does not (its ids
+are opaque strings). :data:`TELEGRAM` and :data:`ZALO` are the two platforms' limits.
+
+A slot taken by :meth:`Pacer.wait` belongs to the next request for that chat in the same task
+(:meth:`Pacer.holds_slot`): a rate limiter further down (python-telegram-bot's) lets that one
+request through without a second wait, and paces the pieces that follow it.
 
 When the platform answers "too many requests" (:class:`bot.messages.RetryLater`), the caller
 calls :meth:`Pacer.pause` and nothing at all is sent through this pacer before ``retry_after``
@@ -30,6 +40,8 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -55,6 +67,40 @@ def looks_like_group(chat_id: str) -> bool:
     return chat_id.startswith("-")
 
 
+@dataclass(frozen=True)
+class FloodLimits:
+    """One platform's flood limits, as a :class:`Pacer` applies them."""
+
+    overall_per_second: int = OVERALL_PER_SECOND
+    chat_interval: float = CHAT_INTERVAL
+    group_per_minute: int = GROUP_PER_MINUTE
+    groups_by_id: bool = True  # a negative chat id is a group (Telegram's ids)
+
+    def pacer(self) -> Pacer:
+        """A pacer with these limits, its margin measured (the one of a running channel)."""
+        return Pacer(
+            overall_per_second=self.overall_per_second,
+            chat_interval=self.chat_interval,
+            group_per_minute=self.group_per_minute,
+            groups_by_id=self.groups_by_id,
+            margin=SAFETY_MARGIN,
+            measure=True,
+        )
+
+
+# Telegram's Bot FAQ: about 30 messages a second overall, one a second to a chat, 20 a minute to
+# a group (not published exactly; beyond them 429 with retry_after).
+TELEGRAM = FloodLimits()
+# Zalo documents no per-second limit (its quotas are per month: 3,000 messages on the Basic
+# plan); the same one a second to a chat and 30 a second overall keep a burst polite, and a
+# group is known only from the chat type the sender stored (ids are opaque strings).
+ZALO = FloodLimits(groups_by_id=False)
+PLATFORM_LIMITS = {"telegram": TELEGRAM, "zalo": ZALO}
+
+# The slot a Pacer.wait took in this task, for the next request to that chat: (pacer, chat).
+_held: ContextVar[tuple[int, str] | None] = ContextVar("planbot_paced_slot", default=None)
+
+
 class Pacer:
     """Grants send slots so that a sender stays within the flood limits."""
 
@@ -68,8 +114,10 @@ class Pacer:
         group_per_minute: int = GROUP_PER_MINUTE,
         margin: float = 0.0,
         measure: bool = False,
+        groups_by_id: bool = True,
     ) -> None:
         self._monotonic = monotonic
+        self.groups_by_id = groups_by_id
         self._fixed_margin = margin
         self._measure = measure
         self._delays: deque[float] = deque(maxlen=JITTER_SAMPLES)
@@ -128,17 +176,33 @@ class Pacer:
             moment = max(moment, sends[-self.group_per_minute] + 60.0 + margin)
         return moment
 
+    def is_group(self, chat_id: str, group: bool | None = None) -> bool:
+        """Whether the per-group limit applies: the sender says so, or (Telegram) the id does."""
+        return bool(group) or (self.groups_by_id and looks_like_group(chat_id))
+
     async def wait(self, chat_id: str, *, group: bool | None = None) -> float:
-        """Wait until a message to this chat may go out and take the slot; returns the wait."""
-        is_group = looks_like_group(chat_id) if group is None else group
+        """Wait until a message to this chat may go out and take the slot; returns the wait.
+
+        The slot is held for the next request to this chat in the calling task
+        (:meth:`holds_slot`)."""
+        is_group = self.is_group(chat_id, group)
         started = self._monotonic()
         while True:
             now = self._monotonic()
             moment = self.earliest(chat_id, is_group)
             if moment <= now:
                 self._take(chat_id, is_group, now)
+                _held.set((id(self), chat_id))
                 return now - started
             await self._sleep(moment - now)
+
+    def holds_slot(self, chat_id: str) -> bool:
+        """Whether the calling task's next request to ``chat_id`` already has its slot (taken by
+        :meth:`wait` and not used yet); it is used by this call."""
+        if _held.get() != (id(self), chat_id):
+            return False
+        _held.set(None)
+        return True
 
     def _take(self, chat_id: str, group: bool, now: float) -> None:
         # Slots are kept a margin longer than their window: the gaps are judged with it.

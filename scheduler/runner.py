@@ -64,7 +64,7 @@ from bot.progress import UnitProgress, round_progress
 from bot.registration import active_users
 from bot.sent import record_sent
 from scheduler.outbox import LEASE_RENEW_SECONDS, Claim, LedgerKey, Orphaned, Outbox
-from scheduler.pacing import SAFETY_MARGIN, Pacer
+from scheduler.pacing import PLATFORM_LIMITS, TELEGRAM, Pacer
 from scheduler.reminders import OwedMessage, Recipient, ReminderSchedule, plan_messages
 from scheduler.workdays import WorkingDays
 
@@ -135,9 +135,7 @@ class SchedulerRunner:
         self.outbox = Outbox(services.db, holder=self.holder)
         self._extras = list(extras)
         self._contributors = list(contributors)
-        self._pacer_factory = pacer_factory or (
-            lambda _name: Pacer(margin=SAFETY_MARGIN, measure=True)
-        )
+        self._pacer_factory = pacer_factory
         self._pacers: dict[str, Pacer] = {}
         self._workdays = workdays or WorkingDays()
         self._schedule: tuple[Plan, ReminderSchedule] | None = None
@@ -160,10 +158,19 @@ class SchedulerRunner:
         self._contributors.append(contributor)
 
     def pacer(self, channel: str) -> Pacer:
-        """The pacer of one channel (one per platform: flood limits are per bot)."""
+        """The flood limiter of one channel: the channel's own (``channel.pacer``, the one its
+        answers go through too: Telegram's), else one with the platform's limits (Zalo's: no
+        group test by id); ``pacer_factory`` replaces both (tests, benchmarks)."""
         pacer = self._pacers.get(channel)
         if pacer is None:
-            pacer = self._pacers[channel] = self._pacer_factory(channel)
+            own = getattr(self.channels.get(channel), "pacer", None)
+            if self._pacer_factory is not None:
+                pacer = self._pacer_factory(channel)
+            elif isinstance(own, Pacer):
+                pacer = own
+            else:
+                pacer = PLATFORM_LIMITS.get(channel, TELEGRAM).pacer()
+            self._pacers[channel] = pacer
         return pacer
 
     @property
@@ -414,7 +421,7 @@ class SchedulerRunner:
                     held = claim.id
                 # The slot is taken right before the request leaves, so the database work above
                 # cannot bunch sends together beyond the flood limits.
-                await pacer.wait(message.chat_id, group=message.group or None)
+                await pacer.wait(message.chat_id, group=message.group)
                 if self._halted():
                     return await self._give_back(message, claim, "stopped", "the sender stopped")
                 # Marked "sending" only now, with the lease checked in the same transaction: a
@@ -553,7 +560,7 @@ class SchedulerRunner:
             for item in items:
                 reply = item if isinstance(item, Reply) else _attachment_reply(item, message)
                 for _attempt in range(2):
-                    await pacer.wait(message.chat_id, group=message.group or None)
+                    await pacer.wait(message.chat_id, group=message.group)
                     try:
                         ids = await pacer.timed(
                             message.chat_id, channel.send(message.chat_id, reply)

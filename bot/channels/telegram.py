@@ -76,6 +76,7 @@ from bot.messages import (
 from bot.sent import record_sent
 from bot.text import split_text
 from handlers import ChatHandlers
+from scheduler.pacing import TELEGRAM, Pacer
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -548,6 +549,12 @@ class TelegramChannel:
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+        limiter = getattr(bot, "rate_limiter", None)
+        # The channel's one flood limiter: the bot's own when it has one (the application's,
+        # build_channel's), so the scheduler and the answers share it.
+        self.pacer: Pacer = (
+            limiter.pacer if isinstance(limiter, PacedRateLimiter) else TELEGRAM.pacer()
+        )
 
     @property
     def name(self) -> str:
@@ -590,11 +597,12 @@ def build_channel(settings: Settings, *, request_timeout: float = 10.0) -> Teleg
         write_timeout=request_timeout,
         pool_timeout=request_timeout,
     )
-    bot = Bot(
+    bot: ExtBot[None] = ExtBot(
         settings.telegram_token.get_secret_value(),
         base_url=f"{root}/bot",
         base_file_url=f"{root}/file/bot",
         request=request,
+        rate_limiter=PacedRateLimiter(max_retries=2),  # type: ignore[arg-type]
     )
     return TelegramChannel(bot)
 

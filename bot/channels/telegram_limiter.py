@@ -9,6 +9,12 @@ slot of the pacer's sliding windows (30 in any second overall, one per second pe
 minute per group), widened by the measured jitter margin, and honours a ``RetryAfter`` by
 pausing every later request before retrying (at most ``max_retries`` times). Requests without a
 chat (``getUpdates``, ``answerCallbackQuery``, ``getMe``) are not paced.
+
+The pacer is the channel's one flood limiter (:class:`bot.channels.telegram.TelegramChannel`
+hands the same one to the scheduler). A request whose slot the scheduler already took
+(:meth:`Pacer.holds_slot`) goes straight out and is never retried here: the scheduler's ledger
+decides what a 429 means for a reminder (pause, give back, postpone). The pieces after it (a long
+reminder split in several messages) and every answer are paced and retried here.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from scheduler.pacing import SAFETY_MARGIN, Pacer
+from scheduler.pacing import TELEGRAM, Pacer
 
 JSONDict = dict[str, Any]
 
@@ -37,7 +43,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     """Every request to a chat waits for its pacer slot; ``rate_limit_args``: max retries."""
 
     def __init__(self, pacer: Pacer | None = None, *, max_retries: int = 2) -> None:
-        self.pacer = pacer or Pacer(margin=SAFETY_MARGIN, measure=True)
+        self.pacer = pacer or TELEGRAM.pacer()
         self.max_retries = max_retries
 
     async def initialize(self) -> None:
@@ -59,6 +65,8 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         if chat_id is None:
             return await callback(*args, **kwargs)
         chat = str(chat_id)
+        if self.pacer.holds_slot(chat):  # paced by the scheduler, which also handles a 429
+            return await callback(*args, **kwargs)
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         attempt = 0
         while True:

@@ -1,0 +1,136 @@
+"""One send path, one flood limiter per channel (issue 11).
+
+A reminder sent through the Telegram application's own bot (as in ``planbot run``) takes one
+slot of the channel's one pacer, the same pacer the bot's answers go through, and a 429 on it
+reaches the scheduler's ledger logic at once (python-telegram-bot does not retry it first). Zalo
+chats are never taken for Telegram groups by the sign of their id. Real PTB over HTTP against
+the fake Bot API; the pacer on a fake clock, so every wait is observed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+from bot.bootstrap import Services
+from bot.channels.telegram import TelegramChannel, build_application, build_channel
+from bot.channels.telegram_limiter import PacedRateLimiter
+from bot.clock import FrozenClock
+from bot.runtime import scheduler_runner
+from scheduler.pacing import PLATFORM_LIMITS, Pacer
+from scheduler.runner import SchedulerRunner
+from tests.conftest import local, make_settings
+from tests.support.recording_channel import FakeTime, RecordingChannel
+from tests.support.telegram_server import FakeTelegram, TgUser
+from tests.test_reminders_sending import HEALTH, add_user, ledger
+
+USER = TgUser(int(HEALTH), "Lan")
+
+
+def paced_channel(url: str, token: str, pacer: Pacer) -> TelegramChannel:
+    """A channel over a bot with planbot's rate limiter on ``pacer`` (the application's kind)."""
+    request = HTTPXRequest(read_timeout=2, write_timeout=2, connect_timeout=2, pool_timeout=2)
+    bot: ExtBot[None] = ExtBot(
+        token,
+        base_url=f"{url}/bot",
+        request=request,
+        rate_limiter=PacedRateLimiter(pacer),  # type: ignore[arg-type]
+    )
+    return TelegramChannel(bot)
+
+
+async def test_the_scheduler_and_the_answers_share_the_applications_pacer(
+    services: Services,
+) -> None:
+    async with FakeTelegram() as tg:
+        application = build_application(services, token=tg.token, api_url=tg.url)
+        channel = TelegramChannel(application.bot)
+        runner = scheduler_runner(services, {"telegram": channel})
+        limiter: object = application.bot.rate_limiter
+        assert isinstance(limiter, PacedRateLimiter)
+        assert runner.pacer("telegram") is limiter.pacer is channel.pacer
+        await runner.shutdown()
+
+
+async def test_remind_sends_through_a_paced_bot_too(tmp_path: Path, sqlite_url: str) -> None:
+    settings = make_settings(tmp_path, sqlite_url, telegram_token="123:abc")
+    channel = build_channel(settings)
+    assert channel is not None
+    limiter = getattr(channel._bot, "rate_limiter", None)
+    assert isinstance(limiter, PacedRateLimiter)
+    assert channel.pacer is limiter.pacer
+
+
+async def test_a_reminder_takes_one_slot_not_two(services: Services, clock: FrozenClock) -> None:
+    add_user(services.db, HEALTH, "so-y-te")
+    clock.set(local(2021, 3, 17, 8))
+    fake = FakeTime()
+    pacer = Pacer(monotonic=fake.monotonic, sleep=fake.sleep)
+    async with FakeTelegram() as tg:
+        tg.private_chat(USER)
+        async with paced_channel(tg.url, tg.token, pacer) as channel:
+            runner = SchedulerRunner(services, {"telegram": channel}, holder="one-slot")
+            assert runner.pacer("telegram") is pacer
+            result = await runner.tick()
+            await runner.shutdown()
+        assert result.sent == 1
+        assert len(tg.bot_messages(USER.id)) == 1
+    # Paced twice, the limiter would have waited a second for the chat slot the runner took.
+    assert fake.sleeps == []
+    # The answers that follow wait for the slot the reminder used (one limiter for both).
+    assert pacer.earliest(HEALTH) >= fake.now + pacer.chat_interval
+
+
+async def test_a_429_on_a_reminder_reaches_the_scheduler_without_a_retry_inside_ptb(
+    services: Services, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    add_user(services.db, HEALTH, "so-y-te")
+    clock.set(local(2021, 3, 17, 8))
+    fake = FakeTime()
+    pacer = Pacer(monotonic=fake.monotonic, sleep=fake.sleep)
+    async with FakeTelegram() as tg:
+        tg.private_chat(USER)
+        async with paced_channel(tg.url, tg.token, pacer) as channel:
+            runner = SchedulerRunner(services, {"telegram": channel}, holder="one-retry")
+            tg.fail_next("sendMessage", "429", retry_after=7)
+            with caplog.at_level(logging.WARNING, logger="scheduler.runner"):
+                result = await runner.tick()
+            await runner.shutdown()
+        assert result.sent == 1
+        # The 429, then the one resend the scheduler decided: nothing retried behind its back.
+        assert len(tg.calls_of("sendMessage")) == 2
+        assert len(tg.bot_messages(USER.id)) == 1
+    assert "asked to wait 7" in caplog.text
+    assert any(seconds >= 7 for seconds in fake.sleeps)  # the whole channel paused
+    (row,) = ledger(services.db)
+    assert row.state == "sent"
+
+
+async def test_an_answer_with_a_429_is_still_retried_by_the_limiter(services: Services) -> None:
+    fake = FakeTime()
+    pacer = Pacer(monotonic=fake.monotonic, sleep=fake.sleep)
+    async with FakeTelegram() as tg:
+        tg.private_chat(USER)
+        async with paced_channel(tg.url, tg.token, pacer) as channel:
+            tg.fail_next("sendMessage", "429", retry_after=2)
+            # No slot taken beforehand: an answer (or a piece after the first) is paced and
+            # retried by the limiter itself.
+            await channel._bot.send_message(chat_id=int(HEALTH), text="Đã ghi nhận")
+        assert len(tg.calls_of("sendMessage")) == 2
+        assert len(tg.bot_messages(USER.id)) == 1
+    assert any(seconds >= 2 for seconds in fake.sleeps)
+
+
+async def test_zalo_chats_are_not_taken_for_telegram_groups(services: Services) -> None:
+    channel = RecordingChannel("zalo")
+    runner = SchedulerRunner(services, {"zalo": channel})
+    zalo = runner.pacer("zalo")
+    assert not zalo.is_group("-12345")  # a Zalo id that happens to start with "-"
+    assert zalo.is_group("abc", group=True)  # a group chat the sender knows of
+    assert runner.pacer("telegram").is_group("-100200")
+    assert PLATFORM_LIMITS["telegram"].groups_by_id
+    assert not PLATFORM_LIMITS["zalo"].groups_by_id
