@@ -151,6 +151,7 @@ class DataSet:
                     rows.append(
                         {
                             "id": report_id,
+                            "plan_id": self.services.plan.info.id,
                             "task_id": item,
                             "agency_id": unit,
                             "user_id": user,

@@ -1,4 +1,4 @@
-"""Wiring: settings, database, clock and plan, assembled once for each entry point."""
+"""Wiring: settings, database, clock and plans, assembled once for each entry point."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.plan import Plan, load_plan
-from bot.planstore import SyncReport, stored_plan, sync_plan
+from bot.plans import PlanSet
+from bot.planstore import SyncReport, stored_plans, sync_plan
 from scheduler.calendar import ReportingCalendar
 
 log = logging.getLogger(__name__)
@@ -21,24 +22,41 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Services:
-    """Everything the handlers, the scheduler and the CLI need, built once."""
+    """Everything the handlers, the scheduler and the CLI need, built once.
+
+    ``plans`` is every plan followed. ``plan`` and ``calendar`` are "the plan" of code written
+    for one plan: the only plan of a single-plan deployment (the newest one loaded when there
+    are several, until that code takes the plan from its context).
+    """
 
     settings: Settings
     db: Database
     clock: Clock
-    plan: Plan
-    agencies: AgencyDirectory
+    plans: PlanSet
+
+    @property
+    def plan(self) -> Plan:
+        return self.plans.newest
+
+    @property
+    def agencies(self) -> AgencyDirectory:
+        """The province-wide agency directory, shared by every plan."""
+        return self.plans.agencies
 
     @cached_property
     def calendar(self) -> ReportingCalendar:
-        """The reporting calendar of the loaded plan, in the configured time zone."""
-        return ReportingCalendar(self.plan.reporting, self.settings.tz)
+        """The reporting calendar of :attr:`plan`, in the configured time zone."""
+        return self.plans.calendar(self.plan.info.id)
+
+    def calendar_of(self, plan: Plan) -> ReportingCalendar:
+        """The reporting calendar of one plan, from its own rules."""
+        return self.plans.calendar(plan.info.id)
 
     def reload_plan(self) -> None:
-        plan = stored_plan(self.db)
-        if plan is not None:
-            self.plan = plan
-            self.agencies = AgencyDirectory(plan.agencies)
+        """Read the followed plans again (after ``planbot plan load`` or ``retire``)."""
+        plans = load_plan_set(self.db, self.settings)
+        if len(plans):
+            self.plans = plans
             self.__dict__.pop("calendar", None)
 
 
@@ -49,22 +67,29 @@ def open_database(settings: Settings) -> Database:
     return db
 
 
-def load_plan_file(db: Database, path: Path, clock: Clock) -> tuple[Plan, SyncReport]:
-    """Validate a plan file and write it to the database (idempotent)."""
+def load_plan_file(
+    db: Database, path: Path, clock: Clock, *, dry_run: bool = False
+) -> tuple[Plan, SyncReport]:
+    """Validate a plan file and write it to the database (idempotent; ``dry_run``: only say
+    what would change)."""
     plan = load_plan(path)
-    document = json.loads(path.read_text(encoding="utf-8"))
-    return plan, sync_plan(db, plan, document, clock.now())
+    document = json.loads(path.read_bytes().decode("utf-8-sig"))
+    return plan, sync_plan(db, plan, document, clock.now(), dry_run=dry_run)
+
+
+def load_plan_set(db: Database, settings: Settings) -> PlanSet:
+    """The active plans stored in the database, newest first."""
+    return PlanSet.from_stored(stored_plans(db), settings.tz)
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
-    """Open (and migrate) the database; on a fresh one, load the configured plan."""
+    """Open (and migrate) the database; when it follows no plan, load the configured plan."""
     settings = settings or Settings()
     clock = clock or SystemClock(settings.tz)
     db = open_database(settings)
-    plan = stored_plan(db)
-    if plan is None:
+    plans = load_plan_set(db, settings)
+    if not len(plans):
         plan, _ = load_plan_file(db, settings.resolved_plan_path(), clock)
         log.info("loaded plan %s into a new database", plan.info.id)
-    return Services(
-        settings=settings, db=db, clock=clock, plan=plan, agencies=AgencyDirectory(plan.agencies)
-    )
+        plans = load_plan_set(db, settings)
+    return Services(settings=settings, db=db, clock=clock, plans=plans)

@@ -411,7 +411,7 @@ def build_digest(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("naive datetime")
     # One read and one fold of the round serve both the units and the items.
-    updates = load_effective_updates(session, period=round_.id, as_of=now)
+    updates = load_effective_updates(session, period=round_.id, as_of=now, plan_id=plan.info.id)
     progress = progress_of(plan, round_, updates)
     units = tuple(_unit_line(unit, now) for unit in progress)
     counts: dict[Bucket, int] = dict.fromkeys(BUCKETS, 0)
@@ -428,7 +428,7 @@ def build_digest(
         counts=counts,
     )
     if audience:
-        previous = latest_snapshot(session, round_.id, audience, as_of=now)
+        previous = latest_snapshot(session, round_.id, audience, as_of=now, plan_id=plan.info.id)
         if previous is not None:
             digest = _with_changes(digest, previous)
     return digest
@@ -565,12 +565,20 @@ def _short_name(plan: Plan, agency_id: str) -> str:
 
 
 def latest_snapshot(
-    session: Session, period: str, audience: str, *, as_of: datetime | None = None
+    session: Session,
+    period: str,
+    audience: str,
+    *,
+    as_of: datetime | None = None,
+    plan_id: str | None = None,
 ) -> DigestSnapshot | None:
-    """The last snapshot stored for a round and an audience (with ``as_of``: made by then)."""
+    """The last snapshot stored for a round and an audience (with ``as_of``: made by then);
+    with ``plan_id``, of that plan's digest."""
     query = select(DigestSnapshot).where(
         col(DigestSnapshot.period) == period, col(DigestSnapshot.audience) == audience
     )
+    if plan_id is not None:
+        query = query.where(col(DigestSnapshot.plan_id) == plan_id)
     if as_of is not None:
         query = query.where(col(DigestSnapshot.created_at) <= as_of)
     query = query.order_by(
@@ -587,6 +595,7 @@ def record_snapshot(db: Database, digest: Digest, audience: str | None = None) -
     with db.write() as session:
         session.add(
             DigestSnapshot(
+                plan_id=digest.plan.info.id,
                 period=digest.round.id,
                 audience=who,
                 data=digest.snapshot(),

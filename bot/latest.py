@@ -33,16 +33,18 @@ def latest_effective_updates(
     *,
     depth: int = DEPTH,
     as_of: datetime | None = None,
+    plan_id: str | None = None,
 ) -> dict[str, EffectiveUpdate]:
     """The newest effective update of each of ``task_ids`` that has one, for this agency.
 
-    With ``as_of``: as they stood at that instant (rows written later are not read).
+    With ``as_of``: as they stood at that instant (rows written later are not read). With
+    ``plan_id``: that plan's tasks only (task numbers repeat across plans).
     """
     wanted = list(dict.fromkeys(task_ids))
     reports: list[StatusUpdate] = []
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        reports.extend(_newest_reports(session, agency_id, chunk, depth, as_of))
+        reports.extend(_newest_reports(session, agency_id, chunk, depth, as_of, plan_id))
     latest = _fold(session, reports, as_of)
     counts: dict[str, int] = {}
     for report in reports:
@@ -50,7 +52,7 @@ def latest_effective_updates(
     # Every report read for these tasks was retracted, and there may be older ones.
     deeper = [t for t in wanted if t not in latest and counts.get(t, 0) >= depth]
     for task_id in deeper:
-        older = _newest_reports(session, agency_id, [task_id], None, as_of)
+        older = _newest_reports(session, agency_id, [task_id], None, as_of, plan_id)
         latest.update(_fold(session, older, as_of))
     return latest
 
@@ -61,6 +63,7 @@ def _newest_reports(
     task_ids: Sequence[str],
     depth: int | None,
     as_of: datetime | None,
+    plan_id: str | None = None,
 ) -> list[StatusUpdate]:
     if not task_ids:
         return []
@@ -72,6 +75,7 @@ def _newest_reports(
             .where(col(StatusUpdate.task_id) == task_id)
             .where(col(StatusUpdate.kind) == "report")
             .where(col(StatusUpdate.created_at) <= as_of if as_of is not None else true())
+            .where(col(StatusUpdate.plan_id) == plan_id if plan_id is not None else true())
             .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
         )
         if depth is not None:

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import JSON, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -51,11 +60,18 @@ def _aware(**kwargs: Any) -> Any:
 
 
 class PlanRecord(SQLModel, table=True):
-    """The plan as loaded: its header and the whole validated document."""
+    """A plan as loaded: its header and the whole validated document.
+
+    ``code`` is the short id people type ("kh38"), unique in the database; ``loaded_at`` is
+    when the plan was first loaded (plans are listed newest first). A retired plan
+    (``retired_at`` set) keeps its tasks and history but is no longer followed up.
+    """
 
     __tablename__ = "plan"
+    __table_args__ = (Index("uq_plan_code", "code", unique=True),)
 
     id: str = Field(primary_key=True)
+    code: str
     title: str
     issuer: str
     source: str
@@ -64,9 +80,12 @@ class PlanRecord(SQLModel, table=True):
     checksum: str
     document: dict[str, Any] = Field(sa_type=JSON)
     loaded_at: datetime = _aware()
+    retired_at: datetime | None = _aware(default=None)
 
 
 class AgencyRecord(SQLModel, table=True):
+    """The province-wide agency directory, shared by every plan."""
+
     __tablename__ = "agency"
 
     id: str = Field(primary_key=True)
@@ -86,8 +105,11 @@ class AgencyMember(SQLModel, table=True):
 
 
 class TaskRecord(SQLModel, table=True):
+    """A task item of one plan: task numbers ("2.2") repeat across plans."""
+
     __tablename__ = "task"
 
+    plan_id: str = Field(foreign_key="plan.id", primary_key=True)
     id: str = Field(primary_key=True)
     parent_id: str | None = Field(default=None)
     section: str
@@ -101,10 +123,14 @@ class TaskRecord(SQLModel, table=True):
 
 class AssignmentRecord(SQLModel, table=True):
     __tablename__ = "assignment"
-    __table_args__ = (UniqueConstraint("task_id", "agency_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "task_id", "agency_id", "role"),
+        ForeignKeyConstraint(["plan_id", "task_id"], ["task.plan_id", "task.id"]),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    task_id: str = Field(foreign_key="task.id", index=True)
+    plan_id: str
+    task_id: str = Field(index=True)
     agency_id: str = Field(foreign_key="agency.id", index=True)
     role: str
 
@@ -163,6 +189,7 @@ class StatusUpdate(SQLModel, table=True):
         Index("ix_status_update_period", "period"),
         Index("ix_status_update_agency_task_created", "agency_id", "task_id", "created_at"),
         Index("ix_status_update_refers_to", "refers_to"),
+        Index("ix_status_update_plan_period", "plan_id", "period"),  # a plan's round (0008)
         Index(
             "uq_status_update_report_source",
             "channel",
@@ -172,10 +199,12 @@ class StatusUpdate(SQLModel, table=True):
             sqlite_where=text(_ONE_REPORT_PER_MESSAGE),
             postgresql_where=text(_ONE_REPORT_PER_MESSAGE),
         ),
+        ForeignKeyConstraint(["plan_id", "task_id"], ["task.plan_id", "task.id"]),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    task_id: str = Field(foreign_key="task.id")
+    plan_id: str = ""  # written empty: the one plan that has the task (_fill_plan_id)
+    task_id: str
     agency_id: str = Field(foreign_key="agency.id")
     user_id: int | None = Field(default=None, foreign_key="app_user.id")
     period: str
@@ -188,6 +217,29 @@ class StatusUpdate(SQLModel, table=True):
     created_at: datetime = _aware()
     late: bool = False
     percent: int | None = None  # the share of the work done the update gives ("70%"), if any
+
+
+@event.listens_for(StatusUpdate, "before_insert")
+def _fill_plan_id(_mapper: Any, connection: Connection, target: StatusUpdate) -> None:
+    """A status update written without ``plan_id`` belongs to the one plan that has its task.
+
+    Code written for one plan (and its tests) names only the task; when several plans hold the
+    same task number the row is refused rather than filed under a guessed plan.
+    """
+    if target.plan_id:
+        return
+    found = (
+        connection.execute(
+            text("SELECT plan_id FROM task WHERE id = :task_id"), {"task_id": target.task_id}
+        )
+        .scalars()
+        .all()
+    )
+    if len(found) != 1:
+        raise ValueError(
+            f"status update of task {target.task_id!r} names no plan and {len(found)} plans have it"
+        )
+    target.plan_id = str(found[0])
 
 
 class Reminder(SQLModel, table=True):
@@ -266,6 +318,7 @@ class DigestSnapshot(SQLModel, table=True):
     __tablename__ = "digest_snapshot"
 
     id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(default="", index=True)
     period: str = Field(index=True)
     audience: str = ""
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -128,6 +128,9 @@ class PlanInfo:
     source: str
     timezone: str
     province: str
+    code: str | None = None  # the short id people type ("kh38"); derived when not given
+    number: str | None = None  # the document's number ("38/KH-UBND")
+    date: str | None = None  # the document's date, ISO ("2021-03-05")
 
 
 @dataclass(frozen=True)
@@ -243,15 +246,20 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The plan in the JSON shape of ``plan_tasks.json``."""
+        header: dict[str, Any] = {
+            "id": self.info.id,
+            "title": self.info.title,
+            "issuer": self.info.issuer,
+            "source": self.info.source,
+            "timezone": self.info.timezone,
+            "province": self.info.province,
+        }
+        for key in ("code", "number", "date"):  # optional: absent ones leave the checksum as is
+            value = getattr(self.info, key)
+            if value is not None:
+                header[key] = value
         return {
-            "plan": {
-                "id": self.info.id,
-                "title": self.info.title,
-                "issuer": self.info.issuer,
-                "source": self.info.source,
-                "timezone": self.info.timezone,
-                "province": self.info.province,
-            },
+            "plan": header,
             "agencies": [agency_to_dict(agency) for agency in self.agencies],
             "tasks": [_task_to_dict(task) for task in self.tasks],
             "reporting": [
@@ -705,6 +713,9 @@ def _build(data: Mapping[str, Any]) -> Plan:
             source=info["source"],
             timezone=info["timezone"],
             province=info["province"],
+            code=info.get("code"),
+            number=info.get("number"),
+            date=info.get("date"),
         ),
         agencies=agencies,
         tasks=tasks,

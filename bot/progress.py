@@ -43,6 +43,7 @@ class EffectiveUpdate:
     corrected: bool = False
     refiled_from: str | None = None  # the round it was first filed into, when re-filed
     percent: int | None = None
+    plan_id: str = ""
 
 
 _STATUS_COLUMNS = tuple(StatusUpdate.__table__.columns)  # type: ignore[attr-defined]
@@ -55,8 +56,11 @@ def effective_updates(
     agency_ids: Iterable[str] | None = None,
     task_id: str | None = None,
     as_of: datetime | None = None,
+    plan_id: str | None = None,
 ) -> list[EffectiveUpdate]:
     """Reports with their amendments applied (retractions removed), oldest first.
+
+    With ``plan_id``: that plan's only (rounds and task numbers repeat across plans).
 
     With ``period``: the reports that stand in that round after re-filings (a report filed
     elsewhere and moved here, not one moved away). With ``as_of``: as they stood at that
@@ -70,6 +74,8 @@ def effective_updates(
         if as_of.tzinfo is None or as_of.utcoffset() is None:
             raise ValueError(f"naive datetime {as_of!r}")
         query = query.where(col(StatusUpdate.created_at) <= as_of)
+    if plan_id is not None:
+        query = query.where(col(StatusUpdate.plan_id) == plan_id)
     if agency_ids is not None:
         query = query.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
     if task_id is not None:  # a task and the items under it ("2.2" also gives 2.2.1, 2.2.2)
@@ -82,6 +88,8 @@ def effective_updates(
         # the new round, the report the old one.
         chain = func.coalesce(col(StatusUpdate.refers_to), col(StatusUpdate.id))
         touching = select(chain).where(col(StatusUpdate.period) == period)
+        if plan_id is not None:
+            touching = touching.where(col(StatusUpdate.plan_id) == plan_id)
         if agency_ids is not None:
             touching = touching.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
         # A chain's rows are its report (id) and its amendments (refers_to): two index look-ups
@@ -113,6 +121,7 @@ def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
                 created_at=row.created_at,
                 late=row.late,
                 percent=row.percent,
+                plan_id=row.plan_id,
             )
         elif row.refers_to is not None and row.refers_to in reports:
             original = reports[row.refers_to]
@@ -254,7 +263,9 @@ def round_progress(
     With ``as_of``, the state at that instant (see :func:`effective_updates`).
     """
     units = list(agency_ids) if agency_ids is not None else list(plan.reporting_units())
-    updates = effective_updates(session, period=round_.id, agency_ids=units, as_of=as_of)
+    updates = effective_updates(
+        session, period=round_.id, agency_ids=units, as_of=as_of, plan_id=plan.info.id
+    )
     return progress_of(plan, round_, updates, units)
 
 

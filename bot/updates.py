@@ -129,7 +129,9 @@ def _owes(session: Session, plan: Plan, agency_id: str, task_id: str) -> Callabl
     """Whether the unit still owes ``task_id`` for a round, read in the writing transaction."""
 
     def owes(round_: Round) -> bool:
-        updates = effective_updates(session, period=round_.id, agency_ids=[agency_id])
+        updates = effective_updates(
+            session, period=round_.id, agency_ids=[agency_id], plan_id=plan.info.id
+        )
         return item_owed(plan, round_, agency_id, task_id, updates)
 
     return owes
@@ -177,6 +179,7 @@ def file_report(
                 context_period=context_period,
             )
             row = StatusUpdate(
+                plan_id=plan.info.id,
                 task_id=task_id,
                 agency_id=agency_id,
                 user_id=user_id,
@@ -277,6 +280,7 @@ def _amend(
                 raise UpdateRejected("bad_round")
             period, late = placed
         row = StatusUpdate(
+            plan_id=report.plan_id,
             task_id=report.task_id,
             agency_id=report.agency_id,
             user_id=user_id,
@@ -430,14 +434,17 @@ def list_updates(
     agency_id: str | None = None,
     task_id: str | None = None,
     period: str | None = None,
+    plan_id: str | None = None,
 ) -> list[UpdateRow]:
-    """Effective updates (corrections applied, retractions removed), oldest first."""
+    """Effective updates (corrections applied, retractions removed), oldest first; with
+    ``plan_id``, of that plan only."""
     with db.session() as session:
         updates = effective_updates(
             session,
             period=period,
             agency_ids=[agency_id] if agency_id is not None else None,
             task_id=task_id,
+            plan_id=plan_id,
         )
         users = {user.id: user for user in session.exec(select(User)).all()}
     result: list[UpdateRow] = []

@@ -282,8 +282,7 @@ def test_weekly_digest_can_be_turned_off(
             settings=services.settings.model_copy(update={"digest_weekly": False}),
             db=services.db,
             clock=services.clock,
-            plan=services.plan,
-            agencies=services.agencies,
+            plans=services.plans,
         )
     )
     install_scheduled(off)

@@ -29,6 +29,8 @@ from bot.plan import default_plan_path, parse_plan
 from bot.planstore import stored_plan, sync_plan
 from tests.conftest import local
 
+SEED_ID = "tuyen-quang-tb38-2021"
+
 EXPECTED_TABLES = {
     "plan",
     "agency",
@@ -121,7 +123,7 @@ def test_a_changed_plan_changes_tasks_and_keeps_their_history(database: Database
     assert report.tasks_changed == ["2.1"]
     assert report.assignments_removed >= 2  # 2.8's assignments and Sở Tài chính on 2.1
     with database.session() as session:
-        retired = session.get(TaskRecord, "2.8")
+        retired = session.get(TaskRecord, (SEED_ID, "2.8"))
         assert retired is not None
         assert retired.active is False
         history = session.exec(select(StatusUpdate).where(col(StatusUpdate.task_id) == "2.8")).all()
@@ -140,7 +142,7 @@ def test_a_changed_plan_changes_tasks_and_keeps_their_history(database: Database
     back = sync_plan(database, parse_plan(document), document, local(2021, 5, 1, 9, 0))
     assert "2.8" in back.tasks_changed
     with database.session() as session:
-        task = session.get(TaskRecord, "2.8")
+        task = session.get(TaskRecord, (SEED_ID, "2.8"))
         assert task is not None
         assert task.active
 

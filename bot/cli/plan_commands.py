@@ -1,7 +1,8 @@
-"""Commands about the plan itself: validate, load, agencies, tasks."""
+"""Commands about the plans: validate, load, list, show, retire, agencies, tasks."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from bot.cli.common import (
     FORMAT_OPTION,
     OutputFormat,
     app,
+    cli_text,
     console,
     fail,
     print_json,
@@ -22,10 +24,44 @@ from bot.cli.common import (
     tr,
 )
 from bot.clock import SystemClock
+from bot.i18n import N_, Translator
 from bot.labels import heading_role_label
-from bot.plan import Agency, Plan, PlanError, TaskItem, load_plan
+from bot.plan import Agency, Plan, PlanError, ReportingRule, TaskItem, load_plan
+from bot.plans import PlanSet, rule_summary, when_text
+from bot.planstore import (
+    PlanNotFound,
+    StoredPlan,
+    SyncReport,
+    find_stored,
+    merged_agencies,
+    retire_plan,
+    stored_plans,
+)
+from scheduler.calendar import ReportingCalendar, deadline_text
 
-plan_app = typer.Typer(help="Kiểm tra và nạp tệp kế hoạch (data/plan_tasks.json).")
+PLAN_HELP = N_(
+    "The plans followed: load a plan file, list and show the plans, retire one; import a "
+    "plan's text for review."
+)
+LOAD_HELP = N_(
+    "Load a plan file into the database: validated first, nothing written when it has errors; "
+    "loading it again changes nothing. A new plan is followed beside the others (its code is "
+    "shown); a changed one is updated, its history kept."
+)
+LIST_HELP = N_(
+    "The plans in the database: code, title, issuer, reporting rule, tasks, units, when loaded "
+    "and when retired."
+)
+SHOW_HELP = N_(
+    "One plan: its header, reporting rules, the rounds of a year with their deadlines, and its "
+    "tasks."
+)
+RETIRE_HELP = N_(
+    "Stop following a plan: no more reminders, digests or new reports for it; its tasks and "
+    "reports are kept. --undo follows it again."
+)
+
+plan_app = typer.Typer(help=cli_text(PLAN_HELP))
 app.add_typer(plan_app, name="plan")
 
 FILE_ARGUMENT = typer.Argument(
@@ -50,15 +86,19 @@ def plan_validate(file: Path | None = FILE_ARGUMENT) -> None:
     )
 
 
-@plan_app.command("load")
-def plan_load(file: Path | None = FILE_ARGUMENT) -> None:
-    """Nạp tệp kế hoạch vào cơ sở dữ liệu (nạp lại nhiều lần không sinh bản ghi trùng)."""
+LOAD_DRY_RUN = typer.Option(
+    False, "--dry-run", help=cli_text(N_("Show what loading would change; write nothing."))
+)
+
+
+@plan_app.command("load", help=cli_text(N_(LOAD_HELP)))
+def plan_load(file: Path | None = FILE_ARGUMENT, dry_run: bool = LOAD_DRY_RUN) -> None:
     _ = tr().gettext
     current = settings()
     path = file or current.resolved_plan_path()
     db = open_database(current)
     try:
-        plan, report = load_plan_file(db, path, SystemClock(current.tz))
+        plan, report = load_plan_file(db, path, SystemClock(current.tz), dry_run=dry_run)
     except PlanError as error:
         report_plan_error(error)
     finally:
@@ -68,20 +108,282 @@ def plan_load(file: Path | None = FILE_ARGUMENT) -> None:
             _("Plan {plan} is already loaded; nothing changed.").format(plan=plan.info.id)
         )
         return
+    if dry_run:
+        console.print(_("Nothing was written (--dry-run). Loading would change:"), markup=False)
+    else:
+        console.print(
+            _(
+                "Loaded plan {plan}: {added} tasks added, {changed} changed, {retired} retired; "
+                "{assignments} assignments added, {removed} removed."
+            ).format(
+                plan=plan.info.id,
+                added=len(report.tasks_added),
+                changed=len(report.tasks_changed),
+                retired=len(report.tasks_retired),
+                assignments=report.assignments_added,
+                removed=report.assignments_removed,
+            ),
+            markup=False,
+        )
+    _print_changes(report)
+
+
+def _print_changes(report: SyncReport) -> None:
+    _ = tr().gettext
+    lines = [
+        (_("New plan, code {code}") if report.new_plan else _("Plan code {code}")).format(
+            code=report.code
+        )
+    ]
+    for label, ids in (
+        (_("Tasks added"), report.tasks_added),
+        (_("Tasks changed"), report.tasks_changed),
+        (_("Tasks no longer in the plan (history kept)"), report.tasks_retired),
+        (_("Agencies added to the directory"), report.agencies_added),
+        (_("Agencies changed in the directory"), report.agencies_changed),
+    ):
+        if ids:
+            lines.append(f"{label}: {', '.join(ids)}")
+    if report.aliases_added:
+        lines.append(_("Aliases added: {count}").format(count=report.aliases_added))
+    lines.append(
+        _("Assignments: {added} added, {removed} removed").format(
+            added=report.assignments_added, removed=report.assignments_removed
+        )
+    )
+    for line in lines:
+        console.print("  " + line, markup=False, highlight=False, soft_wrap=True)
+
+
+ACTIVE_OPTION = typer.Option(
+    False, "--active", help=cli_text(N_("Only the plans followed now (not the retired ones)."))
+)
+
+
+@plan_app.command("list", help=cli_text(N_(LIST_HELP)))
+def plan_list(active: bool = ACTIVE_OPTION, output: OutputFormat = FORMAT_OPTION) -> None:
+    translator_ = tr()
+    _ = translator_.gettext
+    with services() as built:
+        rows = stored_plans(built.db, include_retired=not active)
+        tz = built.settings.tz
+    if output is OutputFormat.json:
+        print_json([_plan_json(stored, translator_) for stored in rows])
+        return
+    table = Table(title=_("Plans"))
+    for header in (
+        _("Code"),
+        _("Title"),
+        _("Issuer"),
+        _("Reporting rule"),
+        _("Tasks"),
+        _("Units"),
+        _("Loaded"),
+        _("Retired"),
+    ):
+        table.add_column(header)
+    for stored in rows:
+        plan = stored.plan
+        table.add_row(
+            stored.code,
+            _shorten(plan.info.title, 60),
+            _issuer(plan),
+            rule_summary(plan, translator_),
+            str(len(plan.tasks)),
+            str(len(plan.reporting_units())),
+            translator_.format_date(stored.loaded_at.astimezone(tz).date(), "short"),
+            translator_.format_date(stored.retired_at.astimezone(tz).date(), "short")
+            if stored.retired_at is not None
+            else "",
+        )
+    console.print(table)
+
+
+PLAN_ARGUMENT = typer.Argument(..., help=cli_text(N_('The plan\'s code, e.g. "kh38".')))
+YEAR_OPTION = typer.Option(
+    None, "--year", help=cli_text(N_("The year whose rounds to show; default: this year."))
+)
+
+
+@plan_app.command("show", help=cli_text(N_(SHOW_HELP)))
+def plan_show(
+    code: str = PLAN_ARGUMENT, year: int | None = YEAR_OPTION, output: OutputFormat = FORMAT_OPTION
+) -> None:
+    translator_ = tr()
+    _ = translator_.gettext
+    with services() as built:
+        stored = _find(stored_plans(built.db, include_retired=True), code)
+        tz = built.settings.tz
+        now = built.clock.now()
+    plan = stored.plan
+    calendar = ReportingCalendar(plan.reporting, tz)
+    rounds = calendar.rounds(year or now.astimezone(tz).year)
+    if output is OutputFormat.json:
+        data = _plan_json(stored, translator_)
+        data["reporting"] = plan.to_dict()["reporting"]
+        data["rounds"] = [
+            {
+                "id": r.id,
+                "label": r.label(translator_),
+                "due": r.due.isoformat(),
+                "consolidation_due": r.consolidation_due.isoformat()
+                if r.consolidation_due
+                else None,
+            }
+            for r in rounds
+        ]
+        data["tasks"] = _tasks_json(plan)
+        print_json(data)
+        return
+    lines = [
+        f"{stored.code} — {plan.info.title}",
+        _("Issuer: {issuer}").format(issuer=_issuer(plan)),
+    ]
+    if plan.info.number or plan.info.date:
+        lines.append(
+            _("Number {number}, dated {date}").format(
+                number=plan.info.number or "—",
+                date=translator_.format_date(date.fromisoformat(plan.info.date), "short")
+                if plan.info.date
+                else "—",
+            )
+        )
+    lines.append(
+        _("Plan id {id}; source {source}").format(id=plan.info.id, source=plan.info.source)
+    )
+    lines.append(
+        _("Loaded {date}").format(
+            date=translator_.format_date(stored.loaded_at.astimezone(tz).date(), "short")
+        )
+    )
+    if stored.retired_at is not None:
+        lines.append(
+            _("Retired {date}: no reminders, history kept").format(
+                date=translator_.format_date(stored.retired_at.astimezone(tz).date(), "short")
+            )
+        )
+    lines.append(_("Reporting rules:"))
+    for rule in plan.reporting:
+        lines.append("  - " + _rule_line(plan, rule, translator_))
+    lines.append(_("Rounds of {year}:").format(year=rounds[0].year if rounds else year))
+    for round_ in rounds:
+        line = f"  - {round_.label(translator_)} ({round_.id}): {deadline_text(translator_, round_.due)}"
+        if round_.consolidation_due is not None:
+            line += "; " + _("consolidation {deadline}").format(
+                deadline=deadline_text(translator_, round_.consolidation_due)
+            )
+        lines.append(line)
+    for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    _print_all_tasks(plan, OutputFormat.table)
+
+
+UNDO_OPTION = typer.Option(False, "--undo", help=cli_text(N_("Follow a retired plan again.")))
+
+
+@plan_app.command("retire", help=cli_text(N_(RETIRE_HELP)))
+def plan_retire(code: str = PLAN_ARGUMENT, undo: bool = UNDO_OPTION) -> None:
+    translator_ = tr()
+    _ = translator_.gettext
+    with services() as built:
+        tz = built.settings.tz
+        known = stored_plans(built.db, include_retired=True)
+        stored = _find(known, code)
+        try:
+            changed = retire_plan(built.db, stored.id, built.clock.now(), undo=undo)
+        except ValueError as error:
+            reason = str(error)
+            if reason == "retired":
+                assert stored.retired_at is not None
+                fail(
+                    _("Plan {code} was already retired on {date}; nothing changed.").format(
+                        code=stored.code,
+                        date=translator_.format_date(
+                            stored.retired_at.astimezone(tz).date(), "short"
+                        ),
+                    )
+                )
+            if reason == "active":
+                fail(
+                    _("Plan {code} is followed already; nothing changed.").format(code=stored.code)
+                )
+            fail(
+                _(
+                    "Plan {code} is the only plan followed: load another plan before retiring "
+                    "it; nothing changed."
+                ).format(code=stored.code)
+            )
+    if undo:
+        console.print(
+            _("Plan {code} is followed again: its reminders resume.").format(code=changed.code),
+            markup=False,
+        )
+        return
     console.print(
         _(
-            "Loaded plan {plan}: {added} tasks added, {changed} changed, {retired} retired; "
-            "{assignments} assignments added, {removed} removed."
-        ).format(
-            plan=plan.info.id,
-            added=len(report.tasks_added),
-            changed=len(report.tasks_changed),
-            retired=len(report.tasks_retired),
-            assignments=report.assignments_added,
-            removed=report.assignments_removed,
-        ),
+            "Plan {code} is retired: no more reminders or digests for it; its tasks and reports "
+            "are kept. Undo with: planbot plan retire {code} --undo"
+        ).format(code=changed.code),
         markup=False,
+        highlight=False,
     )
+
+
+def _find(known: list[StoredPlan], code: str) -> StoredPlan:
+    try:
+        return find_stored(known, code)
+    except PlanNotFound:
+        _ = tr().gettext
+        fail(
+            _("No plan has the code «{code}». Plans: {codes}.").format(
+                code=code, codes=", ".join(s.code for s in known) or "—"
+            )
+        )
+
+
+def _issuer(plan: Plan) -> str:
+    try:
+        return plan.agency(plan.info.issuer).short_name
+    except KeyError:
+        return plan.info.issuer
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _rule_line(plan: Plan, rule: ReportingRule, t: Translator) -> str:
+    _ = t.gettext
+    who = ", ".join(_short(plan, agency) for agency in rule.who)
+    to = _short(plan, rule.to)
+    line = _("{who} report to {to} {when}").format(who=who, to=to, when=when_text(rule, t))
+    if rule.cc:
+        line += "; " + _("copy to {cc}").format(cc=", ".join(_short(plan, a) for a in rule.cc))
+    return line
+
+
+def _short(plan: Plan, agency_id: str) -> str:
+    try:
+        return plan.agency(agency_id).short_name
+    except KeyError:
+        return agency_id
+
+
+def _plan_json(stored: StoredPlan, t: Translator) -> dict[str, object]:
+    plan = stored.plan
+    return {
+        "code": stored.code,
+        "id": plan.info.id,
+        "title": plan.info.title,
+        "issuer": plan.info.issuer,
+        "number": plan.info.number,
+        "date": plan.info.date,
+        "rule": rule_summary(plan, t),
+        "tasks": len(plan.tasks),
+        "units": len(plan.reporting_units()),
+        "loaded_at": stored.loaded_at.isoformat(),
+        "retired_at": stored.retired_at.isoformat() if stored.retired_at else None,
+    }
 
 
 @app.command("agencies")
@@ -89,18 +391,45 @@ def agencies(output: OutputFormat = FORMAT_OPTION) -> None:
     """Danh sách đơn vị trong kế hoạch (tên, tên ngắn, loại, tên gọi khác)."""
     _ = tr().gettext
     with services() as built:
-        plan = built.plan
+        directory = merged_agencies(built.plans.plans)  # shared by every plan
     if output is OutputFormat.json:
-        print_json([_agency_json(agency) for agency in plan.agencies])
+        print_json([_agency_json(agency) for agency in directory])
         return
     table = Table(title=_("Agencies"), show_lines=False)
     for header in (_("ID"), _("Name"), _("Short name"), _("Kind"), _("Members")):
         table.add_column(header)
-    for agency in plan.agencies:
+    for agency in directory:
         table.add_row(
             agency.id, agency.name, agency.short_name, agency.kind, ", ".join(agency.members)
         )
     console.print(table)
+
+
+PLAN_OPTION = typer.Option(
+    None,
+    "--plan",
+    "-p",
+    help=cli_text(N_('The plan\'s code, e.g. "kh38"; needed when several plans are followed.')),
+)
+
+
+def pick_plan(plans: PlanSet, code: str | None) -> Plan:
+    """The plan ``--plan`` names; without it the only plan followed, else exit 2 naming them."""
+    _ = tr().gettext
+    codes = ", ".join(entry.code for entry in plans.entries)
+    if code is None:
+        only = plans.only
+        if only is not None:
+            return only
+        fail(
+            _("{count} plans are followed ({codes}): choose one with --plan.").format(
+                count=len(plans), codes=codes
+            )
+        )
+    found = plans.get(code)
+    if found is None:
+        fail(_("No plan has the code «{code}». Plans: {codes}.").format(code=code, codes=codes))
+    return found
 
 
 @app.command("tasks")
@@ -108,12 +437,13 @@ def tasks(
     agency: str | None = typer.Option(
         None, "--agency", "-a", help='Mã, tên hoặc tên gọi khác của đơn vị, ví dụ "so y te".'
     ),
+    plan_code: str | None = PLAN_OPTION,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Nhiệm vụ của kế hoạch; với --agency: nhiệm vụ của một đơn vị và vai trò của đơn vị."""
     _ = tr().gettext
     with services() as built:
-        plan = built.plan
+        plan = pick_plan(built.plans, plan_code)
         directory = built.agencies
     if agency is None:
         _print_all_tasks(plan, output)
@@ -186,22 +516,24 @@ def _agency_json(agency: Agency) -> dict[str, object]:
     }
 
 
+def _tasks_json(plan: Plan) -> list[dict[str, object]]:
+    return [
+        {
+            "id": task.id,
+            "parent": task.parent,
+            "section": task.section,
+            "title": task.title,
+            "general": task.general,
+            "assignments": [{"agency": a.agency, "role": a.role} for a in task.assignments],
+        }
+        for task in plan.tasks
+    ]
+
+
 def _print_all_tasks(plan: Plan, output: OutputFormat) -> None:
     _ = tr().gettext
     if output is OutputFormat.json:
-        print_json(
-            [
-                {
-                    "id": task.id,
-                    "parent": task.parent,
-                    "section": task.section,
-                    "title": task.title,
-                    "general": task.general,
-                    "assignments": [{"agency": a.agency, "role": a.role} for a in task.assignments],
-                }
-                for task in plan.tasks
-            ]
-        )
+        print_json(_tasks_json(plan))
         return
     table = Table(title=plan.info.title[:80])
     for header in (_("Task"), _("Title"), _("Lead"), _("Coordinate")):
