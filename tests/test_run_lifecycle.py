@@ -34,6 +34,7 @@ def _env(tmp_path: Path, url: str, token: str = TOKEN, **extra: str) -> dict[str
         "PLANBOT_DATA_DIR": str(tmp_path / "data"),
         "PTB_TIMEDELTA": "true",
         "COLUMNS": "500",  # a wide terminal: rich does not wrap the message
+        "PLANBOT_WEB_PORT": "0",  # any free port: 8080 may be taken on a shared machine
         **extra,
     }
     for name in ("PLANBOT_WEBHOOK_URL", "PLANBOT_ZALO_TOKEN", "PLANBOT_LOG_FORMAT"):
