@@ -6,7 +6,9 @@ holds at most three things, each optional:
 - ``choices``: the numbered options of the bot's last message ([label, payload] pairs), so an
   answer by number or by label text works where there are no buttons;
 - ``pending``: an update waiting for its task ("which task?"): {"text", "message_id"};
-- ``undo``: the last report that may still be undone: {"update_id", "until" (ISO time)}.
+- ``undo``: the last report that may still be undone: {"update_id", "until" (ISO time)};
+- ``plan``: the id of the last plan discussed (where a report named it, or the plan chosen), so
+  that "2.2: …" right after is for the same plan when several plans have a 2.2.
 
 State older than :data:`STATE_TTL` is ignored. The table is bookkeeping (not audited), read and
 written with plain statements, not ORM objects: a chat turn reads and saves it every time.
@@ -35,10 +37,11 @@ class ChatState:
     choices: list[tuple[str, str]] = field(default_factory=list)
     pending: dict[str, Any] | None = None
     undo: dict[str, Any] | None = None
+    plan: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not self.choices and self.pending is None and self.undo is None
+        return not self.choices and self.pending is None and self.undo is None and not self.plan
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -48,12 +51,20 @@ class ChatState:
             data["pending"] = self.pending
         if self.undo is not None:
             data["undo"] = self.undo
+        if self.plan:
+            data["plan"] = self.plan
         return data
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ChatState:
         choices = [(str(item[0]), str(item[1])) for item in data.get("choices", [])]
-        return cls(choices=choices, pending=data.get("pending"), undo=data.get("undo"))
+        plan = data.get("plan")
+        return cls(
+            choices=choices,
+            pending=data.get("pending"),
+            undo=data.get("undo"),
+            plan=plan if isinstance(plan, str) else None,
+        )
 
     def undo_id(self, now: datetime) -> int | None:
         """The report that may still be undone at ``now``, if any."""

@@ -30,7 +30,7 @@ def _progress(turn: Turn, round_: Round) -> UnitProgress:
     agency_id = turn.agency_id
     assert agency_id is not None
     with turn.services.db.session() as session:
-        return round_progress(session, turn.services.plan, round_, [agency_id], as_of=turn.now)[0]
+        return round_progress(session, turn.plan, round_, [agency_id], as_of=turn.now)[0]
 
 
 def _latest(turn: Turn, task_id: str) -> EffectiveUpdate | None:
@@ -38,7 +38,11 @@ def _latest(turn: Turn, task_id: str) -> EffectiveUpdate | None:
     assert agency_id is not None
     with turn.services.db.session() as session:
         history = effective_updates(
-            session, agency_ids=[agency_id], task_id=task_id, as_of=turn.now
+            session,
+            agency_ids=[agency_id],
+            task_id=task_id,
+            as_of=turn.now,
+            plan_id=turn.plan.info.id,
         )
     exact = [update for update in history if update.task_id == task_id]
     return exact[-1] if exact else None
@@ -47,7 +51,7 @@ def _latest(turn: Turn, task_id: str) -> EffectiveUpdate | None:
 def _owing_round(turn: Turn) -> Round:
     """The round a unit owes now: an overdue round it still owes (within the late window, while
     a report still files into it), else the round open now."""
-    calendar = turn.services.calendar
+    calendar = turn.calendar
     for round_ in calendar.overdue_rounds(turn.now, turn.services.settings.late_window_days):
         if not _progress(turn, round_).complete:
             return round_
@@ -61,14 +65,14 @@ def _due_text(turn: Turn, round_: Round) -> str:
         return _("deadline {deadline}, {days} days overdue").format(
             deadline=deadline, days=round_.days_late(turn.now)
         )
-    days = turn.services.calendar.days_left(turn.now, round_)
+    days = turn.calendar.days_left(turn.now, round_)
     return _("deadline {deadline}, {days} days left").format(deadline=deadline, days=days)
 
 
 def task_question(turn: Turn, task_ref: str) -> list[Reply]:
     """Everything about one task that the unit may want to know; nothing is written."""
     _ = turn.t.gettext
-    plan = turn.services.plan
+    plan = turn.plan
     agency_id = turn.agency_id
     assert agency_id is not None
     agency = plan.agency(agency_id)
@@ -104,7 +108,7 @@ def task_question(turn: Turn, task_ref: str) -> list[Reply]:
 
 def _about(turn: Turn, item: TaskItem, role: str, round_: Round, progress: UnitProgress) -> str:
     _ = turn.t.gettext
-    agency = turn.services.plan.agency(progress.agency.id)
+    agency = turn.plan.agency(progress.agency.id)
     lines = [
         _("Task {task}: {title}").format(task=item.id, title=_short(item.title)),
         _("{agency}'s role: {role}.").format(agency=agency.name, role=turn.role_label(role)),
@@ -163,7 +167,7 @@ def _about(turn: Turn, item: TaskItem, role: str, round_: Round, progress: UnitP
 def owed(turn: Turn) -> list[Reply]:
     """ "còn thiếu gì": what the unit still owes, the round and its deadline."""
     _ = turn.t.gettext
-    plan = turn.services.plan
+    plan = turn.plan
     agency_id = turn.agency_id
     assert agency_id is not None
     agency = plan.agency(agency_id)
@@ -171,7 +175,7 @@ def owed(turn: Turn) -> list[Reply]:
     progress = _progress(turn, round_)
     own = own_items(plan, agency_id)
     if not progress.missing:
-        upcoming = turn.services.calendar.next_due(turn.now)
+        upcoming = turn.calendar.next_due(turn.now)
         return [
             Reply(
                 _(
@@ -192,7 +196,9 @@ def owed(turn: Turn) -> list[Reply]:
     ]
     general = [task_id for task_id, (_item, role) in own.items() if role == "general"]
     for key in progress.missing:
-        if key == GENERAL and general:
+        if key == GENERAL and len(general) == 1:
+            lines.append(f"• {general[0]}: {_short(own[general[0]][0].title, 120)}")
+        elif key == GENERAL and general:
             lines.append(
                 "• "
                 + _("general tasks ({first}–{last}): one report on them").format(
@@ -212,7 +218,7 @@ def owed(turn: Turn) -> list[Reply]:
 def deadline_of(turn: Turn, period: str) -> list[Reply] | None:
     """The deadline of the round named in a question; None when the text names no round."""
     _ = turn.t.gettext
-    calendar = turn.services.calendar
+    calendar = turn.calendar
     year = turn.now.astimezone(calendar.tz).year
     try:
         round_ = parse_round(calendar, period)

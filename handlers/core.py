@@ -12,9 +12,10 @@ import asyncio
 import logging
 import re
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from bot.audit import begin_acting, message_actor
@@ -27,9 +28,9 @@ from bot.registration import find_user, looks_like_code
 from bot.sent import context_of
 from bot.text import fold
 from bot.updates import MAX_TEXT
-from handlers import ask, multi, plan_import, registration, report, secretariat, tasks
+from handlers import ask, multi, plan_import, plans, registration, report, secretariat, tasks
 from handlers import help as help_
-from handlers.items import own_items
+from handlers.items import own_items, resolve_task
 from handlers.payloads import Correct, Pick, Refile, Undo, owns_update, parse_payload
 from handlers.turn import Turn
 from handlers.understanding import Intent, asks, reportable, understand
@@ -137,12 +138,30 @@ class ChatHandlers:
             replies = self._payload(turn, incoming.payload)
             intent = Intent("unknown")
         else:
-            intent = understand(incoming.text)
+            self._plan_named(turn)
+            intent = understand(turn.incoming.text)
+            if intent.kind == "unknown" and turn.scope is not None and not turn.incoming.text:
+                intent = Intent("tasks")  # "kh38" alone: that plan's tasks
             replies = self._route(turn, intent)
         self._remember_choices(turn, replies, intent)
         if turn.state_changed:
             save_state(db, incoming.channel, state_key, turn.state, now)
         return replies
+
+    def _plan_named(self, turn: Turn) -> None:
+        """A plan named in the message ("kh38 2.2 xong") scopes the turn; its code is cut out of
+        the text before it is understood (handlers/plans.py)."""
+        text = turn.incoming.text
+        if turn.user is None or not text:
+            return
+        mention = plans.split_plan(text, partial(plans.lookup, self.services))
+        if mention is None:
+            return
+        turn.scope = plans.plan_by_id(self.services, mention.plan_id)
+        turn.incoming = replace(turn.incoming, text=mention.rest)
+        if plans.several(self.services) and turn.state.plan != mention.plan_id:
+            turn.state.plan = mention.plan_id
+            turn.changed()
 
     # ------------------------------------------------------------------ guard rails
 
@@ -196,6 +215,10 @@ class ChatHandlers:
             reply_context = self._reply_context(turn)
             listed = reply_context.get("tasks") if reply_context is not None else None
             if isinstance(listed, list) and listed:
+                assert reply_context is not None
+                replied = plans.plan_by_id(self.services, _text(reply_context.get("plan")))
+                if turn.scope is None and replied is not None:
+                    turn.scope = replied
                 return [
                     reply
                     for task in [str(task) for task in listed][:3]
@@ -213,6 +236,9 @@ class ChatHandlers:
             if reply_context is not None:
                 listed = reply_context.get("tasks")
                 candidates = [str(task) for task in listed] if isinstance(listed, list) else []
+                replied = plans.plan_by_id(self.services, _text(reply_context.get("plan")))
+                if turn.scope is None and replied is not None:
+                    turn.scope = replied  # a reply to a message about one plan is for it
                 return report.report(turn, None, body, candidates=candidates)
         if intent.kind == "update" and len(intent.items) >= 2:
             return multi.report_many(turn, intent.items)
@@ -233,6 +259,7 @@ class ChatHandlers:
             "undo": lambda: report.undo_latest(turn),
             "lang": lambda: registration.change_language(turn, intent.argument),
             "digest": lambda: self._secretariat(turn, "digest", intent),
+            "overview": lambda: secretariat.overview_replies(self.services, turn.user, turn.t),
             "report": lambda: self._secretariat(turn, "report", intent),
             "unknown_command": lambda: self._unknown_command(turn, intent),
         }
@@ -294,10 +321,14 @@ class ChatHandlers:
         _ = turn.t.gettext
         # Type and range first (handlers/payloads.py), then the owner, before anything else.
         parsed = parse_payload(
-            payload, self.services.plan, report.STATUS_CODES, self.services.calendar.parse
+            payload,
+            self.services.plan,
+            report.STATUS_CODES,
+            partial(plans.parse_round_of_any, self.services),
+            lambda code: plans.plan_by_id(self.services, plans.lookup(self.services, code)),
         )
         if isinstance(parsed, Pick):
-            return report.pick(turn, parsed.task_id)
+            return report.pick(turn, parsed.task_id, parsed.plan_id)
         if isinstance(parsed, Correct | Undo | Refile):
             if not owns_update(self.services.db, parsed.update_id, turn.agency_id):
                 return [Reply(_("I could not find that update; nothing changed."))]
@@ -327,7 +358,7 @@ class ChatHandlers:
         return user is not None and (
             user.role in ("secretariat", "admin")
             or (
-                can_see_digest(self.services.plan, user)
+                any(can_see_digest(entry.plan, user) for entry in plans.followed(self.services))
                 and not any(role != "general" for _i, role in _own(self.services, turn).values())
             )
         )
@@ -339,24 +370,72 @@ class ChatHandlers:
 
     def _owed(self, turn: Turn) -> list[Reply]:
         if self._is_secretariat(turn):  # the secretariat owes nothing: who has not reported
-            return secretariat.digest_replies(self.services, turn.user, turn.t, None, True)
-        return ask.owed(turn)
+            return secretariat.digest_replies(
+                self.services, turn.user, turn.t, None, True, plan=turn.scope
+            )
+        return self._per_plan(turn, ask.owed)
 
     def _deadline(self, turn: Turn, intent: Intent) -> list[Reply]:
-        if intent.argument:
-            answer = ask.deadline_of(turn, intent.argument)
-            if answer is not None:
+        argument = intent.argument
+        if argument:
+
+            def asked(scoped: Turn) -> list[Reply]:
+                return ask.deadline_of(scoped, argument) or []
+
+            answer = self._per_plan(turn, asked)
+            if answer:
                 return answer
-        return tasks.deadline(turn)
+        return self._per_plan(turn, tasks.deadline)
 
     def _question(self, turn: Turn, intent: Intent) -> list[Reply]:
         """A question about one task: the unit's view, or across units for the secretariat."""
-        assert intent.task is not None
+        task = intent.task
+        assert task is not None
         own = _own(self.services, turn)
-        mine = any(key == intent.task or key.startswith(intent.task + ".") for key in own)
-        if not mine and can_see_digest(self.services.plan, turn.user):
-            return secretariat.task_across_units(self.services, turn.user, turn.t, intent.task)
-        return ask.task_question(turn, intent.task)
+        mine = any(key == task or key.startswith(task + ".") for key in own)
+        if turn.scope is None and plans.several(self.services) and turn.agency_id is not None:
+            having = [
+                entry
+                for entry in plans.plans_for(self.services, turn.agency_id)
+                if resolve_task(entry.plan, turn.agency_id, task).outcome in ("ok", "ambiguous")
+            ]
+            mine = bool(having)
+            if len(having) == 1:
+                turn.scope = having[0].plan
+            elif having:
+                return self._per_plan(turn, lambda scoped: ask.task_question(scoped, task), having)
+        if not mine and can_see_digest(turn.plan, turn.user):
+            return secretariat.task_across_units(self.services, turn.user, turn.t, task)
+        return ask.task_question(turn, task)
+
+    def _per_plan(
+        self,
+        turn: Turn,
+        answer: Callable[[Turn], list[Reply]],
+        entries: Sequence[plans.Followed] | None = None,
+    ) -> list[Reply]:
+        """One plan's answer, or with several plans (none named) each plan's, newest first,
+        each headed by its plan; a single plan reads exactly as before."""
+        if not plans.several(self.services) or turn.agency_id is None:
+            return answer(turn)
+        if turn.scope is not None:
+            entries = [plans.Followed(turn.scope, plans.code_of(self.services, turn.scope))]
+        elif entries is None:
+            entries = plans.plans_for(self.services, turn.agency_id)
+        if not entries:
+            return answer(turn)
+        replies: list[Reply] = []
+        for entry in entries:
+            scoped = replace(turn, scope=entry.plan)
+            for index, reply in enumerate(answer(scoped)):
+                if index == 0:
+                    reply = replace(reply, text=plans.heading(turn.t, entry) + "\n" + reply.text)
+                context = dict(reply.context or {})
+                context["plan"] = entry.id
+                replies.append(replace(reply, context=context))
+            if scoped.state_changed:
+                turn.changed()
+        return replies
 
     def _unit_status(self, turn: Turn, intent: Intent) -> list[Reply]:
         """ "tình hình Sở Y tế": the secretariat's view of a unit; a unit asking about itself
@@ -374,9 +453,20 @@ class ChatHandlers:
         """The digest and the report; who may see them is decided by bot.digest.can_see_digest."""
         if what == "digest":
             return secretariat.digest_replies(
-                self.services, turn.user, turn.t, intent.argument, intent.missing_only
+                self.services,
+                turn.user,
+                turn.t,
+                intent.argument,
+                intent.missing_only,
+                plan=turn.scope,
             )
-        return secretariat.report_replies(self.services, turn.user, turn.t, intent.argument)
+        return secretariat.report_replies(
+            self.services, turn.user, turn.t, intent.argument, plan=turn.scope
+        )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _state_key(incoming: Incoming) -> str:
@@ -391,7 +481,7 @@ def _own(services: Services, turn: Turn) -> dict[str, tuple[object, str]]:
     agency_id = turn.agency_id
     if agency_id is None:
         return {}
-    return dict(own_items(services.plan, agency_id))
+    return dict(own_items(turn.plan, agency_id))
 
 
 def _known(services: Services, agency_id: str) -> bool:

@@ -26,13 +26,16 @@ MAX_ID = 2**63 - 1  # the largest id a BIGINT (PostgreSQL) or INTEGER (SQLite) c
 _ID = re.compile(r"[1-9][0-9]{0,18}")
 _PERIOD = re.compile(r"[0-9]{4}-[A-Z0-9]{1,3}")
 _TASK = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){0,5}")
+_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
 
 
 @dataclass(frozen=True)
 class Pick:
-    """ "Which task?" answered: record the pending update on ``task_id``."""
+    """ "Which task?" (or "which plan?") answered: record the pending update on ``task_id``
+    (of plan ``plan_id`` when the button named one: ``pick:<plan code>:<task>``)."""
 
     task_id: str
+    plan_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def parse_payload(
     plan: Plan,
     codes: Collection[str],
     round_of: Callable[[str], object] | None = None,
+    plan_of: Callable[[str], Plan | None] | None = None,
 ) -> Payload | None:
     """The typed payload, or None for anything planbot did not (or could not) put on a button."""
     if not isinstance(payload, str) or not 1 <= len(payload.encode("utf-8")) <= 64:
@@ -81,13 +85,7 @@ def parse_payload(
     if not sep:
         return None
     if kind == "pick":
-        if not _TASK.fullmatch(rest):
-            return None
-        try:
-            plan.task(rest)
-        except KeyError:
-            return None
-        return Pick(rest)
+        return _pick(rest, plan, plan_of)
     if kind == "st":
         number, sep2, code = rest.partition(":")
         update_id = _update_id(number)
@@ -109,6 +107,23 @@ def parse_payload(
                 return None
         return Refile(update_id, period)
     return None
+
+
+def _pick(rest: str, plan: Plan, plan_of: Callable[[str], Plan | None] | None) -> Pick | None:
+    """``pick:<task>``, or ``pick:<plan code>:<task>``: a plan followed, a task of that plan."""
+    code, named_plan, task = rest.rpartition(":")
+    if named_plan:
+        named = plan_of(code) if plan_of is not None and _CODE.fullmatch(code) else None
+        if named is None:
+            return None
+        plan = named
+    if not _TASK.fullmatch(task):
+        return None
+    try:
+        plan.task(task)
+    except KeyError:
+        return None
+    return Pick(task, plan.info.id if named_plan else None)
 
 
 def owns_update(db: Database, update_id: int, agency_id: str | None) -> bool:

@@ -27,7 +27,8 @@ from bot.updates import (
     refile_update,
     retract_update,
 )
-from handlers.items import own_items, resolve_task
+from handlers import plans
+from handlers.items import Resolution, own_items, resolve_task
 from handlers.turn import Turn
 from scheduler.calendar import Round, UnknownPeriod, deadline_text
 
@@ -60,47 +61,76 @@ def report(
     candidates: Sequence[str] | None = None,
 ) -> list[Reply]:
     """Record an update on a typed task number, or ask which task when it is not clear."""
-    _ = turn.t.gettext
-    plan = turn.services.plan
-    agency_id = turn.agency_id
-    assert agency_id is not None
     if len(body) > MAX_TEXT:
         return [_too_long(turn)]
+    if task_ref is not None and turn.scope is None and plans.several(turn.services):
+        asked = _scope_for_task(turn, task_ref, body or _pending_text(turn))
+        if asked is not None:
+            return asked
     if task_ref is not None:
-        resolution = resolve_task(plan, agency_id, task_ref)
-        if resolution.outcome == "unknown":
-            return [
-                Reply(
-                    _(
-                        "There is no task {task} in the plan. Type /nhiemvu to see your tasks."
-                    ).format(task=task_ref)
+        return _report_numbered(turn, task_ref, body)
+    return _report_unnumbered(turn, body, candidates)
+
+
+def _pending_text(turn: Turn) -> str:
+    pending = turn.state.pending
+    return str(pending.get("text", "")) if pending is not None else ""
+
+
+def _report_numbered(turn: Turn, task_ref: str, body: str) -> list[Reply]:
+    _ = turn.t.gettext
+    plan = turn.plan
+    agency_id = turn.agency_id
+    assert agency_id is not None
+    resolution = resolve_task(plan, agency_id, task_ref)
+    if resolution.outcome == "unknown":
+        return [
+            Reply(
+                _("There is no task {task} in the plan. Type /nhiemvu to see your tasks.").format(
+                    task=task_ref
                 )
-            ]
-        if resolution.outcome == "not_yours":
-            return [
-                Reply(
-                    _(
-                        "Task {task} is not one of {agency}'s tasks, so I did not record "
-                        "anything. Type /nhiemvu to see your tasks."
-                    ).format(task=task_ref, agency=plan.agency(agency_id).name)
-                )
-            ]
-        if not body.strip() and turn.state.pending is not None:
-            body = str(turn.state.pending.get("text", ""))
-        if not body.strip():
-            return [
-                Reply(
-                    _(
-                        "The update for {task} is empty. Write what was done after the number, "
-                        'e.g. "{task}: đã trình UBND tỉnh".'
-                    ).format(task=task_ref)
-                )
-            ]
-        if resolution.outcome == "ambiguous":
-            return _ask_which(turn, body, resolution.task_ids)
-        return _record(turn, resolution.task_id, body)
+            )
+        ]
+    if resolution.outcome == "not_yours":
+        return [
+            Reply(
+                _(
+                    "Task {task} is not one of {agency}'s tasks, so I did not record "
+                    "anything. Type /nhiemvu to see your tasks."
+                ).format(task=task_ref, agency=plan.agency(agency_id).name)
+            )
+        ]
+    if not body.strip() and turn.state.pending is not None:
+        body = str(turn.state.pending.get("text", ""))
+    if not body.strip():
+        return [
+            Reply(
+                _(
+                    "The update for {task} is empty. Write what was done after the number, "
+                    'e.g. "{task}: đã trình UBND tỉnh".'
+                ).format(task=task_ref)
+            )
+        ]
+    if resolution.outcome == "ambiguous":
+        return _ask_which(turn, body, resolution.task_ids)
+    return _record(turn, resolution.task_id, body)
+
+
+def _report_unnumbered(turn: Turn, body: str, candidates: Sequence[str] | None) -> list[Reply]:
+    _ = turn.t.gettext
+    agency_id = turn.agency_id
+    assert agency_id is not None
     if not body.strip():
         return [Reply(_('Write your update with the task number, e.g. "2.2: đã trình UBND tỉnh".'))]
+    if turn.scope is None and plans.several(turn.services):
+        pending_plan = plans.plan_by_id(turn.services, _str(_pending_value(turn, "plan", None)))
+        if pending_plan is not None:
+            turn.scope = pending_plan
+        else:
+            asked = _which_task_across_plans(turn, body, candidates)
+            if asked is not None:
+                return asked
+    plan = turn.plan
     own = own_items(plan, agency_id)
     if candidates is not None:
         options = [task_id for task_id in candidates if task_id in own]
@@ -122,6 +152,126 @@ def report(
     return _ask_which(turn, body, options)
 
 
+def _which_task_across_plans(
+    turn: Turn, body: str, candidates: Sequence[str] | None
+) -> list[Reply] | None:
+    """An update without a number, several plans followed and none known: the unit's tasks in
+    every plan (those the message replied to, if it names them); one: the scope is its plan;
+    several: ask, one choice per (plan, task). None when the scope is set."""
+    agency_id = turn.agency_id
+    assert agency_id is not None
+    found: list[tuple[plans.Followed, Resolution]] = []
+    for entry in plans.plans_for(turn.services, agency_id):
+        own = own_items(entry.plan, agency_id)
+        ids = [task_id for task_id in candidates or () if task_id in own]
+        if not ids:
+            ids = [task_id for task_id, (_item, role) in own.items() if role != "general"]
+        if ids:
+            found.append((entry, Resolution("ambiguous", tuple(ids))))
+    if not found:
+        return None
+    if len(found) == 1:
+        turn.scope = found[0][0].plan
+        return None
+    return _ask_which_plan(turn, body, None, found)
+
+
+def _scope_for_task(turn: Turn, task_ref: str, body: str) -> list[Reply] | None:
+    """Settle which plan "2.2: …" is for, when several plans are followed (``turn.scope``).
+
+    The plans where the unit has that number; when there are several: the plan of the message
+    replied to, then the plan of the pending question, then the last plan discussed; otherwise
+    ask, with one choice per plan (never a silent guess). None once the scope is set (or when
+    no plan has the number for the unit: the one-plan answers then say so).
+    """
+    agency_id = turn.agency_id
+    assert agency_id is not None
+    found = [
+        (entry, resolve_task(entry.plan, agency_id, task_ref))
+        for entry in plans.plans_for(turn.services, agency_id)
+    ]
+    mine = [(entry, res) for entry, res in found if res.outcome in ("ok", "ambiguous")]
+    if not mine:
+        known = [entry for entry, res in found if res.outcome == "not_yours"]
+        if known:
+            turn.scope = known[0].plan
+        return None
+    if len(mine) == 1:
+        turn.scope = mine[0][0].plan
+        return None
+    ids = {entry.id for entry, _res in mine}
+    for hint in (_replied_plan(turn), _pending_value(turn, "plan", None), turn.state.plan):
+        if isinstance(hint, str) and hint in ids:
+            turn.scope = next(entry.plan for entry, _res in mine if entry.id == hint)
+            return None
+    if not body.strip():
+        return None  # the empty-update answer comes first
+    return _ask_which_plan(turn, body, task_ref, mine)
+
+
+def _ask_which_plan(
+    turn: Turn,
+    body: str,
+    task_ref: str | None,
+    mine: Sequence[tuple[plans.Followed, Resolution]],
+) -> list[Reply]:
+    _ = turn.t.gettext
+    agency_id = turn.agency_id
+    assert agency_id is not None
+    turn.state.pending = {
+        "text": body,
+        "message_id": _pending_value(turn, "message_id", turn.incoming.message_id),
+        "period": _pending_value(turn, "period", _replied_period(turn)),
+    }
+    turn.changed()
+    if task_ref is None:
+        lines = [_("Which task is this update for?")]
+    else:
+        lines = [
+            _(
+                "Task {task} is in more than one plan of {agency}. Which plan is this update for?"
+            ).format(task=task_ref, agency=mine[0][0].plan.agency(agency_id).name)
+        ]
+    choices = []
+    for entry, resolution in mine:
+        own = own_items(entry.plan, agency_id)
+        lines.append("")
+        lines.append(plans.heading(turn.t, entry))
+        for task_id in resolution.task_ids:
+            item, role = own[task_id]
+            lines.append(f"• {task_id} ({turn.role_label(role)}): {_title(item.title)}")
+            choices.append(
+                Choice(
+                    f"{entry.code} · {task_id} ({turn.role_label(role)})",
+                    f"pick:{entry.code}:{task_id}",
+                )
+            )
+    lines.append("")
+    first = task_ref or mine[0][1].task_ids[0]
+    lines.append(
+        _("Choose one, or write the plan before the number (e.g. {example}).").format(
+            example=f"{mine[0][0].code} {first}: …"
+        )
+    )
+    return [Reply("\n".join(lines), choices=tuple(choices))]
+
+
+def _title(title: str) -> str:
+    return title if len(title) <= 80 else title[:79] + "…"
+
+
+def _replied_plan(turn: Turn) -> str | None:
+    """The plan of the bot's message this message replies to (a reminder, a task list)."""
+    incoming = turn.incoming
+    if incoming.reply_to_message_id is None:
+        return None
+    context = context_of(
+        turn.services.db, incoming.channel, incoming.chat_id, incoming.reply_to_message_id
+    )
+    plan = context.get("plan") if context else None
+    return plan if isinstance(plan, str) else None
+
+
 def _too_long(turn: Turn) -> Reply:
     _ = turn.t.gettext
     return Reply(
@@ -134,7 +284,7 @@ def _too_long(turn: Turn) -> Reply:
 
 def _ask_which(turn: Turn, body: str, options: Sequence[str]) -> list[Reply]:
     _ = turn.t.gettext
-    plan = turn.services.plan
+    plan = turn.plan
     agency_id = turn.agency_id
     assert agency_id is not None
     own = own_items(plan, agency_id)
@@ -142,6 +292,7 @@ def _ask_which(turn: Turn, body: str, options: Sequence[str]) -> list[Reply]:
         "text": body,
         "message_id": _pending_value(turn, "message_id", turn.incoming.message_id),
         "period": _pending_value(turn, "period", _replied_period(turn)),
+        "plan": turn.scope.info.id if turn.scope is not None else None,
     }
     turn.changed()
     lines = [_("Which task is this update for?")]
@@ -150,18 +301,29 @@ def _ask_which(turn: Turn, body: str, options: Sequence[str]) -> list[Reply]:
         item, role = own[task_id]
         title = item.title if len(item.title) <= 80 else item.title[:79] + "…"
         lines.append(f"• {task_id} ({turn.role_label(role)}): {title}")
-        choices.append(Choice(f"{task_id} ({turn.role_label(role)})", f"pick:{task_id}"))
+        payload = f"pick:{task_id}"
+        if turn.scope is not None and plans.several(turn.services):
+            payload = f"pick:{plans.code_of(turn.services, turn.scope)}:{task_id}"
+        choices.append(Choice(f"{task_id} ({turn.role_label(role)})", payload))
     lines.append(_("Choose one, or type its number (e.g. {task}).").format(task=options[0]))
     return [Reply("\n".join(lines), choices=tuple(choices))]
 
 
-def pick(turn: Turn, task_id: str) -> list[Reply]:
-    """The answer to "which task?": record the pending update on that task."""
+def pick(turn: Turn, task_id: str, plan_id: str | None = None) -> list[Reply]:
+    """The answer to "which task?" (or "which plan?"): record the pending update on it."""
     _ = turn.t.gettext
     pending = turn.state.pending
     if pending is None:
         return [Reply(_("That question has expired. Please send your update again."))]
+    if plan_id is not None:
+        turn.scope = plans.plan_by_id(turn.services, plan_id)
+    elif turn.scope is None:
+        turn.scope = plans.plan_by_id(turn.services, _str(pending.get("plan")))
     return report(turn, task_id, str(pending.get("text", "")))
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _pending_value(turn: Turn, key: str, default: object) -> object:
@@ -197,8 +359,8 @@ def _record(turn: Turn, task_id: str, body: str) -> list[Reply]:
     try:
         filing = file_report(
             services.db,
-            services.plan,
-            services.calendar,
+            turn.plan,
+            turn.calendar,
             task_id=task_id,
             agency_id=agency_id,
             user_id=turn.user.id,
@@ -214,6 +376,8 @@ def _record(turn: Turn, task_id: str, body: str) -> list[Reply]:
     row = filing.row
     assert row.id is not None
     turn.state.pending = None
+    if plans.several(services):
+        turn.state.plan = turn.plan.info.id  # "2.3: …" next is for the same plan
     turn.state.undo = {
         "update_id": row.id,
         "until": (row.created_at + UNDO_WINDOW).isoformat(),
@@ -279,12 +443,14 @@ def _confirmation(
         current = effective_update(services.db, update_id)
     if current is None:
         return Reply(_("This update was undone."))
-    _item, role = own_items(services.plan, current.agency_id).get(
-        current.task_id, (services.plan.task(current.task_id), "general")
+    _scope_to(turn, current.plan_id)
+    _item, role = own_items(turn.plan, current.agency_id).get(
+        current.task_id, (turn.plan.task(current.task_id), "general")
     )
-    round_ = services.calendar.parse(current.period)
+    round_ = turn.calendar.parse(current.period)
     days_late = round_.days_late(current.created_at) if current.late else 0
     lines = [
+        *_plan_line(turn),
         _recorded_line(turn, current.task_id, role, round_, days_late),
         _("Status: {status}.").format(status=turn.status_label(current.status).upper()),
         f"“{_echo(current.text)}”",
@@ -326,6 +492,8 @@ def _confirmation(
         "tasks": [current.task_id],
         "round": current.period,
     }
+    if plans.several(turn.services):
+        context["plan"] = turn.plan.info.id
     if other is not None:
         context["alternative"] = other.id
     return Reply(
@@ -336,11 +504,26 @@ def _confirmation(
     )
 
 
+def _scope_to(turn: Turn, plan_id: str | None) -> None:
+    """Answer about the plan a stored report belongs to (a button on its confirmation)."""
+    plan = plans.plan_by_id(turn.services, plan_id)
+    if plan is not None:
+        turn.scope = plan
+
+
+def _plan_line(turn: Turn) -> list[str]:
+    """The plan a confirmation is about, when several are followed (never left to guess)."""
+    if not plans.several(turn.services):
+        return []
+    entry = plans.Followed(turn.plan, plans.code_of(turn.services, turn.plan))
+    return [plans.heading(turn.t, entry)]
+
+
 def _other_round(turn: Turn, alternative: str | None, period: str) -> Round | None:
     if alternative is None or alternative == period:
         return None
     try:
-        return turn.services.calendar.parse(alternative)
+        return turn.calendar.parse(alternative)
     except UnknownPeriod:
         return None
 
@@ -381,7 +564,9 @@ def _amend(
 def refile(turn: Turn, update_id: int, period: str) -> list[Reply]:
     """File a report into the other plausible round the confirmation offered."""
     before = effective_update(turn.services.db, update_id)
-    rejected = _amend(turn, refile_update, turn.services.calendar, update_id, period=period)
+    if before is not None:
+        _scope_to(turn, before.plan_id)  # its own plan's rounds
+    rejected = _amend(turn, refile_update, turn.calendar, update_id, period=period)
     if rejected is not None:
         return [rejected]
     back = before.period if before is not None else None

@@ -28,6 +28,7 @@ from bot.digest import (
 from bot.i18n import Translator
 from bot.messages import Reply
 from bot.models import User
+from bot.plan import Plan
 from bot.reports import (
     render_text,
 )
@@ -35,6 +36,7 @@ from bot.reports.labels import bucket_label, role_label, status_label
 from bot.reports.replies import TEXT_LIMIT, audience_of, digest_with_chart, report_attachment
 from bot.sent import unknown_reminders_note
 from bot.text import split_text
+from handlers import plans
 from scheduler.calendar import Round, UnknownPeriod, deadline_text
 
 __all__ = [
@@ -49,14 +51,23 @@ __all__ = [
 ]
 
 
-def resolve_round(services: Services, t: Translator, period: str | None) -> Round | str:
+def resolve_round(
+    services: Services, t: Translator, period: str | None, plan: Plan | None = None
+) -> Round | str:
     """The round asked for (default: the current one), or a message saying why there is none."""
-    calendar = services.calendar
+    calendar = services.calendar_of(plan) if plan is not None else services.calendar
     if period is None or not period.strip():
         return default_round(calendar, services.clock.now())
     try:
         return parse_round(calendar, period)
     except UnknownPeriod:
+        if calendar.months != (3, 6, 9, 12):
+            year = services.clock.now().year
+            examples = ", ".join(r.label(t) for r in calendar.rounds(year)[:3])
+            return t.gettext(
+                "There is no reporting round «{period}» in this plan. Its rounds are like: "
+                "{examples}."
+            ).format(period=period.strip(), examples=examples)
         return t.gettext(
             "There is no reporting round «{period}». Write it like 2021-Q1, 2021-H1 (6 months), "
             "2021-Q3 or 2021-Y (the year)."
@@ -89,20 +100,25 @@ def digest_replies(
     t: Translator,
     period: str | None,
     missing_only: bool,
+    plan: Plan | None = None,
 ) -> list[Reply]:
-    """/tonghop [round] (or "ai chưa báo cáo?" with ``missing_only``)."""
-    if not can_see_digest(services.plan, user):
+    """/tonghop [round] (or "ai chưa báo cáo?" with ``missing_only``); ``plan``: one plan's
+    ("/tonghop kh38"). With several plans and none named, the overview across plans."""
+    if plan is None and plans.several(services) and not missing_only:
+        return overview_replies(services, user, t, hint=True)
+    plan = plan if plan is not None else services.plan
+    if not can_see_digest(plan, user):
         return _refusal(t, user)
     assert user is not None
-    target = resolve_round(services, t, period)
+    target = resolve_round(services, t, period, plan)
     if isinstance(target, str):
         return [Reply(target)]
     audience = audience_of(user)
     with services.db.session() as session:
-        digest = build_digest(
-            session, services.plan, target, services.clock.now(), audience=audience
-        )
+        digest = build_digest(session, plan, target, services.clock.now(), audience=audience)
     context = {"kind": "digest", "period": target.id}
+    if plans.several(services):
+        context["plan"] = plan.info.id
     if missing_only:
         text = render_text(digest, t, missing_only=True)
         return [Reply(text=piece, context=context) for piece in split_text(text, TEXT_LIMIT)]
@@ -115,16 +131,26 @@ def digest_replies(
 
 
 def report_replies(
-    services: Services, user: User | None, t: Translator, period: str | None
+    services: Services,
+    user: User | None,
+    t: Translator,
+    period: str | None,
+    plan: Plan | None = None,
 ) -> list[Reply]:
-    """/baocao [round]: the .docx draft of the consolidated report."""
-    if not can_see_digest(services.plan, user):
+    """/baocao [round]: the .docx draft of the consolidated report (of ``plan``; with several
+    plans and none named, the person is asked to name one)."""
+    if plan is None and plans.several(services):
+        if not any(can_see_digest(entry.plan, user) for entry in plans.followed(services)):
+            return _refusal(t, user)
+        return [Reply(_name_a_plan(services, t, "/baocao"))]
+    plan = plan if plan is not None else services.plan
+    if not can_see_digest(plan, user):
         return _refusal(t, user)
-    target = resolve_round(services, t, period)
+    target = resolve_round(services, t, period, plan)
     if isinstance(target, str):
         return [Reply(target)]
     with services.db.session() as session:
-        digest = build_digest(session, services.plan, target, services.clock.now())
+        digest = build_digest(session, plan, target, services.clock.now())
     text = t.gettext(
         "Draft consolidated report for {round} ({reported}/{total} units reported). "
         "Fill in the number, the proposals and the signature before sending."
@@ -143,6 +169,70 @@ def report_replies(
 
 
 # --------------------------------------------------------------------------- shorthand questions
+
+
+def _name_a_plan(services: Services, t: Translator, command: str) -> str:
+    codes = [entry.code for entry in plans.followed(services)]
+    return t.gettext(
+        "Several plans are followed; name one after {command}, e.g. {example}. Plans: {codes}."
+    ).format(command=command, example=f"{command} {codes[0]}", codes=", ".join(codes))
+
+
+OVERVIEW_NAMES = 12  # units listed by name per plan; more are counted
+
+
+def overview_replies(
+    services: Services, user: User | None, t: Translator, *, hint: bool = False
+) -> list[Reply]:
+    """ "tổng hợp tất cả kế hoạch": per plan, its round, the units not reported, blocked items."""
+    _ = t.gettext
+    visible = [entry for entry in plans.followed(services) if can_see_digest(entry.plan, user)]
+    if not visible:
+        return _refusal(t, user)
+    now = services.clock.now()
+    lines = [_("OVERVIEW OF THE PLANS ({count})").format(count=len(visible))]
+    with services.db.session() as session:
+        for entry in visible:
+            calendar = plans.calendar_of(services, entry.plan)
+            round_ = default_round(calendar, now)
+            digest = build_digest(session, entry.plan, round_, now)
+            lines.append("")
+            lines.append(plans.heading(t, entry))
+            reported = digest.count("on_time") + digest.count("late")
+            lines.append(
+                _("{round} ({deadline}): {reported}/{total} units reported.").format(
+                    round=round_.label(t),
+                    deadline=deadline_text(t, round_.due),
+                    reported=reported,
+                    total=digest.total,
+                )
+            )
+            missing = digest.missing_units
+            if missing:
+                names = ", ".join(unit.short_name for unit in missing[:OVERVIEW_NAMES])
+                if len(missing) > OVERVIEW_NAMES:
+                    names += _(" and {count} more").format(count=len(missing) - OVERVIEW_NAMES)
+                lines.append(
+                    _("Not reported ({count}): {names}.").format(count=len(missing), names=names)
+                )
+            blocked = digest.blocked_items
+            if blocked:
+                lines.append(
+                    _("Blocked ({count}): {items}.").format(
+                        count=len(blocked),
+                        items="; ".join(
+                            f"{item.task_id} ({', '.join(u.short_name for u in item.blocking)})"
+                            for item in blocked
+                        ),
+                    )
+                )
+            else:
+                lines.append(_("Nothing blocked."))
+    if hint or len(visible) > 1:
+        lines.append("")
+        lines.append(_("One plan's digest: /tonghop {code}.").format(code=visible[0].code))
+    context = {"kind": "overview", "plans": [entry.id for entry in visible]}
+    return [Reply(piece, context=context) for piece in split_text("\n".join(lines), TEXT_LIMIT)]
 
 
 def _visible_digest(services: Services, user: User | None, t: Translator) -> Digest | list[Reply]:

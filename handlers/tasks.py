@@ -6,12 +6,15 @@ into it), both answers put that round first: what is missing and since when, the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.latest import latest_effective_updates
 from bot.messages import Reply
 from bot.progress import GENERAL, EffectiveUpdate, UnitProgress, round_progress
+from handlers import plans
 from handlers.items import own_items
 from handlers.turn import Turn
-from scheduler.calendar import deadline_text
+from scheduler.calendar import TaskDue, deadline_text
 
 __all__ = ["deadline", "task_list"]
 
@@ -24,7 +27,7 @@ def _short(text: str, limit: int = TITLE_LIMIT) -> str:
 
 def _next_due_line(turn: Turn) -> str:
     _ = turn.t.gettext
-    calendar = turn.services.calendar
+    calendar = turn.calendar
     upcoming = calendar.next_due(turn.now)
     days = calendar.days_left(turn.now, upcoming)
     return _("Next report ({round}): deadline {deadline}, {days} days left.").format(
@@ -37,13 +40,12 @@ def _owed_overdue(turn: Turn) -> list[UnitProgress]:
     services = turn.services
     agency_id = turn.agency_id
     assert agency_id is not None
-    rounds = services.calendar.overdue_rounds(turn.now, services.settings.late_window_days)
+    rounds = turn.calendar.overdue_rounds(turn.now, services.settings.late_window_days)
     if not rounds:
         return []
     with services.db.session() as session:
         found = [
-            round_progress(session, services.plan, r, [agency_id], as_of=turn.now)[0]
-            for r in rounds
+            round_progress(session, turn.plan, r, [agency_id], as_of=turn.now)[0] for r in rounds
         ]
     return [progress for progress in found if not progress.complete]
 
@@ -52,7 +54,11 @@ def _missing_text(turn: Turn, progress: UnitProgress) -> str:
     _ = turn.t.gettext
     general = progress.general_items
     return ", ".join(
-        _("general tasks ({first}–{last})").format(first=general[0].id, last=general[-1].id)
+        (
+            _("general tasks ({first}–{last})").format(first=general[0].id, last=general[-1].id)
+            if len(general) > 1
+            else _("general task {task}").format(task=general[0].id)
+        )
         if key == GENERAL and general
         else key
         for key in progress.missing
@@ -74,22 +80,54 @@ def _overdue_line(turn: Turn, progress: UnitProgress) -> str:
 
 
 def task_list(turn: Turn) -> list[Reply]:
-    """The agency's items: number, role, title, latest status, what is missing, next due."""
+    """The agency's items: number, role, title, latest status, what is missing, next due.
+
+    With several plans: one message per plan the unit has work in, newest plan first, each
+    headed by the plan and replying to it reports on that plan's tasks.
+    """
+    entries = _plans_of_unit(turn)
+    if entries is None:
+        return _plan_list(turn)
+    replies: list[Reply] = []
+    for entry in entries:
+        scoped = replace(turn, scope=entry.plan)
+        replies += _plan_list(scoped, entry)
+        if scoped.state_changed:
+            turn.changed()
+    return replies
+
+
+def _plans_of_unit(turn: Turn) -> tuple[plans.Followed, ...] | None:
+    """The plans to answer for, or None for "the plan" (one plan followed, or one named)."""
+    if not plans.several(turn.services):
+        return None
+    if turn.scope is not None:
+        return (plans.Followed(turn.scope, plans.code_of(turn.services, turn.scope)),)
+    agency_id = turn.agency_id
+    assert agency_id is not None
+    return plans.plans_for(turn.services, agency_id) or None
+
+
+def _plan_list(turn: Turn, entry: plans.Followed | None = None) -> list[Reply]:
     _ = turn.t.gettext
     services = turn.services
     agency_id = turn.agency_id
     assert agency_id is not None
-    plan = services.plan
+    plan = turn.plan
     agency = plan.agency(agency_id)
     own = own_items(plan, agency_id)
     overdue = _owed_overdue(turn)
-    current = services.calendar.round_at(turn.now)
+    current = turn.calendar.round_at(turn.now)
     with services.db.session() as session:
         progress = round_progress(session, plan, current, [agency_id], as_of=turn.now)[0]
         # Each item's newest report, not the unit's whole history (bot/latest.py).
-        latest = latest_effective_updates(session, agency_id, list(own), as_of=turn.now)
+        latest = latest_effective_updates(
+            session, agency_id, list(own), as_of=turn.now, plan_id=plan.info.id
+        )
 
     lines = [_("Tasks of {agency}:").format(agency=agency.name)]
+    if entry is not None:
+        lines.insert(0, plans.heading(turn.t, entry))
     general_ids: list[str] = []
     for task_id, (item, role) in own.items():
         if role == "general":
@@ -98,15 +136,22 @@ def task_list(turn: Turn) -> list[Reply]:
         lines.append("")
         lines.append(f"• {task_id} ({turn.role_label(role)}): {_short(item.title)}")
         lines.append("  " + _latest_text(turn, latest.get(task_id)))
+        own_deadline = turn.calendar.task_due(item)
+        if own_deadline is not None:
+            lines.append("  " + _own_deadline_text(turn, own_deadline, latest.get(task_id)))
     if general_ids:
         general_latest = [latest[task_id] for task_id in general_ids if task_id in latest]
         newest = max(general_latest, key=lambda u: (u.created_at, u.id), default=None)
         lines.append("")
-        lines.append(
-            _("• {first}–{last} ({role}): one report on the general tasks").format(
-                first=general_ids[0], last=general_ids[-1], role=turn.role_label("general")
+        if len(general_ids) > 1:
+            lines.append(
+                _("• {first}–{last} ({role}): one report on the general tasks").format(
+                    first=general_ids[0], last=general_ids[-1], role=turn.role_label("general")
+                )
             )
-        )
+        else:
+            item = own[general_ids[0]][0]
+            lines.append(f"• {item.id} ({turn.role_label('general')}): {_short(item.title)}")
         lines.append("  " + _latest_text(turn, newest))
     lines.append("")
     lines.extend(_overdue_line(turn, late) for late in overdue)
@@ -123,13 +168,30 @@ def task_list(turn: Turn) -> list[Reply]:
     lines.append(_next_due_line(turn))
     example = next((task_id for task_id, (_i, role) in own.items() if role == "lead"), None)
     example = example or next(iter(own), "1.1")
+    if entry is not None:
+        example = f"{entry.code} {example}"
     lines.append(
         _('To report, reply to this message or type e.g. "{task}: đã trình UBND tỉnh".').format(
             task=example
         )
     )
-    context = {"kind": "task_list", "agency": agency_id, "tasks": list(own)}
+    context: dict[str, object] = {"kind": "task_list", "agency": agency_id, "tasks": list(own)}
+    if entry is not None:
+        context["plan"] = entry.id
     return [Reply("\n".join(lines), context=context)]
+
+
+def _own_deadline_text(turn: Turn, due: TaskDue, update: EffectiveUpdate | None) -> str:
+    """The task's own deadline ("hoàn thành trong quý I/2021"), and whether it has passed."""
+    _ = turn.t.gettext
+    text = _("Task deadline: {deadline}").format(deadline=due.describe(turn.t))
+    done = update is not None and update.status == "completed"
+    if due.is_late(turn.now) and not done:
+        return text + _(" (passed)")
+    days = due.days_left(turn.now)
+    if days is not None and not done and days >= 0:
+        return text + _(" ({days} days left)").format(days=days)
+    return text
 
 
 def _latest_text(turn: Turn, update: EffectiveUpdate | None) -> str:

@@ -11,13 +11,20 @@ from bot.i18n import Translator
 from bot.labels import chat_role_label, chat_status_label
 from bot.messages import Incoming
 from bot.models import User
+from bot.plan import Plan
+from scheduler.calendar import ReportingCalendar
 
 __all__ = ["Turn"]
 
 
 @dataclass
 class Turn:
-    """The context a feature handler works in; ``state`` is saved after the turn if changed."""
+    """The context a feature handler works in; ``state`` is saved after the turn if changed.
+
+    ``scope`` is the plan this turn is about once it is known (named in the message, the plan
+    of the message replied to, the last plan discussed, or the one the person chose); until
+    then :attr:`plan` is the deployment's only (or newest) plan.
+    """
 
     services: Services
     incoming: Incoming
@@ -26,6 +33,16 @@ class Turn:
     now: datetime
     state: ChatState = field(default_factory=ChatState)
     state_changed: bool = False
+    scope: Plan | None = None
+
+    @property
+    def plan(self) -> Plan:
+        return self.scope if self.scope is not None else self.services.plan
+
+    @property
+    def calendar(self) -> ReportingCalendar:
+        """The reporting calendar of :attr:`plan` (each plan has its own rule)."""
+        return self.services.calendar_of(self.plan)
 
     @property
     def agency_id(self) -> str | None:

@@ -60,6 +60,7 @@ IntentKind = Literal[
     "undo",
     "number",
     "digest",
+    "overview",
     "report",
     "unknown_command",
     "unknown",
@@ -110,6 +111,7 @@ _COMMANDS: dict[str, IntentKind] = {
     "baocao": "report",
     "report": "report",
 }
+_ALL_WORDS = frozenset({"tat ca", "all", "toan bo", "het", "tat"})
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?(?:\s+(.*))?$", re.DOTALL)
 
 _TASK_NUMBER = r"(\d{1,2}(?:\s?\.\s?\d{1,2}){1,3})"
@@ -277,6 +279,8 @@ def _command(text: str) -> Intent | None:
             return Intent("update", task=numbered[0], body=numbered[1], explicit=True)
         return Intent("update", body=rest, explicit=True)
     if kind == "digest":
+        if rest and (_phrases(fold(rest)).has("all_plans") or fold(rest) in _ALL_WORDS):
+            return Intent("overview")  # "/tonghop tất cả", "/tonghop tat ca ke hoach"
         asked_missing = bool(rest) and _phrases(fold(rest)).has("missing")
         missing = name in {"chuabaocao", "missing"} or asked_missing
         period = None if not rest or asked_missing else rest
@@ -721,6 +725,8 @@ def _pattern_rules(original: str, stripped: str, folded: str) -> Intent:
         return Intent("update", body=stripped)
     if read.has("report"):
         return Intent("report")
+    if read.has("all_plans") and (read.has("digest") or read.has("overview_head")):
+        return Intent("overview")  # "tổng hợp tất cả kế hoạch": across plans
     if read.has("missing"):
         return Intent("digest", missing_only=True)
     if read.has("digest"):
