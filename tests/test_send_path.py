@@ -20,6 +20,8 @@ from bot.bootstrap import Services
 from bot.channels.telegram import TelegramChannel, build_application, build_channel
 from bot.channels.telegram_limiter import PacedRateLimiter
 from bot.clock import FrozenClock
+from bot.delivery import INTERACTIVE_ATTEMPTS, answer
+from bot.messages import Reply, TransientError
 from bot.runtime import scheduler_runner
 from scheduler.pacing import PLATFORM_LIMITS, Pacer
 from scheduler.runner import SchedulerRunner
@@ -110,19 +112,25 @@ async def test_a_429_on_a_reminder_reaches_the_scheduler_without_a_retry_inside_
     assert row.state == "sent"
 
 
-async def test_an_answer_with_a_429_is_still_retried_by_the_limiter(services: Services) -> None:
+async def test_an_answer_is_attempted_as_often_as_the_one_policy_says(services: Services) -> None:
     fake = FakeTime()
     pacer = Pacer(monotonic=fake.monotonic, sleep=fake.sleep)
     async with FakeTelegram() as tg:
         tg.private_chat(USER)
         async with paced_channel(tg.url, tg.token, pacer) as channel:
             tg.fail_next("sendMessage", "429", retry_after=2)
-            # No slot taken beforehand: an answer (or a piece after the first) is paced and
-            # retried by the limiter itself.
-            await channel._bot.send_message(chat_id=int(HEALTH), text="Đã ghi nhận")
-        assert len(tg.calls_of("sendMessage")) == 2
+            ids = await answer(lambda: channel.send(HEALTH, Reply("Đã ghi nhận")), sleep=fake.sleep)
+            assert len(ids) == 1
+            # Always refused: three attempts in all (the limiter itself never retries).
+            tg.fail_next("sendMessage", "500", times=10)
+            with pytest.raises(TransientError):
+                await answer(lambda: channel.send(HEALTH, Reply("Lần hai")), sleep=fake.sleep)
+        statuses = [call.status for call in tg.calls_of("sendMessage")]
+        assert statuses == [429, 200, 500, 500, 500]
         assert len(tg.bot_messages(USER.id)) == 1
+    # The 429 paused the channel's pacer: the retry waited it out there.
     assert any(seconds >= 2 for seconds in fake.sleeps)
+    assert INTERACTIVE_ATTEMPTS == 3
 
 
 async def test_zalo_chats_are_not_taken_for_telegram_groups(services: Services) -> None:

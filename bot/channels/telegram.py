@@ -58,6 +58,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from bot.channels.telegram_limiter import PacedRateLimiter
 from bot.chats import migrate_chat
+from bot.delivery import answer, record_replies
 from bot.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, translator
 from bot.messages import (
     ChannelStartError,
@@ -73,7 +74,6 @@ from bot.messages import (
     TransientError,
     Undeliverable,
 )
-from bot.sent import record_sent
 from bot.text import split_text
 from handlers import ChatHandlers
 from scheduler.pacing import TELEGRAM, Pacer
@@ -109,7 +109,6 @@ MENU: tuple[tuple[str, str, str], ...] = (
     ("huy", "undo", N_("Undo the update just sent (within 10 minutes)")),
     ("help", "help", N_("How to use planbot")),
 )
-INTERACTIVE_RETRIES = 2
 
 
 class BotData:
@@ -315,50 +314,43 @@ async def _answer(update: Update, context: PlanbotContext) -> None:
         return
     replies = await context.chat.handle(incoming)
     services = context.services
+    channel = TelegramChannel(context.bot)
     for reply in replies:
-        ids = await _send_interactive(context.bot, incoming.chat_id, reply, services)
-        if ids and reply.edit_message_id is None:  # an edited message keeps its context
-            record_sent(
-                services.db, CHANNEL, incoming.chat_id, ids, reply.context, services.clock.now()
-            )
+        ids = await _send_interactive(channel, incoming.chat_id, reply, services)
+        await record_replies(
+            services.db,
+            CHANNEL,
+            incoming.chat_id,
+            [(reply, ids)],
+            services.clock.now(),
+            edits_in_place=True,
+        )
 
 
 async def _send_interactive(
-    bot: Bot, chat_id: str, reply: Reply, services: Services | None = None
+    channel: TelegramChannel, chat_id: str, reply: Reply, services: Services | None = None
 ) -> list[str]:
-    """Send an answer. A failure known to have sent nothing (429, 5xx, connection refused, a
-    connection pool time-out) is retried; an answer that may have arrived (the request left and
-    no answer came) is not, so the user never gets it twice; a refusal is logged."""
-    for attempt in range(INTERACTIVE_RETRIES + 1):
-        sent: list[str] = []
-        try:
-            return await send_reply(bot, chat_id, reply, sent=sent)
-        except TelegramError as error:
-            outcome = classify(error)
-            if sent:
-                log.warning("a long reply to chat %s was sent in part: %s", chat_id, outcome)
-                return sent
-            if isinstance(outcome, ChatMoved) and services is not None and attempt == 0:
-                await asyncio.to_thread(
-                    migrate_chat, services.db, CHANNEL, chat_id, outcome.new_chat_id
-                )
-                chat_id = outcome.new_chat_id
-                continue
-            if isinstance(outcome, OutcomeUnknown):
-                log.warning(
-                    "a reply to chat %s may not have arrived (%s); not resent", chat_id, outcome
-                )
-                return []
-            if isinstance(outcome, Undeliverable):
-                log.warning("Telegram refused a reply to chat %s: %s", chat_id, outcome)
-                return []
-            if attempt == INTERACTIVE_RETRIES:
-                log.warning("a reply to chat %s could not be sent: %s", chat_id, outcome)
-                return []
-            if isinstance(outcome, RetryLater):
-                await asyncio.sleep(min(outcome.retry_after, 30.0))
-            else:
-                await asyncio.sleep(0.5 * (attempt + 1))
+    """Send an answer under the interactive retry policy (:func:`bot.delivery.answer`): a
+    failure known to have sent nothing is retried; an answer that may have arrived is not, so
+    the user never gets it twice; a refusal is logged. A group that became a supergroup is
+    followed once."""
+    try:
+        return await answer(lambda: channel.send(chat_id, reply))
+    except PartlySent as error:
+        log.warning("a long reply to chat %s was sent in part: %s", chat_id, error)
+        return error.message_ids
+    except ChatMoved as moved:
+        if services is None:
+            log.warning("a reply to chat %s could not be sent: %s", chat_id, moved)
+            return []
+        await asyncio.to_thread(migrate_chat, services.db, CHANNEL, chat_id, moved.new_chat_id)
+        return await _send_interactive(channel, moved.new_chat_id, reply)
+    except OutcomeUnknown as error:
+        log.warning("a reply to chat %s may not have arrived (%s); not resent", chat_id, error)
+    except Undeliverable as error:
+        log.warning("Telegram refused a reply to chat %s: %s", chat_id, error)
+    except DeliveryError as error:
+        log.warning("a reply to chat %s could not be sent: %s", chat_id, error)
     return []
 
 
@@ -418,7 +410,7 @@ def build_application(
     )
     if rate_limiter:
         # Sliding windows judged like Telegram does, not PTB's leaky bucket (telegram_limiter.py).
-        builder = builder.rate_limiter(PacedRateLimiter(max_retries=2))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(PacedRateLimiter())  # type: ignore[arg-type]
     if post_init is not None:
         builder = builder.post_init(post_init)
     if post_shutdown is not None:
@@ -602,7 +594,7 @@ def build_channel(settings: Settings, *, request_timeout: float = 10.0) -> Teleg
         base_url=f"{root}/bot",
         base_file_url=f"{root}/file/bot",
         request=request,
-        rate_limiter=PacedRateLimiter(max_retries=2),  # type: ignore[arg-type]
+        rate_limiter=PacedRateLimiter(),  # type: ignore[arg-type]
     )
     return TelegramChannel(bot)
 

@@ -7,14 +7,16 @@ per private chat; a server that judges Telegram's limits on arrival answers 429 
 bot stops for ``retry_after`` (BENCHMARKS.md). This limiter grants each request with a chat a
 slot of the pacer's sliding windows (30 in any second overall, one per second per chat, 20 per
 minute per group), widened by the measured jitter margin, and honours a ``RetryAfter`` by
-pausing every later request before retrying (at most ``max_retries`` times). Requests without a
+pausing every later request; it retries only when asked (``max_retries``, 0 in planbot: the
+retry policy belongs to the sender, :mod:`bot.delivery` for answers, the ledger for reminders,
+so a request is never attempted more times than that policy says). Requests without a
 chat (``getUpdates``, ``answerCallbackQuery``, ``getMe``) are not paced.
 
 The pacer is the channel's one flood limiter (:class:`bot.channels.telegram.TelegramChannel`
 hands the same one to the scheduler). A request whose slot the scheduler already took
 (:meth:`Pacer.holds_slot`) goes straight out and is never retried here: the scheduler's ledger
 decides what a 429 means for a reminder (pause, give back, postpone). The pieces after it (a long
-reminder split in several messages) and every answer are paced and retried here.
+reminder split in several messages) and every answer wait for their own slot here.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _retry_seconds(error: RetryAfter) -> float:
 class PacedRateLimiter(BaseRateLimiter[int]):
     """Every request to a chat waits for its pacer slot; ``rate_limit_args``: max retries."""
 
-    def __init__(self, pacer: Pacer | None = None, *, max_retries: int = 2) -> None:
+    def __init__(self, pacer: Pacer | None = None, *, max_retries: int = 0) -> None:
         self.pacer = pacer or TELEGRAM.pacer()
         self.max_retries = max_retries
 
@@ -74,7 +76,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             try:
                 return await self.pacer.timed(chat, callback(*args, **kwargs))
             except RetryAfter as error:
+                self.pacer.pause(_retry_seconds(error))  # every later request waits it out
                 if attempt >= retries:
                     raise
                 attempt += 1
-                self.pacer.pause(_retry_seconds(error))

@@ -26,16 +26,13 @@ from bot.channels.zalo.platform import (
 )
 from bot.clock import Clock
 from bot.db import Database
-from bot.messages import DeliveryError, Incoming, Reply, RetryLater, TransientError
+from bot.delivery import answer, record_replies
+from bot.messages import DeliveryError, Incoming, Reply
 from bot.models import ProcessedMessage
-from bot.sent import record_sent
 
 __all__ = ["Handle", "ZaloBot"]
 
 log = logging.getLogger(__name__)
-
-INTERACTIVE_RETRIES = 2
-MAX_INTERACTIVE_WAIT = 5.0  # a user is waiting: do not hold an answer back longer than this
 
 Handle = Callable[[Incoming], Awaitable[list[Reply]]]
 
@@ -122,29 +119,24 @@ class ZaloBot:
         return await self._answer(incoming.chat_id, replies)
 
     async def _answer(self, chat_id: str, replies: list[Reply]) -> list[str]:
-        """Send the replies; a failure before the platform got them is retried (twice)."""
-        for attempt in range(INTERACTIVE_RETRIES + 1):
-            try:
-                per_reply = await self.channel.send_batch(chat_id, replies)
-            except PartialDelivery as error:
-                log.warning("Zalo reply partly delivered to %s: %s", chat_id, error)
-                return error.message_ids
-            except (RetryLater, TransientError) as error:
-                if attempt == INTERACTIVE_RETRIES:
-                    log.warning("Zalo reply to %s not delivered: %s", chat_id, error)
-                    return []
-                wait = error.retry_after if isinstance(error, RetryLater) else 0.2 * (attempt + 1)
-                await asyncio.sleep(min(wait, MAX_INTERACTIVE_WAIT))
-                continue
-            except DeliveryError as error:  # refused, or no answer (a retry could double)
-                log.warning("Zalo reply to %s not delivered: %s", chat_id, error)
-                return []
-            now = self._clock.now()
-            for reply, ids in zip(replies, per_reply, strict=True):
-                if ids and reply.context:
-                    record_sent(self._db, CHANNEL, chat_id, ids, reply.context, now)
-            return [message_id for ids in per_reply for message_id in ids]
-        return []
+        """Send the replies as one batch under the interactive retry policy
+        (:func:`bot.delivery.answer`: only a failure before the platform got them is retried)."""
+        try:
+            per_reply = await answer(lambda: self.channel.send_batch(chat_id, replies))
+        except PartialDelivery as error:
+            log.warning("Zalo reply partly delivered to %s: %s", chat_id, error)
+            return error.message_ids
+        except DeliveryError as error:  # refused, no answer (a retry could double), or given up
+            log.warning("Zalo reply to %s not delivered: %s", chat_id, error)
+            return []
+        await record_replies(
+            self._db,
+            CHANNEL,
+            chat_id,
+            list(zip(replies, per_reply, strict=True)),
+            self._clock.now(),
+        )
+        return [message_id for ids in per_reply for message_id in ids]
 
     async def _process_logged(self, update: dict[str, Any]) -> None:
         try:
