@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -165,6 +165,19 @@ class Database:
         except DBAPIError:
             unit.drop_read()  # a failed statement may have aborted the transaction (PostgreSQL)
             raise
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A writing transaction on a plain connection, for bookkeeping rows written with plain
+        statements (no ORM objects, so nothing audited: sent-message contexts); committed at
+        the end. Inside a unit of work: the unit's transaction (a second connection would wait
+        for the lock the unit holds)."""
+        if self._unit() is not None:
+            with self.write() as session:
+                yield session.connection()
+            return
+        with self._write_engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def write(self, *, savepoint: bool = True) -> Iterator[Session]:

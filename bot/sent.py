@@ -41,8 +41,8 @@ def record_sent(
     ]
     if not rows:
         return
-    with db.write() as session:
-        session.execute(insert(_TABLE), rows)
+    with db.writing() as connection:
+        connection.execute(insert(_TABLE), rows)
 
 
 def context_of(db: Database, channel: str, chat_id: str, message_id: str) -> dict[str, Any] | None:
