@@ -18,10 +18,12 @@ from datetime import date
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jsonschema import Draft202012Validator, ValidationError
+if TYPE_CHECKING:  # jsonschema is imported when a plan is validated, not at every start
+    from jsonschema import Draft202012Validator, ValidationError
+
 
 __all__ = [
     "GROUP_KIND",
@@ -415,6 +417,8 @@ def schema_path() -> Path:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -730,6 +734,17 @@ def parse_plan(data: object, *, source: str | None = None) -> Plan:
         ordered = sorted(problems, key=lambda p: _path_sort_key(p.path))
         raise PlanError(ordered, source=source)
     return _build(cast("Mapping[str, Any]", data))
+
+
+def rebuild_checked_plan(data: Mapping[str, Any], checksum: str) -> Plan | None:
+    """A document stored after :func:`parse_plan` validated it, built again without validating:
+    the plan built must have the stored ``checksum`` (the one the validated plan had), else
+    ``None`` (then validate it as any new document). Saves a command's start the validation."""
+    try:
+        plan = _build(data)
+    except Exception:  # not what was validated: the caller validates it and says why
+        return None
+    return plan if plan.checksum() == checksum else None
 
 
 def load_plan(path: Path | None = None) -> Plan:

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, delete, select
 
 from bot.db import Database
 from bot.models import AgencyMember, AgencyRecord, AssignmentRecord, PlanRecord, TaskRecord
-from bot.plan import Agency, Plan, PlanError, PlanProblem, parse_plan
+from bot.plan import Agency, Plan, PlanError, PlanProblem, parse_plan, rebuild_checked_plan
 from bot.text import compact, fold
 
 __all__ = [
@@ -85,7 +85,7 @@ def _parsed(checksum: str, document: dict[str, Any]) -> Plan:
     """A document is validated and parsed once per process (kept by its checksum)."""
     plan = _PARSED.get(checksum)
     if plan is None:
-        plan = parse_plan(document)
+        plan = rebuild_checked_plan(document, checksum) or parse_plan(document)
         if plan.checksum() == checksum:
             if len(_PARSED) >= _PARSED_KEEP:
                 _PARSED.pop(next(iter(_PARSED)))

@@ -74,3 +74,37 @@ def test_digest_as_text_loads_no_document_library(tmp_path: Path) -> None:
     modules = _imported_after(["digest", "--at", "2021-03-10"], tmp_path)
     assert "bot.cli.reports" in modules
     assert not {"matplotlib", "docx", "openpyxl", "telegram"} & {m.split(".")[0] for m in modules}
+
+
+def test_a_stored_plan_is_not_validated_again_at_start(tmp_path: Path) -> None:
+    """The document was validated when it was stored; a start rebuilds it and checks that it
+    is still the plan that was validated (its checksum), without the schema validator."""
+    _imported_after(["agencies"], tmp_path)  # first run: the plan file validated and stored
+    modules = _imported_after(["agencies", "--format", "json"], tmp_path)
+    assert "jsonschema" not in {name.split(".")[0] for name in modules}
+
+
+def test_a_stored_plan_changed_behind_planbots_back_is_validated(tmp_path: Path) -> None:
+    """A stored document that no longer builds the plan its checksum names is validated like a
+    new one: here an agency id made invalid in the database is refused at start."""
+    import pytest
+    from sqlmodel import select
+
+    from bot.bootstrap import bootstrap
+    from bot.models import PlanRecord
+    from bot.plan import PlanError
+    from bot.planstore import stored_plan
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'p.db'}")
+    services = bootstrap(settings)
+    with services.db.write() as session:
+        record = session.exec(select(PlanRecord)).one()
+        document = dict(record.document)
+        agencies = [dict(agency) for agency in document["agencies"]]
+        agencies[0]["id"] = "Not An Id!"
+        record.document = {**document, "agencies": agencies}
+        session.add(record)
+    with pytest.raises(PlanError):
+        stored_plan(services.db)
+    services.db.dispose()
