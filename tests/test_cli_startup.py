@@ -86,25 +86,31 @@ def test_a_stored_plan_is_not_validated_again_at_start(tmp_path: Path) -> None:
 
 def test_a_stored_plan_changed_behind_planbots_back_is_validated(tmp_path: Path) -> None:
     """A stored document that no longer builds the plan its checksum names is validated like a
-    new one: here an agency id made invalid in the database is refused at start."""
-    import pytest
-    from sqlmodel import select
+    new one: an agency id made invalid in the database is refused at the next start."""
+    import json
+    import sqlite3
 
-    from bot.bootstrap import bootstrap
-    from bot.models import PlanRecord
-    from bot.plan import PlanError
-    from bot.planstore import stored_plan
-    from tests.conftest import make_settings
-
-    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'p.db'}")
-    services = bootstrap(settings)
-    with services.db.write() as session:
-        record = session.exec(select(PlanRecord)).one()
-        document = dict(record.document)
-        agencies = [dict(agency) for agency in document["agencies"]]
-        agencies[0]["id"] = "Not An Id!"
-        record.document = {**document, "agencies": agencies}
-        session.add(record)
-    with pytest.raises(PlanError):
-        stored_plan(services.db)
-    services.db.dispose()
+    _imported_after(["agencies"], tmp_path)  # the plan file validated and stored
+    connection = sqlite3.connect(tmp_path / "p.db")
+    with connection:
+        ((raw,),) = connection.execute("SELECT document FROM plan").fetchall()
+        document = json.loads(raw)
+        document["agencies"][0]["id"] = "Not An Id!"
+        connection.execute("UPDATE plan SET document = ?", (json.dumps(document),))
+    connection.close()
+    done = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", "agencies"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        env={
+            "PLANBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+            "PLANBOT_DATA_DIR": str(tmp_path / "data"),
+            "PATH": "/usr/bin:/bin",
+        },
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Not An Id!" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
