@@ -233,6 +233,7 @@ class Digest:
     changes: Changes | None = None
     audience: str = ""
     counts: Mapping[Bucket, int] = field(default_factory=dict)
+    plan_code: str = ""  # set when several plans are followed: the headline names the plan
 
     @property
     def total(self) -> int:
@@ -314,6 +315,7 @@ class Digest:
         """Every number of the digest, for ``planbot digest --format json``."""
         return {
             "plan": self.plan.info.id,
+            **({"plan_code": self.plan_code} if self.plan_code else {}),
             "round": self.round.id,
             "deadline": self.round.deadline.isoformat(),
             "consolidation_due": (

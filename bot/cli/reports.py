@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import sys
 from pathlib import Path
@@ -13,7 +14,8 @@ from bot.cli.common import AT_HELP, app, cli_text, fail, parse_instant, print_js
 from bot.clock import FrozenClock
 from bot.digest import Digest, build_digest, default_round, parse_round, record_snapshot
 from bot.i18n import N_, Translator
-from scheduler.calendar import Round, UnknownPeriod
+from bot.plan import Plan
+from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod
 
 CLI_AUDIENCE = "cli"
 CHART_HELP = N_(
@@ -68,11 +70,42 @@ def _moment(built: Services, at: str | None) -> None:
         built.clock = FrozenClock(parse_instant(at, built.settings.tz))
 
 
-def _round(built: Services, period: str | None, t: Translator) -> Round:
+DIGEST_PLAN_HELP = N_(
+    'The plan\'s code, e.g. "kh38". With one plan it may be left out; with several, the digest '
+    "without --plan is the overview of every plan (as with --all)."
+)
+REPORT_PLAN_HELP = N_(
+    'The plan\'s code, e.g. "kh38". With one plan it may be left out; with several it is needed.'
+)
+ALL_HELP = N_(
+    "The overview of every plan followed: each plan's current round, the units that have not "
+    "reported and the blocked items."
+)
+DIGEST_PLAN_OPTION = typer.Option(
+    None, "--plan", metavar=cli_text(N_("CODE")), help=cli_text(DIGEST_PLAN_HELP)
+)
+REPORT_PLAN_OPTION = typer.Option(
+    None, "--plan", metavar=cli_text(N_("CODE")), help=cli_text(REPORT_PLAN_HELP)
+)
+ALL_OPTION = typer.Option(False, "--all", help=cli_text(ALL_HELP))
+
+
+def _plan(built: Services, code: str | None) -> Plan:
+    from bot.cli.plan_commands import pick_plan
+
+    return pick_plan(built.plans, code)
+
+
+def _calendar(built: Services, plan: Plan) -> ReportingCalendar:
+    return built.plans.calendar(plan.info.id)
+
+
+def _round(built: Services, period: str | None, t: Translator, plan: Plan | None = None) -> Round:
+    calendar = built.calendar if plan is None else _calendar(built, plan)
     if period is None:
-        return default_round(built.calendar, built.clock.now())
+        return default_round(calendar, built.clock.now())
     try:
-        return parse_round(built.calendar, period)
+        return parse_round(calendar, period)
     except UnknownPeriod:
         fail(
             t.gettext(
@@ -82,9 +115,35 @@ def _round(built: Services, period: str | None, t: Translator) -> Round:
         )
 
 
-def _digest(built: Services, round_: Round, audience: str | None) -> Digest:
+def _digest(
+    built: Services, round_: Round, audience: str | None, plan: Plan | None = None
+) -> Digest:
+    plan = plan or built.plan
     with built.db.session() as session:
-        return build_digest(session, built.plan, round_, built.clock.now(), audience=audience)
+        digest = build_digest(session, plan, round_, built.clock.now(), audience=audience)
+    if len(built.plans) > 1:  # the headline says which plan
+        digest = dataclasses.replace(digest, plan_code=built.plans.code(plan.info.id))
+    return digest
+
+
+def _overview(built: Services, output_format: DigestFormat, t: Translator) -> None:
+    from bot.overview import build_overview
+    from bot.reports.text import render_overview
+
+    with built.db.session() as session:
+        overview = build_overview(session, built.plans, built.clock.now())
+    if output_format is DigestFormat.json:
+        print_json(overview.to_json())
+        return
+    sys.stdout.write(render_overview(overview, t) + "\n")
+    if len(built.plans) > 1:
+        sys.stdout.write(
+            "\n"
+            + t.gettext("One plan's digest: planbot digest --plan {code}").format(
+                code=built.plans.entries[0].code
+            )
+            + "\n"
+        )
 
 
 @app.command(
@@ -99,6 +158,8 @@ def digest_command(
     output_format: DigestFormat = DIGEST_FORMAT_OPTION,
     at: str | None = AT_OPTION,
     chart: Path | None = CHART_OPTION,
+    plan_code: str | None = DIGEST_PLAN_OPTION,
+    every_plan: bool = ALL_OPTION,
 ) -> None:
     """Tổng hợp tình hình báo cáo của một kỳ: đúng hạn, muộn, chưa báo cáo, quá hạn; vướng mắc."""
     from bot.reports import render_text  # matplotlib & co. only for the commands that need them
@@ -106,8 +167,20 @@ def digest_command(
     t = tr()
     with services() as built:
         _moment(built, at)
-        round_ = _round(built, period, t)
-        digest = _digest(built, round_, CLI_AUDIENCE)
+        overview = every_plan or (plan_code is None and len(built.plans) > 1)
+        if overview and (period is not None or chart is not None or plan_code is not None):
+            fail(
+                t.gettext(
+                    "--period, --chart and --plan are for one plan's digest; the overview "
+                    "shows each plan's current round. Choose one plan with --plan."
+                )
+            )
+        if overview:
+            _overview(built, output_format, t)
+            return
+        plan = _plan(built, plan_code)
+        round_ = _round(built, period, t, plan)
+        digest = _digest(built, round_, CLI_AUDIENCE, plan)
         if chart is not None:
             from bot.reports import render_chart_png
 
@@ -146,6 +219,7 @@ def report_command(
     output_format: ReportFormat = REPORT_FORMAT_OPTION,
     output: Path | None = OUTPUT_OPTION,
     at: str | None = AT_OPTION,
+    plan_code: str | None = REPORT_PLAN_OPTION,
 ) -> None:
     """Dự thảo báo cáo tổng hợp của kỳ (thể thức Nghị định 30/2020/NĐ-CP), Word/Excel/Markdown."""
     from bot.reports import render_docx, render_markdown, render_xlsx
@@ -153,8 +227,10 @@ def report_command(
     t = tr()
     with services() as built:
         _moment(built, at)
-        round_ = _round(built, period, t)
-        digest = _digest(built, round_, None)
+        plan = _plan(built, plan_code)
+        round_ = _round(built, period, t, plan)
+        digest = _digest(built, round_, None, plan)
+        several = len(built.plans) > 1
     if output_format is ReportFormat.md:
         text = render_markdown(digest, t)
         if output is None:
@@ -165,7 +241,8 @@ def report_command(
         content = render_docx(digest, t)
     else:
         content = render_xlsx(digest, t)
-    target = output or Path(f"bao-cao-{round_.id}.{output_format.value}")
+    name = f"bao-cao-{digest.plan_code}-{round_.id}" if several else f"bao-cao-{round_.id}"
+    target = output or Path(f"{name}.{output_format.value}")
     _write(target, content, t)
     sys.stdout.write(
         t.gettext("Wrote {path} ({round}).").format(path=target, round=round_.label(t)) + "\n"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from bot.digest import Digest, ItemLine, UnitLine
 from bot.i18n import Translator
+from bot.overview import Overview, PlanOverview
 from bot.progress import BUCKETS
 from bot.reports.labels import (
     BUCKET_ICONS,
@@ -14,6 +17,7 @@ from bot.reports.labels import (
     role_label,
     status_label,
 )
+from bot.reports.titles import sentence_case
 from scheduler.calendar import deadline_text
 
 TITLE_WIDTH = 70
@@ -34,6 +38,7 @@ def render_headline(digest: Digest, t: Translator) -> str:
     _ = t.gettext
     lines = [
         _("DIGEST OF REPORTS — {round}").format(round=digest.round.label(t)),
+        *([plan_line(digest, t)] if digest.plan_code else []),
         _("Deadline for the units: {deadline}").format(deadline=deadline_text(t, digest.round.due)),
     ]
     if digest.round.consolidation_due is not None:
@@ -226,3 +231,74 @@ def render_text(digest: Digest, t: Translator, *, missing_only: bool = False) ->
     lines += _item_lines(digest, t)
     lines += _change_lines(digest, t)
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- several plans
+
+
+def plan_line(digest: Digest, t: Translator) -> str:
+    """ "Kế hoạch kh12: Kế hoạch thực hiện chuyển đổi số…" (when several plans are followed)."""
+    return t.gettext("Plan {code}: {title}").format(code=digest.plan_code, title=plan_title(digest))
+
+
+def plan_title(digest: Digest) -> str:
+    """The plan's title in sentence case, on one short line."""
+    return shorten(sentence_case(digest.plan.info.title, digest.plan), TITLE_WIDTH)
+
+
+def render_overview(overview: Overview, t: Translator) -> str:
+    """Every plan followed: its round and deadline, who has not reported, what is blocked."""
+    _ = t.gettext
+    lines = [
+        _("OVERVIEW OF ALL PLANS — {moment}, {count} plans").format(
+            moment=t.format_datetime(overview.generated_at, _tz(overview)),
+            count=len(overview.plans),
+        )
+    ]
+    for plan in overview.plans:
+        lines += ["", *_plan_overview_lines(plan, t)]
+    return "\n".join(lines)
+
+
+def _tz(overview: Overview) -> tzinfo | None:
+    return overview.plans[0].digest.tz if overview.plans else None
+
+
+def _plan_overview_lines(plan: PlanOverview, t: Translator) -> list[str]:
+    _ = t.gettext
+    digest = plan.digest
+    lines = [
+        f"■ {plan.code} — {plan_title(digest)}",
+        _("{round}, deadline {deadline}: {reported}/{total} units have reported").format(
+            round=digest.round.label(t),
+            deadline=deadline_text(t, digest.round.due),
+            reported=digest.total - len(digest.missing_units),
+            total=digest.total,
+        )
+        + (
+            " (" + _("{late} late").format(late=digest.count("late")) + ")"
+            if digest.count("late")
+            else ""
+        )
+        + ".",
+    ]
+    missing = digest.missing_units
+    if missing:
+        overdue = [u for u in missing if u.bucket == "overdue"]
+        label = (
+            _("Overdue ({count}): {units}") if overdue else _("Not yet reported ({count}): {units}")
+        )
+        lines.append(
+            "• " + label.format(count=len(missing), units=", ".join(u.short_name for u in missing))
+        )
+    else:
+        lines.append("• " + _("Every unit has reported."))
+    blocked = plan.blocked_items
+    if not blocked:
+        lines.append("• " + _("Nothing is blocked."))
+        return lines
+    lines.append("⛔ " + _("Blocked items ({count}):").format(count=len(blocked)))
+    for item in blocked:
+        units = ", ".join(update.short_name for update in item.blocking)
+        lines.append(f"  – {item.task_id} {shorten(item.title, TITLE_WIDTH)} ({units})")
+    return lines
