@@ -13,7 +13,7 @@ from bot.digest import parse_round
 from bot.messages import Reply
 from bot.plan import TaskItem
 from bot.progress import GENERAL, EffectiveUpdate, UnitProgress, effective_updates, round_progress
-from handlers.items import own_items, resolve_task
+from handlers.items import own_items, resolve_task, unknown_task
 from handlers.turn import Turn
 from scheduler.calendar import Round, UnknownPeriod, deadline_text
 
@@ -78,13 +78,7 @@ def task_question(turn: Turn, task_ref: str) -> list[Reply]:
     agency = plan.agency(agency_id)
     resolution = resolve_task(plan, agency_id, task_ref)
     if resolution.outcome == "unknown":
-        return [
-            Reply(
-                _("There is no task {task} in the plan. Type /nhiemvu to see your tasks.").format(
-                    task=task_ref
-                )
-            )
-        ]
+        return unknown_task(turn.t, task_ref)
     own = own_items(plan, agency_id)
     if resolution.outcome == "not_yours":
         task = plan.task(task_ref)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.i18n import Translator
+from bot.messages import Reply
 from bot.plan import Plan, TaskItem
 from bot.progress import unit_items
 
-__all__ = ["Resolution", "own_items", "resolve_task"]
+__all__ = ["Resolution", "own_items", "resolve_task", "unknown_task"]
 
 
 def own_items(plan: Plan, agency_id: str) -> dict[str, tuple[TaskItem, str]]:
@@ -58,3 +60,14 @@ def resolve_task(plan: Plan, agency_id: str, number: str) -> Resolution:
     if len(leads) == 1:
         return Resolution("ok", (leads[0],))
     return Resolution("ambiguous", tuple(under))
+
+
+def unknown_task(t: Translator, task_ref: str) -> list[Reply]:
+    """The answer to a task number the plan does not have."""
+    return [
+        Reply(
+            t.gettext(
+                "There is no task {task} in the plan. Type /nhiemvu to see your tasks."
+            ).format(task=task_ref)
+        )
+    ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from bot.messages import Choice, Reply
 from bot.progress import EffectiveUpdate
@@ -28,7 +29,7 @@ from bot.updates import (
     retract_update,
 )
 from handlers import plans
-from handlers.items import Resolution, own_items, resolve_task
+from handlers.items import Resolution, own_items, resolve_task, unknown_task
 from handlers.turn import Turn
 from scheduler.calendar import Round, UnknownPeriod, deadline_text
 
@@ -84,13 +85,7 @@ def _report_numbered(turn: Turn, task_ref: str, body: str) -> list[Reply]:
     assert agency_id is not None
     resolution = resolve_task(plan, agency_id, task_ref)
     if resolution.outcome == "unknown":
-        return [
-            Reply(
-                _("There is no task {task} in the plan. Type /nhiemvu to see your tasks.").format(
-                    task=task_ref
-                )
-            )
-        ]
+        return unknown_task(turn.t, task_ref)
     if resolution.outcome == "not_yours":
         return [
             Reply(
@@ -260,14 +255,19 @@ def _title(title: str) -> str:
     return title if len(title) <= 80 else title[:79] + "…"
 
 
-def _replied_plan(turn: Turn) -> str | None:
-    """The plan of the bot's message this message replies to (a reminder, a task list)."""
+def _replied_context(turn: Turn) -> dict[str, Any] | None:
+    """The context of the bot's message this message replies to, if any was recorded."""
     incoming = turn.incoming
     if incoming.reply_to_message_id is None:
         return None
-    context = context_of(
+    return context_of(
         turn.services.db, incoming.channel, incoming.chat_id, incoming.reply_to_message_id
     )
+
+
+def _replied_plan(turn: Turn) -> str | None:
+    """The plan of the bot's message this message replies to (a reminder, a task list)."""
+    context = _replied_context(turn)
     plan = context.get("plan") if context else None
     return plan if isinstance(plan, str) else None
 
@@ -336,12 +336,7 @@ def _pending_value(turn: Turn, key: str, default: object) -> object:
 
 def _replied_period(turn: Turn) -> str | None:
     """The round of the reminder or overdue notice this message replies to, if any."""
-    incoming = turn.incoming
-    if incoming.reply_to_message_id is None:
-        return None
-    context = context_of(
-        turn.services.db, incoming.channel, incoming.chat_id, incoming.reply_to_message_id
-    )
+    context = _replied_context(turn)
     if not context or context.get("kind") != "reminder":
         return None
     period = context.get("period")

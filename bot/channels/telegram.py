@@ -578,8 +578,11 @@ class TelegramChannel:
             raise outcome from error
 
 
-def build_channel(settings: Settings, *, request_timeout: float = 10.0) -> TelegramChannel | None:
-    """The Telegram channel for scheduled sends, when a token is configured."""
+def build_channel(
+    settings: Settings, *, request_timeout: float = 10.0, pacer: Pacer | None = None
+) -> TelegramChannel | None:
+    """The Telegram channel for scheduled sends, when a token is configured; its one flood
+    limiter is ``pacer`` (default: Telegram's limits)."""
     if settings.telegram_token is None:
         return None
     root = settings.telegram_api_url.rstrip("/")
@@ -594,7 +597,7 @@ def build_channel(settings: Settings, *, request_timeout: float = 10.0) -> Teleg
         base_url=f"{root}/bot",
         base_file_url=f"{root}/file/bot",
         request=request,
-        rate_limiter=PacedRateLimiter(),  # type: ignore[arg-type]
+        rate_limiter=PacedRateLimiter(pacer),  # type: ignore[arg-type]
     )
     return TelegramChannel(bot)
 
