@@ -31,6 +31,7 @@ __all__ = [
     "derive_code",
     "find_stored",
     "retire_plan",
+    "retired_plans",
     "stored_plan",
     "stored_plans",
     "sync_plan",
@@ -103,6 +104,20 @@ def stored_plans(db: Database, *, include_retired: bool = False) -> list[StoredP
         query = select(PlanRecord)
         if not include_retired:
             query = query.where(col(PlanRecord.retired_at).is_(None))
+        rows = [
+            (r.checksum, r.document, r.code, r.loaded_at, r.retired_at)
+            for r in session.exec(_order(query)).all()
+        ]
+    return [
+        StoredPlan(plan=_parsed(checksum, document), code=code, loaded_at=at, retired_at=retired)
+        for checksum, document, code, at, retired in rows
+    ]
+
+
+def retired_plans(db: Database) -> list[StoredPlan]:
+    """The plans no longer followed (usually none: one small query)."""
+    with db.session() as session:
+        query = select(PlanRecord).where(col(PlanRecord.retired_at).is_not(None))
         rows = [
             (r.checksum, r.document, r.code, r.loaded_at, r.retired_at)
             for r in session.exec(_order(query)).all()

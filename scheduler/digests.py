@@ -13,6 +13,7 @@ The replies are the ones a person asking gets (:mod:`bot.reports.replies`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
@@ -29,6 +30,7 @@ from bot.digest import (
 from bot.i18n import translator
 from bot.messages import Attachment, Reply
 from bot.models import User
+from bot.plan import Plan
 from bot.registration import active_users
 from bot.reports import PNG_MIME, render_chart_png, render_text
 from bot.reports.replies import chat_audience, digest_with_chart, report_attachment
@@ -63,11 +65,13 @@ def install_scheduled(runner: _Runner) -> None:
         runner.add_contributor(partial(weekly_digests, runner.services))
 
 
-def _chat_digest(services: Services, message: OwedMessage, round_: Round) -> Digest:
+def _chat_digest(
+    services: Services, message: OwedMessage, round_: Round, plan: Plan | None = None
+) -> Digest:
     with services.db.session() as session:
         return build_digest(
             session,
-            services.plan,
+            plan or services.plan,
             round_,
             services.clock.now(),
             audience=chat_audience(message.channel, message.chat_id),
@@ -97,21 +101,39 @@ def scheduled_extras(services: Services, message: OwedMessage) -> list[Attachmen
     }
     if not wanted:
         return []
-    digest = _chat_digest(services, message, round_)
-    extras: list[Attachment | Reply] = list(digest_with_chart(digest, t, context))
-    if message.kind == "before-consolidation":
-        extras.append(
-            Reply(
-                text=t.gettext(
-                    "Draft consolidated report for {round}: fill in the number, the proposals "
-                    "and the signature before sending."
-                ).format(round=round_.label(t)),
-                attachment=report_attachment(digest, t),
-                context={"kind": "report", "period": round_.id},
+    extras: list[Attachment | Reply] = []
+    for plan, plan_round in _plans_of(services, message, round_):
+        # A message merged across plans: each plan's digest (and draft) for its own round.
+        digest = _chat_digest(services, message, plan_round, plan)
+        context = {"kind": "digest", "period": plan_round.id}
+        if len(services.plans) > 1:
+            context["plan"] = plan.info.id
+            digest = replace(digest, plan_code=services.plans.code(plan.info.id))
+        extras.extend(digest_with_chart(digest, t, context))
+        if message.kind == "before-consolidation":
+            extras.append(
+                Reply(
+                    text=t.gettext(
+                        "Draft consolidated report for {round}: fill in the number, the "
+                        "proposals and the signature before sending."
+                    ).format(round=plan_round.label(t)),
+                    attachment=report_attachment(digest, t),
+                    context={**context, "kind": "report"},
+                )
             )
-        )
-    record_snapshot(services.db, digest)
+        record_snapshot(services.db, digest)
     return extras
+
+
+def _plans_of(services: Services, message: OwedMessage, round_: Round) -> list[tuple[Plan, Round]]:
+    """The plans a scheduled message is about, each with its round (the plan loaded for a
+    message that names none)."""
+    found = [
+        (services.plans[plan_id], plan_round)
+        for plan_id, plan_round in message.rounds
+        if plan_id in services.plans
+    ]
+    return found or [(services.plan, round_)]
 
 
 def weekly_instant(services: Services, now: datetime) -> datetime | None:

@@ -34,7 +34,7 @@ Two steps, both free of I/O:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
@@ -224,6 +224,9 @@ class OwedMessage:
     locale: str
     round: Round | None = None
     group: bool = False
+    # The plans the message is about, each with its round (several when merged across plans);
+    # empty for a message that names no plan.
+    rounds: tuple[tuple[str, Round], ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str, str, datetime]:
@@ -239,6 +242,32 @@ class _Part:
     text: str
     tasks: tuple[str, ...]
     coordinate: tuple[str, ...] = ()
+    plan_id: str = ""
+
+
+@dataclass(frozen=True)
+class PlanReminders:
+    """One plan's share of a tick: its current instants and its units' progress per round.
+
+    ``heading`` names the plan above its part of a message ("[kh38] Kế hoạch …"); empty when
+    one plan is followed (the messages read as they always did). A plan no longer followed
+    (``followed`` False: retired since) sends nothing; its instants still count for the
+    ledger key of the messages of that instant, so retiring it never re-sends another plan's.
+    """
+
+    plan: Plan
+    instants: Sequence[ReminderInstant]
+    progress: Mapping[str, Sequence[UnitProgress]]
+    code: str = ""
+    heading: str = ""
+    followed: bool = True
+
+
+_AUDIENCE_KINDS: dict[str, tuple[str, ...]] = {
+    "unit": ("before-due", "overdue"),
+    "consolidator": ("before-consolidation",),
+    "secretariat": ("overdue",),
+}
 
 
 def consolidators(plan: Plan) -> tuple[str, ...]:
@@ -253,11 +282,60 @@ def plan_messages(
     progress: Mapping[str, Sequence[UnitProgress]],
     recipients: Sequence[Recipient],
 ) -> list[OwedMessage]:
-    """The messages owed at ``now`` for these (current) instants.
+    """The messages owed at ``now`` for these (current) instants of one plan.
 
     ``progress`` maps each instant's round id to every reporting unit's progress;
     ``recipients`` are the active users. Pure: the same inputs give the same messages.
     """
+    return messages_across(now, [PlanReminders(plan, tuple(instants), progress)], recipients)
+
+
+def messages_across(
+    now: datetime, plans: Sequence[PlanReminders], recipients: Sequence[Recipient]
+) -> list[OwedMessage]:
+    """The messages owed at ``now`` across plans (newest plan first): ONE message per chat,
+    audience and instant, listing what is owed in every plan, each plan under its heading with
+    its own round and deadline.
+
+    Every current instant's part for a chat is in that one message (a round still owed whose
+    reminder went out days ago is listed again beside today's). The message's ledger key is
+    that of its *anchor*: the newest current moment of the audience in any plan, and among
+    the plans with an instant then, the oldest one (the last in ``plans``), with its round and
+    kind. The anchor comes from the calendars alone, never from who still owes what, so the key
+    stays the same all day (a unit that reports one plan's part does not make the rest a new
+    message) and a new key comes with the next reminder moment; with one plan it is the key
+    reminders always had.
+    """
+    parts: list[_Part] = []
+    for share in plans:
+        if share.followed:
+            parts.extend(_parts(now, share, recipients))
+    anchors = _anchors(plans)
+    return _merge(parts, anchors, {share.plan.info.id: share for share in plans})
+
+
+_Anchor = tuple[str, ReminderInstant]  # (plan id, instant)
+
+
+def _anchors(plans: Sequence[PlanReminders]) -> dict[str, _Anchor]:
+    """audience -> the anchor of its messages now: the newest current moment of that audience
+    in any plan, and the oldest plan with an instant then (its kinds in order)."""
+    anchors: dict[str, _Anchor] = {}
+    for audience, kinds in _AUDIENCE_KINDS.items():
+        candidates = [
+            (instant.at, index, -kinds.index(instant.kind), share.plan.info.id, instant)
+            for index, share in enumerate(plans)  # newest plan first: the oldest has the top index
+            for instant in share.instants
+            if instant.kind in kinds
+        ]
+        if candidates:
+            *_, plan_id, instant = max(candidates, key=lambda c: c[:3])
+            anchors[audience] = (plan_id, instant)
+    return anchors
+
+
+def _parts(now: datetime, share: PlanReminders, recipients: Sequence[Recipient]) -> list[_Part]:
+    plan, instants, progress = share.plan, share.instants, share.progress
     focal_by_agency: dict[str, list[Recipient]] = {}
     secretariat: list[Recipient] = []
     for recipient in recipients:
@@ -275,7 +353,7 @@ def plan_messages(
             for unit in missing_units:
                 for recipient in focal_by_agency.get(unit.agency.id, ()):
                     t = translator(recipient.locale)
-                    text = _unit_text(t, instant, unit, now)
+                    text = _unit_text(t, instant, unit, now, share.code if share.heading else "")
                     parts.append(
                         _Part(
                             recipient=recipient,
@@ -314,54 +392,82 @@ def plan_messages(
                             tasks=(),
                         )
                     )
-    return _merge(parts)
+    return [replace(part, plan_id=plan.info.id) for part in parts]
 
 
-def _merge(parts: Sequence[_Part]) -> list[OwedMessage]:
-    """One message per (chat, round, kind, instant); texts of a shared chat are joined."""
-    grouped: dict[tuple[str, str, str, str, datetime], list[_Part]] = {}
+def _merge(
+    parts: Sequence[_Part],
+    anchors: Mapping[str, _Anchor],
+    shares: Mapping[str, PlanReminders],
+) -> list[OwedMessage]:
+    """One message per (chat, audience); texts of a shared chat are joined, each plan's under
+    its heading when several plans are followed."""
+    grouped: dict[tuple[str, str, str], list[_Part]] = {}
     for part in parts:
-        key = (
-            part.recipient.channel,
-            part.recipient.chat_id,
-            part.instant.period,
-            part.instant.kind,
-            part.instant.at,
-        )
+        key = (part.recipient.channel, part.recipient.chat_id, part.audience)
         bucket = grouped.setdefault(key, [])
-        if not any(p.text == part.text and p.agency_id == part.agency_id for p in bucket):
+        if not any(
+            p.text == part.text and p.agency_id == part.agency_id and p.plan_id == part.plan_id
+            for p in bucket
+        ):
             bucket.append(part)
     messages: list[OwedMessage] = []
-    for (channel, chat_id, period, kind, at), group in grouped.items():
+    for (channel, chat_id, audience), group in grouped.items():
+        _, anchor = anchors[audience]
+        at = anchor.at
         first = group[0]
+        by_plan: dict[str, list[_Part]] = {}
+        for part in group:
+            by_plan.setdefault(part.plan_id, []).append(part)
+        order = [plan_id for plan_id in shares if plan_id in by_plan]  # newest plan first
         agencies = tuple(dict.fromkeys(p.agency_id for p in group if p.agency_id is not None))
         tasks = tuple(dict.fromkeys(task for p in group for task in p.tasks))
         coordinate = tuple(dict.fromkeys(task for p in group for task in p.coordinate))
+        single = len(order) == 1
         context: dict[str, Any] = {
             "kind": "reminder",
-            "reminder": kind,
-            "period": period,
+            "reminder": group[0].instant.kind if single else anchor.kind,
+            "period": group[0].instant.period if single else None,
             "agency": agencies[0] if agencies else None,
             "tasks": list(tasks),
             "audience": first.audience,
         }
+        if single and shares[order[0]].heading:
+            context["plan"] = order[0]  # several plans followed: a reply names its plan
+        if not single:
+            del context["period"]
+            context["plans"] = [
+                {
+                    "plan": plan_id,
+                    "period": by_plan[plan_id][0].instant.period,
+                    "reminder": by_plan[plan_id][0].instant.kind,
+                    "tasks": list(dict.fromkeys(t for p in by_plan[plan_id] for t in p.tasks)),
+                }
+                for plan_id in order
+            ]
         if coordinate:
             context["coordinate"] = list(coordinate)
         if len(agencies) > 1:
             context["agencies"] = list(agencies)
+        texts = []
+        for plan_id in order:
+            joined = "\n\n".join(p.text for p in by_plan[plan_id])
+            heading = shares[plan_id].heading
+            texts.append(f"{heading}\n{joined}" if heading else joined)
         messages.append(
             OwedMessage(
                 channel=channel,
                 chat_id=chat_id,
-                period=period,
-                kind=kind,
+                period=anchor.period,
+                kind=anchor.kind,
                 instant=at,
-                reply=Reply(text="\n\n".join(p.text for p in group), context=context),
+                reply=Reply(text="\n\n".join(texts), context=context),
                 audience=first.audience,
                 agency_ids=agencies,
                 locale=first.recipient.locale,
-                round=first.instant.round,
+                round=by_plan[order[0]][0].instant.round if single else anchor.round,
                 group=first.recipient.group,
+                rounds=tuple((plan_id, by_plan[plan_id][0].instant.round) for plan_id in order),
             )
         )
     messages.sort(key=lambda m: (m.instant, m.kind, m.channel, m.chat_id))
@@ -403,14 +509,18 @@ def _item_lines(t: Translator, unit: UnitProgress) -> list[str]:
     return lines
 
 
-def _reply_hint(t: Translator, unit: UnitProgress) -> str:
+def _reply_hint(t: Translator, unit: UnitProgress, code: str = "") -> str:
     _ = t.gettext
     items = unit.missing_items
     example = items[0].id if items else (unit.lead_items[0].id if unit.lead_items else "1.1")
+    if code:  # several plans followed: the plan's code says which plan's task it is
+        example = f"{code} {example}"
     return _("Reply to this message or type: {example} <progress>").format(example=example)
 
 
-def _unit_text(t: Translator, instant: ReminderInstant, unit: UnitProgress, now: datetime) -> str:
+def _unit_text(
+    t: Translator, instant: ReminderInstant, unit: UnitProgress, now: datetime, code: str = ""
+) -> str:
     _ = t.gettext
     round_ = instant.round
     if instant.kind == "before-due":
@@ -444,7 +554,7 @@ def _unit_text(t: Translator, instant: ReminderInstant, unit: UnitProgress, now:
             )
             for item in unit.coordinate_items
         )
-    lines.append(_reply_hint(t, unit))
+    lines.append(_reply_hint(t, unit, code))
     return "\n".join(lines)
 
 

@@ -60,12 +60,21 @@ from bot.messages import (
     Undeliverable,
 )
 from bot.plan import Plan
-from bot.progress import UnitProgress, round_progress
+from bot.planstore import retired_plans
+from bot.progress import round_progress
 from bot.registration import active_users
+from bot.reports.titles import sentence_case
 from bot.sent import record_sent
+from scheduler.calendar import ReportingCalendar
 from scheduler.outbox import LEASE_RENEW_SECONDS, Claim, LedgerKey, Orphaned, Outbox
 from scheduler.pacing import PLATFORM_LIMITS, TELEGRAM, Pacer
-from scheduler.reminders import OwedMessage, Recipient, ReminderSchedule, plan_messages
+from scheduler.reminders import (
+    OwedMessage,
+    PlanReminders,
+    Recipient,
+    ReminderSchedule,
+    messages_across,
+)
 from scheduler.workdays import WorkingDays
 
 log = logging.getLogger(__name__)
@@ -138,7 +147,7 @@ class SchedulerRunner:
         self._pacer_factory = pacer_factory
         self._pacers: dict[str, Pacer] = {}
         self._workdays = workdays or WorkingDays()
-        self._schedule: tuple[Plan, ReminderSchedule] | None = None
+        self._schedules: dict[str, tuple[Plan, ReminderSchedule]] = {}
         self._concurrency = max(1, concurrency)
         self._tick_lock = asyncio.Lock()
         self._in_flight: set[int] = set()
@@ -175,18 +184,24 @@ class SchedulerRunner:
 
     @property
     def schedule(self) -> ReminderSchedule:
-        """The reminder instants of the plan as loaded (rebuilt when the plan is reloaded)."""
-        plan = self.services.plan
-        if self._schedule is None or self._schedule[0] is not plan:
+        """The reminder instants of the plan as loaded (rebuilt when the plan is reloaded);
+        with several plans, the newest one's (:meth:`schedule_of` gives any plan's)."""
+        return self.schedule_of(self.services.plan)
+
+    def schedule_of(self, plan: Plan) -> ReminderSchedule:
+        """The reminder instants of one plan, from its own calendar."""
+        cached = self._schedules.get(plan.info.id)
+        if cached is None or cached[0] is not plan:
             settings = self.services.settings
             schedule = ReminderSchedule(
-                self.services.calendar,
+                ReportingCalendar(plan.reporting, settings.tz),
                 self._workdays,
                 lead_days=settings.reminder_days,
                 at_time=settings.reminder_time,
             )
-            self._schedule = (plan, schedule)
-        return self._schedule[1]
+            cached = (plan, schedule)
+            self._schedules[plan.info.id] = cached
+        return cached[1]
 
     # ------------------------------------------------------------------ APScheduler
 
@@ -286,20 +301,32 @@ class SchedulerRunner:
     # ------------------------------------------------------------------ planning
 
     def owed(self, now: datetime) -> list[OwedMessage]:
-        """Every message owed at ``now`` (sent or not), reminders and contributions."""
-        schedule = self.schedule
-        instants = schedule.current(now)
+        """Every message owed at ``now`` (sent or not), reminders and contributions.
+
+        Each plan followed is reminded with its own calendar; what one chat is owed at one
+        moment across plans is one message (:func:`scheduler.reminders.messages_across`).
+        With several plans, a plan's reminders start from the moment it was loaded, and a
+        retired plan's instants before its retirement still anchor the ledger keys.
+        """
+        shares = self._shares(now)
         messages: list[OwedMessage] = []
-        if instants:
-            plan = self.services.plan
+        if any(share.instants for share in shares if share.followed):
             with self.services.db.session() as session:
                 users = active_users(session)  # never planbot shell's (bot/registration.py)
-                progress: dict[str, list[UnitProgress]] = {}
-                for instant in instants:
-                    if instant.period not in progress:
-                        progress[instant.period] = round_progress(
-                            session, plan, instant.round, as_of=now
-                        )
+                shares = [
+                    replace(
+                        share,
+                        progress={
+                            period: round_progress(session, share.plan, round_, as_of=now)
+                            for period, round_ in {
+                                i.period: i.round for i in share.instants
+                            }.items()
+                        },
+                    )
+                    if share.followed
+                    else share
+                    for share in shares
+                ]
             default_locale = self.services.settings.locale
             recipients = [
                 Recipient(
@@ -313,10 +340,40 @@ class SchedulerRunner:
                 )
                 for user in users
             ]
-            messages = plan_messages(now, instants, plan, progress, recipients)
+            messages = messages_across(now, shares, recipients)
         for contributor in self._contributors:
             messages.extend(contributor(now))
         return messages
+
+    def _shares(self, now: datetime) -> list[PlanReminders]:
+        """Each plan's current instants, newest plan first (retired ones: for the keys only)."""
+        followed = self.services.plans.entries
+        retired = retired_plans(self.services.db) if followed else []
+        several = len(followed) + len(retired) > 1
+        dated: list[tuple[datetime | None, PlanReminders]] = []
+        for entry in followed:
+            instants = self.schedule_of(entry.plan).current(now)
+            if several and entry.loaded_at is not None:
+                instants = [i for i in instants if i.at >= entry.loaded_at]
+            heading = (
+                f"[{entry.code}] {sentence_case(entry.plan.info.title, entry.plan)}"
+                if len(followed) > 1
+                else ""
+            )
+            share = PlanReminders(entry.plan, tuple(instants), {}, entry.code, heading)
+            dated.append((entry.loaded_at, share))
+        for stored in retired:
+            assert stored.retired_at is not None
+            instants = [
+                i
+                for i in self.schedule_of(stored.plan).current(now)
+                if stored.loaded_at <= i.at < stored.retired_at
+            ]
+            share = PlanReminders(stored.plan, tuple(instants), {}, stored.code, followed=False)
+            dated.append((stored.loaded_at, share))
+        if several:  # newest loaded first; the oldest plan anchors the ledger keys
+            dated.sort(key=lambda pair: pair[0] or now, reverse=True)
+        return [share for _, share in dated]
 
     def pending(self, now: datetime) -> list[OwedMessage]:
         """What a tick at ``now`` would try to send: owed and not settled in the ledger."""
