@@ -122,6 +122,12 @@ def _about(turn: Turn, item: TaskItem, role: str, round_: Round, progress: UnitP
                 text=_short(latest.text, 200),
             )
         )
+    own_deadline = turn.calendar.task_due(item)
+    if own_deadline is not None:
+        lines.append(
+            _("Task deadline: {deadline}").format(deadline=own_deadline.describe(turn.t))
+            + (_(" (passed)") if own_deadline.is_late(turn.now) else "")
+        )
     key = GENERAL if role == "general" else item.id
     owed = role in ("lead", "general") and key in progress.missing
     if owed:

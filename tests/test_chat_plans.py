@@ -246,7 +246,15 @@ async def test_a_tasks_own_deadline_shows_in_the_task_list(
     driver = HandlerDriver(three, clock)
     said = await play(
         driver,
-        (Step("yte", says="/start {code}"), Step("yte", says="zika nhiệm vụ")),
+        (
+            Step("yte", says="/start {code}"),
+            Step("yte", says="zika nhiệm vụ"),
+            Step(
+                "yte",
+                says="zika nv 2.1 hạn khi nào?",
+                expect=("Hạn của nhiệm vụ: trước thứ Tư, ngày 30/06/2021",),
+            ),
+        ),
         {"code": _code(three, clock, "so-y-te")},
     )
     (listing,) = said[1]
