@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import Reply
+from handlers import plans
 from handlers.turn import Turn
 
 __all__ = ["acknowledged", "empty_message", "greeting", "help_text", "not_understood", "thanks"]
@@ -31,6 +32,15 @@ def help_text(turn: Turn) -> list[Reply]:
                 '• Secretariat: /tonghop (who has reported), "ai chưa báo cáo", /baocao '
                 "(the consolidated report)."
             )
+        )
+    codes = [entry.code for entry in plans.followed(turn.services)]
+    if len(codes) > 1:
+        lines.append(
+            _(
+                "• Several plans are followed ({codes}): write the plan's code to name one, "
+                'e.g. "{code} 2.2: đã trình UBND tỉnh", "/tonghop {code}"; '
+                '"tổng hợp tất cả kế hoạch" gives every plan.'
+            ).format(codes=", ".join(codes), code=codes[0])
         )
     return [Reply("\n".join(lines))]
 

@@ -218,6 +218,7 @@ async def test_questions_across_plans_answer_for_each_plan_and_write_nothing(
                 "yte", says="khi nào hạn báo cáo", expect=("05/06/2021", "25/03/2021", "20/03/2021")
             ),
             Step("yte", says="zika còn thiếu gì", expect=("[zika]",), forbid=("[tb38]", "[ct20]")),
+            Step("yte", says="/help", expect=("nhiều kế hoạch (ct20, zika, tb38)", "ct20 2.2")),
         ),
         {"code": _code(three, clock, "so-y-te")},
     )
