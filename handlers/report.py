@@ -150,6 +150,20 @@ def _report_unnumbered(turn: Turn, body: str, candidates: Sequence[str] | None) 
 def _which_task_across_plans(
     turn: Turn, body: str, candidates: Sequence[str] | None
 ) -> list[Reply] | None:
+    replied = {
+        part["plan"]: [str(task) for task in part.get("tasks") or ()]
+        for part in _context_parts(_replied_context(turn) or {})
+        if isinstance(part.get("plan"), str)
+    }
+    return _which_task_in(turn, body, candidates, replied)
+
+
+def _which_task_in(
+    turn: Turn,
+    body: str,
+    candidates: Sequence[str] | None,
+    replied: dict[str, list[str]],
+) -> list[Reply] | None:
     """An update without a number, several plans followed and none known: the unit's tasks in
     every plan (those the message replied to, if it names them); one: the scope is its plan;
     several: ask, one choice per (plan, task). None when the scope is set."""
@@ -157,8 +171,11 @@ def _which_task_across_plans(
     assert agency_id is not None
     found: list[tuple[plans.Followed, Resolution]] = []
     for entry in plans.plans_for(turn.services, agency_id):
+        if replied and entry.id not in replied:
+            continue  # a reply to a message about other plans
         own = own_items(entry.plan, agency_id)
-        ids = [task_id for task_id in candidates or () if task_id in own]
+        listed = replied.get(entry.id, candidates or ())
+        ids = [task_id for task_id in listed if task_id in own]
         if not ids:
             ids = [task_id for task_id, (_item, role) in own.items() if role != "general"]
         if ids:
@@ -194,6 +211,12 @@ def _scope_for_task(turn: Turn, task_ref: str, body: str) -> list[Reply] | None:
     if len(mine) == 1:
         turn.scope = mine[0][0].plan
         return None
+    replied = [entry for entry, _res in mine if entry.id in _replied_plans(turn)]
+    if len(replied) == 1:
+        turn.scope = replied[0].plan
+        return None
+    if replied:  # a reminder about several plans that all have the number: ask among them
+        mine = [(entry, res) for entry, res in mine if entry in replied]
     ids = {entry.id for entry, _res in mine}
     for hint in (_replied_plan(turn), _pending_value(turn, "plan", None), turn.state.plan):
         if isinstance(hint, str) and hint in ids:
@@ -216,7 +239,7 @@ def _ask_which_plan(
     turn.state.pending = {
         "text": body,
         "message_id": _pending_value(turn, "message_id", turn.incoming.message_id),
-        "period": _pending_value(turn, "period", _replied_period(turn)),
+        "periods": {entry.id: _replied_period(turn, entry.id) for entry, _res in mine},
     }
     turn.changed()
     if task_ref is None:
@@ -266,10 +289,9 @@ def _replied_context(turn: Turn) -> dict[str, Any] | None:
 
 
 def _replied_plan(turn: Turn) -> str | None:
-    """The plan of the bot's message this message replies to (a reminder, a task list)."""
-    context = _replied_context(turn)
-    plan = context.get("plan") if context else None
-    return plan if isinstance(plan, str) else None
+    """The plan of the bot's message this message replies to, when it is about one plan."""
+    named = _replied_plans(turn)
+    return named[0] if len(named) == 1 else None
 
 
 def _too_long(turn: Turn) -> Reply:
@@ -291,7 +313,7 @@ def _ask_which(turn: Turn, body: str, options: Sequence[str]) -> list[Reply]:
     turn.state.pending = {
         "text": body,
         "message_id": _pending_value(turn, "message_id", turn.incoming.message_id),
-        "period": _pending_value(turn, "period", _replied_period(turn)),
+        "period": _pending_period(turn) or _replied_period(turn, turn.plan.info.id),
         "plan": turn.scope.info.id if turn.scope is not None else None,
     }
     turn.changed()
@@ -334,13 +356,47 @@ def _pending_value(turn: Turn, key: str, default: object) -> object:
     return default
 
 
-def _replied_period(turn: Turn) -> str | None:
-    """The round of the reminder or overdue notice this message replies to, if any."""
+def _replied_period(turn: Turn, plan_id: str) -> str | None:
+    """The round of the reminder or overdue notice this message replies to, for ``plan_id``.
+
+    A reminder about one plan names it (``plan``); one listing several plans has a part per
+    plan (``plans``: ``[{"plan", "period", "tasks"}]``); a single-plan deployment names none.
+    """
     context = _replied_context(turn)
     if not context or context.get("kind") != "reminder":
         return None
-    period = context.get("period")
-    return period if isinstance(period, str) else None
+    for part in _context_parts(context):
+        if part.get("plan") in (None, plan_id):
+            period = part.get("period")
+            return period if isinstance(period, str) else None
+    return None
+
+
+def _context_parts(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-plan parts of a sent message's context (the message itself when it has none)."""
+    parts = context.get("plans")
+    if isinstance(parts, list) and all(isinstance(part, dict) for part in parts):
+        return [dict(part) for part in parts]
+    return [context]
+
+
+def _replied_plans(turn: Turn) -> list[str]:
+    """The plans the message replied to is about (one, several for a merged reminder, none)."""
+    context = _replied_context(turn)
+    if not context:
+        return []
+    return [part["plan"] for part in _context_parts(context) if isinstance(part.get("plan"), str)]
+
+
+def _pending_period(turn: Turn) -> str | None:
+    """The replied round kept with a pending question, for the plan now answered."""
+    pending = turn.state.pending
+    if pending is None:
+        return None
+    periods = pending.get("periods")
+    if isinstance(periods, dict):
+        return _str(periods.get(turn.plan.info.id))
+    return _str(pending.get("period"))
 
 
 def _record(turn: Turn, task_id: str, body: str) -> list[Reply]:
@@ -350,7 +406,7 @@ def _record(turn: Turn, task_id: str, body: str) -> list[Reply]:
     assert turn.user is not None
     message_id = _pending_value(turn, "message_id", turn.incoming.message_id)
     source = f"{turn.incoming.chat_id}:{message_id}" if message_id is not None else None
-    period = _pending_value(turn, "period", None) or _replied_period(turn)
+    period = _pending_period(turn) or _replied_period(turn, turn.plan.info.id)
     try:
         filing = file_report(
             services.db,

@@ -20,6 +20,7 @@ from bot.clock import FrozenClock
 from bot.messages import Incoming
 from bot.models import StatusUpdate
 from bot.registration import create_invitations
+from bot.sent import record_sent
 from tests.conftest import local
 from tests.transcripts import HandlerDriver, Step, play
 
@@ -294,3 +295,75 @@ async def test_an_update_without_a_number_is_asked_across_plans_or_within_the_re
     )
     assert "2.2.1 (chủ trì)" in said[1][0].text  # the seed plan's own task is offered too
     assert [(plan, task) for plan, task, *_ in _reports(three)] == [(ZIKA, "2.2"), (ZIKA, "2.1")]
+
+
+async def _reply_to_reminder(
+    driver: HandlerDriver, clock: FrozenClock, context: dict[str, object], text: str
+) -> str:
+    """The bot's answer to ``text`` sent as a reply to a reminder with this context."""
+    record_sent(driver.services.db, driver.channel, "chat-yte", ["r-1"], context, clock.now())
+    incoming = Incoming(
+        channel=driver.channel,
+        chat_id="chat-yte",
+        user_id="user-yte",
+        display_name="Yte",
+        received_at=clock.now(),
+        text=text,
+        message_id="m-reply",
+        reply_to_message_id="r-1",
+    )
+    assert driver.chat is not None
+    return "\n".join(reply.text for reply in await driver.chat.handle(incoming))
+
+
+async def test_a_reply_to_a_reminder_is_for_its_plan_and_its_round(
+    three: Services, clock: FrozenClock
+) -> None:
+    driver = HandlerDriver(three, clock)
+    await play(
+        driver, (Step("yte", says="/start {code}"),), {"code": _code(three, clock, "so-y-te")}
+    )
+    reminder: dict[str, object] = {
+        "kind": "reminder",
+        "plan": ZIKA,
+        "period": "2021-M03",
+        "tasks": ["2.2"],
+    }
+    answer = await _reply_to_reminder(driver, clock, reminder, "2.2: đã gửi báo cáo dịch")
+    assert "[zika]" in answer
+    assert "Tháng 3/2021" in answer  # the reminder's round, though February is still owed
+    assert _reports(three)[-1][:3] == (ZIKA, "2.2", "2021-M03")
+
+
+async def test_a_reply_to_a_reminder_about_several_plans_asks_only_among_them(
+    three: Services, clock: FrozenClock
+) -> None:
+    driver = HandlerDriver(three, clock)
+    await play(
+        driver, (Step("yte", says="/start {code}"),), {"code": _code(three, clock, "so-y-te")}
+    )
+    merged: dict[str, object] = {
+        "kind": "reminder",
+        "plans": [
+            {"plan": ZIKA, "period": "2021-M03", "tasks": ["2.2"]},
+            {"plan": SEED, "period": "2021-Q1", "tasks": ["2.2.1"]},
+        ],
+    }
+    answer = await _reply_to_reminder(driver, clock, merged, "đã hoàn thiện báo cáo")
+    assert "nhiệm vụ nào" in answer
+    assert "[zika]" in answer
+    assert "[tb38]" in answer
+    assert "[ct20]" not in answer  # not in the reminder replied to
+    assert _reports(three) == []
+    assert driver.chat is not None
+    pressed = Incoming(
+        channel=driver.channel,
+        chat_id="chat-yte",
+        user_id="user-yte",
+        display_name="Yte",
+        received_at=clock.now(),
+        payload="pick:tb38:2.2.1",
+    )
+    (confirmation,) = await driver.chat.handle(pressed)
+    assert "[tb38]" in confirmation.text
+    assert _reports(three) == [(SEED, "2.2.1", "2021-Q1", "completed", "đã hoàn thiện báo cáo")]
