@@ -375,7 +375,9 @@ def _replied_period(turn: Turn, plan_id: str) -> str | None:
 def _context_parts(context: dict[str, Any]) -> list[dict[str, Any]]:
     """The per-plan parts of a sent message's context (the message itself when it has none)."""
     parts = context.get("plans")
-    if isinstance(parts, list) and all(isinstance(part, dict) for part in parts):
+    if isinstance(parts, dict):  # {plan id: {"period", "tasks"}}
+        parts = [{"plan": key, **value} for key, value in parts.items() if isinstance(value, dict)]
+    if isinstance(parts, list) and parts and all(isinstance(part, dict) for part in parts):
         return [dict(part) for part in parts]
     return [context]
 
