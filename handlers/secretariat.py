@@ -16,6 +16,8 @@ and "nhiệm vụ của tôi" asked by the secretariat (:func:`tasks_hint`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.bootstrap import Services
 from bot.digest import (
     Digest,
@@ -28,12 +30,14 @@ from bot.digest import (
 from bot.i18n import Translator
 from bot.messages import Reply
 from bot.models import User
+from bot.overview import build_overview
 from bot.plan import Plan
 from bot.reports import (
     render_text,
 )
 from bot.reports.labels import bucket_label, role_label, status_label
 from bot.reports.replies import TEXT_LIMIT, audience_of, digest_with_chart, report_attachment
+from bot.reports.text import render_overview
 from bot.sent import unknown_reminders_note
 from bot.text import split_text
 from handlers import plans
@@ -178,61 +182,25 @@ def _name_a_plan(services: Services, t: Translator, command: str) -> str:
     ).format(command=command, example=f"{command} {codes[0]}", codes=", ".join(codes))
 
 
-OVERVIEW_NAMES = 12  # units listed by name per plan; more are counted
-
-
 def overview_replies(
     services: Services, user: User | None, t: Translator, *, hint: bool = False
 ) -> list[Reply]:
-    """ "tổng hợp tất cả kế hoạch": per plan, its round, the units not reported, blocked items."""
+    """ "tổng hợp tất cả kế hoạch": the overview across plans (bot.overview), each plan in its
+    own current round with its units not reported and its blocked items."""
     _ = t.gettext
-    visible = [entry for entry in plans.followed(services) if can_see_digest(entry.plan, user)]
+    visible = {entry.id for entry in plans.followed(services) if can_see_digest(entry.plan, user)}
     if not visible:
         return _refusal(t, user)
-    now = services.clock.now()
-    lines = [_("OVERVIEW OF THE PLANS ({count})").format(count=len(visible))]
     with services.db.session() as session:
-        for entry in visible:
-            calendar = plans.calendar_of(services, entry.plan)
-            round_ = default_round(calendar, now)
-            digest = build_digest(session, entry.plan, round_, now)
-            lines.append("")
-            lines.append(plans.heading(t, entry))
-            reported = digest.count("on_time") + digest.count("late")
-            lines.append(
-                _("{round} ({deadline}): {reported}/{total} units reported.").format(
-                    round=round_.label(t),
-                    deadline=deadline_text(t, round_.due),
-                    reported=reported,
-                    total=digest.total,
-                )
-            )
-            missing = digest.missing_units
-            if missing:
-                names = ", ".join(unit.short_name for unit in missing[:OVERVIEW_NAMES])
-                if len(missing) > OVERVIEW_NAMES:
-                    names += _(" and {count} more").format(count=len(missing) - OVERVIEW_NAMES)
-                lines.append(
-                    _("Not reported ({count}): {names}.").format(count=len(missing), names=names)
-                )
-            blocked = digest.blocked_items
-            if blocked:
-                lines.append(
-                    _("Blocked ({count}): {items}.").format(
-                        count=len(blocked),
-                        items="; ".join(
-                            f"{item.task_id} ({', '.join(u.short_name for u in item.blocking)})"
-                            for item in blocked
-                        ),
-                    )
-                )
-            else:
-                lines.append(_("Nothing blocked."))
-    if hint or len(visible) > 1:
-        lines.append("")
-        lines.append(_("One plan's digest: /tonghop {code}.").format(code=visible[0].code))
-    context = {"kind": "overview", "plans": [entry.id for entry in visible]}
-    return [Reply(piece, context=context) for piece in split_text("\n".join(lines), TEXT_LIMIT)]
+        overview = build_overview(session, services.plans, services.clock.now())
+    shown = replace(
+        overview, plans=tuple(p for p in overview.plans if p.digest.plan.info.id in visible)
+    )
+    text = render_overview(shown, t)
+    if hint or len(shown.plans) > 1:
+        text += "\n\n" + _("One plan's digest: /tonghop {code}.").format(code=shown.plans[0].code)
+    context = {"kind": "overview", "plans": [p.digest.plan.info.id for p in shown.plans]}
+    return [Reply(piece, context=context) for piece in split_text(text, TEXT_LIMIT)]
 
 
 def _visible_digest(services: Services, user: User | None, t: Translator) -> Digest | list[Reply]:

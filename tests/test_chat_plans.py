@@ -189,7 +189,7 @@ async def test_one_plans_digest_and_the_overview_for_the_secretariat(
             Step(
                 "vp",
                 says="tong hop tat ca ke hoach",
-                expect=("TỔNG HỢP CÁC KẾ HOẠCH (3)", "[ct20]", "[zika]", "[tb38]"),
+                expect=("TỔNG HỢP TẤT CẢ KẾ HOẠCH", "3 kế hoạch", "■ ct20", "■ zika", "■ tb38"),
             ),
         ),
         {
@@ -198,11 +198,15 @@ async def test_one_plans_digest_and_the_overview_for_the_secretariat(
         },
     )
     overview = "\n".join(message.text for message in said[-1])
-    zika_part = overview[overview.index("[zika]") : overview.index("[tb38]")]
-    assert "Vướng mắc (1): 2.2 (Sở Y tế)" in zika_part
-    seed_part = overview[overview.index("[tb38]") :]
-    assert "Không có nhiệm vụ vướng mắc." in seed_part
-    assert "Kỳ Quý I/2021" in seed_part
+    assert overview.index("■ ct20") < overview.index("■ zika") < overview.index("■ tb38")
+    zika_part = overview[overview.index("■ zika") : overview.index("■ tb38")]
+    assert "Tháng 3/2021, hạn" in zika_part
+    assert "Nhiệm vụ có vướng mắc (1):" in zika_part
+    assert "– 2.2 Thực hiện chế độ giám sát, báo cáo dịch theo thẩm quyền (Sở Y tế)" in zika_part
+    seed_part = overview[overview.index("■ tb38") :]
+    assert "Không có vướng mắc." in seed_part
+    assert "Quý I/2021, hạn" in seed_part
+    assert "/tonghop ct20" in seed_part
 
 
 async def test_questions_across_plans_answer_for_each_plan_and_write_nothing(
