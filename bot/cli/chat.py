@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
+from sqlmodel import col, select
 
 from bot.bootstrap import Services, bootstrap
 from bot.cli.common import (
@@ -37,7 +38,8 @@ from bot.cli.common import settings as current_settings
 from bot.cli.startup import database_problem, start_problem, startup_services
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings
-from bot.i18n import N_
+from bot.digest import consolidator_ids
+from bot.i18n import N_, translator
 from bot.logs import configure_logging
 from bot.messages import Attachment, Incoming, Reply
 from bot.models import User
@@ -149,7 +151,7 @@ def invite(
 
         def link_of(code: str) -> str | None:
             if web_base is not None:
-                from bot.web.app import invite_url
+                from bot.web.app import invite_url  # lazy: aiohttp and jinja2 (start time)
 
                 return invite_url(web_base, code)
             return invite_link(username, code) if channel == "telegram" else None
@@ -187,7 +189,7 @@ def invite(
 
 
 def _web_base(current: Settings) -> str:
-    from bot.web.app import web_url
+    from bot.web.app import web_url  # lazy: aiohttp and jinja2 (start time)
 
     return web_url(current)
 
@@ -355,8 +357,7 @@ def _webhook_secret(current: Settings) -> str | None:
 
 
 def _zalo_instruction(code: str) -> str:
-    from bot.channels.zalo import invite_instruction
-    from bot.i18n import translator
+    from bot.channels.zalo import invite_instruction  # lazy: httpx and the handlers (start time)
 
     return invite_instruction(code, translator(current_settings().locale))
 
@@ -413,8 +414,6 @@ def _secretariat_ids(plan: Plan) -> tuple[str, ...]:
     (Văn phòng UBND tỉnh), unless the plan makes them report or consolidate themselves. The
     consolidating unit (Sở KH&ĐT) keeps its focal role; it sees the digest as such.
     """
-    from bot.digest import consolidator_ids
-
     own = set(plan.reporting_units()) | set(consolidator_ids(plan))
     targets = [rule.to for rule in plan.reporting if rule.to]
     offices = [agency.id for agency in plan.agencies if agency.kind == "office"]
@@ -452,8 +451,6 @@ def _shell_user(built: Services, who: str) -> tuple[str, str, str]:
     Shell users live on :data:`~bot.registration.SHELL_CHANNEL`: they are never listed,
     reminded or sent a digest (``bot.registration.listed``).
     """
-    from sqlmodel import col, select
-
     agency_id, role = _shell_identity(built, who)
     external_id = f"shell-{role}-{agency_id}"
     now = built.clock.now()
@@ -545,7 +542,7 @@ def shell(
     at: str | None = SHELL_AT_OPTION,
     message: list[str] | None = SHELL_MESSAGE_OPTION,
 ) -> None:
-    from handlers import ChatHandlers
+    from handlers import ChatHandlers  # lazy: the conversation engine (start time of the others)
 
     current = current_settings()
     configure_logging(logging.WARNING, secrets=current.secret_values())
