@@ -43,7 +43,7 @@ from bot.labels import role_label
 from bot.messages import Reply
 from bot.plan import Plan, TaskItem
 from bot.progress import GENERAL, UnitProgress
-from scheduler.calendar import ReportingCalendar, Round, deadline_text
+from scheduler.calendar import ReportingCalendar, Round, TaskDue, deadline_text
 from scheduler.workdays import WorkingDays
 
 ReminderKind = Literal["before-due", "before-consolidation", "overdue"]
@@ -94,6 +94,36 @@ class ReminderInstant:
             "due": self.due.isoformat(),
             "offset_days": self.offset_days,
         }
+
+
+TaskKind = Literal["task-due", "task-overdue"]
+
+
+@dataclass(frozen=True, order=True)
+class TaskInstant:
+    """One moment the bot acts for a task's one-off deadline ("trước ngày 30/6/2021"): the
+    same lead days as the rounds ("task-due"), and a notice on the first working day on or
+    after it ("task-overdue") to its lead units that have not reported it completed."""
+
+    at: datetime
+    kind: TaskKind
+    task_id: str = field(compare=False)
+    due: TaskDue = field(compare=False)
+    offset_days: int | None = field(compare=False)
+
+    round = None  # not about a reporting round
+
+    @property
+    def period(self) -> str:
+        assert self.due.due is not None
+        return f"task-{self.task_id}-{self.due.due.isoformat()}"
+
+    @property
+    def relevant_until(self) -> datetime:
+        if self.kind == "task-due":
+            assert self.due.deadline is not None
+            return self.due.deadline
+        return datetime.combine(self.at.date() + timedelta(days=1), time(0), tzinfo=self.at.tzinfo)
 
 
 class ReminderSchedule:
@@ -188,6 +218,36 @@ class ReminderSchedule:
                 latest[(instant.period, instant.kind)] = instant  # sorted: later ones win
         return sorted(i for i in latest.values() if local < i.relevant_until)
 
+    def for_task(self, due: TaskDue) -> tuple[TaskInstant, ...]:
+        """The instants of one task's dated deadline, in time order."""
+        if due.due is None:
+            return ()
+        deadline = datetime.combine(due.due, time(0), tzinfo=self.calendar.tz)
+        by_day: dict[date, int] = {}
+        for lead in self.lead_days:
+            by_day.setdefault(self.workdays.on_or_before(due.due - timedelta(days=lead)), lead)
+        found = [
+            TaskInstant(self._at(day), "task-due", due.task_id, due, lead)
+            for day, lead in by_day.items()
+            if self._at(day) < deadline
+        ]
+        found.append(
+            TaskInstant(
+                self._at(self.workdays.on_or_after(due.due)), "task-overdue", due.task_id, due, None
+            )
+        )
+        return tuple(sorted(found))
+
+    def current_tasks(self, tasks: Sequence[TaskItem], now: datetime) -> list[TaskInstant]:
+        """Per task and kind, the latest instant at or before ``now`` still relevant."""
+        local = now.astimezone(self.calendar.tz)
+        latest: dict[tuple[str, str], TaskInstant] = {}
+        for due in self.calendar.task_dues(tasks):
+            for instant in self.for_task(due):
+                if instant.at <= local:
+                    latest[(instant.task_id, instant.kind)] = instant
+        return sorted(i for i in latest.values() if local < i.relevant_until)
+
 
 # --------------------------------------------------------------------------- messages
 
@@ -236,7 +296,7 @@ class OwedMessage:
 @dataclass(frozen=True)
 class _Part:
     recipient: Recipient
-    instant: ReminderInstant
+    instant: ReminderInstant | TaskInstant
     audience: Audience
     agency_id: str | None
     text: str
@@ -261,10 +321,12 @@ class PlanReminders:
     code: str = ""
     heading: str = ""
     followed: bool = True
+    tasks: Sequence[TaskInstant] = ()  # current instants of the plan's one-off task deadlines
+    completed: frozenset[tuple[str, str]] = frozenset()  # (agency, task) reported completed
 
 
 _AUDIENCE_KINDS: dict[str, tuple[str, ...]] = {
-    "unit": ("before-due", "overdue"),
+    "unit": ("before-due", "overdue", "task-due", "task-overdue"),
     "consolidator": ("before-consolidation",),
     "secretariat": ("overdue",),
 }
@@ -314,7 +376,7 @@ def messages_across(
     return _merge(parts, anchors, {share.plan.info.id: share for share in plans})
 
 
-_Anchor = tuple[str, ReminderInstant]  # (plan id, instant)
+_Anchor = tuple[str, ReminderInstant | TaskInstant]  # (plan id, instant)
 
 
 def _anchors(plans: Sequence[PlanReminders]) -> dict[str, _Anchor]:
@@ -322,12 +384,14 @@ def _anchors(plans: Sequence[PlanReminders]) -> dict[str, _Anchor]:
     in any plan, and the oldest plan with an instant then (its kinds in order)."""
     anchors: dict[str, _Anchor] = {}
     for audience, kinds in _AUDIENCE_KINDS.items():
-        candidates = [
-            (instant.at, index, -kinds.index(instant.kind), share.plan.info.id, instant)
-            for index, share in enumerate(plans)  # newest plan first: the oldest has the top index
-            for instant in share.instants
-            if instant.kind in kinds
-        ]
+        candidates: list[tuple[datetime, int, int, str, ReminderInstant | TaskInstant]] = []
+        for index, share in enumerate(plans):  # newest plan first: the oldest has the top index
+            moments: list[ReminderInstant | TaskInstant] = [*share.instants, *share.tasks]
+            candidates.extend(
+                (instant.at, index, -kinds.index(instant.kind), share.plan.info.id, instant)
+                for instant in moments
+                if instant.kind in kinds
+            )
         if candidates:
             *_, plan_id, instant = max(candidates, key=lambda c: c[:3])
             anchors[audience] = (plan_id, instant)
@@ -392,7 +456,62 @@ def _parts(now: datetime, share: PlanReminders, recipients: Sequence[Recipient])
                             tasks=(),
                         )
                     )
+    parts.extend(_task_parts(now, share, focal_by_agency))
     return [replace(part, plan_id=plan.info.id) for part in parts]
+
+
+def _task_leads(plan: Plan, task_id: str) -> tuple[str, ...]:
+    """The concrete lead agencies of a task (of its sub-items for a task split into them)."""
+    tasks = [plan.task(task_id), *plan.children(task_id)]
+    leads = [a.agency for task in tasks for a in task.assignments if a.role == "lead"]
+    return tuple(dict.fromkeys(unit for lead in leads for unit in plan.expand(lead)))
+
+
+def _task_parts(
+    now: datetime, share: PlanReminders, focal_by_agency: Mapping[str, Sequence[Recipient]]
+) -> list[_Part]:
+    parts: list[_Part] = []
+    for instant in share.tasks:
+        task = share.plan.task(instant.task_id)
+        for agency_id in _task_leads(share.plan, task.id):
+            if (agency_id, task.id) in share.completed:
+                continue
+            for recipient in focal_by_agency.get(agency_id, ()):
+                t = translator(recipient.locale)
+                parts.append(
+                    _Part(
+                        recipient=recipient,
+                        instant=instant,
+                        audience="unit",
+                        agency_id=agency_id,
+                        text=_task_text(t, instant, task, now, share.code if share.heading else ""),
+                        tasks=(task.id,),
+                    )
+                )
+    return parts
+
+
+def _task_text(
+    t: Translator, instant: TaskInstant, task: TaskItem, now: datetime, code: str
+) -> str:
+    _ = t.gettext
+    due = instant.due
+    assert due.due is not None
+    if instant.kind == "task-due":
+        head = _("Task {number} is due {deadline} ({left}): {title}").format(
+            number=task.id,
+            deadline=due.describe(t),
+            left=_days_left(t, due.due, now),
+            title=task.title,
+        )
+    else:
+        head = _("Task {number} was due {deadline} and is not reported completed: {title}").format(
+            number=task.id, deadline=due.describe(t), title=task.title
+        )
+    example = f"{code} {task.id}" if code else task.id
+    return "\n".join(
+        [head, _("Reply to this message or type: {example} <progress>").format(example=example)]
+    )
 
 
 def _merge(
@@ -424,22 +543,27 @@ def _merge(
         tasks = tuple(dict.fromkeys(task for p in group for task in p.tasks))
         coordinate = tuple(dict.fromkeys(task for p in group for task in p.coordinate))
         single = len(order) == 1
+        rounds = {
+            plan_id: next((p.instant.round for p in by_plan[plan_id] if p.instant.round), None)
+            for plan_id in order
+        }
         context: dict[str, Any] = {
             "kind": "reminder",
             "reminder": group[0].instant.kind if single else anchor.kind,
-            "period": group[0].instant.period if single else None,
+            "period": (round_ := rounds[order[0]]) and round_.id if single else None,
             "agency": agencies[0] if agencies else None,
             "tasks": list(tasks),
             "audience": first.audience,
         }
         if single and shares[order[0]].heading:
             context["plan"] = order[0]  # several plans followed: a reply names its plan
+        if context["period"] is None:
+            del context["period"]  # a reply to it files by the time, or asks
         if not single:
-            del context["period"]
             context["plans"] = [
                 {
                     "plan": plan_id,
-                    "period": by_plan[plan_id][0].instant.period,
+                    "period": (round_ := rounds[plan_id]) and round_.id,
                     "reminder": by_plan[plan_id][0].instant.kind,
                     "tasks": list(dict.fromkeys(t for p in by_plan[plan_id] for t in p.tasks)),
                 }
@@ -465,9 +589,9 @@ def _merge(
                 audience=first.audience,
                 agency_ids=agencies,
                 locale=first.recipient.locale,
-                round=by_plan[order[0]][0].instant.round if single else anchor.round,
+                round=rounds[order[0]] if single else anchor.round,
                 group=first.recipient.group,
-                rounds=tuple((plan_id, by_plan[plan_id][0].instant.round) for plan_id in order),
+                rounds=tuple((plan_id, round_) for plan_id in order if (round_ := rounds[plan_id])),
             )
         )
     messages.sort(key=lambda m: (m.instant, m.kind, m.channel, m.chat_id))

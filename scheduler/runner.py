@@ -44,6 +44,7 @@ from typing import Any, Literal
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import Session
 
 from bot.audit import begin_acting
 from bot.bootstrap import Services
@@ -61,7 +62,7 @@ from bot.messages import (
 )
 from bot.plan import Plan
 from bot.planstore import retired_plans
-from bot.progress import round_progress
+from bot.progress import effective_updates, round_progress
 from bot.registration import active_users
 from bot.reports.titles import sentence_case
 from bot.sent import record_sent
@@ -310,7 +311,7 @@ class SchedulerRunner:
         """
         shares = self._shares(now)
         messages: list[OwedMessage] = []
-        if any(share.instants for share in shares if share.followed):
+        if any(share.instants or share.tasks for share in shares if share.followed):
             with self.services.db.session() as session:
                 users = active_users(session)  # never planbot shell's (bot/registration.py)
                 shares = [
@@ -322,6 +323,7 @@ class SchedulerRunner:
                                 i.period: i.round for i in share.instants
                             }.items()
                         },
+                        completed=_completed(session, share, now),
                     )
                     if share.followed
                     else share
@@ -360,7 +362,12 @@ class SchedulerRunner:
                 if len(followed) > 1
                 else ""
             )
-            share = PlanReminders(entry.plan, tuple(instants), {}, entry.code, heading)
+            tasks = self.schedule_of(entry.plan).current_tasks(entry.plan.tasks, now)
+            if several and entry.loaded_at is not None:
+                tasks = [i for i in tasks if i.at >= entry.loaded_at]
+            share = PlanReminders(
+                entry.plan, tuple(instants), {}, entry.code, heading, tasks=tuple(tasks)
+            )
             dated.append((entry.loaded_at, share))
         for stored in retired:
             assert stored.retired_at is not None
@@ -369,7 +376,14 @@ class SchedulerRunner:
                 for i in self.schedule_of(stored.plan).current(now)
                 if stored.loaded_at <= i.at < stored.retired_at
             ]
-            share = PlanReminders(stored.plan, tuple(instants), {}, stored.code, followed=False)
+            tasks = [
+                i
+                for i in self.schedule_of(stored.plan).current_tasks(stored.plan.tasks, now)
+                if stored.loaded_at <= i.at < stored.retired_at
+            ]
+            share = PlanReminders(
+                stored.plan, tuple(instants), {}, stored.code, followed=False, tasks=tuple(tasks)
+            )
             dated.append((stored.loaded_at, share))
         if several:  # newest loaded first; the oldest plan anchors the ledger keys
             dated.sort(key=lambda pair: pair[0] or now, reverse=True)
@@ -636,6 +650,19 @@ class SchedulerRunner:
 
 def _attachment_reply(attachment: Attachment, message: OwedMessage) -> Reply:
     return Reply(text=attachment.filename, attachment=attachment, context=message.reply.context)
+
+
+def _completed(session: Session, share: PlanReminders, now: datetime) -> frozenset[tuple[str, str]]:
+    """(agency, task) for the tasks with a deadline reminded now that the agency's newest
+    update (on the task or one of its sub-items) reports completed."""
+    done: set[tuple[str, str]] = set()
+    for task_id in {instant.task_id for instant in share.tasks}:
+        newest: dict[str, str] = {}
+        updates = effective_updates(session, task_id=task_id, plan_id=share.plan.info.id, as_of=now)
+        for update in updates:  # oldest first: the newest wins
+            newest[update.agency_id] = update.status
+        done.update((agency, task_id) for agency, status in newest.items() if status == "completed")
+    return frozenset(done)
 
 
 def _seconds(value: float) -> timedelta:

@@ -203,3 +203,81 @@ async def test_a_plan_loaded_during_the_day_waits_for_its_next_reminder(
     clock.set(local(2026, 9, 22, 8))  # zika's next reminder
     await runner.tick()
     assert channel.to(HEALTH)[-1].text.startswith("[zika]")
+
+
+@pytest.fixture
+def with_deadline(services: Services) -> Services:
+    """zika with a one-off deadline on its task 2.1 (Sở Y tế leads): before 30/9/2026."""
+    document = json.loads((DATA / "plan_phong_chong_dich_zika.json").read_text(encoding="utf-8"))
+    task = next(t for t in document["tasks"] if t["id"] == "2.1")
+    task["deadline"] = {
+        "kind": "date",
+        "text": "trước ngày 30/9/2026",
+        "date": "2026-09-30",
+        "before": True,
+    }
+    sync_plan(services.db, parse_plan(document), document, local(2026, 1, 5, 9))
+    services.reload_plan()
+    add_user(services.db, HEALTH, "so-y-te")
+    return services
+
+
+async def test_a_tasks_own_deadline_is_reminded_in_the_same_message(
+    with_deadline: Services, channel: RecordingChannel, clock: FrozenClock
+) -> None:
+    fake = FakeTime()
+    runner = SchedulerRunner(
+        with_deadline,
+        {"telegram": channel},
+        holder="test-sender",
+        pacer_factory=lambda _name: Pacer(monotonic=fake.monotonic, sleep=fake.sleep),
+    )
+    # 23/9/2026: seven days before the task's deadline; zika's September round is still owed.
+    clock.set(local(2026, 9, 23, 8))
+    await runner.tick()
+    (first,) = channel.to(HEALTH)
+    assert first.text.startswith("[zika]")
+    assert "Nhắc báo cáo Tháng 9/2026 của Sở Y tế" in first.text
+    assert (
+        "Nhiệm vụ 2.1 có hạn hoàn thành trước thứ Tư, ngày 30/09/2026 (còn 7 ngày): " in first.text
+    )
+    assert "Trả lời tin này hoặc gõ: zika 2.1 <nội dung>" in first.text
+
+    file_report(
+        with_deadline.db,
+        with_deadline.plans[ZIKA],
+        with_deadline.plans.calendar(ZIKA),
+        task_id="2.1",
+        agency_id="so-y-te",
+        user_id=None,
+        text="Đã hoàn thành việc giám sát tại các ổ dịch",
+        now=local(2026, 9, 23, 10),
+    )
+    clock.set(local(2026, 9, 25, 8))  # 27/9 is a Sunday: the 3-day reminder is on Friday
+    await runner.tick()
+    assert "Nhiệm vụ 2.1" not in channel.to(HEALTH)[-1].text  # reported completed
+    clock.set(local(2026, 9, 30, 8))
+    await runner.tick()
+    assert all("quá hạn hoàn thành" not in reply.text for reply in channel.to(HEALTH))
+
+
+async def test_a_task_not_completed_by_its_deadline_gets_an_overdue_notice(
+    with_deadline: Services, channel: RecordingChannel, clock: FrozenClock
+) -> None:
+    fake = FakeTime()
+    runner = SchedulerRunner(
+        with_deadline,
+        {"telegram": channel},
+        holder="test-sender",
+        pacer_factory=lambda _name: Pacer(monotonic=fake.monotonic, sleep=fake.sleep),
+    )
+    clock.set(local(2026, 9, 30, 8))
+    await runner.tick()
+    (notice,) = channel.to(HEALTH)
+    assert (
+        "Nhiệm vụ 2.1 đã quá hạn hoàn thành (trước thứ Tư, ngày 30/09/2026), chưa có báo cáo "
+        "hoàn thành" in notice.text
+    )
+    clock.set(local(2026, 9, 30, 15))
+    await runner.tick()
+    assert len(channel.to(HEALTH)) == 1
