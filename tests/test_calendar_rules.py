@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,3 +204,20 @@ def test_a_monthly_round_is_named_the_way_people_type_it(text: str) -> None:
     assert parse_round(_calendar(MONTHLY), text).label(VI) == "Tháng 3/2026"
     with pytest.raises(UnknownPeriod):
         parse_round(_calendar(HALF_YEARLY), text)  # that plan has no March report
+
+
+def test_a_deadline_the_importer_reads_loads_and_falls_due() -> None:
+    """ "gửi báo cáo … trước ngày 15/12/2023" in a published text: the draft's deadline loads
+    with the plan and the calendar gives its due day."""
+    from bot.importer import import_plan
+    from bot.importer.review import draft_json
+
+    text = Path(__file__).parent / "data" / "plans" / "quangnam_cv86549_2023.txt"
+    draft = json.loads(draft_json(import_plan(text, load_plan().agencies)))
+    draft["reporting"] = load_plan().to_dict()["reporting"]  # the reviewer adds the rule
+    plan = parse_plan(draft)
+    (task,) = [task for task in plan.tasks if task.deadline is not None]
+    due = ReportingCalendar(plan.reporting, TZ).task_due(task)
+    assert due is not None
+    assert due.due == date(2023, 12, 15)
+    assert due.describe(VI) == "trước thứ Sáu, ngày 15/12/2023"

@@ -371,3 +371,25 @@ async def test_a_reply_to_a_reminder_about_several_plans_asks_only_among_them(
     (confirmation,) = await driver.chat.handle(pressed)
     assert "[tb38]" in confirmation.text
     assert _reports(three) == [(SEED, "2.2.1", "2021-Q1", "completed", "đã hoàn thiện báo cáo")]
+
+
+async def test_the_consolidated_report_is_one_plans_and_asks_which_when_not_named(
+    three: Services, clock: FrozenClock
+) -> None:
+    clock.set(local(2021, 3, 28, 9, 0))
+    driver = HandlerDriver(three, clock)
+    await play(
+        driver,
+        (
+            Step("vp", says="/start {vp}"),
+            Step(
+                "vp", says="/baocao", expect=("nhiều kế hoạch", "/baocao ct20", "ct20, zika, tb38")
+            ),
+            Step("vp", says="/baocao zika", expect=("Tháng 3/2021",)),
+        ),
+        {"vp": _code(three, clock, "vp-ubnd-tinh", "secretariat")},
+    )
+    sent = driver._last["vp"]
+    attachment = sent[-1][1].attachment
+    assert attachment is not None
+    assert attachment.filename == "bao-cao-2021-M03.docx"
