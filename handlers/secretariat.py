@@ -108,8 +108,18 @@ def digest_replies(
 ) -> list[Reply]:
     """/tonghop [round] (or "ai chưa báo cáo?" with ``missing_only``); ``plan``: one plan's
     ("/tonghop kh38"). With several plans and none named, the overview across plans."""
-    if plan is None and plans.several(services) and not missing_only:
-        return overview_replies(services, user, t, hint=True)
+    if plan is None and plans.several(services):
+        if not missing_only:
+            return overview_replies(services, user, t, hint=True)
+        visible = [e for e in plans.followed(services) if can_see_digest(e.plan, user)]
+        if not visible:
+            return _refusal(t, user)
+        # "ai chưa báo cáo": each plan's list, newest plan first, in that plan's round
+        return [
+            reply
+            for entry in visible
+            for reply in digest_replies(services, user, t, None, True, plan=entry.plan)
+        ]
     plan = plan if plan is not None else services.plan
     if not can_see_digest(plan, user):
         return _refusal(t, user)
@@ -125,6 +135,9 @@ def digest_replies(
         context["plan"] = plan.info.id
     if missing_only:
         text = render_text(digest, t, missing_only=True)
+        if plans.several(services):
+            entry = plans.Followed(plan, plans.code_of(services, plan))
+            text = plans.heading(t, entry) + "\n" + text
         return [Reply(text=piece, context=context) for piece in split_text(text, TEXT_LIMIT)]
     replies = digest_with_chart(digest, t, context)
     record_snapshot(services.db, digest)

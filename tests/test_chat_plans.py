@@ -187,6 +187,9 @@ async def test_one_plans_digest_and_the_overview_for_the_secretariat(
             Step("vp", says="/start {vp}"),
             Step("vp", says="/tonghop zika", expect=("Tháng 3/2021",), forbid=("Quý I",)),
             Step(
+                "vp", says="ai chưa báo cáo?", expect=("[ct20]", "[zika]", "[tb38]", "Tháng 3/2021")
+            ),
+            Step(
                 "vp",
                 says="tong hop tat ca ke hoach",
                 expect=("TỔNG HỢP TẤT CẢ KẾ HOẠCH", "3 kế hoạch", "■ ct20", "■ zika", "■ tb38"),
