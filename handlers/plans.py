@@ -1,5 +1,9 @@
-"""A plan named in a message: "kh38 2.2 xong", "2.2 (kh38): đang triển khai", "/tonghop kh38".
+"""The plans followed, as the chat handlers see them, and a plan named in a message.
 
+:func:`followed` lists the plans (newest first) with their codes, :func:`plans_for` those in
+which a unit has work, :func:`heading` the line that names a plan above its part of an answer.
+
+A plan named in a message: "kh38 2.2 xong", "2.2 (kh38): đang triển khai", "/tonghop kh38".
 A plan's code is short and typeable ("kh38"), but the words around it are read by the
 understanding layer, which would take "kh" for "không". So the code is found and cut out of the
 message first (:func:`split_plan`), then the rest is understood as it would be with one plan.
