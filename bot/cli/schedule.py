@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import N_, Translator
 from bot.messages import Channel, ChannelStartError
+from bot.plans import PlanEntry
 from scheduler.reminders import OwedMessage, ReminderInstant, ReminderSchedule
 from scheduler.runner import SchedulerRunner, TickResult
 
@@ -94,6 +95,9 @@ def schedule_command(
     last: str | None = typer.Option(
         None, "--to", help="Đến ngày (YYYY-MM-DD hoặc DD/MM/YYYY), tính cả ngày này."
     ),
+    plan_code: str | None = typer.Option(
+        None, "--plan", "-p", help="Chỉ lịch nhắc của kế hoạch có mã này (ví dụ kh38)."
+    ),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Mọi thời điểm bot sẽ nhắc: trước hạn báo cáo, trước hạn tổng hợp và báo quá hạn."""
@@ -105,22 +109,51 @@ def schedule_command(
         fail(_("--from and --to go together."))
     with services() as built:
         runner = SchedulerRunner(built, {})
-        schedule = runner.schedule
+        entries = _chosen_plans(built, plan_code)
+        # One plan column (the plan's code) when several plans are followed; with one plan
+        # (or --plan) the schedule reads as it always did.
+        several = len(entries) > 1
+        schedules = [(entry.code, runner.schedule_of(entry.plan)) for entry in entries]
+        checked = schedules[0][1] if schedules else runner.schedule
         if first is not None and last is not None:
             start, end = parse_day(first, "--from"), parse_day(last, "--to")
-            _check_year(schedule, start.year, "--from")
-            _check_year(schedule, end.year, "--to")
+            _check_year(checked, start.year, "--from")
+            _check_year(checked, end.year, "--to")
             if start > end:
                 fail(_("--from must not be after --to."))
-            instants = schedule.between(start, end)
+            found = [(code, i) for code, s in schedules for i in s.between(start, end)]
         else:
             chosen = year if year is not None else built.clock.now().year
-            _check_year(schedule, chosen, "--year")
-            instants = schedule.year(chosen)
+            _check_year(checked, chosen, "--year")
+            found = [(code, i) for code, s in schedules for i in s.year(chosen)]
+    # Time order across plans; at one moment, the plans in the order they are followed.
+    order = {code: index for index, (code, _s) in enumerate(schedules)}
+    found.sort(key=lambda pair: (pair[1], order[pair[0]]))
     if output is OutputFormat.json:
-        print_json([instant.as_json() for instant in instants])
+        print_json(
+            [
+                {"plan": code, **instant.as_json()} if several else instant.as_json()
+                for code, instant in found
+            ]
+        )
         return
-    _print_schedule(t, instants)
+    _print_schedule(t, found, several)
+
+
+def _chosen_plans(built: Services, plan_code: str | None) -> list[PlanEntry]:
+    """The followed plans ``--plan`` names (all of them without it); exits 2 on an unknown
+    code, naming the codes there are."""
+    entries = list(built.plans.entries)
+    if plan_code is None:
+        return entries
+    entry = built.plans.entry(plan_code)
+    if entry is None:
+        fail(
+            tr()
+            .gettext("No plan has the code «{code}». Plans: {codes}.")
+            .format(code=plan_code, codes=", ".join(e.code for e in entries) or "—")
+        )
+    return [entry]
 
 
 def _check_year(schedule: ReminderSchedule, year: int, option: str) -> None:
@@ -137,9 +170,11 @@ def _check_year(schedule: ReminderSchedule, year: int, option: str) -> None:
         )
 
 
-def _print_schedule(t: Translator, instants: list[ReminderInstant]) -> None:
+def _print_schedule(t: Translator, found: list[tuple[str, ReminderInstant]], several: bool) -> None:
     _ = t.gettext
     table = Table(title=_("Reminder schedule"))
+    if several:
+        table.add_column(_("Code"), no_wrap=True)
     for header in (
         _("When"),
         _("Period"),
@@ -149,13 +184,14 @@ def _print_schedule(t: Translator, instants: list[ReminderInstant]) -> None:
         _("Note"),
     ):
         table.add_column(header)
-    for instant in instants:
+    for code, instant in found:
         note = ""
         if instant.moved_from is not None:
             note = _("moved from {date} (day off)").format(
                 date=t.format_date(instant.moved_from, "short")
             )
         table.add_row(
+            *([code] if several else []),
             t.format_datetime(instant.at),
             instant.period,
             _(KIND_LABELS[instant.kind]),
@@ -164,7 +200,7 @@ def _print_schedule(t: Translator, instants: list[ReminderInstant]) -> None:
             note,
         )
     console.print(table)
-    if not instants:
+    if not found:
         console.print(_("No reminder in this range."), markup=False)
 
 
