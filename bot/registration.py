@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import Session, col, select
 
 from bot.db import Database
@@ -167,15 +167,19 @@ def redeem(
         return Redeemed(user)
 
 
+# Read at every incoming message: the statement is built once (its parameters bound per call).
+_ACTIVE_USER = select(User).where(
+    col(User.channel) == bindparam("channel"),
+    col(User.external_id) == bindparam("external_id"),
+    col(User.active).is_(True),
+)
+
+
 def find_user(db: Database, channel: str, external_id: str) -> User | None:
     """The active user of this channel account, or None."""
     with db.session() as session:
         return session.exec(
-            select(User).where(
-                col(User.channel) == channel,
-                col(User.external_id) == external_id,
-                col(User.active).is_(True),
-            )
+            _ACTIVE_USER, params={"channel": channel, "external_id": external_id}
         ).first()
 
 
