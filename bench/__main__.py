@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 years=1 if quick else 5,
                 steps=(0.5, 1.0) if quick else (0.1, 0.5, 1.0),
                 databases=databases,
-                repeats=1 if quick else 5,
-                cli_repeats=1 if quick else 3,
+                repeats=options.repeats or (1 if quick else 5),
+                cli_repeats=min(options.repeats or 3, 3) if not quick else 1,
                 log=_log,
             )
         if "startup" in chosen:

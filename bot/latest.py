@@ -12,11 +12,13 @@ so the answer is always the one the full fold gives.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import true, union_all
+from sqlalchemy import bindparam, true, union_all
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.models import StatusUpdate
 from bot.progress import EffectiveUpdate, fold_updates
@@ -67,23 +69,34 @@ def _newest_reports(
 ) -> list[StatusUpdate]:
     if not task_ids:
         return []
+    statement = _newest_statement(len(task_ids), depth, as_of is not None, plan_id is not None)
+    params: dict[str, object] = {"agency": agency_id, "as_of": as_of, "plan_id": plan_id}
+    params.update({f"task_{index}": task_id for index, task_id in enumerate(task_ids)})
+    return list(session.exec(statement, params=params).all())
+
+
+@functools.lru_cache(maxsize=256)
+def _newest_statement(
+    count: int, depth: int | None, as_of: bool, plan: bool
+) -> SelectOfScalar[StatusUpdate]:
+    """The statement for ``count`` tasks, built once per shape (its values bound at each call):
+    building the sub-selects of 50 tasks cost most of "what's my task" (BENCHMARKS.md)."""
     per_task = []
-    for task_id in task_ids:
+    for index in range(count):
         query = (
             select(col(StatusUpdate.id))
-            .where(col(StatusUpdate.agency_id) == agency_id)
-            .where(col(StatusUpdate.task_id) == task_id)
+            .where(col(StatusUpdate.agency_id) == bindparam("agency"))
+            .where(col(StatusUpdate.task_id) == bindparam(f"task_{index}"))
             .where(col(StatusUpdate.kind) == "report")
-            .where(col(StatusUpdate.created_at) <= as_of if as_of is not None else true())
-            .where(col(StatusUpdate.plan_id) == plan_id if plan_id is not None else true())
+            .where(col(StatusUpdate.created_at) <= bindparam("as_of") if as_of else true())
+            .where(col(StatusUpdate.plan_id) == bindparam("plan_id") if plan else true())
             .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
         )
         if depth is not None:
             query = query.limit(depth)
         per_task.append(query.subquery().select())
     ids = union_all(*per_task) if len(per_task) > 1 else per_task[0]
-    rows = session.exec(select(StatusUpdate).where(col(StatusUpdate.id).in_(ids))).all()
-    return list(rows)
+    return select(StatusUpdate).where(col(StatusUpdate.id).in_(ids))
 
 
 def _fold(
