@@ -30,10 +30,12 @@ from bot.digest import (
 from bot.i18n import translator
 from bot.messages import Attachment, Reply
 from bot.models import User
+from bot.overview import build_overview
 from bot.plan import Plan
 from bot.registration import active_users
 from bot.reports import PNG_MIME, render_chart_png, render_text
 from bot.reports.replies import chat_audience, digest_with_chart, report_attachment
+from bot.reports.text import render_overview
 from scheduler.calendar import Round
 from scheduler.reminders import OwedMessage
 
@@ -152,8 +154,9 @@ def weekly_instant(services: Services, now: datetime) -> datetime | None:
         return None  # this week's moment is later today; last week's is no longer relevant
     if back != 0:
         return None
-    if day.month not in services.calendar.months:
-        return None
+    plans = services.plans
+    if all(day.month not in plans.calendar(plan.info.id).months for plan in plans.plans):
+        return None  # no plan has a reporting round this month
     return instant
 
 
@@ -164,10 +167,13 @@ def _weekly_recipients(services: Services) -> list[User]:
 
 
 def weekly_digests(services: Services, now: datetime) -> list[OwedMessage]:
-    """The weekly digest owed at ``now``: one message per chat allowed to see it."""
+    """The weekly digest owed at ``now``: one message per chat allowed to see it (with several
+    plans, the overview of the plans it may see)."""
     instant = weekly_instant(services, now)
     if instant is None:
         return []
+    if len(services.plans) > 1:
+        return _weekly_overviews(services, now, instant)
     round_ = default_round(services.calendar, instant)
     consolidating = set(consolidator_ids(services.plan))
     messages: dict[tuple[str, str], OwedMessage] = {}
@@ -196,5 +202,39 @@ def weekly_digests(services: Services, now: datetime) -> list[OwedMessage]:
             agency_ids=(),
             locale=locale,
             round=round_,
+        )
+    return list(messages.values())
+
+
+OVERVIEW_PERIOD = "all-plans"
+
+
+def _weekly_overviews(services: Services, now: datetime, instant: datetime) -> list[OwedMessage]:
+    """One overview per chat, of the plans whose digest its user may see."""
+    with services.db.session() as session:
+        users = active_users(session)
+        overview = build_overview(session, services.plans, now)
+    messages: dict[tuple[str, str], OwedMessage] = {}
+    for user in users:
+        key = (user.channel, user.chat_id)
+        visible = [p for p in overview.plans if can_see_digest(p.digest.plan, user)]
+        if key in messages or not visible:
+            continue
+        locale = user.language or services.settings.locale
+        shown = replace(overview, plans=tuple(visible))
+        consolidating = any(user.agency_id in consolidator_ids(p.digest.plan) for p in visible)
+        messages[key] = OwedMessage(
+            channel=user.channel,
+            chat_id=user.chat_id,
+            period=OVERVIEW_PERIOD,
+            kind=WEEKLY_KIND,
+            instant=instant,
+            reply=Reply(
+                text=render_overview(shown, translator(locale)),
+                context={"kind": "overview", "plans": [p.digest.plan.info.id for p in visible]},
+            ),
+            audience="consolidator" if consolidating else "secretariat",
+            agency_ids=(),
+            locale=locale,
         )
     return list(messages.values())

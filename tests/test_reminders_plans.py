@@ -281,3 +281,34 @@ async def test_a_task_not_completed_by_its_deadline_gets_an_overdue_notice(
     clock.set(local(2026, 9, 30, 15))
     await runner.tick()
     assert len(channel.to(HEALTH)) == 1
+
+
+async def test_the_weekly_digest_is_the_overview_of_the_plans(
+    three_plans: Services, channel: RecordingChannel, clock: FrozenClock
+) -> None:
+    from scheduler.digests import install_scheduled
+
+    runner = SchedulerRunner(three_plans, {"telegram": channel}, holder="test-sender")
+    install_scheduled(runner)
+    clock.set(local(2026, 9, 21, 8))  # a Monday of a reporting month; tb38's Q3 is overdue
+    await runner.tick()
+
+    texts = [reply.text for reply in channel.to(SECRETARIAT)]
+    (weekly,) = [text for text in texts if text.startswith("TỔNG HỢP TẤT CẢ KẾ HOẠCH")]
+    assert [line.split(" — ")[0] for line in weekly.splitlines() if line.startswith("■")] == [
+        "■ ct20",
+        "■ zika",
+        "■ tb38",
+    ]
+    (overdue,) = [text for text in texts if text.startswith("[tb38]")]
+    assert "Quá hạn báo cáo Quý III/2026" in overdue
+    # The digest that follows the overdue list is tb38's, for its Q3 round.
+    digests = [text for text in texts if text.startswith("TỔNG HỢP TÌNH HÌNH BÁO CÁO")]
+    assert digests  # (split in parts at the platform's length)
+    assert not any("Kế hoạch zika" in text or "Kế hoạch ct20" in text for text in digests)
+    assert digests[0].startswith("TỔNG HỢP TÌNH HÌNH BÁO CÁO — Quý III/2026\nKế hoạch tb38:")
+    before = len(channel.delivered)
+    clock.set(local(2026, 9, 21, 9))
+    await runner.tick()
+    assert len(channel.delivered) == before
+    await runner.shutdown()

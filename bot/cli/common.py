@@ -20,7 +20,8 @@ from bot.bootstrap import Services
 from bot.config import Settings
 from bot.i18n import DEFAULT_LOCALE, N_, Translator, translator
 from bot.logs import configure_logging
-from bot.plan import PlanError
+from bot.plan import Plan, PlanError
+from bot.plans import PlanSet
 
 app = typer.Typer(
     name="planbot",
@@ -131,3 +132,22 @@ def report_plan_error(error: PlanError) -> NoReturn:
     for problem in error.problems:
         err_console.print(f"  {problem.path}: {problem.message}", markup=False, highlight=False)
     raise typer.Exit(2)
+
+
+def pick_plan(plans: PlanSet, code: str | None) -> Plan:
+    """The plan ``--plan`` names; without it the only plan followed, else exit 2 naming them."""
+    _ = tr().gettext
+    codes = ", ".join(entry.code for entry in plans.entries)
+    if code is None:
+        only = plans.only
+        if only is not None:
+            return only
+        fail(
+            _("{count} plans are followed ({codes}): choose one with --plan.").format(
+                count=len(plans), codes=codes
+            )
+        )
+    found = plans.get(code)
+    if found is None:
+        fail(_("No plan has the code «{code}». Plans: {codes}.").format(code=code, codes=codes))
+    return found

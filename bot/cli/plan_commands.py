@@ -17,6 +17,7 @@ from bot.cli.common import (
     cli_text,
     console,
     fail,
+    pick_plan,
     print_json,
     report_plan_error,
     services,
@@ -27,7 +28,7 @@ from bot.clock import SystemClock
 from bot.i18n import N_, Translator
 from bot.labels import heading_role_label
 from bot.plan import Agency, Plan, PlanError, ReportingRule, TaskItem, load_plan
-from bot.plans import PlanSet, rule_summary, when_text
+from bot.plans import rule_summary, when_text
 from bot.planstore import (
     PlanNotFound,
     StoredPlan,
@@ -411,25 +412,6 @@ PLAN_OPTION = typer.Option(
     "-p",
     help=cli_text(N_('The plan\'s code, e.g. "kh38"; needed when several plans are followed.')),
 )
-
-
-def pick_plan(plans: PlanSet, code: str | None) -> Plan:
-    """The plan ``--plan`` names; without it the only plan followed, else exit 2 naming them."""
-    _ = tr().gettext
-    codes = ", ".join(entry.code for entry in plans.entries)
-    if code is None:
-        only = plans.only
-        if only is not None:
-            return only
-        fail(
-            _("{count} plans are followed ({codes}): choose one with --plan.").format(
-                count=len(plans), codes=codes
-            )
-        )
-    found = plans.get(code)
-    if found is None:
-        fail(_("No plan has the code «{code}». Plans: {codes}.").format(code=code, codes=codes))
-    return found
 
 
 @app.command("tasks")

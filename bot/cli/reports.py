@@ -10,7 +10,17 @@ from pathlib import Path
 import typer
 
 from bot.bootstrap import Services
-from bot.cli.common import AT_HELP, app, cli_text, fail, parse_instant, print_json, services, tr
+from bot.cli.common import (
+    AT_HELP,
+    app,
+    cli_text,
+    fail,
+    parse_instant,
+    pick_plan,
+    print_json,
+    services,
+    tr,
+)
 from bot.clock import FrozenClock
 from bot.digest import Digest, build_digest, default_round, parse_round, record_snapshot
 from bot.i18n import N_, Translator
@@ -91,8 +101,6 @@ ALL_OPTION = typer.Option(False, "--all", help=cli_text(ALL_HELP))
 
 
 def _plan(built: Services, code: str | None) -> Plan:
-    from bot.cli.plan_commands import pick_plan
-
     return pick_plan(built.plans, code)
 
 
