@@ -72,8 +72,14 @@ class Redeemed:
         return self.user is not None
 
 
+_FIRST_ALPHABET = string.ascii_letters + string.digits
+
+
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    """A fresh single-use code; it starts with a letter or digit, so that no command line
+    (``planbot revoke -fX…``) or chat client reads it as an option or a command."""
+    first = secrets.choice(_FIRST_ALPHABET)
+    return first + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH - 1))
 
 
 def looks_like_code(text: str) -> bool:

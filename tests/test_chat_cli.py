@@ -198,3 +198,14 @@ def test_updates_table_shows_local_time() -> None:
     result = runner.invoke(app, ["updates"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "10/03/2021 09:00" in result.stdout  # 02:00 UTC, shown in Asia/Ho_Chi_Minh
+
+
+def test_no_new_code_reads_as_an_option_on_a_command_line() -> None:
+    """A code that began with "-" ("-fX…") was taken by `planbot revoke` for an option (1 code
+    in 32 began with "-" or "_"): every code starts with a letter or a digit."""
+    from bot.registration import new_code
+
+    codes = [new_code() for _ in range(3000)]
+    assert all(code[0].isascii() and code[0].isalnum() for code in codes)
+    assert all(len(code) == len(codes[0]) and set(code) <= set(CODE_ALPHABET) for code in codes)
+    assert any(set(code[1:]) & set("-_") for code in codes)  # the rest keeps the whole alphabet
