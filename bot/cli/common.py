@@ -14,7 +14,9 @@ from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
 
 from bot.bootstrap import Services
 from bot.config import Settings
@@ -99,6 +101,31 @@ def parse_instant(text: str, tz: tzinfo) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         moment = moment.replace(tzinfo=tz)
     return moment
+
+
+class Clamped:
+    """A table cell of at most ``lines`` lines at whatever width the table gives it: the text
+    wraps on words and the last line ends with "…" when the rest does not fit (a long plan
+    title in a narrow terminal)."""
+
+    def __init__(self, text: str, lines: int = 2) -> None:
+        self.text = text
+        self.lines = max(1, lines)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, Text(self.text))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width)
+        wrapped = Text(self.text).wrap(console, width, overflow="fold")
+        if len(wrapped) <= self.lines:
+            yield Text("\n").join(wrapped)
+            return
+        kept = list(wrapped[: self.lines - 1])
+        rest = " ".join(line.plain.strip() for line in wrapped[self.lines - 1 :])
+        last = Text(rest)
+        last.truncate(width, overflow="ellipsis")
+        yield Text("\n").join([*kept, last])
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -12,6 +12,7 @@ from bot.agencies import AgencyDirectory
 from bot.bootstrap import load_plan_file, open_database
 from bot.cli.common import (
     FORMAT_OPTION,
+    Clamped,
     OutputFormat,
     app,
     cli_text,
@@ -161,8 +162,20 @@ ACTIVE_OPTION = typer.Option(
 )
 
 
+WIDE_OPTION = typer.Option(
+    False,
+    "--wide",
+    help=cli_text(N_("Also the issuer and the reporting rule, whatever the terminal's width.")),
+)
+# Below this width the issuer and the rule (planbot plan show has both) leave the table, so the
+# title keeps room and no date or count is cut.
+WIDE_TABLE_COLUMNS = 150
+
+
 @plan_app.command("list", help=cli_text(N_(LIST_HELP)))
-def plan_list(active: bool = ACTIVE_OPTION, output: OutputFormat = FORMAT_OPTION) -> None:
+def plan_list(
+    active: bool = ACTIVE_OPTION, wide: bool = WIDE_OPTION, output: OutputFormat = FORMAT_OPTION
+) -> None:
     translator_ = tr()
     _ = translator_.gettext
     with services() as built:
@@ -171,33 +184,47 @@ def plan_list(active: bool = ACTIVE_OPTION, output: OutputFormat = FORMAT_OPTION
     if output is OutputFormat.json:
         print_json([_plan_json(stored, translator_) for stored in rows])
         return
+    wide = wide or console.width >= WIDE_TABLE_COLUMNS
     table = Table(title=_("Plans"))
-    for header in (
-        _("Code"),
-        _("Title"),
-        _("Issuer"),
-        _("Reporting rule"),
-        _("Tasks"),
-        _("Units"),
-        _("Loaded"),
-        _("Retired"),
-    ):
-        table.add_column(header)
+    # Codes, counts and dates never wrap nor shrink (narrow: their headers wrap instead); the
+    # title takes the rest, two lines at most.
+    table.add_column(_("Code"), no_wrap=True)
+    table.add_column(_("Title"))
+    if wide:
+        table.add_column(_("Issuer"))
+        table.add_column(_("Reporting rule"))
+    for header in (_("Tasks"), _("Units")):
+        table.add_column(header, justify="right", min_width=4, max_width=None if wide else 6)
+    # Narrow: the retired column only when a plan listed is retired.
+    retired = wide or any(stored.retired_at is not None for stored in rows)
+    for header in (_("Loaded"), _("Retired")) if retired else (_("Loaded"),):
+        table.add_column(header, min_width=10, max_width=None if wide else 10)
     for stored in rows:
         plan = stored.plan
         table.add_row(
             stored.code,
-            _shorten(plan.info.title, 60),
-            _issuer(plan),
-            rule_summary(plan, translator_),
+            Clamped(plan.info.title, 2),
+            *([_issuer(plan), rule_summary(plan, translator_)] if wide else []),
             str(len(plan.tasks)),
             str(len(plan.reporting_units())),
             translator_.format_date(stored.loaded_at.astimezone(tz).date(), "short"),
-            translator_.format_date(stored.retired_at.astimezone(tz).date(), "short")
-            if stored.retired_at is not None
-            else "",
+            *(
+                [
+                    translator_.format_date(stored.retired_at.astimezone(tz).date(), "short")
+                    if stored.retired_at is not None
+                    else ""
+                ]
+                if retired
+                else []
+            ),
         )
     console.print(table)
+    if not wide and rows:
+        console.print(
+            _("Issuer and reporting rule: planbot plan list --wide, or planbot plan show CODE."),
+            markup=False,
+            highlight=False,
+        )
 
 
 PLAN_ARGUMENT = typer.Argument(..., help=cli_text(N_('The plan\'s code, e.g. "kh38".')))
@@ -347,10 +374,6 @@ def _issuer(plan: Plan) -> str:
         return plan.agency(plan.info.issuer).short_name
     except KeyError:
         return plan.info.issuer
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _rule_line(plan: Plan, rule: ReportingRule, t: Translator) -> str:

@@ -1,5 +1,8 @@
-"""``planbot schedule`` with several plans followed: every plan's reminders, by time, with the
-plan's code; ``--plan CODE`` narrows to one plan. Expectations come from each plan's rule."""
+"""The command line with three plans followed (the seed tb38, zika and ct20), as a user sees it.
+
+``planbot schedule``: every plan's reminders, by time, with the plan's code; ``--plan CODE``
+narrows to one plan (expectations come from each plan's rule). ``planbot plan list`` in an
+80-column terminal: no date or count cut, each plan's row at most two lines."""
 
 from __future__ import annotations
 
@@ -103,3 +106,56 @@ def test_with_one_plan_the_schedule_reads_as_before(env: dict[str, str]) -> None
     assert "Lịch nhắc báo cáo" in out
     assert "tb38" not in out  # no plan column with one plan
     assert "Mã" not in out
+
+
+def _rows(table: str) -> dict[str, list[str]]:
+    """The lines of each plan's row in a rendered table, by the code in its first cell."""
+    rows: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in table.splitlines():
+        first = re.match(r"^│ (\S*) +│", line)
+        if first is None:
+            current = None
+            continue
+        if first.group(1):
+            current = rows.setdefault(first.group(1), [])
+        if current is not None:
+            current.append(line)
+    return rows
+
+
+DATE = re.compile(r"\b\d{2}/\d{2}/\d{4}\b")
+
+
+def test_plan_list_is_readable_at_80_columns(three: dict[str, str]) -> None:
+    narrow = {**three, "COLUMNS": "80"}
+    code, out, err = run(narrow, "plan", "retire", "zika")
+    assert code == 0, err
+    code, out, _ = run(narrow, "plan", "list")
+    assert code == 0
+    assert all(len(line) <= 80 for line in out.splitlines())
+    rows = _rows(out)
+    assert set(rows) == {"tb38", "zika", "ct20"}
+    for plan, lines in rows.items():
+        assert len(lines) <= 2, (plan, lines)
+        assert "…" not in lines[0]  # nothing cut on the first line: code, counts, dates whole
+    assert len(DATE.findall(rows["zika"][0])) == 2  # loaded and retired, both whole
+    for plan in ("tb38", "ct20"):
+        assert len(DATE.findall(rows[plan][0])) == 1
+    assert re.search(r"│ +24 │ +17 │", rows["tb38"][0])  # tasks and units, whole
+    assert "KẾ HOẠCH TRIỂN KHAI" in rows["tb38"][0]  # the title starts on the row's first line
+    assert "…" in rows["tb38"][-1]  # and a long one ends with an ellipsis on its second
+    assert "planbot plan list --wide" in out  # where the rule and the issuer are
+
+
+def test_plan_list_wide_keeps_every_column(three: dict[str, str]) -> None:
+    code, out, _ = run({**three, "COLUMNS": "80"}, "plan", "list", "--wide")
+    assert code == 0
+    assert "Quy" in out  # "Quy định báo cáo", wrapped in 80 columns
+    assert "hằng" in out  # zika's rule, "trước ngày 25 hằng tháng"
+    code, out, _ = run({**three, "COLUMNS": "200"}, "plan", "list", "--active")
+    assert code == 0
+    assert "trước ngày 25 hằng tháng" in out  # zika's rule, in one line at 200 columns
+    rows = _rows(out)
+    assert all(len(lines) <= 2 for lines in rows.values())
+    assert all(len(DATE.findall(lines[0])) == 1 for lines in rows.values())
