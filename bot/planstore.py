@@ -30,6 +30,7 @@ __all__ = [
     "SyncReport",
     "derive_code",
     "find_stored",
+    "plan_states",
     "retire_plan",
     "retired_plans",
     "stored_plan",
@@ -112,6 +113,20 @@ def stored_plans(db: Database, *, include_retired: bool = False) -> list[StoredP
         StoredPlan(plan=_parsed(checksum, document), code=code, loaded_at=at, retired_at=retired)
         for checksum, document, code, at, retired in rows
     ]
+
+
+PlanState = tuple[str, str, datetime | None]  # (id, checksum, retired_at)
+
+
+def plan_states(db: Database) -> tuple[PlanState, ...]:
+    """Each stored plan's id, checksum and retirement: a cheap look whether plans changed."""
+    with db.session() as session:
+        rows = session.exec(
+            select(PlanRecord.id, PlanRecord.checksum, PlanRecord.retired_at).order_by(
+                col(PlanRecord.id)
+            )
+        ).all()
+    return tuple((str(i), str(c), r) for i, c, r in rows)
 
 
 def retired_plans(db: Database) -> list[StoredPlan]:

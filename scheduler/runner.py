@@ -61,7 +61,7 @@ from bot.messages import (
     Undeliverable,
 )
 from bot.plan import Plan
-from bot.planstore import retired_plans
+from bot.planstore import PlanState, plan_states, retired_plans
 from bot.progress import effective_updates, round_progress
 from bot.registration import active_users
 from bot.reports.titles import sentence_case
@@ -149,6 +149,7 @@ class SchedulerRunner:
         self._pacers: dict[str, Pacer] = {}
         self._workdays = workdays or WorkingDays()
         self._schedules: dict[str, tuple[Plan, ReminderSchedule]] = {}
+        self._plan_states: tuple[PlanState, ...] | None = None
         self._concurrency = max(1, concurrency)
         self._tick_lock = asyncio.Lock()
         self._in_flight: set[int] = set()
@@ -309,6 +310,7 @@ class SchedulerRunner:
         With several plans, a plan's reminders start from the moment it was loaded, and a
         retired plan's instants before its retirement still anchor the ledger keys.
         """
+        self._follow_plan_changes()
         shares = self._shares(now)
         messages: list[OwedMessage] = []
         if any(share.instants or share.tasks for share in shares if share.followed):
@@ -347,10 +349,19 @@ class SchedulerRunner:
             messages.extend(contributor(now))
         return messages
 
+    def _follow_plan_changes(self) -> None:
+        """A plan loaded, changed or retired by ``planbot plan`` while the bot runs is followed
+        from the next tick on (one small query a tick; the plans are read again on a change)."""
+        states = plan_states(self.services.db)
+        if self._plan_states is not None and states != self._plan_states:
+            self.services.reload_plan()
+        self._plan_states = states
+
     def _shares(self, now: datetime) -> list[PlanReminders]:
         """Each plan's current instants, newest plan first (retired ones: for the keys only)."""
         followed = self.services.plans.entries
-        retired = retired_plans(self.services.db) if followed else []
+        any_retired = any(retired_at is not None for *_, retired_at in self._plan_states or ())
+        retired = retired_plans(self.services.db) if followed and any_retired else []
         several = len(followed) + len(retired) > 1
         dated: list[tuple[datetime | None, PlanReminders]] = []
         for entry in followed:

@@ -312,3 +312,19 @@ async def test_the_weekly_digest_is_the_overview_of_the_plans(
     await runner.tick()
     assert len(channel.delivered) == before
     await runner.shutdown()
+
+
+async def test_a_plan_retired_while_the_bot_runs_is_not_reminded_any_more(
+    three_plans: Services, runner: SchedulerRunner, channel: RecordingChannel, clock: FrozenClock
+) -> None:
+    clock.set(local(2026, 9, 18, 8))
+    await runner.tick()
+    assert "[zika]" in channel.to(HEALTH)[-1].text
+    # `planbot plan retire zika` in another process: the running bot's plans are not reloaded
+    # by hand; the next tick sees the change.
+    retire_plan(three_plans.db, "zika", local(2026, 9, 18, 12))
+    clock.set(local(2026, 9, 22, 8))
+    await runner.tick()
+    latest = channel.to(HEALTH)[-1]
+    assert "[zika]" not in latest.text
+    assert [entry.code for entry in three_plans.plans.entries] == ["ct20", "tb38"]
