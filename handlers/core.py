@@ -24,6 +24,7 @@ from bot.conversation_state import load_state, save_state
 from bot.digest import can_see_digest
 from bot.i18n import translator
 from bot.messages import Incoming, Reply, numbered_choices
+from bot.plan import Plan
 from bot.registration import find_user, looks_like_code
 from bot.sent import context_of
 from bot.text import fold
@@ -252,8 +253,14 @@ class ChatHandlers:
             "deadline": lambda: self._deadline(turn, intent),
             "question": lambda: self._question(turn, intent),
             "owed": lambda: self._owed(turn),
-            "overdue": lambda: secretariat.overdue_replies(self.services, turn.user, turn.t),
-            "blocked_list": lambda: secretariat.blocked_replies(self.services, turn.user, turn.t),
+            "overdue": lambda: self._each_plan(
+                turn,
+                lambda plan: secretariat.overdue_replies(self.services, turn.user, turn.t, plan),
+            ),
+            "blocked_list": lambda: self._each_plan(
+                turn,
+                lambda plan: secretariat.blocked_replies(self.services, turn.user, turn.t, plan),
+            ),
             "unit_status": lambda: self._unit_status(turn, intent),
             "update": lambda: report.report(turn, intent.task, intent.body or ""),
             "undo": lambda: report.undo_latest(turn),
@@ -405,8 +412,24 @@ class ChatHandlers:
             elif having:
                 return self._per_plan(turn, lambda scoped: ask.task_question(scoped, task), having)
         if not mine and can_see_digest(turn.plan, turn.user):
-            return secretariat.task_across_units(self.services, turn.user, turn.t, task)
+            return self._each_plan(
+                turn,
+                lambda plan: secretariat.task_across_units(
+                    self.services, turn.user, turn.t, task, plan
+                ),
+                having=lambda plan: _has_task(plan, task),
+            )
         return ask.task_question(turn, task)
+
+    def _each_plan(
+        self,
+        turn: Turn,
+        answer: Callable[[Plan | None], list[Reply]],
+        having: Callable[[Plan], bool] | None = None,
+    ) -> list[Reply]:
+        return secretariat.each_plan(
+            self.services, turn.user, turn.t, answer, turn.scope, having=having
+        )
 
     def _per_plan(
         self,
@@ -443,8 +466,13 @@ class ChatHandlers:
         unit = self.services.agencies.find(intent.argument or "")
         if unit is not None and unit.id == turn.agency_id:
             return ask.owed(turn)
-        return secretariat.unit_status_replies(
-            self.services, turn.user, turn.t, intent.argument or ""
+        unit_text = intent.argument or ""
+        return self._each_plan(
+            turn,
+            lambda plan: secretariat.unit_status_replies(
+                self.services, turn.user, turn.t, unit_text, plan
+            ),
+            having=lambda plan: unit is not None and unit.id in plan.reporting_units(),
         )
 
     # ------------------------------------------------------------------ secretariat
@@ -463,6 +491,10 @@ class ChatHandlers:
         return secretariat.report_replies(
             self.services, turn.user, turn.t, intent.argument, plan=turn.scope
         )
+
+
+def _has_task(plan: Plan, task: str) -> bool:
+    return any(item.id == task or item.id.startswith(task + ".") for item in plan.tasks)
 
 
 def _text(value: object) -> str | None:

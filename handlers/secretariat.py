@@ -16,6 +16,7 @@ and "nhiệm vụ của tôi" asked by the secretariat (:func:`tasks_hint`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.bootstrap import Services
@@ -188,6 +189,34 @@ def report_replies(
 # --------------------------------------------------------------------------- shorthand questions
 
 
+def each_plan(
+    services: Services,
+    user: User | None,
+    t: Translator,
+    answer: Callable[[Plan | None], list[Reply]],
+    plan: Plan | None = None,
+    having: Callable[[Plan], bool] | None = None,
+) -> list[Reply]:
+    """The secretariat's shorthand for one plan (named, or the only one), or with several plans
+    for each plan the person may see (that ``having`` keeps), newest first, each headed by it."""
+    if plan is not None or not plans.several(services):
+        return answer(plan)
+    entries = [
+        entry
+        for entry in plans.followed(services)
+        if can_see_digest(entry.plan, user) and (having is None or having(entry.plan))
+    ]
+    if not entries:
+        return answer(None)
+    replies: list[Reply] = []
+    for entry in entries:
+        for index, reply in enumerate(answer(entry.plan)):
+            if index == 0:
+                reply = replace(reply, text=plans.heading(t, entry) + "\n" + reply.text)
+            replies.append(reply)
+    return replies
+
+
 def _name_a_plan(services: Services, t: Translator, command: str) -> str:
     codes = [entry.code for entry in plans.followed(services)]
     return t.gettext(
@@ -216,18 +245,23 @@ def overview_replies(
     return [Reply(piece, context=context) for piece in split_text(text, TEXT_LIMIT)]
 
 
-def _visible_digest(services: Services, user: User | None, t: Translator) -> Digest | list[Reply]:
-    if not can_see_digest(services.plan, user):
+def _visible_digest(
+    services: Services, user: User | None, t: Translator, plan: Plan | None = None
+) -> Digest | list[Reply]:
+    plan = plan if plan is not None else services.plan
+    if not can_see_digest(plan, user):
         return _refusal(t, user)
-    target = resolve_round(services, t, None)
+    target = resolve_round(services, t, None, plan)
     assert not isinstance(target, str)
     with services.db.session() as session:
-        return build_digest(session, services.plan, target, services.clock.now())
+        return build_digest(session, plan, target, services.clock.now())
 
 
-def overdue_replies(services: Services, user: User | None, t: Translator) -> list[Reply]:
+def overdue_replies(
+    services: Services, user: User | None, t: Translator, plan: Plan | None = None
+) -> list[Reply]:
     """ "đơn vị nào quá hạn": the units past the deadline without their report."""
-    digest = _visible_digest(services, user, t)
+    digest = _visible_digest(services, user, t, plan)
     if isinstance(digest, list):
         return digest
     _ = t.gettext
@@ -259,9 +293,11 @@ def _missing_text(digest: Digest, missing: tuple[str, ...], t: Translator) -> st
     return _("missing {items}").format(items=", ".join(parts))
 
 
-def blocked_replies(services: Services, user: User | None, t: Translator) -> list[Reply]:
+def blocked_replies(
+    services: Services, user: User | None, t: Translator, plan: Plan | None = None
+) -> list[Reply]:
     """ "việc nào đang vướng": the items some unit reports blocked, with what it said."""
-    digest = _visible_digest(services, user, t)
+    digest = _visible_digest(services, user, t, plan)
     if isinstance(digest, list):
         return digest
     _ = t.gettext
@@ -287,10 +323,10 @@ def _cut(text: str, limit: int) -> str:
 
 
 def task_across_units(
-    services: Services, user: User | None, t: Translator, task_ref: str
+    services: Services, user: User | None, t: Translator, task_ref: str, plan: Plan | None = None
 ) -> list[Reply]:
     """ "2.8 đến đâu rồi" (secretariat): one task and its items, unit by unit."""
-    digest = _visible_digest(services, user, t)
+    digest = _visible_digest(services, user, t, plan)
     if isinstance(digest, list):
         return digest
     _ = t.gettext
@@ -327,11 +363,15 @@ def task_across_units(
 
 
 def unit_status_replies(
-    services: Services, user: User | None, t: Translator, unit_text: str
+    services: Services,
+    user: User | None,
+    t: Translator,
+    unit_text: str,
+    plan: Plan | None = None,
 ) -> list[Reply]:
     """ "tình hình Sở Y tế" (secretariat): one unit's round, matched through bot/agencies.py."""
     _ = t.gettext
-    if not can_see_digest(services.plan, user):
+    if not can_see_digest(plan if plan is not None else services.plan, user):
         return _refusal(t, user)
     agency = services.agencies.find(unit_text)
     if agency is None:
@@ -345,7 +385,7 @@ def unit_status_replies(
                 )
             ]
         return [Reply(_("I do not know the unit «{unit}».").format(unit=unit_text.strip()))]
-    digest = _visible_digest(services, user, t)
+    digest = _visible_digest(services, user, t, plan)
     if isinstance(digest, list):
         return digest
     try:

@@ -189,6 +189,10 @@ async def test_one_plans_digest_and_the_overview_for_the_secretariat(
             Step(
                 "vp", says="ai chưa báo cáo?", expect=("[ct20]", "[zika]", "[tb38]", "Tháng 3/2021")
             ),
+            Step("vp", says="việc nào đang vướng", expect=("[zika]", "sinh phẩm", "[tb38]")),
+            Step("vp", says="2.2 đến đâu rồi", expect=("[zika]", "Sở Y tế", "[tb38]", "[ct20]")),
+            Step("vp", says="tình hình Sở Y tế", expect=("[zika]", "[tb38]", "[ct20]")),
+            Step("vp", says="đơn vị nào quá hạn", expect=("[zika]", "[tb38]")),
             Step(
                 "vp",
                 says="tong hop tat ca ke hoach",
