@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.db import Database
 from bot.models import AgencyMember, AgencyRecord, AssignmentRecord, PlanRecord, TaskRecord
@@ -101,10 +102,15 @@ def _order(query: Any) -> Any:
 
 def stored_plans(db: Database, *, include_retired: bool = False) -> list[StoredPlan]:
     """The plans in the database, newest loaded first (active ones only by default)."""
+    query = select(PlanRecord)
+    if not include_retired:
+        query = query.where(col(PlanRecord.retired_at).is_(None))
+    return _stored(db, query)
+
+
+def _stored(db: Database, query: SelectOfScalar[PlanRecord]) -> list[StoredPlan]:
+    """The plans ``query`` selects, in the newest-first order, each rebuilt from its document."""
     with db.session() as session:
-        query = select(PlanRecord)
-        if not include_retired:
-            query = query.where(col(PlanRecord.retired_at).is_(None))
         rows = [
             (r.checksum, r.document, r.code, r.loaded_at, r.retired_at)
             for r in session.exec(_order(query)).all()
@@ -131,16 +137,7 @@ def plan_states(db: Database) -> tuple[PlanState, ...]:
 
 def retired_plans(db: Database) -> list[StoredPlan]:
     """The plans no longer followed (usually none: one small query)."""
-    with db.session() as session:
-        query = select(PlanRecord).where(col(PlanRecord.retired_at).is_not(None))
-        rows = [
-            (r.checksum, r.document, r.code, r.loaded_at, r.retired_at)
-            for r in session.exec(_order(query)).all()
-        ]
-    return [
-        StoredPlan(plan=_parsed(checksum, document), code=code, loaded_at=at, retired_at=retired)
-        for checksum, document, code, at, retired in rows
-    ]
+    return _stored(db, select(PlanRecord).where(col(PlanRecord.retired_at).is_not(None)))
 
 
 def stored_plan(db: Database) -> Plan | None:

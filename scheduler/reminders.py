@@ -33,9 +33,10 @@ Two steps, both free of I/O:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Literal
 
 from bot.i18n import Translator, translator
@@ -415,47 +416,46 @@ def _parts(now: datetime, share: PlanReminders, recipients: Sequence[Recipient])
         missing_units = [unit for unit in units if not unit.complete]
         if instant.kind in ("before-due", "overdue"):
             for unit in missing_units:
-                for recipient in focal_by_agency.get(unit.agency.id, ()):
-                    t = translator(recipient.locale)
-                    text = _unit_text(t, instant, unit, now, share.code if share.heading else "")
-                    parts.append(
-                        _Part(
-                            recipient=recipient,
+                parts.extend(
+                    _addressed(
+                        focal_by_agency.get(unit.agency.id, ()),
+                        instant,
+                        "unit",
+                        unit.agency.id,
+                        partial(
+                            _unit_text,
                             instant=instant,
-                            audience="unit",
-                            agency_id=unit.agency.id,
-                            text=text,
-                            tasks=tuple(item.id for item in unit.missing_items),
-                            coordinate=tuple(item.id for item in unit.coordinate_items),
-                        )
-                    )
-        if instant.kind == "overdue" and missing_units:
-            for recipient in secretariat:
-                t = translator(recipient.locale)
-                parts.append(
-                    _Part(
-                        recipient=recipient,
-                        instant=instant,
-                        audience="secretariat",
-                        agency_id=None,
-                        text=_secretariat_text(t, instant, units, missing_units),
-                        tasks=(),
+                            unit=unit,
+                            now=now,
+                            code=share.code if share.heading else "",
+                        ),
+                        tasks=tuple(item.id for item in unit.missing_items),
+                        coordinate=tuple(item.id for item in unit.coordinate_items),
                     )
                 )
+        if instant.kind == "overdue" and missing_units:
+            parts.extend(
+                _addressed(
+                    secretariat,
+                    instant,
+                    "secretariat",
+                    None,
+                    partial(_secretariat_text, instant=instant, units=units, late=missing_units),
+                )
+            )
         if instant.kind == "before-consolidation":
             for agency_id in consolidating:
-                for recipient in focal_by_agency.get(agency_id, ()):
-                    t = translator(recipient.locale)
-                    parts.append(
-                        _Part(
-                            recipient=recipient,
-                            instant=instant,
-                            audience="consolidator",
-                            agency_id=agency_id,
-                            text=_consolidation_text(t, instant, plan, units, now),
-                            tasks=(),
-                        )
+                parts.extend(
+                    _addressed(
+                        focal_by_agency.get(agency_id, ()),
+                        instant,
+                        "consolidator",
+                        agency_id,
+                        partial(
+                            _consolidation_text, instant=instant, plan=plan, units=units, now=now
+                        ),
                     )
+                )
     parts.extend(_task_parts(now, share, focal_by_agency))
     return [replace(part, plan_id=plan.info.id) for part in parts]
 
@@ -476,19 +476,47 @@ def _task_parts(
         for agency_id in _task_leads(share.plan, task.id):
             if (agency_id, task.id) in share.completed:
                 continue
-            for recipient in focal_by_agency.get(agency_id, ()):
-                t = translator(recipient.locale)
-                parts.append(
-                    _Part(
-                        recipient=recipient,
+            parts.extend(
+                _addressed(
+                    focal_by_agency.get(agency_id, ()),
+                    instant,
+                    "unit",
+                    agency_id,
+                    partial(
+                        _task_text,
                         instant=instant,
-                        audience="unit",
-                        agency_id=agency_id,
-                        text=_task_text(t, instant, task, now, share.code if share.heading else ""),
-                        tasks=(task.id,),
-                    )
+                        task=task,
+                        now=now,
+                        code=share.code if share.heading else "",
+                    ),
+                    tasks=(task.id,),
                 )
+            )
     return parts
+
+
+def _addressed(
+    recipients: Iterable[Recipient],
+    instant: ReminderInstant | TaskInstant,
+    audience: Audience,
+    agency_id: str | None,
+    text: Callable[[Translator], str],
+    *,
+    tasks: tuple[str, ...] = (),
+    coordinate: tuple[str, ...] = (),
+) -> Iterator[_Part]:
+    """One part for each recipient, its text (``text(translator)``) in the recipient's
+    language."""
+    for recipient in recipients:
+        yield _Part(
+            recipient=recipient,
+            instant=instant,
+            audience=audience,
+            agency_id=agency_id,
+            text=text(translator(recipient.locale)),
+            tasks=tasks,
+            coordinate=coordinate,
+        )
 
 
 def _task_text(
