@@ -274,6 +274,14 @@ class Digest:
         return tuple(item for item in self.items_in_plan_order if item.general)
 
     @property
+    def general_range(self) -> str:
+        """The general tasks as one reader's range: "1.1–1.9", or "1.1" when there is one."""
+        general = self.general_items
+        if len(general) > 1:
+            return f"{general[0].task_id}–{general[-1].task_id}"
+        return general[0].task_id if general else ""
+
+    @property
     def general_updates(self) -> tuple[UnitUpdate, ...]:
         """Every unit's latest update on each general task, oldest first."""
         found = [update for item in self.general_items for update in item.updates]

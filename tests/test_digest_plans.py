@@ -153,3 +153,14 @@ def test_the_report_of_one_plan_is_that_plans_document(
     assert code == 0
     assert "Đã hoàn thành việc cấp phép" in out
     assert "chưa có kinh phí" not in out
+
+
+def test_a_plan_with_one_general_task_names_it_alone(
+    two_plans: tuple[Services, dict[str, str]],
+) -> None:
+    """kh12 has one general task (1.1): the digest says "Nhiệm vụ chung 1.1", not "1.1–1.1"."""
+    _, env = two_plans
+    code, out, _ = run(env, "digest", "--plan", "kh12", "--at", AT)
+    assert code == 0
+    assert "• Nhiệm vụ chung 1.1: 1/17 đơn vị đã báo cáo" in out
+    assert "1.1–1.1" not in out

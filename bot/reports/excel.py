@@ -85,17 +85,10 @@ def _rows_of(digest: Digest, item: ItemLine) -> list[tuple[str, str, UnitUpdate 
     return rows
 
 
-def _general_range(digest: Digest) -> str:
-    general = digest.general_items
-    if len(general) > 1:
-        return f"{general[0].task_id}–{general[-1].task_id}"
-    return general[0].task_id if general else ""
-
-
 def _general_note(t: Translator, digest: Digest, update: UnitUpdate) -> str:
     """ "[Báo cáo chung cho 1.1–1.9, gửi ở mục 1.1] " before a covering report's text."""
     return t.gettext("[General report for {range}, sent under {task}] ").format(
-        range=_general_range(digest), task=update.task_id
+        range=digest.general_range, task=update.task_id
     )
 
 

@@ -63,12 +63,10 @@ def short_date(t: Translator, value: date) -> str:
 
 def missing_label(t: Translator, digest: Digest, missing: tuple[str, ...]) -> str:
     """The items a unit still owes, as ids: "2.1, 2.2.2, nhiệm vụ chung 1.1–1.9"."""
-    general = [item.task_id for item in digest.items if item.general]
-    general_range = (
-        f"{general[0]}–{general[-1]}" if len(general) > 1 else (general[0] if general else "")
-    )
     parts = [
-        t.gettext("general tasks {range}").format(range=general_range) if key == GENERAL else key
+        t.gettext("general tasks {range}").format(range=digest.general_range)
+        if key == GENERAL
+        else key
         for key in missing
     ]
     return ", ".join(parts)

@@ -128,9 +128,8 @@ def _item_lines(digest: Digest, t: Translator) -> list[str]:
     if general:
         lines.append(
             "• "
-            + _("General tasks {first}–{last}: {count}/{total} units have reported").format(
-                first=general[0].task_id,
-                last=general[-1].task_id,
+            + _("General tasks {range}: {count}/{total} units have reported").format(
+                range=digest.general_range,
                 count=len(digest.general_reporters()),
                 total=digest.total,
             )

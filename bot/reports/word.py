@@ -515,8 +515,7 @@ def _item(document: DocumentObject, digest: Digest, item: ItemLine, t: Translato
 def _general_block(document: DocumentObject, digest: Digest, t: Translator) -> None:
     """After the general tasks: every unit's report on them, which covers the whole group."""
     _ = t.gettext
-    general = digest.general_items
-    span = f"{general[0].task_id}–{general[-1].task_id}" if len(general) > 1 else general[0].task_id
+    span = digest.general_range
     _paragraph(
         document,
         _unbroken_ranges(
