@@ -21,13 +21,18 @@ from bot.plan import load_plan, parse_plan
 from bot.text import fold
 
 PLANS = Path(__file__).parent / "data" / "plans"
-KEYS: dict[str, dict[str, dict[str, list[str]]]] = {
-    name: tasks
-    for name, tasks in json.loads((PLANS / "answer_keys.json").read_text(encoding="utf-8")).items()
-    if not name.startswith("_")
-}
 
+Key = dict[str, dict[str, list[str]]]
 Triple = tuple[str, str, str]
+
+
+def load_keys(folder: Path) -> dict[str, Key]:
+    """The answer keys of the texts in folder (its answer_keys.json, without '_' notes)."""
+    keys = json.loads((folder / "answer_keys.json").read_text(encoding="utf-8"))
+    return {name: tasks for name, tasks in keys.items() if not name.startswith("_")}
+
+
+KEYS = load_keys(PLANS)
 
 
 def _resolve(name: str, lexicon: Lexicon, new_names: dict[str, str]) -> str:
@@ -41,8 +46,9 @@ def _resolve(name: str, lexicon: Lexicon, new_names: dict[str, str]) -> str:
     return f"unresolved:{name}"
 
 
-def _triples(name: str) -> tuple[set[Triple], set[Triple]]:
-    result = import_plan(PLANS / name, load_plan().agencies)
+def triples(folder: Path, name: str, key: Key) -> tuple[set[Triple], set[Triple]]:
+    """(what the importer drafted, what the key says) for one text, as (task, agency, role)."""
+    result = import_plan(folder / name, load_plan().agencies)
     plan = parse_plan(result.draft)
     lexicon = Lexicon(AgencyDirectory(load_plan().agencies))
     new_names = {fold(a.name): a.id for a in result.new_agencies}
@@ -52,13 +58,13 @@ def _triples(name: str) -> tuple[set[Triple], set[Triple]]:
         for assignment in task.assignments
     }
     want: set[Triple] = set()
-    for task_id, roles in KEYS[name].items():
+    for task_id, roles in key.items():
         for role, names in (("lead", roles["lead"]), ("coordinate", roles["coordinate"])):
             want |= {(task_id, _resolve(n, lexicon, new_names), role) for n in names}
     return got, want
 
 
-def _score(pairs: Iterable[tuple[set[Triple], set[Triple]]], role: str) -> tuple[float, float]:
+def score(pairs: Iterable[tuple[set[Triple], set[Triple]]], role: str) -> tuple[float, float]:
     hits = found = expected = 0
     for got, want in pairs:
         got_role = {t for t in got if t[2] == role}
@@ -78,16 +84,16 @@ def test_there_are_real_texts_from_several_issuers() -> None:
 
 @pytest.mark.parametrize("name", sorted(KEYS))
 def test_every_key_task_exists_in_the_draft(name: str) -> None:
-    got, want = _triples(name)
+    got, want = triples(PLANS, name, KEYS[name])
     draft_ids = {t[0] for t in got}
     missing = {t for t in want if t[0] not in draft_ids}
     assert not missing, missing
 
 
 def test_precision_and_recall_of_leads_and_coordinators() -> None:
-    pairs = [_triples(name) for name in sorted(KEYS)]
-    lead_p, lead_r = _score(pairs, "lead")
-    coordinate_p, coordinate_r = _score(pairs, "coordinate")
+    pairs = [triples(PLANS, name, KEYS[name]) for name in sorted(KEYS)]
+    lead_p, lead_r = score(pairs, "lead")
+    coordinate_p, coordinate_r = score(pairs, "coordinate")
     scores = {
         "lead precision": lead_p,
         "lead recall": lead_r,
