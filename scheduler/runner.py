@@ -61,7 +61,7 @@ from bot.messages import (
     Undeliverable,
 )
 from bot.plan import Plan
-from bot.planstore import PlanState, plan_states, retired_plans
+from bot.planstore import PlanState, StoredPlan, plan_states, retired_plans
 from bot.progress import effective_updates, round_progress
 from bot.registration import active_users
 from bot.reports.titles import sentence_case
@@ -150,6 +150,7 @@ class SchedulerRunner:
         self._workdays = workdays or WorkingDays()
         self._schedules: dict[str, tuple[Plan, ReminderSchedule]] = {}
         self._plan_states: tuple[PlanState, ...] | None = None
+        self._retired: list[StoredPlan] = []  # read again only when the plans change
         self._concurrency = max(1, concurrency)
         self._tick_lock = asyncio.Lock()
         self._in_flight: set[int] = set()
@@ -353,15 +354,18 @@ class SchedulerRunner:
         """A plan loaded, changed or retired by ``planbot plan`` while the bot runs is followed
         from the next tick on (one small query a tick; the plans are read again on a change)."""
         states = plan_states(self.services.db)
-        if self._plan_states is not None and states != self._plan_states:
+        if states == self._plan_states:
+            return
+        if self._plan_states is not None:
             self.services.reload_plan()
+        any_retired = any(retired_at is not None for *_, retired_at in states)
+        self._retired = retired_plans(self.services.db) if any_retired else []
         self._plan_states = states
 
     def _shares(self, now: datetime) -> list[PlanReminders]:
         """Each plan's current instants, newest plan first (retired ones: for the keys only)."""
         followed = self.services.plans.entries
-        any_retired = any(retired_at is not None for *_, retired_at in self._plan_states or ())
-        retired = retired_plans(self.services.db) if followed and any_retired else []
+        retired = self._retired if followed else []
         several = len(followed) + len(retired) > 1
         dated: list[tuple[datetime | None, PlanReminders]] = []
         for entry in followed:
