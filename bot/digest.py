@@ -90,12 +90,16 @@ def default_round(calendar: ReportingCalendar, now: datetime) -> Round:
     """The round a digest is about by default.
 
     The round that is open now, except during the rest of a reporting month after its due day
-    (days 20–31 of March, June...): then the round just due, which is being consolidated.
+    (days 20–31 of March, June...): then the round just due, which is being consolidated, if
+    the plan was followed then (a plan added after that deadline starts with the open round).
     """
     current = calendar.round_at(now)
     previous = calendar.previous(current)
     local = now.astimezone(calendar.tz)
-    if (local.year, local.month) == (previous.due.year, previous.due.month):
+    if (local.year, local.month) == (
+        previous.due.year,
+        previous.due.month,
+    ) and calendar.follows(previous):
         return previous
     return current
 

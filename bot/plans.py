@@ -2,7 +2,10 @@
 
 A :class:`PlanSet` holds the active plans (newest loaded first) by id and by code, the
 province-wide :class:`AgencyDirectory` they share, and one :class:`ReportingCalendar` per plan,
-built from that plan's own reporting rules. It is pure: built from stored plans
+built from that plan's own reporting rules. A plan added beside plans already followed is
+followed from when it was loaded: a round whose deadline had passed by then is not owed (the
+deployment's first plan owes all its rounds, as a deployment that starts just after a deadline
+still collects that round's late reports). It is pure: built from stored plans
 (:func:`bot.planstore.stored_plans`), it reads no database itself.
 """
 
@@ -40,9 +43,15 @@ class PlanEntry:
 class PlanSet:
     """The active plans, newest first; lookups by id or code; one calendar per plan."""
 
-    def __init__(self, entries: Iterable[PlanEntry], tz: ZoneInfo) -> None:
+    def __init__(
+        self, entries: Iterable[PlanEntry], tz: ZoneInfo, *, started: datetime | None = None
+    ) -> None:
+        """``started``: when the deployment loaded its first plan (retired ones included);
+        by default the earliest load among ``entries``."""
         self._entries: tuple[PlanEntry, ...] = tuple(entries)
         self.tz = tz
+        loads = [entry.loaded_at for entry in self._entries if entry.loaded_at is not None]
+        self.started = started if started is not None else min(loads, default=None)
         self._by_id = {entry.id: entry for entry in self._entries}
         self._by_key: dict[str, PlanEntry] = {}
         for entry in self._entries:
@@ -53,9 +62,11 @@ class PlanSet:
 
     @classmethod
     def from_stored(cls, stored: Iterable[StoredPlan], tz: ZoneInfo) -> PlanSet:
+        stored = tuple(stored)
         return cls(
             (PlanEntry(s.plan, s.code, s.loaded_at) for s in stored if s.active),
             tz,
+            started=min((s.loaded_at for s in stored), default=None),
         )
 
     # -- the plans
@@ -117,9 +128,20 @@ class PlanSet:
         """The reporting calendar of one plan, from its own rules, in the deployment's zone."""
         calendar = self._calendars.get(plan_id)
         if calendar is None:
-            calendar = ReportingCalendar(self._by_id[plan_id].plan.reporting, self.tz)
+            entry = self._by_id[plan_id]
+            calendar = ReportingCalendar(
+                entry.plan.reporting, self.tz, followed_from=self.followed_from(plan_id)
+            )
             self._calendars[plan_id] = calendar
         return calendar
+
+    def followed_from(self, plan_id: str) -> datetime | None:
+        """When the deployment began to follow this plan, if it was added after the first one
+        (its earlier rounds are not owed); ``None`` for the first plan."""
+        loaded = self._by_id[plan_id].loaded_at
+        if loaded is None or self.started is None or loaded <= self.started:
+            return None
+        return loaded
 
     # -- an agency across plans
 

@@ -150,7 +150,16 @@ class RoundChoice:
 class ReportingCalendar:
     """Every round of every year, from the unit-report rule and its consolidation rule."""
 
-    def __init__(self, rules: Sequence[ReportingRule], tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        rules: Sequence[ReportingRule],
+        tz: ZoneInfo,
+        *,
+        followed_from: datetime | None = None,
+    ) -> None:
+        """``followed_from``: when the deployment began to follow this plan, if it was added
+        beside plans already followed; a round whose deadline had passed by then is not owed
+        (see :meth:`follows`). ``None``: every round is (the deployment's first plan)."""
         unit_rules = [r for r in rules if r.consolidates is None]
         if not unit_rules:
             raise ValueError("the plan has no unit reporting rule")
@@ -159,6 +168,7 @@ class ReportingCalendar:
             (r for r in rules if r.consolidates == self.unit_rule.id), None
         )
         self.tz = tz
+        self.followed_from = _require_aware(followed_from) if followed_from else None
         self._months = tuple(sorted(set(self.unit_rule.months)))
         self._codes = round_codes(self._months)
         self._cache: dict[int, tuple[Round, ...]] = {}
@@ -233,15 +243,21 @@ class ReportingCalendar:
         index = rounds.index(current)
         return rounds[index - 1] if index > 0 else self.rounds(current.year - 1)[-1]
 
+    def follows(self, round_: Round) -> bool:
+        """Whether units owe this round: always, unless the plan was added to the deployment
+        after the round's deadline (a plan loaded on 02/12 owes nothing for November)."""
+        return self.followed_from is None or round_.deadline > self.followed_from
+
     def overdue_rounds(self, at: datetime, late_window_days: int) -> tuple[Round, ...]:
-        """Rounds whose deadline has passed by ``at`` less than the late window ago, newest first."""
+        """Rounds whose deadline has passed by ``at`` less than the late window ago, newest
+        first; only rounds the plan :meth:`follows`."""
         local = _require_aware(at).astimezone(self.tz)
         window = timedelta(days=late_window_days)
         found: list[Round] = []
         candidate = self.round_at(local)
         if not candidate.is_late(local):
             candidate = self.previous(candidate)
-        while candidate.deadline <= local < candidate.deadline + window:
+        while candidate.deadline <= local < candidate.deadline + window and self.follows(candidate):
             found.append(candidate)
             candidate = self.previous(candidate)
         return tuple(found)
