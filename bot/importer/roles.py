@@ -73,6 +73,8 @@ class RoleReader:
         self.membership = Phrases(table["membership_words"])
         self.assigning = Phrases(table["assigning_verbs"])
         self.non_task = Phrases(table["non_task_verbs"])
+        self.partner_cues = Phrases(table["partner_cues"])
+        self.helping_words = Phrases(table["helping_words"])
 
     def _after_membership(self, tokens: Sequence[Token], first: int) -> bool:
         return ":" in tokens[first].gap and _ends_with(tokens, first, self.membership)
@@ -238,7 +240,7 @@ class _Clause:
 
     def subject_role(self) -> str:
         index = self.subject_end
-        lead_cue = False
+        lead_cue = adverb = False
         if self._match(self.r.non_task, index):
             return "none"
         while index < self.last:
@@ -249,15 +251,41 @@ class _Clause:
                 continue
             size = self._match(self.r.adverbs, index)
             if size:
+                adverb = True
                 index += size
                 continue
-            if self._match(self.r.coordinate_cues, index):
+            size = self._match(self.r.coordinate_cues, index)
+            if size:
                 self.cued = True
                 if lead_cue or self.tokens[index].comma_before:
                     return "lead"
-                return "coordinate"
+                if adverb or not self._match(self.r.partner_cues, index):
+                    # "Sở X chủ động phối hợp với Sở Y", "Sở X, Sở Y phối hợp triển khai".
+                    return "coordinate"
+                after = self._list_end(index + size)
+                if after == index + size or self._match(self.r.helping_words, after):
+                    # "Sở X phối hợp với Sở Y trong việc ...": X helps Y with Y's work.
+                    return "coordinate"
+                # "Báo X, Đài Y phối hợp với Sở Z thực hiện ...": the subject does the work.
+                return "lead"
             break
         return "lead"
+
+    def _list_end(self, index: int) -> int:
+        """Where the run of names (with separators and fillers) starting at ``index`` ends."""
+        start = index
+        named = False
+        while index < self.last:
+            mention = self.at.get(index)
+            if mention is not None and mention.last <= self.last:
+                index, named = mention.last, True
+                continue
+            size = self._match(self.r.separators, index) or self._fillers(index)
+            if size:
+                index += size
+                continue
+            break
+        return index if named else start
 
     def lists(self) -> list[list[Mention]]:
         found: list[list[Mention]] = []
