@@ -86,7 +86,7 @@ class UpdatesFormat(enum.StrEnum):
 
 
 UPDATES_FORMAT_OPTION = typer.Option(
-    UpdatesFormat.table, "--format", "-f", help="Định dạng: table, json hoặc csv."
+    UpdatesFormat.table, "--format", "-f", help=N_("Format: table, json or csv.")
 )
 
 
@@ -101,23 +101,36 @@ def _agency_id(built: Services, query: str) -> str:
     return agency.id
 
 
-@app.command("invite")
+INVITE_HELP = N_(
+    "Create single-use invitation codes (with a t.me/<bot>?start=<code> link) for an agency.\n\n"
+    'AGENCY is "secretariat" for the Office of the provincial People\'s Committee, as the '
+    "secretariat."
+)
+
+
+@app.command("invite", help=INVITE_HELP)
 def invite(
-    agency: str = typer.Argument(..., help='Đơn vị (mã, tên hoặc tên gọi khác), ví dụ "so y te".'),
-    role: str = typer.Option("focal", "--role", help="Vai trò: focal (đầu mối) hoặc secretariat."),
-    count: int = typer.Option(1, "--count", "-n", help="Số mã cần tạo."),
-    expires_days: int = typer.Option(14, "--expires-days", help="Số ngày mã còn hiệu lực."),
+    agency: str = typer.Argument(
+        ...,
+        metavar=N_("AGENCY"),
+        help=N_('The agency (its code, name or another name), e.g. "so y te".'),
+    ),
+    role: str = typer.Option(
+        "focal", "--role", help=N_("Role: focal (focal point) or secretariat.")
+    ),
+    count: int = typer.Option(1, "--count", "-n", help=N_("How many codes to create.")),
+    expires_days: int = typer.Option(
+        14, "--expires-days", help=N_("How many days the codes stay valid.")
+    ),
     output: OutputFormat = FORMAT_OPTION,
     channel: str = typer.Option(
         "telegram",
         "--channel",
-        help="Kênh: telegram (đường dẫn t.me), zalo (tin nhắn cần gửi) hoặc web (đường dẫn đăng nhập).",
+        help=N_(
+            "Channel: telegram (a t.me link), zalo (the message to send) or web (a sign-in link)."
+        ),
     ),
 ) -> None:
-    """Tạo mã mời dùng một lần (kèm đường dẫn t.me/<bot>?start=<mã>) cho một đơn vị.
-
-    ĐƠN_VỊ là "secretariat" cho Văn phòng UBND tỉnh với vai trò thư ký tổng hợp.
-    """
     if role not in ("focal", "secretariat"):
         fail("Vai trò phải là focal hoặc secretariat.")
     if channel not in ("telegram", "zalo", "web"):
@@ -210,9 +223,8 @@ def _user_json(user: User) -> dict[str, Any]:
     }
 
 
-@app.command("users")
+@app.command("users", help=N_("The registered users (channel, agency, role, whether still valid)."))
 def users(output: OutputFormat = FORMAT_OPTION) -> None:
-    """Danh sách người dùng đã đăng ký (kênh, đơn vị, vai trò, còn hiệu lực hay không)."""
     with services() as built:
         rows = [_user_json(user) for user in list_users(built.db)]
     if output is OutputFormat.json:
@@ -234,14 +246,17 @@ def users(output: OutputFormat = FORMAT_OPTION) -> None:
     console.print(table)
 
 
-@app.command("revoke")
+@app.command(
+    "revoke",
+    help=N_("Revoke a user's access, or an invitation code (the history of updates is kept)."),
+)
 def revoke(
     user: str = typer.Argument(
         ...,
-        help="ID người dùng, kênh:tài khoản (telegram:12345), hoặc một mã mời chưa dùng.",
+        metavar=N_("USER"),
+        help=N_("A user's ID, channel:account (telegram:12345), or an unused invitation code."),
     ),
 ) -> None:
-    """Thu hồi quyền của một người dùng, hoặc một mã mời (lịch sử cập nhật vẫn giữ nguyên)."""
     with services() as built:
         now = built.clock.now()
         revoked = revoke_user(built.db, user, now)
@@ -266,14 +281,18 @@ def revoke(
     )
 
 
-@app.command("updates")
+@app.command(
+    "updates",
+    help=N_("The status updates (corrections applied, cancelled updates left out)."),
+)
 def updates(
-    agency: str | None = typer.Option(None, "--agency", "-a", help="Lọc theo đơn vị."),
-    task: str | None = typer.Option(None, "--task", "-t", help="Lọc theo nhiệm vụ, ví dụ 2.2."),
-    period: str | None = typer.Option(None, "--period", "-p", help="Kỳ báo cáo, ví dụ 2021-Q1."),
+    agency: str | None = typer.Option(None, "--agency", "-a", help=N_("Filter by agency.")),
+    task: str | None = typer.Option(None, "--task", "-t", help=N_("Filter by task, e.g. 2.2.")),
+    period: str | None = typer.Option(
+        None, "--period", "-p", help=N_("Reporting round, e.g. 2021-Q1.")
+    ),
     output: UpdatesFormat = UPDATES_FORMAT_OPTION,
 ) -> None:
-    """Các cập nhật tình hình (đã áp dụng điều chỉnh, bỏ các cập nhật đã huỷ)."""
     with services() as built:
         agency_id = _agency_id(built, agency) if agency else None
         period_id = None
@@ -362,9 +381,14 @@ def _zalo_instruction(code: str) -> str:
     return invite_instruction(code, translator(current_settings().locale))
 
 
-@app.command("run")
+@app.command(
+    "run",
+    help=N_(
+        "Run the Telegram bot (long polling, or a webhook when PLANBOT_WEBHOOK_URL is set) and "
+        "the reminders."
+    ),
+)
 def run() -> None:
-    """Chạy bot Telegram (long polling, hoặc webhook khi có PLANBOT_WEBHOOK_URL) và bộ nhắc việc."""
     current = current_settings()
     secrets = current.secret_values()
     webhook_secret = None
@@ -527,16 +551,14 @@ def _shell_messages(messages: list[str] | None, interactive: bool) -> Iterator[s
         yield line.removesuffix("\n").removesuffix("\r")
 
 
-SHELL_AS_OPTION = typer.Option(
-    "so y te", "--as", metavar=cli_text("AGENCY"), help=cli_text(SHELL_AS_HELP)
-)
-SHELL_AT_OPTION = typer.Option(None, "--at", metavar=cli_text("MOMENT"), help=cli_text(AT_HELP))
+SHELL_AS_OPTION = typer.Option("so y te", "--as", metavar=N_("AGENCY"), help=SHELL_AS_HELP)
+SHELL_AT_OPTION = typer.Option(None, "--at", metavar=N_("MOMENT"), help=AT_HELP)
 SHELL_MESSAGE_OPTION = typer.Option(
-    None, "--message", "-m", metavar=cli_text("TEXT"), help=cli_text(SHELL_MESSAGE_HELP)
+    None, "--message", "-m", metavar=N_("TEXT"), help=SHELL_MESSAGE_HELP
 )
 
 
-@app.command("shell", help=cli_text(SHELL_HELP))
+@app.command("shell", help=SHELL_HELP)
 def shell(
     as_: str = SHELL_AS_OPTION,
     at: str | None = SHELL_AT_OPTION,

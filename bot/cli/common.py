@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,16 +18,22 @@ from rich.measure import Measurement
 from rich.text import Text
 
 from bot.bootstrap import Services
+from bot.cli.localized import LocalizedGroup, cli_translator
 from bot.config import Settings
 from bot.i18n import DEFAULT_LOCALE, N_, Translator, translator
 from bot.logs import configure_logging
 from bot.plan import Plan, PlanError
 from bot.plans import PlanSet
 
+# The help texts are English message ids (N_), translated when the command line starts
+# (bot.cli.localized: PLANBOT_LOCALE, Vietnamese by default).
 app = typer.Typer(
     name="planbot",
-    help="planbot: theo dõi, nhắc và tổng hợp báo cáo thực hiện kế hoạch của tỉnh "
-    "(Telegram, Zalo).",
+    cls=LocalizedGroup,
+    help=N_(
+        "planbot: follow up, remind and consolidate the reports on the province's plan "
+        "(Telegram, Zalo)."
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -45,7 +50,7 @@ class OutputFormat(enum.StrEnum):
 
 
 FORMAT_OPTION = typer.Option(
-    OutputFormat.table, "--format", "-f", help="Định dạng: table (cho người đọc) hoặc json."
+    OutputFormat.table, "--format", "-f", help=N_("Format: table (for people) or json.")
 )
 
 
@@ -70,12 +75,10 @@ def tr() -> Translator:
 
 
 def cli_text(message: str) -> str:
-    """A text of the command line's own (``--help`` included) in the configured language.
-
-    Help texts are built when the commands are defined, before the settings are read, so this
-    reads ``PLANBOT_LOCALE`` itself; anything it does not know gives Vietnamese.
-    """
-    return translator(os.environ.get("PLANBOT_LOCALE")).gettext(message)
+    """A text of the command line's own in its language (``PLANBOT_LOCALE``, read without the
+    settings; anything it does not know gives Vietnamese). Help texts are not passed here but
+    given as ``N_`` message ids: :mod:`bot.cli.localized` translates them for each run."""
+    return cli_translator().gettext(message)
 
 
 AT_HELP = N_(

@@ -31,24 +31,38 @@ from bot.cli.common import (
 from bot.cli.common import settings as current_settings
 from bot.config import Settings
 from bot.db import Database, head_revision
+from bot.i18n import N_
 from bot.logs import RedactingFilter
 from bot.models import Lease, Reminder
 from scheduler.outbox import SENDER_LEASE, Outbox, holder_is_gone
 
 outbox_app = typer.Typer(
-    help="Sổ gửi tin nhắc: xem, gửi lại hoặc bỏ những tin chưa rõ kết quả hay gửi lỗi.",
+    help=N_(
+        "The reminders' outbox: list, resend or drop the messages whose outcome is unknown or "
+        "that failed."
+    ),
     no_args_is_help=False,
     invoke_without_command=True,
 )
 app.add_typer(outbox_app, name="outbox")
 
 OPEN_STATES = ("unknown", "failed")
-RESEND_IDS = typer.Argument(None, help="Số ID các tin (xem planbot outbox).")
-DROP_IDS = typer.Argument(..., help="Số ID các tin (xem planbot outbox).")
-BACKUP_FILE = typer.Argument(..., help="Tệp sao lưu sẽ tạo (ví dụ planbot-2021-03-20.db).")
-RESTORE_FILE = typer.Argument(..., help="Tệp sao lưu (do planbot backup tạo).")
+IDS_HELP = N_("The messages' ids (see planbot outbox).")
+RESEND_IDS = typer.Argument(None, metavar=N_("ID"), help=IDS_HELP)
+DROP_IDS = typer.Argument(..., metavar=N_("ID"), help=IDS_HELP)
+BACKUP_FILE = typer.Argument(
+    ...,
+    metavar=N_("FILE"),
+    help=N_("The backup file to create (e.g. planbot-2021-03-20.db)."),
+)
+RESTORE_FILE = typer.Argument(
+    ..., metavar=N_("FILE"), help=N_("The backup file (made by planbot backup).")
+)
 STATE_OPTION = typer.Option(
-    None, "--state", "-s", help="unknown (chưa rõ đã đến chưa), failed (lỗi) hoặc all."
+    None,
+    "--state",
+    "-s",
+    help=N_("unknown (not known whether it arrived), failed (an error) or all."),
 )
 
 
@@ -75,7 +89,7 @@ def outbox_list(
     state: str | None = STATE_OPTION,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Những tin nhắc chưa rõ kết quả (unknown) và gửi lỗi (failed), cũ nhất trước."""
+    """Without a subcommand: the unknown and failed messages, oldest first."""
     if ctx.invoked_subcommand is not None:
         return
     _ = tr().gettext
@@ -131,14 +145,19 @@ def _ids(ids: list[str]) -> list[int]:
     return values
 
 
-@outbox_app.command("resend")
+@outbox_app.command(
+    "resend",
+    help=N_(
+        "Resend (at the next reminder tick) the chosen unknown or failed messages; logged in "
+        "the audit log."
+    ),
+)
 def outbox_resend(
     ids: list[str] | None = RESEND_IDS,
     all_unknown: bool = typer.Option(
-        False, "--all-unknown", help="Gửi lại mọi tin chưa rõ kết quả."
+        False, "--all-unknown", help=N_("Resend every message whose outcome is unknown.")
     ),
 ) -> None:
-    """Gửi lại (ở lượt nhắc tiếp theo) những tin unknown hoặc failed đã chọn; có ghi nhật ký."""
     _ = tr().gettext
     wanted = _ids(ids or [])
     if not wanted and not all_unknown:
@@ -152,11 +171,16 @@ def outbox_resend(
     _report(done, refused, _("will be sent at the next reminder tick"))
 
 
-@outbox_app.command("drop")
+@outbox_app.command(
+    "drop",
+    help=N_(
+        "Drop the chosen unknown or failed messages for good (never resent); logged in the "
+        "audit log."
+    ),
+)
 def outbox_drop(
     ids: list[str] = DROP_IDS,
 ) -> None:
-    """Bỏ hẳn những tin unknown hoặc failed đã chọn (không bao giờ gửi lại); có ghi nhật ký."""
     wanted = _ids(ids)
     with services() as built:
         outbox = Outbox(built.db, holder="cli")
@@ -224,12 +248,17 @@ def _sqlite_file(postgres_intro: str, postgres_command: Callable[[str], str]) ->
     return path
 
 
-@app.command("backup")
+@app.command(
+    "backup",
+    help=N_(
+        "Back up the database while the bot runs (SQLite: online backup; PostgreSQL: the "
+        "pg_dump command)."
+    ),
+)
 def backup(
     file: Path = BACKUP_FILE,
-    force: bool = typer.Option(False, "--force", help="Ghi đè tệp đã có."),
+    force: bool = typer.Option(False, "--force", help=N_("Overwrite an existing file.")),
 ) -> None:
-    """Sao lưu cơ sở dữ liệu khi bot vẫn chạy (SQLite: online backup; PostgreSQL: lệnh pg_dump)."""
     _ = tr().gettext
     source = _sqlite_file(
         _("PostgreSQL: back up with pg_dump (the password is asked, or read from PGPASSWORD):"),
@@ -247,11 +276,15 @@ def backup(
     console.print(_("Backed up to {path}.").format(path=file), markup=False)
 
 
-@app.command("restore")
+@app.command(
+    "restore",
+    help=N_(
+        "Restore the database from a backup (stop planbot run first; the current one is kept)."
+    ),
+)
 def restore(
     file: Path = RESTORE_FILE,
 ) -> None:
-    """Khôi phục cơ sở dữ liệu từ bản sao lưu (dừng planbot run trước; bản hiện có được giữ lại)."""
     _ = tr().gettext
     target = _sqlite_file(
         _("PostgreSQL: stop planbot, then restore with pg_restore into an empty database:"),
@@ -327,9 +360,14 @@ def _live_sender(db: Database) -> str | None:
 # ---------------------------------------------------------------------------- doctor
 
 
-@app.command("doctor")
+@app.command(
+    "doctor",
+    help=N_(
+        "Check the configuration, the database, the migrations, the channels (getMe) and the "
+        "outbox; say what to do."
+    ),
+)
 def doctor() -> None:
-    """Kiểm tra cấu hình, cơ sở dữ liệu, migration, kênh (getMe) và sổ gửi tin; nói cần làm gì."""
     current = current_settings()
     _ = tr().gettext
     checks: list[tuple[str, str, str]] = []  # (status, what, advice)

@@ -15,7 +15,6 @@ from bot.cli.common import (
     Clamped,
     OutputFormat,
     app,
-    cli_text,
     console,
     fail,
     pick_plan,
@@ -63,17 +62,23 @@ RETIRE_HELP = N_(
     "reports are kept. --undo follows it again."
 )
 
-plan_app = typer.Typer(help=cli_text(PLAN_HELP))
+plan_app = typer.Typer(help=PLAN_HELP)
 app.add_typer(plan_app, name="plan")
 
 FILE_ARGUMENT = typer.Argument(
-    None, help="Tệp kế hoạch JSON; mặc định: tệp đã cấu hình (PLANBOT_PLAN) hoặc tệp kèm theo."
+    None,
+    metavar=N_("FILE"),
+    help=N_(
+        "The plan file (JSON); default: the configured file (PLANBOT_PLAN) or the one shipped."
+    ),
 )
 
 
-@plan_app.command("validate")
+@plan_app.command(
+    "validate",
+    help=N_("Check a plan file: every error with its JSON path; nothing is written."),
+)
 def plan_validate(file: Path | None = FILE_ARGUMENT) -> None:
-    """Kiểm tra tệp kế hoạch: liệt kê mọi lỗi kèm đường dẫn JSON; không ghi gì."""
     _ = tr().gettext
     path = file or settings().resolved_plan_path()
     try:
@@ -89,11 +94,11 @@ def plan_validate(file: Path | None = FILE_ARGUMENT) -> None:
 
 
 LOAD_DRY_RUN = typer.Option(
-    False, "--dry-run", help=cli_text(N_("Show what loading would change; write nothing."))
+    False, "--dry-run", help=N_("Show what loading would change; write nothing.")
 )
 
 
-@plan_app.command("load", help=cli_text(N_(LOAD_HELP)))
+@plan_app.command("load", help=LOAD_HELP)
 def plan_load(file: Path | None = FILE_ARGUMENT, dry_run: bool = LOAD_DRY_RUN) -> None:
     _ = tr().gettext
     current = settings()
@@ -158,21 +163,21 @@ def _print_changes(report: SyncReport) -> None:
 
 
 ACTIVE_OPTION = typer.Option(
-    False, "--active", help=cli_text(N_("Only the plans followed now (not the retired ones)."))
+    False, "--active", help=N_("Only the plans followed now (not the retired ones).")
 )
 
 
 WIDE_OPTION = typer.Option(
     False,
     "--wide",
-    help=cli_text(N_("Also the issuer and the reporting rule, whatever the terminal's width.")),
+    help=N_("Also the issuer and the reporting rule, whatever the terminal's width."),
 )
 # Below this width the issuer and the rule (planbot plan show has both) leave the table, so the
 # title keeps room and no date or count is cut.
 WIDE_TABLE_COLUMNS = 150
 
 
-@plan_app.command("list", help=cli_text(N_(LIST_HELP)))
+@plan_app.command("list", help=LIST_HELP)
 def plan_list(
     active: bool = ACTIVE_OPTION, wide: bool = WIDE_OPTION, output: OutputFormat = FORMAT_OPTION
 ) -> None:
@@ -227,13 +232,13 @@ def plan_list(
         )
 
 
-PLAN_ARGUMENT = typer.Argument(..., help=cli_text(N_('The plan\'s code, e.g. "kh38".')))
+PLAN_ARGUMENT = typer.Argument(..., metavar=N_("CODE"), help=N_('The plan\'s code, e.g. "kh38".'))
 YEAR_OPTION = typer.Option(
-    None, "--year", help=cli_text(N_("The year whose rounds to show; default: this year."))
+    None, "--year", help=N_("The year whose rounds to show; default: this year.")
 )
 
 
-@plan_app.command("show", help=cli_text(N_(SHOW_HELP)))
+@plan_app.command("show", help=SHOW_HELP)
 def plan_show(
     code: str = PLAN_ARGUMENT, year: int | None = YEAR_OPTION, output: OutputFormat = FORMAT_OPTION
 ) -> None:
@@ -306,10 +311,10 @@ def plan_show(
     _print_all_tasks(plan, OutputFormat.table)
 
 
-UNDO_OPTION = typer.Option(False, "--undo", help=cli_text(N_("Follow a retired plan again.")))
+UNDO_OPTION = typer.Option(False, "--undo", help=N_("Follow a retired plan again."))
 
 
-@plan_app.command("retire", help=cli_text(N_(RETIRE_HELP)))
+@plan_app.command("retire", help=RETIRE_HELP)
 def plan_retire(code: str = PLAN_ARGUMENT, undo: bool = UNDO_OPTION) -> None:
     translator_ = tr()
     _ = translator_.gettext
@@ -410,9 +415,10 @@ def _plan_json(stored: StoredPlan, t: Translator) -> dict[str, object]:
     }
 
 
-@app.command("agencies")
+@app.command(
+    "agencies", help=N_("The agencies in the plans (name, short name, kind, other names).")
+)
 def agencies(output: OutputFormat = FORMAT_OPTION) -> None:
-    """Danh sách đơn vị trong kế hoạch (tên, tên ngắn, loại, tên gọi khác)."""
     _ = tr().gettext
     with services() as built:
         directory = merged_agencies(built.plans.plans)  # shared by every plan
@@ -433,19 +439,24 @@ PLAN_OPTION = typer.Option(
     None,
     "--plan",
     "-p",
-    help=cli_text(N_('The plan\'s code, e.g. "kh38"; needed when several plans are followed.')),
+    help=N_('The plan\'s code, e.g. "kh38"; needed when several plans are followed.'),
 )
 
 
-@app.command("tasks")
+@app.command(
+    "tasks",
+    help=N_("The plan's tasks; with --agency: one agency's tasks and its role in each."),
+)
 def tasks(
     agency: str | None = typer.Option(
-        None, "--agency", "-a", help='Mã, tên hoặc tên gọi khác của đơn vị, ví dụ "so y te".'
+        None,
+        "--agency",
+        "-a",
+        help=N_('The code, name or another name of the agency, e.g. "so y te".'),
     ),
     plan_code: str | None = PLAN_OPTION,
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Nhiệm vụ của kế hoạch; với --agency: nhiệm vụ của một đơn vị và vai trò của đơn vị."""
     _ = tr().gettext
     with services() as built:
         plan = pick_plan(built.plans, plan_code)
@@ -552,24 +563,37 @@ def _print_all_tasks(plan: Plan, output: OutputFormat) -> None:
     console.print(table)
 
 
-IMPORT_FILE = typer.Argument(..., help="Văn bản kế hoạch: .docx, .pdf hoặc .txt.")
+IMPORT_FILE = typer.Argument(
+    ..., metavar=N_("FILE"), help=N_("The plan's text: .docx, .pdf or .txt.")
+)
 IMPORT_OUTPUT = typer.Option(
-    None, "--output", "-o", help="Tệp dự thảo JSON; mặc định: cạnh tệp văn bản (.draft.json)."
+    None,
+    "--output",
+    "-o",
+    help=N_("The draft file (JSON); default: beside the text (.draft.json)."),
 )
 IMPORT_DIRECTORY = typer.Option(
     None,
     "--directory",
-    help="Tệp kế hoạch có danh sách đơn vị dùng để đối chiếu; mặc định: kế hoạch đã cấu hình.",
+    help=N_(
+        "A plan file whose list of agencies the text is matched against; default: the "
+        "configured plan."
+    ),
 )
 
 
-@plan_app.command("import")
+@plan_app.command(
+    "import",
+    help=N_(
+        "Read a plan's text and write a draft file for review (nothing is loaded into the "
+        "database)."
+    ),
+)
 def plan_import(
     file: Path = IMPORT_FILE,
     output: Path | None = IMPORT_OUTPUT,
     directory: Path | None = IMPORT_DIRECTORY,
 ) -> None:
-    """Đọc văn bản kế hoạch, viết tệp dự thảo để rà soát (chưa nạp gì vào cơ sở dữ liệu)."""
     from bot.importer import NoPlanFound, UnreadableFile, import_plan
     from bot.importer.review import failure_message, render_review, write_draft
 

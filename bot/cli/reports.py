@@ -13,7 +13,6 @@ from bot.bootstrap import Services
 from bot.cli.common import (
     AT_HELP,
     app,
-    cli_text,
     fail,
     parse_instant,
     pick_plan,
@@ -48,27 +47,27 @@ PERIOD_OPTION = typer.Option(
     None,
     "--period",
     "-p",
-    metavar=cli_text("ROUND"),
-    help=cli_text(
+    metavar=N_("ROUND"),
+    help=N_(
         "Reporting round: 2021-Q1, 2021-H1 (6 months), 2021-Q3, 2021-Y (the year); default: "
         "the current round."
     ),
 )
-AT_OPTION = typer.Option(None, "--at", metavar=cli_text("MOMENT"), help=cli_text(AT_HELP))
-CHART_OPTION = typer.Option(None, "--chart", metavar=cli_text("FILE"), help=cli_text(CHART_HELP))
+AT_OPTION = typer.Option(None, "--at", metavar=N_("MOMENT"), help=AT_HELP)
+CHART_OPTION = typer.Option(None, "--chart", metavar=N_("FILE"), help=CHART_HELP)
 
 DIGEST_FORMAT_OPTION = typer.Option(
-    DigestFormat.text, "--format", "-f", help=cli_text("Format: text (to read) or json.")
+    DigestFormat.text, "--format", "-f", help=N_("Format: text (to read) or json.")
 )
 REPORT_FORMAT_OPTION = typer.Option(
-    ReportFormat.docx, "--format", "-f", help=cli_text("Format: docx (Word), xlsx (Excel) or md.")
+    ReportFormat.docx, "--format", "-f", help=N_("Format: docx (Word), xlsx (Excel) or md.")
 )
 OUTPUT_OPTION = typer.Option(
     None,
     "--output",
     "-o",
-    metavar=cli_text("FILE"),
-    help=cli_text(
+    metavar=N_("FILE"),
+    help=N_(
         "File to write; default: bao-cao-<round>.<format> in the current folder (md: printed)."
     ),
 )
@@ -91,13 +90,9 @@ ALL_HELP = N_(
     "The overview of every plan followed: each plan's current round, the units that have not "
     "reported and the blocked items."
 )
-DIGEST_PLAN_OPTION = typer.Option(
-    None, "--plan", metavar=cli_text(N_("CODE")), help=cli_text(DIGEST_PLAN_HELP)
-)
-REPORT_PLAN_OPTION = typer.Option(
-    None, "--plan", metavar=cli_text(N_("CODE")), help=cli_text(REPORT_PLAN_HELP)
-)
-ALL_OPTION = typer.Option(False, "--all", help=cli_text(ALL_HELP))
+DIGEST_PLAN_OPTION = typer.Option(None, "--plan", metavar=N_("CODE"), help=DIGEST_PLAN_HELP)
+REPORT_PLAN_OPTION = typer.Option(None, "--plan", metavar=N_("CODE"), help=REPORT_PLAN_HELP)
+ALL_OPTION = typer.Option(False, "--all", help=ALL_HELP)
 
 
 def _plan(built: Services, code: str | None) -> Plan:
@@ -156,7 +151,7 @@ def _overview(built: Services, output_format: DigestFormat, t: Translator) -> No
 
 @app.command(
     "digest",
-    help=cli_text(
+    help=N_(
         "The reporting status of a round: on time, late, not yet reported, overdue; what is "
         "blocked."
     ),
@@ -169,7 +164,6 @@ def digest_command(
     plan_code: str | None = DIGEST_PLAN_OPTION,
     every_plan: bool = ALL_OPTION,
 ) -> None:
-    """Tổng hợp tình hình báo cáo của một kỳ: đúng hạn, muộn, chưa báo cáo, quá hạn; vướng mắc."""
     from bot.reports import render_text  # matplotlib & co. only for the commands that need them
 
     t = tr()
@@ -217,7 +211,7 @@ def _write(target: Path, content: bytes, t: Translator) -> None:
 
 @app.command(
     "report",
-    help=cli_text(
+    help=N_(
         "The draft consolidated report of a round (layout of Decree 30/2020/NĐ-CP), "
         "Word/Excel/Markdown."
     ),
@@ -229,7 +223,6 @@ def report_command(
     at: str | None = AT_OPTION,
     plan_code: str | None = REPORT_PLAN_OPTION,
 ) -> None:
-    """Dự thảo báo cáo tổng hợp của kỳ (thể thức Nghị định 30/2020/NĐ-CP), Word/Excel/Markdown."""
     from bot.reports import render_docx, render_markdown, render_xlsx
 
     t = tr()

@@ -84,23 +84,31 @@ def parse_day(text: str, option: str) -> date:
         )
 
 
-@app.command("schedule")
+@app.command(
+    "schedule",
+    help=N_(
+        "Every moment the bot will remind: before the reports' due day, before the "
+        "consolidation day, and the overdue notices."
+    ),
+)
 def schedule_command(
     year: int | None = typer.Option(
-        None, "--year", "-y", help="Năm cần xem (mặc định: năm hiện tại)."
+        None, "--year", "-y", help=N_("The year to show (default: this year).")
     ),
     first: str | None = typer.Option(
-        None, "--from", help="Từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY), dùng cùng --to."
+        None, "--from", help=N_("From this day (YYYY-MM-DD or DD/MM/YYYY), with --to.")
     ),
     last: str | None = typer.Option(
-        None, "--to", help="Đến ngày (YYYY-MM-DD hoặc DD/MM/YYYY), tính cả ngày này."
+        None, "--to", help=N_("To this day (YYYY-MM-DD or DD/MM/YYYY), the day included.")
     ),
     plan_code: str | None = typer.Option(
-        None, "--plan", "-p", help="Chỉ lịch nhắc của kế hoạch có mã này (ví dụ kh38)."
+        None,
+        "--plan",
+        "-p",
+        help=N_("Only the reminders of the plan with this code (e.g. kh38)."),
     ),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Mọi thời điểm bot sẽ nhắc: trước hạn báo cáo, trước hạn tổng hợp và báo quá hạn."""
     t = tr()
     _ = t.gettext
     if year is not None and (first is not None or last is not None):
@@ -204,20 +212,30 @@ def _print_schedule(t: Translator, found: list[tuple[str, ReminderInstant]], sev
         console.print(_("No reminder in this range."), markup=False)
 
 
-@app.command("remind")
+@app.command(
+    "remind",
+    help=N_(
+        "Run one reminder tick: send the reminders that are due and not yet sent (each message "
+        "exactly once)."
+    ),
+)
 def remind_command(
     at: str | None = typer.Option(
         None,
         "--at",
-        help="Thời điểm chạy (ISO, ví dụ 2021-03-17T08:00+07:00; mặc định: bây giờ). "
-        "Không ghi múi giờ thì hiểu theo múi giờ đã cấu hình.",
+        metavar=N_("MOMENT"),
+        help=N_(
+            "The moment to run at (ISO, e.g. 2021-03-17T08:00+07:00; default: now). Without a "
+            "time zone it is the configured time zone."
+        ),
     ),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Chỉ in những tin đang đến hạn gửi; không gửi, không ghi sổ."
+        False,
+        "--dry-run",
+        help=N_("Only print the messages due to be sent; send nothing, record nothing."),
     ),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Chạy một lượt nhắc: gửi những tin nhắc đến hạn mà chưa gửi (mỗi tin đúng một lần)."""
     t = tr()
     _ = t.gettext
     with services() as built:
