@@ -192,6 +192,13 @@ class PhraseTable:
         return found
 
     def _scan_gapped(self, seq: Sequence[Token], contiguous: list[Match]) -> list[Match]:
+        """Gapped phrases whose head and tail each start a word of their own: never the second
+        half of a longer contiguous phrase ("chưa có tiến độ": the "độ" of "tiến độ" is not the
+        "do" (because) of "chưa … do"; "không còn … nữa" is no "còn … nữa")."""
+        inside = [False] * len(seq)
+        for match in contiguous:
+            for position in range(match.start + 1, match.end):
+                inside[position] = True
         result: list[Match] = []
         for gapped in self._gapped:
             heads: list[tuple[int, int]] = []
@@ -202,7 +209,7 @@ class PhraseTable:
                 heads = [
                     (index, index + len(gapped.head))
                     for index in range(len(seq))
-                    if self._fits(seq, index, gapped.head)
+                    if not inside[index] and self._fits(seq, index, gapped.head)
                 ]
             for start, end in heads:
                 clause = seq[start].clause
@@ -212,7 +219,7 @@ class PhraseTable:
                     token = seq[position]
                     if token.kind == "stop" or token.clause != clause:
                         break
-                    if self._fits(seq, position, gapped.tail):
+                    if not inside[position] and self._fits(seq, position, gapped.tail):
                         result.append(
                             Match(
                                 gapped.label,

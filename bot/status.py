@@ -12,11 +12,21 @@ Rules, in order:
    Không." — the closing lines of a pasted Word report), or when a "resolved" phrase follows
    within a few words ("vướng mắc đã được tháo gỡ"). Blocks joined by a comma or "và" share
    their negation. Any block left standing makes the update **blocked**.
+   A stop ("tạm dừng", "ngừng thi công", "dừng triển khai", "đình chỉ", "tạm hoãn") is a block.
+   "mới làm được" followed by an amount ("mới làm được một nửa") is progress, not the "only
+   then can we go on" of "chờ … mới làm được".
 2. Otherwise the done and progress phrases are events in reading order. A done phrase negated
-   just before ("chưa thực hiện xong"), followed by a part ("hoàn thành một phần"), or in a
-   message that gives a percentage below 100 ("hoàn thành 70% khối lượng") is progress. The
+   just before ("chưa thực hiện xong"), hedged just before ("hầu như đã xong", "gần như hoàn
+   thành", "về cơ bản đã xong"), followed by a part ("hoàn thành một phần", "xong phần lớn",
+   "xong một nửa"), or in a message that gives a percentage below 100 ("hoàn thành 70% khối
+   lượng") is progress. What is left, after it ("còn lại …", "chỉ còn …", "còn … nữa", a
+   clause that starts with "còn": "đã xong, còn thủ tục nhỏ"), is a progress event too. The
    last event decides ("Đã hoàn thành kiểm đếm, đang lập phương án" is in progress; "hoàn
-   thành 100%" is completed); without any event the update is **in progress**.
+   thành 100%" is completed); without any event the update is **in progress** ("chưa bắt
+   đầu", "chưa triển khai": the project has no "not started" status).
+
+The percentage: "70%", "70 %", "70 phần trăm", "bảy mươi phần trăm"; half the work ("xong một
+nửa", "làm được nửa chừng") is 50 when no percentage is given.
 
 Rules rather than a trained classifier, on evidence (``bench/bench_status.py``, BENCHMARKS.md):
 on the 69 single-task updates of the held-out table (tests/data/messages_heldout.tsv, written
@@ -37,8 +47,21 @@ __all__ = ["StatusReading", "carries_status", "classify_status", "percent_of", "
 _NEG_BEFORE = 2  # words between a negation and what it negates
 _RESOLVED_AFTER = 4
 _PARTIAL_AFTER = 3
+_HEDGE_BEFORE = 1  # words between a hedge ("hầu như") and the done phrase it weakens
+_HALF_AFTER = 3  # words between a verb of work and "một nửa"
 _JOINERS = frozenset({"va", "hay", "hoac", "and", "or", "gi", "nao", "ca", "ve"})
 _AFTER_FILLER = frozenset({"gi", "nao", "ca", "la", "thi"})
+# The words of work a "một nửa" must follow to be half the work ("giảm một nửa chi phí" is not).
+_WORK_WORDS = frozenset(
+    {"duoc", "dat", "lam", "xong", "thanh", "hien", "khai", "tat", "dang", "done", "completed"}
+)
+# Vietnamese numbers as words, up to "một trăm" ("năm mươi lăm phần trăm").
+_DIGITS = {
+    "khong": 0, "mot": 1, "mốt": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5,
+    "sau": 6, "bay": 7, "tam": 8, "chin": 9,
+}  # fmt: skip
+_NUMBER_WORDS = frozenset(_DIGITS) | {"muoi", "tram"}
+_PERCENT_WORDS = (("phan", "tram"), ("percent",), ("pct",))
 
 
 @dataclass(frozen=True)
@@ -53,18 +76,77 @@ def _words_between(seq: list[Token], start: int, end: int) -> int:
     return sum(1 for token in seq[start:end] if token.kind in ("word", "num", "pct"))
 
 
+def _spelled(numbers: list[str]) -> int | None:
+    """ "năm mươi" -> 50, "bảy mươi lăm" -> 75, "mười" -> 10, "một trăm" -> 100, "chín" -> 9."""
+    if numbers == ["mot", "tram"] or numbers == ["tram"]:
+        return 100
+    if "tram" in numbers:
+        return None
+    if "muoi" not in numbers:
+        return _DIGITS[numbers[0]] if len(numbers) == 1 else None
+    at = numbers.index("muoi")
+    if at > 1 or len(numbers) - at > 2:
+        return None
+    tens = _DIGITS[numbers[0]] if at == 1 else 1
+    units = _DIGITS[numbers[at + 1]] if at + 1 < len(numbers) else 0
+    return tens * 10 + units
+
+
+def _percent_word_at(seq: list[Token], index: int) -> bool:
+    """Whether "phần trăm" / "percent" starts at ``index``."""
+    for words in _PERCENT_WORDS:
+        found = seq[index : index + len(words)]
+        if len(found) == len(words) and all(
+            token.kind == "word" and token.text == word
+            for token, word in zip(found, words, strict=True)
+        ):
+            return True
+    return False
+
+
 def _percent(seq: list[Token]) -> tuple[int | None, int | None]:
-    """(the first percentage 0–100 in the text, its token index)."""
+    """(the first percentage 0–100 in the text, its token index): "70%", "70 %", "70 phần
+    trăm", "bảy mươi phần trăm"."""
     for index, token in enumerate(seq):
-        if token.kind != "pct":
-            continue
-        try:
-            value = float(token.text.replace(",", "."))
-        except ValueError:
-            continue
-        if 0 <= value <= 100:
+        value: float | None = None
+        if token.kind == "pct" or (
+            token.kind == "num" and "/" not in token.text and _percent_word_at(seq, index + 1)
+        ):
+            try:
+                value = float(token.text.replace(",", "."))
+            except ValueError:
+                continue
+        elif (
+            token.kind == "word"
+            and token.text in _NUMBER_WORDS
+            and _percent_word_at(seq, index + 1)
+        ):
+            start = index
+            while start > 0 and index - start < 3 and seq[start - 1].kind == "word":
+                if seq[start - 1].text not in _NUMBER_WORDS:
+                    break
+                start -= 1
+            spelled = _spelled([t.text for t in seq[start : index + 1]])
+            if spelled is None:
+                continue
+            value, index = float(spelled), start
+        if value is not None and 0 <= value <= 100:
             return round(value), index
     return None, None
+
+
+def _half(seq: list[Token], matches: list[Match]) -> int | None:
+    """The token index of "một nửa" / "nửa chừng" said of the work ("xong một nửa", "đang làm
+    nửa chừng"), if any."""
+    for match in matches:
+        if not match.has("half"):
+            continue
+        before = [
+            t for t in seq[max(0, match.start - _HALF_AFTER) : match.start] if t.kind == "word"
+        ]
+        if any(token.text in _WORK_WORDS for token in before):
+            return match.start
+    return None
 
 
 def _fraction_below_one(seq: list[Token], after: int) -> bool:
@@ -81,7 +163,7 @@ def _last_before(matches: list[Match], label: str, count: int) -> list[Match | N
     result: list[Match | None] = [None] * (count + 1)
     ends: dict[int, Match] = {}
     for match in matches:
-        if match.label == label:
+        if match.has(label):
             ends[match.end] = match
     current: Match | None = None
     for position in range(count + 1):
@@ -95,7 +177,7 @@ def _next_after(matches: list[Match], label: str, count: int) -> list[Match | No
     result: list[Match | None] = [None] * (count + 1)
     starts: dict[int, Match] = {}
     for match in matches:
-        if match.label == label and match.start not in starts:
+        if match.has(label) and match.start not in starts:
             starts[match.start] = match
     current: Match | None = None
     for position in range(count, -1, -1):
@@ -113,6 +195,15 @@ def _negated_before(seq: list[Token], match: Match, last_neg: list[Match | None]
     return _words_between(seq, neg.end, match.start) <= _NEG_BEFORE and not any(
         token.kind == "sep" for token in between
     )
+
+
+def _amount_follows(seq: list[Token], matches: list[Match], block: Match) -> bool:
+    """ "mới làm được một nửa", "mới thực hiện được 30%": how much is done, no block."""
+    if not block.phrase.startswith("moi ") or block.end >= len(seq):
+        return False
+    if seq[block.end].kind in ("num", "pct"):
+        return True
+    return any(m.start == block.end and (m.has("partial") or m.has("half")) for m in matches)
 
 
 def _standing_blocks(seq: list[Token], matches: list[Match]) -> list[Match]:
@@ -153,7 +244,8 @@ def _standing_blocks(seq: list[Token], matches: list[Match]) -> list[Match]:
     def cancelled(block: Match) -> bool:
         resolved = next_resolved[block.end]
         return (
-            _negated_before(seq, block, last_neg)
+            _amount_follows(seq, matches, block)
+            or _negated_before(seq, block, last_neg)
             or after.get(block.start, False)
             or (
                 resolved is not None
@@ -174,14 +266,49 @@ def _standing_blocks(seq: list[Token], matches: list[Match]) -> list[Match]:
     return [block for block in blocks if not gone[block.start]]
 
 
+def _hedged(seq: list[Token], match: Match, last_hedge: list[Match | None]) -> bool:
+    """A hedge just before a done phrase: "hầu như đã xong", "gần như hoàn thành"."""
+    hedge = last_hedge[match.start]
+    if hedge is None or hedge.clause != match.clause:
+        return False
+    between = seq[hedge.end : match.start]
+    return _words_between(seq, hedge.end, match.start) <= _HEDGE_BEFORE and not any(
+        token.kind == "sep" for token in between
+    )
+
+
+def _remaining(seq: list[Token], matches: list[Match]) -> list[int]:
+    """Where what is left is said: "còn lại …", "chỉ còn …", "còn … nữa", and a clause that
+    starts with "còn" ("đã xong, còn thủ tục nhỏ"; not "không còn", a negation)."""
+    found = [match.start for match in matches if match.has("remain")]
+    covered = {i for m in matches for i in range(m.start, m.end)}
+    for index, token in enumerate(seq):
+        if token.kind != "word" or token.text != "con" or index in covered or index == 0:
+            continue
+        previous = seq[index - 1]
+        following = seq[index + 1] if index + 1 < len(seq) else None
+        if (
+            previous.kind in ("sep", "stop")
+            and following is not None
+            and following.kind in ("word", "num")
+            and following.text not in ("khong", "gi")
+        ):
+            found.append(index)
+    return found
+
+
 def read_status(text: str) -> StatusReading:
     """The status and percentage the words of ``text`` carry (see the module's rules)."""
     seq = tokens(text)
     matches = load_table("status.tsv").scan(seq)
     percent, percent_at = _percent(seq)
+    if percent is None:
+        percent_at = _half(seq, matches)
+        percent = 50 if percent_at is not None else None
     if _standing_blocks(seq, matches):
         return StatusReading("blocked", percent)
     last_neg = _last_before(matches, "neg", len(seq))
+    last_hedge = _last_before(matches, "hedge", len(seq))
     next_partial = _next_after(matches, "partial", len(seq))
     events: list[tuple[int, str]] = []
     for match in matches:
@@ -191,6 +318,7 @@ def read_status(text: str) -> StatusReading:
             part = next_partial[match.end]
             partial = (
                 _negated_before(seq, match, last_neg)
+                or _hedged(seq, match, last_hedge)
                 or (
                     part is not None
                     and _words_between(seq, match.end, part.start) <= _PARTIAL_AFTER
@@ -199,6 +327,7 @@ def read_status(text: str) -> StatusReading:
                 or (percent is not None and percent < 100)
             )
             events.append((match.start, "in_progress" if partial else "completed"))
+    events.extend((index, "in_progress") for index in _remaining(seq, matches))
     if percent is not None and percent_at is not None:
         events.append((percent_at, "completed" if percent == 100 else "in_progress"))
     if not events:
@@ -214,6 +343,8 @@ def carries_status(text: str) -> bool:
     seq = tokens(text)
     matches = load_table("status.tsv").scan(seq)
     if _standing_blocks(seq, matches) or _percent(seq)[0] is not None:
+        return True
+    if _half(seq, matches) is not None:
         return True
     return any(match.label in ("progress", "wait", "done") for match in matches)
 
