@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import os
 import re
@@ -287,18 +288,11 @@ class Planbot:
         return "".join(self.lines)
 
 
-@pytest.fixture
-async def planbot(env: dict[str, str], telegram: FakeTelegram) -> AsyncIterator[Planbot]:
+@contextlib.asynccontextmanager
+async def running_planbot(env: dict[str, str], secret: str = "") -> AsyncIterator[Planbot]:
+    """``planbot run`` on ``env``; it ends cleanly (exit 0, no traceback, ``secret`` unprinted)."""
     process = await start_planbot(
-        "run",
-        env={
-            **os.environ,
-            **env,
-            "PLANBOT_TELEGRAM_TOKEN": telegram.token,
-            "PLANBOT_TELEGRAM_API_URL": telegram.url,
-            "PYTHONPATH": str(REPO_ROOT),
-        },
-        merge_stderr=True,
+        "run", env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)}, merge_stderr=True
     )
     running = Planbot(process)
     try:
@@ -306,8 +300,18 @@ async def planbot(env: dict[str, str], telegram: FakeTelegram) -> AsyncIterator[
     finally:
         output = await running.stop()
         assert process.returncode == 0, output
-        assert telegram.token not in output
+        assert not secret or secret not in output
         assert "Traceback" not in output, output
+
+
+@pytest.fixture
+async def planbot(env: dict[str, str], telegram: FakeTelegram) -> AsyncIterator[Planbot]:
+    telegram_env = {
+        "PLANBOT_TELEGRAM_TOKEN": telegram.token,
+        "PLANBOT_TELEGRAM_API_URL": telegram.url,
+    }
+    async with running_planbot({**env, **telegram_env}, telegram.token) as running:
+        yield running
 
 
 @pytest.fixture
@@ -474,3 +478,111 @@ def test_screenshots_folder_is_named_by_the_environment(
     monkeypatch.setenv("PLANBOT_ARTIFACTS_DIR", str(tmp_path / "shots"))
     assert artifacts_dir() == tmp_path / "shots"
     assert (tmp_path / "shots").is_dir()
+
+
+# --------------------------------------------------------------------------- several plans
+
+PLANS_DATA = REPO_ROOT / "tests" / "data"
+PLAN_CODES = ["ct20", "zika", "tb38"]  # newest first
+
+
+def load_three_plans() -> None:
+    """The seed plan (loaded by the first start), then zika and ct20, one after the other."""
+    from datetime import timedelta
+
+    from bot.bootstrap import load_plan_file
+    from bot.clock import FrozenClock
+
+    services = bootstrap(Settings())
+    try:
+        clock = FrozenClock(datetime.now(services.settings.tz))
+        for name in ("plan_phong_chong_dich_zika.json", "plan_du_an_cham_trien_khai.json"):
+            clock.advance(timedelta(seconds=1))
+            load_plan_file(services.db, PLANS_DATA / name, clock)
+        services.reload_plan()
+        assert [entry.code for entry in services.plans.entries] == PLAN_CODES
+    finally:
+        services.db.dispose()
+
+
+def plan_sections(browser: Browser, css: str) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [
+        str(element.get_attribute("data-plan"))
+        for element in browser.driver.find_elements(By.CSS_SELECTOR, css)
+    ]
+
+
+def switch_to(browser: Browser, code: str) -> None:
+    """Open the header's plan switcher and pick a plan, as a person does with the mouse."""
+    from selenium.webdriver.common.by import By
+
+    browser.click("details.plan-switch summary")
+    link = browser.driver.find_element(
+        By.CSS_SELECTOR, f'details.plan-switch a[data-plan="{code}"]'
+    )
+    wait_for(link.is_displayed, "the switcher's list")
+    link.click()
+
+
+async def test_several_plans_overview_and_switcher_in_a_real_browser(
+    env: dict[str, str], browsers: list[Browser], tmp_path: Path
+) -> None:
+    load_three_plans()
+    async with running_planbot(env) as planbot:
+        address = (await planbot.printed(r"Trang web planbot: (\S+)")).group(1)
+        downloads = tmp_path / "downloads"
+        downloads.mkdir()
+        secretariat = await run(Browser, address, downloads)
+        browsers.append(secretariat)
+        await run(secretariat.open, f"/signin/{invitation('vp-ubnd-tinh', 'secretariat')}")
+        await run(secretariat.click, "form.stack button[type=submit]")
+
+        # The start page is the overview: every plan, newest first, each in its own round.
+        await run(wait_for, lambda: secretariat.path.startswith("/overview"), "the overview")
+        assert await run(plan_sections, secretariat, "section.plan-card") == PLAN_CODES
+        page = await run(secretariat.text)
+        assert "Tổng hợp tất cả kế hoạch" in page
+        assert page.count("Kỳ báo cáo") >= 3
+        await run(secretariat.full_screenshot, "10-overview-plans")
+
+        # The switcher in the header lists the plans; picking one opens its round.
+        await run(secretariat.click, "details.plan-switch summary")
+        await run(secretariat.screenshot, "11-plan-switcher")
+        await run(secretariat.click, "details.plan-switch summary")
+        await run(switch_to, secretariat, "zika")
+        await run(wait_for, lambda: secretariat.path == "/plan/zika/round", "zika's round")
+        assert "Tháng" in await run(secretariat.text)  # a monthly plan's round
+        assert await run(secretariat.cell_state, "so-y-te", "2.2") == "pending"
+        await run(secretariat.full_screenshot, "12-round-zika")
+        await run(switch_to, secretariat, "tb38")
+        await run(wait_for, lambda: secretariat.path == "/plan/tb38/round", "the seed's round")
+        assert await run(secretariat.cell_state, "so-y-te", "2.2.1") in ("pending", "overdue")
+        assert "Quý" in await run(secretariat.text) or "6 tháng" in await run(secretariat.text)
+
+        # From the overview, a plan's card leads to its round.
+        await run(secretariat.open, "/overview")
+        await run(secretariat.click, 'section[data-plan="ct20"] a.open-round')
+        await run(wait_for, lambda: secretariat.path == "/plan/ct20/round", "ct20's round")
+
+        # A unit's page: its items in every plan that concerns it, newest plan first.
+        await run(secretariat.open, "/unit/so-y-te")
+        assert await run(plan_sections, secretariat, "section.unit-plan") == PLAN_CODES
+        await run(secretariat.full_screenshot, "13-unit-every-plan")
+
+        phone = await run(Browser, address, downloads, 390, 844)
+        browsers.append(phone)
+        await run(phone.open, f"{address}/signin/{invitation('vp-ubnd-tinh', 'secretariat')}")
+        await run(phone.click, "form.stack button[type=submit]")
+        await run(wait_for, lambda: phone.path.startswith("/overview"), "the overview on a phone")
+        await run(switch_to, phone, "zika")
+        await run(wait_for, lambda: phone.path == "/plan/zika/round", "zika's round on a phone")
+        await run(phone.screenshot, "14-round-zika-phone")
+
+        for browser in browsers:
+            assert await run(browser.console_errors) == []
+
+        # An unknown plan: a Vietnamese page (its 404 is the only error the browser logs).
+        await run(secretariat.open, "/plan/kh99/round")
+        assert "Không có kế hoạch «kh99»" in await run(secretariat.text)

@@ -4,10 +4,14 @@ Server-rendered HTML; htmx (shipped in ``static/``) only makes the chat answer w
 reload, every form also works without JavaScript. Nothing but the sign-in page and the static
 files is served without a session; every POST needs its CSRF token.
 
-Who sees what (the same roles as in chat, :func:`bot.digest.can_see_digest`):
-- the secretariat (and the focal points of the consolidating unit): the round, the matrix,
-  every task's and unit's history, the trends, the downloads, and the chat;
-- a focal point: the chat, and the history of their own unit.
+Who sees what (the same roles as in chat, :func:`bot.digest.can_see_digest`, plan by plan):
+- the secretariat (and the focal points of a plan's consolidating unit): the overview across
+  plans, each plan's round, matrix, task histories, trends and downloads, and the chat;
+- a focal point: the chat, and their own unit's page (its items in every plan).
+
+With several plans followed, a plan's pages live under ``/plan/<code>/`` (bot/web/plans.py); the
+plain addresses of a single-plan deployment (``/round``, ``/task/2.2`` ...) keep working, and
+with several plans they lead to the one plan they can mean, or ask which one.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jinja2
 from aiohttp import web
@@ -30,14 +34,19 @@ from sqlmodel import col, select
 from bot.bootstrap import Services
 from bot.digest import Digest, build_digest, can_see_digest, default_round, parse_round
 from bot.i18n import Translator, translator
+from bot.labels import chat_role_label
 from bot.messages import Incoming, Reply
 from bot.models import User
+from bot.overview import build_overview
+from bot.plan import Plan
+from bot.plans import PlanEntry
 from bot.progress import BUCKETS
 from bot.registration import find_user
 from bot.reports import DOCX_MIME, PNG_MIME, XLSX_MIME, render_chart_png, render_xlsx
 from bot.reports.labels import BUCKET_COLORS, bucket_label, status_label
 from bot.reports.replies import report_attachment
 from bot.web.channel import CHANNEL, MAX_TEXT_FIELD, ChatPost, WebChannel
+from bot.web.plans import plan_path, short_title, switch_links
 from bot.web.security import PRE_COOKIE, SESSION_COOKIE, Keys, load_secret
 from bot.web.store import SESSION_LIFETIME, ChatStore, SessionStore, WebSession
 from bot.web.views import (
@@ -48,8 +57,9 @@ from bot.web.views import (
     rounds_until,
     trend_svg,
     trends,
+    unit_plan,
 )
-from scheduler.calendar import Round, UnknownPeriod, deadline_text
+from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod, deadline_text
 
 __all__ = ["WebContext", "build_app", "invite_url", "web_url"]
 
@@ -151,12 +161,17 @@ def build_app(
     app.router.add_get("/chat", chat_page)
     app.router.add_post("/chat", chat_post)
     app.router.add_get("/files/{token}", chat_file)
-    app.router.add_get("/round", round_page)
-    app.router.add_get("/task/{task_id}", task_page)
+    app.router.add_get("/overview", overview_page)
     app.router.add_get("/unit/{agency_id}", unit_page)
-    app.router.add_get("/trends", trends_page)
-    app.router.add_get("/trends.svg", trends_chart)
-    app.router.add_get("/download/{period}/{name}", download)
+    app.router.add_get("/plan/{plan}", plan_home)
+    app.router.add_get("/plan/{plan}/", plan_home)
+    for prefix in ("", "/plan/{plan}"):
+        app.router.add_get(prefix + "/round", round_page)
+        app.router.add_get(prefix + "/task/{task_id}", task_page)
+        app.router.add_get(prefix + "/trends", trends_page)
+        app.router.add_get(prefix + "/trends.svg", trends_chart)
+        app.router.add_get(prefix + "/download/{period}/{name}", download)
+    app.router.add_get("/plan/{plan}/unit/{agency_id}", unit_page)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static", STATIC_DIR, append_version=True)
     return app
@@ -272,18 +287,32 @@ def _render(
     status: int = 200,
     *,
     csrf: str | None = None,
+    entry: PlanEntry | None = None,
+    section: str = "round",
 ) -> web.Response:
+    """A page; ``entry``: the plan it is about (its links stay in it), ``section``: where the
+    header's plan switcher leads in each plan ("round" or "trends")."""
     context = _ctx(request)
     session = _session(request)
     t = _t()
     user = session.user if session is not None else None
     if csrf is None:
         csrf = context.keys.csrf_token(session.id) if session is not None else ""
+    plans = context.services.plans
+    visible = _visible(context, user)
+    current = entry.id if entry is not None else None
     html = context.env.get_template(template).render(
         lang=t.locale,
         user=user,
         agency=_agency_name(context, user),
-        secretariat=can_see_digest(context.services.plan, user),
+        secretariat=bool(visible),
+        several=len(plans) > 1,
+        plan_entry=entry,
+        switcher=switch_links(visible, current, section) if len(plans) > 1 else (),
+        href=lambda path: plan_path(plans, current, path),
+        plan_href=lambda plan_id, path: plan_path(plans, plan_id, path),
+        plan_code=lambda plan_id: plans.code(plan_id) if plan_id in plans else plan_id,
+        short_title=short_title,
         csrf=csrf,
         nonce=secrets.token_urlsafe(12),
         static=lambda path: (
@@ -296,19 +325,25 @@ def _render(
         ),
         bucket_label=lambda bucket, short=False: bucket_label(t, bucket, short),
         status_label=lambda status: status_label(t, status),
+        role_label=lambda role: chat_role_label(t, role),
         round_label=lambda round_: round_.label(t),
-        period_label=lambda period: _period_label(context, t, period),
+        period_label=lambda period, plan_id=current: _period_label(context, t, period, plan_id),
         fmt_date=lambda value: t.format_date(value, "short"),
         deadline=lambda round_: deadline_text(t, round_.due),
+        task_due=lambda due: due.describe(t),
         number=t.format_number,
         **values,
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
-def _period_label(context: WebContext, t: Translator, period: str) -> str:
+def _period_label(context: WebContext, t: Translator, period: str, plan_id: str | None) -> str:
+    plans = context.services.plans
+    calendar = (
+        plans.calendar(plan_id) if plan_id is not None and plan_id in plans else None
+    ) or context.services.calendar
     try:
-        return context.services.calendar.parse(period).label(t)
+        return calendar.parse(period).label(t)
     except UnknownPeriod:
         return period
 
@@ -316,10 +351,13 @@ def _period_label(context: WebContext, t: Translator, period: str) -> str:
 def _agency_name(context: WebContext, user: User | None) -> str:
     if user is None or user.agency_id is None:
         return ""
-    try:
-        return context.services.plan.agency(user.agency_id).name
-    except KeyError:
-        return user.agency_id
+    found = context.services.agencies.get(user.agency_id)
+    return found.name if found is not None else user.agency_id
+
+
+def _visible(context: WebContext, user: User | None) -> tuple[PlanEntry, ...]:
+    """The plans whose secretariat pages this person may see, newest first."""
+    return tuple(e for e in context.services.plans.entries if can_see_digest(e.plan, user))
 
 
 def _require(request: web.Request) -> WebSession:
@@ -329,9 +367,16 @@ def _require(request: web.Request) -> WebSession:
     return session
 
 
-def _require_secretariat(request: web.Request) -> WebSession:
+def _require_secretariat(request: web.Request, plan: Plan | None = None) -> WebSession:
+    """A session that may see ``plan``'s secretariat pages (any plan's, without one)."""
     session = _require(request)
-    if not can_see_digest(_ctx(request).services.plan, session.user):
+    context = _ctx(request)
+    allowed = (
+        can_see_digest(plan, session.user)
+        if plan is not None
+        else bool(_visible(context, session.user))
+    )
+    if not allowed:
         raise web.HTTPForbidden(
             text=gettext(
                 "This page is only for the secretariat (the provincial People's Committee "
@@ -339,6 +384,65 @@ def _require_secretariat(request: web.Request) -> WebSession:
             )
         )
     return session
+
+
+def _unknown_plan(context: WebContext, code: str) -> web.HTTPNotFound:
+    codes = ", ".join(entry.code for entry in context.services.plans.entries)
+    return web.HTTPNotFound(
+        text=gettext("There is no plan «{code}». The plans followed: {codes}.").format(
+            code=code[:40], codes=codes
+        )
+    )
+
+
+Fits = Callable[[PlanEntry], bool]
+
+
+def _plan(
+    request: web.Request,
+    fits: Fits | None = None,
+    nowhere: str | None = None,
+    overview: bool = False,
+) -> PlanEntry | web.StreamResponse:
+    """The plan a secretariat page is about, the person allowed to see it.
+
+    ``/plan/<code>/...``: that plan (a clear 404 for a code not followed). A plain address with
+    one plan followed: that plan. With several: the one visible plan that ``fits`` (the one
+    that has the task, the round...) by a redirect to its address; none: 404 with ``nowhere``;
+    several: the overview (``overview``) or a page asking which plan.
+    """
+    session = _require(request)
+    context = _ctx(request)
+    plans = context.services.plans
+    code = request.match_info.get("plan")
+    if code is not None:
+        entry = plans.entry(code)
+        if entry is None:
+            raise _unknown_plan(context, code)
+        _require_secretariat(request, entry.plan)
+        return entry
+    if len(plans) == 1:
+        only = plans.entries[0]
+        _require_secretariat(request, only.plan)
+        return only
+    visible = _visible(context, session.user)
+    if not visible:
+        _require_secretariat(request, plans.newest)
+    candidates = [entry for entry in visible if fits is None or fits(entry)]
+    if not candidates:
+        raise web.HTTPNotFound(text=nowhere or gettext("This page is not available."))
+    if len(candidates) == 1:
+        return _redirect(_in_plan(request, candidates[0]))
+    if overview:
+        return _redirect("/overview")
+    links = [(entry, _in_plan(request, entry)) for entry in candidates]
+    return _render(request, "choose.html", {"links": links})
+
+
+def _in_plan(request: web.Request, entry: PlanEntry) -> str:
+    """This plain address within a plan, its query kept."""
+    query = f"?{request.query_string}" if request.query_string else ""
+    return f"/plan/{quote(entry.code, safe='')}{request.path}{query}"
 
 
 def _redirect(location: str) -> web.Response:
@@ -353,9 +457,23 @@ async def home(request: web.Request) -> web.StreamResponse:
     session = _session(request)
     if session is None:
         raise web.HTTPSeeOther("/signin")
-    if can_see_digest(_ctx(request).services.plan, session.user):
+    context = _ctx(request)
+    visible = _visible(context, session.user)
+    if len(context.services.plans) == 1 and visible:
         raise web.HTTPSeeOther("/round")
+    if len(visible) == 1:
+        raise web.HTTPSeeOther(plan_path(context.services.plans, visible[0].id, "/round"))
+    if visible:
+        raise web.HTTPSeeOther("/overview")
     raise web.HTTPSeeOther("/chat")
+
+
+async def plan_home(request: web.Request) -> web.StreamResponse:
+    """``/plan/<code>``: the plan's round."""
+    entry = _plan(request)
+    if isinstance(entry, web.StreamResponse):
+        return entry
+    raise web.HTTPSeeOther(f"/plan/{quote(entry.code, safe='')}/round")
 
 
 def _pre(request: web.Request) -> tuple[str, str | None]:
@@ -540,10 +658,9 @@ def _disposition(kind: str, filename: str) -> str:
 # --------------------------------------------------------------------------- the round
 
 
-def _round(request: web.Request) -> Round:
+def _round(request: web.Request, calendar: ReportingCalendar) -> Round:
     context = _ctx(request)
     wanted = request.query.get("round", "").strip()
-    calendar = context.services.calendar
     if not wanted:
         return default_round(calendar, context.now)
     try:
@@ -557,14 +674,17 @@ def _round(request: web.Request) -> Round:
         ) from None
 
 
-def _digest(context: WebContext, round_: Round) -> Digest:
+def _calendar(context: WebContext, entry: PlanEntry) -> ReportingCalendar:
+    return context.services.plans.calendar(entry.id)
+
+
+def _digest(context: WebContext, plan: Plan, round_: Round) -> Digest:
     with context.services.db.session() as session:
-        return build_digest(session, context.services.plan, round_, context.now)
+        return build_digest(session, plan, round_, context.now)
 
 
-def _round_choices(context: WebContext, selected: Round) -> list[Round]:
-    calendar = context.services.calendar
-    current = default_round(calendar, context.now)
+def _round_choices(calendar: ReportingCalendar, now: datetime, selected: Round) -> list[Round]:
+    current = default_round(calendar, now)
     rounds = list(rounds_until(calendar, current, TREND_ROUNDS))
     upcoming = calendar.next_due(current.window_end)
     rounds.append(upcoming)
@@ -573,11 +693,31 @@ def _round_choices(context: WebContext, selected: Round) -> list[Round]:
     return sorted(rounds, reverse=True)
 
 
+def _parses_round(request: web.Request) -> Fits:
+    """A plan whose calendar has the round the address asks for (any plan without one)."""
+    wanted = request.query.get("round", "").strip()
+    services = _ctx(request).services
+
+    def fits(entry: PlanEntry) -> bool:
+        if not wanted:
+            return True
+        try:
+            parse_round(services.plans.calendar(entry.id), wanted)
+        except UnknownPeriod:
+            return False
+        return True
+
+    return fits
+
+
 async def round_page(request: web.Request) -> web.StreamResponse:
-    _require_secretariat(request)
+    entry = _plan(request, _parses_round(request), overview=True)
+    if isinstance(entry, web.StreamResponse):
+        return entry
     context = _ctx(request)
-    round_ = _round(request)
-    digest = _digest(context, round_)
+    calendar = _calendar(context, entry)
+    round_ = _round(request, calendar)
+    digest = _digest(context, entry.plan, round_)
     unit = request.query.get("unit", "").strip() or None
     if unit is not None and unit not in {line.agency_id for line in digest.units}:
         unit = None
@@ -591,7 +731,7 @@ async def round_page(request: web.Request) -> web.StreamResponse:
         {
             "digest": digest,
             "round": round_,
-            "rounds": _round_choices(context, round_),
+            "rounds": _round_choices(calendar, context.now, round_),
             "matrix": matrix,
             "unit": unit or "",
             "state": state or "",
@@ -600,6 +740,7 @@ async def round_page(request: web.Request) -> web.StreamResponse:
             "cell_states": CELL_STATES,
             "query": lambda **changes: _query(request, **changes),
         },
+        entry=entry,
     )
 
 
@@ -610,79 +751,138 @@ def _query(request: web.Request, **changes: str) -> str:
     return "?" + urlencode(values) if values else ""
 
 
-async def task_page(request: web.Request) -> web.StreamResponse:
-    _require_secretariat(request)
+# --------------------------------------------------------------------------- the overview
+
+
+async def overview_page(request: web.Request) -> web.StreamResponse:
+    """Every plan the person may see, in its own current round: who reported, who has not,
+    what is blocked (bot.overview, as "tổng hợp tất cả kế hoạch" in chat)."""
+    session = _require_secretariat(request)
     context = _ctx(request)
+    visible = {entry.id for entry in _visible(context, session.user)}
+    with context.services.db.session() as db_session:
+        overview = build_overview(db_session, context.services.plans, context.now)
+    shown = tuple(p for p in overview.plans if p.digest.plan.info.id in visible)
+    return _render(
+        request,
+        "overview.html",
+        {"overview": overview, "shown": shown, "buckets": BUCKETS},
+    )
+
+
+# --------------------------------------------------------------------------- task and unit
+
+
+def _has_task(task_id: str) -> Fits:
+    def fits(entry: PlanEntry) -> bool:
+        try:
+            entry.plan.task(task_id)
+        except KeyError:
+            return False
+        return True
+
+    return fits
+
+
+async def task_page(request: web.Request) -> web.StreamResponse:
     task_id = request.match_info["task_id"]
-    plan = context.services.plan
+    no_task = gettext("There is no task {task} in the plan.").format(task=task_id[:20])
+    entry = _plan(request, _has_task(task_id), no_task)
+    if isinstance(entry, web.StreamResponse):
+        return entry
+    context = _ctx(request)
     try:
-        task = plan.task(task_id)
+        task = entry.plan.task(task_id)
     except KeyError:
-        raise web.HTTPNotFound(
-            text=gettext("There is no task {task} in the plan.").format(task=task_id[:20])
-        ) from None
+        if len(context.services.plans) > 1:
+            no_task = gettext("There is no task {task} in plan {code}.").format(
+                task=task_id[:20], code=entry.code
+            )
+        raise web.HTTPNotFound(text=no_task) from None
     with context.services.db.session() as session:
-        entries = history(session, task_id=task_id)
+        entries = history(session, task_id=task_id, plan_id=entry.id)
     return _render(
         request,
         "history.html",
         {
             "title": f"{task.id}. {task.title}",
             "task": task,
-            "unit_line": None,
             "entries": entries,
             "names": _names(context),
         },
+        entry=entry,
     )
 
 
 async def unit_page(request: web.Request) -> web.StreamResponse:
+    """A unit's items and updates in every plan that concerns it (newest plan first), each in
+    the plan's own round; ``/plan/<code>/unit/...``: in that plan only."""
     session = _require(request)
     context = _ctx(request)
+    plans = context.services.plans
     agency_id = request.match_info["agency_id"]
-    plan = context.services.plan
-    if not can_see_digest(plan, session.user) and session.user.agency_id != agency_id:
+    code = request.match_info.get("plan")
+    chosen = plans.entry(code) if code is not None else None
+    if code is not None and chosen is None:
+        raise _unknown_plan(context, code)
+    own = session.user.agency_id == agency_id
+    entries = [
+        entry
+        for entry in plans.entries
+        if (chosen is None or entry is chosen) and (own or can_see_digest(entry.plan, session.user))
+    ]
+    if not entries:
         return _render(
             request,
             "error.html",
             {"message": gettext("You can only see the updates of your own unit.")},
             status=403,
         )
-    try:
-        agency = plan.agency(agency_id)
-    except KeyError:
-        raise web.HTTPNotFound(text=gettext("There is no such unit.")) from None
+    agency = context.services.agencies.get(agency_id)
+    if agency is None:
+        raise web.HTTPNotFound(text=gettext("There is no such unit."))
+    now = context.now
     with context.services.db.session() as db_session:
-        entries = history(db_session, agency_id=agency_id)
+        groups = []
+        for entry in entries:
+            calendar = _calendar(context, entry)
+            group = unit_plan(
+                db_session,
+                entry.code,
+                entry.plan,
+                calendar,
+                default_round(calendar, now),
+                agency_id,
+                now,
+            )
+            if group.items or group.entries or chosen is not None:
+                groups.append(group)
     return _render(
         request,
-        "history.html",
-        {
-            "title": agency.name,
-            "task": None,
-            "unit_line": agency,
-            "entries": entries,
-            "names": _names(context),
-        },
+        "unit.html",
+        {"title": agency.name, "unit_line": agency, "groups": groups, "names": _names(context)},
+        entry=chosen,
     )
 
 
 def _names(context: WebContext) -> dict[str, str]:
-    return {agency.id: agency.short_name for agency in context.services.plan.agencies}
+    return {agency.id: agency.short_name for agency in context.services.agencies.all()}
 
 
 # --------------------------------------------------------------------------- trends
 
 
-def _trend(context: WebContext) -> Trend:
+def _trend(context: WebContext, entry: PlanEntry) -> Trend:
     """The last rounds up to the current one, from the first round anybody reported in."""
     from bot.models import StatusUpdate
 
-    calendar = context.services.calendar
+    calendar = _calendar(context, entry)
     last = default_round(calendar, context.now)
     rounds = rounds_until(calendar, last, TREND_ROUNDS)
     with context.services.db.session() as session:
-        periods = session.exec(select(col(StatusUpdate.period)).distinct()).all()
+        periods = session.exec(
+            select(col(StatusUpdate.period)).where(col(StatusUpdate.plan_id) == entry.id).distinct()
+        ).all()
         known: list[Round] = []
         for period in periods:
             try:
@@ -692,44 +892,70 @@ def _trend(context: WebContext) -> Trend:
         if known:
             first = min(known)
             rounds = tuple(r for r in rounds if r.deadline >= first.deadline) or (last,)
-        return trends(session, context.services.plan, rounds, context.now)
+        return trends(session, entry.plan, rounds, context.now)
 
 
 async def trends_page(request: web.Request) -> web.StreamResponse:
-    _require_secretariat(request)
-    trend = _trend(_ctx(request))
-    return _render(request, "trends.html", {"trend": trend, "colors": BUCKET_COLORS})
+    entry = _plan(request)
+    if isinstance(entry, web.StreamResponse):
+        return entry
+    trend = _trend(_ctx(request), entry)
+    return _render(
+        request,
+        "trends.html",
+        {"trend": trend, "colors": BUCKET_COLORS},
+        entry=entry,
+        section="trends",
+    )
 
 
 async def trends_chart(request: web.Request) -> web.StreamResponse:
-    _require_secretariat(request)
-    svg = trend_svg(_trend(_ctx(request)), _t())
+    entry = _plan(request)
+    if isinstance(entry, web.StreamResponse):
+        return entry
+    svg = trend_svg(_trend(_ctx(request), entry), _t())
     return web.Response(body=svg, content_type="image/svg+xml")
 
 
 # --------------------------------------------------------------------------- downloads
 
 
+def _has_period(context: WebContext, period: str) -> Fits:
+    def fits(entry: PlanEntry) -> bool:
+        try:
+            _calendar(context, entry).parse(period)
+        except UnknownPeriod:
+            return False
+        return True
+
+    return fits
+
+
 async def download(request: web.Request) -> web.StreamResponse:
-    """The same files as in chat: the .docx draft, the .xlsx, the chart."""
-    _require_secretariat(request)
+    """The same files as in chat: the .docx draft, the .xlsx, the chart (of one plan)."""
     context = _ctx(request)
+    period = request.match_info["period"]
+    no_round = gettext("There is no such reporting round.")
+    entry = _plan(request, _has_period(context, period), no_round)
+    if isinstance(entry, web.StreamResponse):
+        return entry
     try:
-        round_ = context.services.calendar.parse(request.match_info["period"])
+        round_ = _calendar(context, entry).parse(period)
     except UnknownPeriod:
-        raise web.HTTPNotFound(text=gettext("There is no such reporting round.")) from None
-    digest = _digest(context, round_)
-    t = _t()
+        raise web.HTTPNotFound(text=no_round) from None
     name = request.match_info["name"]
-    if name == "report.docx":
-        attachment = report_attachment(digest, t)
-        body, mime, filename = attachment.content, DOCX_MIME, attachment.filename
-    elif name == "report.xlsx":
-        body, mime, filename = render_xlsx(digest, t), XLSX_MIME, f"tong-hop-{round_.id}.xlsx"
-    elif name == "chart.png":
-        body, mime, filename = render_chart_png(digest, t), PNG_MIME, f"tong-hop-{round_.id}.png"
-    else:
+    if name not in ("report.docx", "report.xlsx", "chart.png"):
         raise web.HTTPNotFound(text=gettext("This file is not available."))
+    digest = _digest(context, entry.plan, round_)
+    t = _t()
+    stem = f"{entry.code}-{round_.id}" if len(context.services.plans) > 1 else round_.id
+    if name == "report.docx":
+        body, mime = report_attachment(digest, t).content, DOCX_MIME
+        filename = f"bao-cao-{stem}.docx"
+    elif name == "report.xlsx":
+        body, mime, filename = render_xlsx(digest, t), XLSX_MIME, f"tong-hop-{stem}.xlsx"
+    else:
+        body, mime, filename = render_chart_png(digest, t), PNG_MIME, f"tong-hop-{stem}.png"
     return web.Response(
         body=body,
         content_type=mime,

@@ -19,9 +19,9 @@ from bot.digest import Digest, ItemLine, UnitLine, build_digest
 from bot.i18n import Translator
 from bot.models import StatusUpdate, User
 from bot.plan import Plan
-from bot.progress import GENERAL, Bucket
+from bot.progress import GENERAL, Bucket, unit_items
 from bot.reports.labels import BUCKET_COLORS
-from scheduler.calendar import ReportingCalendar, Round
+from scheduler.calendar import ReportingCalendar, Round, TaskDue
 
 __all__ = [
     "CELL_STATES",
@@ -29,11 +29,14 @@ __all__ = [
     "HistoryEntry",
     "Matrix",
     "Trend",
+    "UnitItem",
+    "UnitPlan",
     "build_matrix",
     "history",
     "rounds_until",
     "trend_svg",
     "trends",
+    "unit_plan",
 ]
 
 CellState = Literal["on_time", "late", "pending", "overdue", "blocked", "optional", "none"]
@@ -70,7 +73,13 @@ class Matrix:
 
 
 def _cell(digest: Digest, unit: UnitLine, item: ItemLine, now: datetime) -> Cell:
-    update = next((u for u in item.updates if u.agency_id == unit.agency_id), None)
+    return _unit_cell(digest, unit.agency_id, unit.missing, item, now)
+
+
+def _unit_cell(
+    digest: Digest, agency_id: str, missing: Sequence[str], item: ItemLine, now: datetime
+) -> Cell:
+    update = next((u for u in item.updates if u.agency_id == agency_id), None)
     if update is not None:
         state: CellState
         state = "blocked" if update.status == "blocked" else "late" if update.late else "on_time"
@@ -85,10 +94,10 @@ def _cell(digest: Digest, unit: UnitLine, item: ItemLine, now: datetime) -> Cell
             update.created_at,
             update.corrected,
         )
-    owes = (item.task_id in unit.missing) or (item.general and GENERAL in unit.missing)
+    owes = (item.task_id in missing) or (item.general and GENERAL in missing)
     if owes:
         return Cell("overdue" if now >= digest.round.deadline else "pending")
-    if item.general or unit.agency_id in item.lead_units + item.coordinate_units:
+    if item.general or agency_id in item.lead_units + item.coordinate_units:
         return Cell("optional")
     return Cell("none")
 
@@ -140,6 +149,7 @@ class HistoryEntry:
     retracted: bool  # a report later undone
     corrected_to: str | None  # a report's status after its latest correction
     refiled_to: str | None = None  # the round a report was moved into
+    plan_id: str = ""  # the plan the row belongs to
 
 
 def history(
@@ -148,9 +158,13 @@ def history(
     task_id: str | None = None,
     agency_id: str | None = None,
     period: str | None = None,
+    plan_id: str | None = None,
 ) -> list[HistoryEntry]:
-    """Every report, correction and undo (newest first), for a task (and its items) or a unit."""
+    """Every report, correction and undo (newest first), for a task (and its items) or a unit,
+    of one plan when ``plan_id`` is given (task numbers repeat across plans)."""
     query = select(StatusUpdate)
+    if plan_id is not None:
+        query = query.where(col(StatusUpdate.plan_id) == plan_id)
     if task_id is not None:
         query = query.where(
             (col(StatusUpdate.task_id) == task_id)
@@ -201,10 +215,92 @@ def history(
                 retracted=row.id in retracted,
                 corrected_to=corrected.get(row.id),
                 refiled_to=refiled.get(row.id),
+                plan_id=row.plan_id,
             )
         )
     entries.reverse()
     return entries
+
+
+# --------------------------------------------------------------------------- a unit in a plan
+
+UnitRole = Literal["lead", "coordinate", "general"]
+
+
+@dataclass(frozen=True)
+class UnitItem:
+    """One of a unit's items in a plan's round: its role, where it stands, its own deadline.
+
+    The general tasks are one line (``task_id`` "1.1–1.9"): one report covers them all."""
+
+    task_id: str
+    title: str
+    role: UnitRole
+    cell: Cell
+    link: str  # the task whose page shows its history ("1.1" for the general line)
+    due: TaskDue | None = None
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """A unit's work in one plan: the plan's current round, the unit's state in it, its items
+    and every update it sent under the plan (newest first)."""
+
+    code: str
+    digest: Digest
+    line: UnitLine | None  # None: the unit owes no report in this plan (coordinating only)
+    items: tuple[UnitItem, ...]
+    entries: tuple[HistoryEntry, ...]
+
+    @property
+    def plan(self) -> Plan:
+        return self.digest.plan
+
+    @property
+    def round(self) -> Round:
+        return self.digest.round
+
+
+def unit_plan(
+    session: Session,
+    code: str,
+    plan: Plan,
+    calendar: ReportingCalendar,
+    round_: Round,
+    agency_id: str,
+    now: datetime,
+) -> UnitPlan:
+    """What the unit page shows of one plan (its digest of ``round_``, read at ``now``)."""
+    digest = build_digest(session, plan, round_, now)
+    line = next((unit for unit in digest.units if unit.agency_id == agency_id), None)
+    missing = line.missing if line is not None else ()
+    lead, coordinate, general = unit_items(plan, agency_id)
+    roles: dict[str, UnitRole] = {item.id: "lead" for item in lead}
+    roles.update((item.id, "coordinate") for item in coordinate if item.id not in roles)
+    items: list[UnitItem] = []
+    for item in digest.items_in_plan_order:
+        role = roles.get(item.task_id)
+        if role is None or item.general:
+            continue
+        task = plan.task(item.task_id)
+        cell = _unit_cell(digest, agency_id, missing, item, now)
+        items.append(
+            UnitItem(item.task_id, item.title, role, cell, item.task_id, calendar.task_due(task))
+        )
+    general_ids = {item.id for item in general}
+    general_lines = [item for item in digest.general_items if item.task_id in general_ids]
+    if general_lines:
+        cells = [_unit_cell(digest, agency_id, missing, item, now) for item in general_lines]
+        reported = [cell for cell in cells if cell.at is not None]
+        cell = max(reported, key=lambda c: (c.at, c.update_id or 0)) if reported else cells[0]
+        first, last = general_lines[0], general_lines[-1]
+        if first is last:  # one general task: its own number and title
+            items.insert(0, UnitItem(first.task_id, first.title, "general", cell, first.task_id))
+        else:
+            label = f"{first.task_id}–{last.task_id}"
+            items.insert(0, UnitItem(label, "", "general", cell, first.task_id))
+    entries = history(session, agency_id=agency_id, plan_id=plan.info.id)
+    return UnitPlan(code, digest, line, tuple(items), tuple(entries))
 
 
 # --------------------------------------------------------------------------- trends
