@@ -118,6 +118,8 @@ class _Importer:
         self.cc_cues = Phrases(table["cc_cues"])
         self.fillers = Phrases(table["list_fillers"])
         self.separators = Phrases(table["list_separators"])
+        self.task_verbs = Phrases(table["task_verbs"])
+        self.execution = Phrases(table["execution_phrases"])
         self.issuer: Agency | None = None
         self.issuer_level = "province"
         self.reader = RoleReader(self.lexicon, self._excluded)
@@ -361,28 +363,72 @@ class _Importer:
         self.tasks.append(task)
 
     def _paragraph_tasks(self, node: Node, section: str) -> None:
-        """A text without numbered items (a công văn): each paragraph that assigns work."""
+        """A text without numbered items (a công văn): each paragraph that assigns work is a
+        task, numbered in order; in a Quyết định, each article ("Điều 2. Giao ...") with the
+        paragraphs under it is one task numbered by its article. A paragraph without a subject
+        that starts with a task verb ("Phối hợp với ...", "Thông báo ...") continues the lead of
+        the task paragraph before it."""
+        groups: list[tuple[str | None, list[Node]]] = []
+        for paragraph in node.paragraphs:
+            article = article_number(paragraph.rest)
+            if article is not None or not groups:
+                groups.append((article, [paragraph]))
+            else:
+                groups[-1][1].append(paragraph)
+        articles = any(article is not None for article, _paragraphs in groups)
         number = 0
         context: list[Mention] = []
-        for paragraph in node.paragraphs:
-            roles = self.reader.read(paragraph.rest, context)
-            if roles.heading_only:
-                context = roles.context
-            assignments = self._assignments([roles])
-            if not assignments:
+        previous: list[Mention] = []
+        for article, paragraphs in groups:
+            if articles:
+                found = [self._paragraph_roles(p, context, previous) for p in paragraphs]
+                assignments = self._assignments(roles for roles, _leads in found)
+                if found:
+                    context, previous = found[-1][1]
+                if article is None or not assignments:
+                    continue
+                text = "\n".join(p.text for p in paragraphs)
+                body = " ".join(_strip_article(p.rest) for p in paragraphs)
+                self._add_paragraph_task(article, section, body, text, assignments)
                 continue
-            number += 1
-            task = ImportedTask(
-                str(number),
-                None,
-                section,
-                _title(paragraph.rest),
-                paragraph.text,
-                assignments,
-                read_deadline(paragraph.rest),
-            )
-            self._check(task)
-            self.tasks.append(task)
+            for paragraph in paragraphs:
+                roles, (context, previous) = self._paragraph_roles(paragraph, context, previous)
+                assignments = self._assignments([roles])
+                if not assignments:
+                    previous = []
+                    continue
+                number += 1
+                self._add_paragraph_task(
+                    str(number), section, paragraph.rest, paragraph.text, assignments
+                )
+
+    def _paragraph_roles(
+        self, paragraph: Node, context: list[Mention], previous: list[Mention]
+    ) -> tuple[ParagraphRoles, tuple[list[Mention], list[Mention]]]:
+        """The roles of one paragraph, and the (heading context, leads) the next one inherits."""
+        text = _strip_article(paragraph.rest)
+        tokens = tokenize(text)
+        if any(self.execution.match(tokens, index) for index in range(len(tokens))):
+            # "Chánh Văn phòng ..., Giám đốc các Sở ... chịu trách nhiệm thi hành Quyết định
+            # này": the closing article of every Quyết định, not a task.
+            return ParagraphRoles(), (context, [])
+        inherited = context
+        if previous and self.task_verbs.match(tokens, 0):
+            inherited = previous
+        roles = self.reader.read(text, inherited)
+        if roles.heading_only:
+            return roles, (roles.context, [])
+        leads = [r.mention for r in roles.roles if r.role == "lead"]
+        return roles, (context, leads)
+
+    def _add_paragraph_task(
+        self, number: str, section: str, body: str, text: str, assignments: list[ImportedAssignment]
+    ) -> None:
+        task = ImportedTask(
+            number, None, section, _title(body), text, assignments, read_deadline(body)
+        )
+        self._check(task)
+        self.tasks.append(task)
 
     def _assignments(self, paragraphs: Iterable[ParagraphRoles]) -> list[ImportedAssignment]:
         roles: list[ClauseRole] = [r for p in paragraphs for r in p.roles]
@@ -735,6 +781,19 @@ def _columns(header: Sequence[str]) -> dict[str, int]:
                 found[name] = index
                 break
     return found
+
+
+_ARTICLE = re.compile(r"^\s*Điều\s+(\d{1,3})\s*[.:]\s*", re.IGNORECASE)
+
+
+def article_number(text: str) -> str | None:
+    """The number of a Quyết định's article ("Điều 2. Giao ..." -> "2"), or None."""
+    match = _ARTICLE.match(text)
+    return match.group(1) if match else None
+
+
+def _strip_article(text: str) -> str:
+    return _ARTICLE.sub("", text, count=1)
 
 
 def _title(text: str) -> str:

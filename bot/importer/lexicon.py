@@ -22,6 +22,7 @@ from bot.plan import Agency
 from bot.text import fold, strip_diacritics
 
 __all__ = [
+    "DASH",
     "Lexicon",
     "Mention",
     "Phrases",
@@ -38,6 +39,7 @@ _MERGES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 _UY_BAN = ("uy", "ban")
 _DROPPED = "va"
+DASH = re.compile(r"\s[-–—]\s")
 
 
 @cache
@@ -80,6 +82,22 @@ def tokenize(text: str) -> list[Token]:
         word = fold(match.group())
         if not word:
             continue
+        pieces = _run_together(match.group(), word)
+        if pieces is not None:
+            # "cáchuyện" in a published page: "các" and "huyện".
+            start = match.start()
+            for piece in pieces:
+                raw.append(
+                    Token(
+                        fold(piece),
+                        start,
+                        start + len(piece),
+                        text[previous_end:start],
+                        piece[:1].isupper(),
+                    )
+                )
+                previous_end = start = start + len(piece)
+            continue
         for part in word.split():
             raw.append(
                 Token(
@@ -113,6 +131,58 @@ def tokenize(text: str) -> list[Token]:
                 merged.append(raw[index])
                 index += 1
     return merged
+
+
+_VOWEL_GROUPS = re.compile(r"(?:(?<=q)u|(?<=g)i(?=[aeiouy]))?[aeiouy]+")
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    """The words of every phrase and name in the rules table (folded)."""
+    words: set[str] = set()
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            words.update(fold(value).split())
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    table = dict(rules())
+    table.pop("_comment", None)
+    collect(table)
+    return frozenset(w for w in words if w.isalpha())
+
+
+def _run_together(original: str, word: str) -> tuple[str, str] | None:
+    """Two words of the rules written without the blank between them, or None.
+
+    A Vietnamese word is one syllable (one group of vowels); a longer run the rules do not
+    know is cut where both halves are words of the rules ("cachuyen" -> "cac", "huyen").
+    Text whose folding changes its length (rare letters) is left alone.
+    """
+    if (
+        len(word) < 5
+        or " " in word
+        or len(word) != len(original)
+        or word in _vocabulary()
+        or len(_VOWEL_GROUPS.findall(word)) < 2
+    ):
+        return None
+    vocabulary = _vocabulary()
+    for cut in range(len(word) - 2, 1, -1):
+        left, right = word[:cut], word[cut:]
+        if (
+            left in vocabulary
+            and right in vocabulary
+            and len(_VOWEL_GROUPS.findall(left)) == 1
+            and len(_VOWEL_GROUPS.findall(right)) == 1
+        ):
+            return original[:cut], original[cut:]
+    return None
 
 
 def _followed_by_place(tokens: Sequence[Token], index: int) -> bool:
@@ -281,11 +351,17 @@ class Lexicon:
             if not size:
                 continue
             end = index + size
+            local = self._local_group_end(tokens, end) if kind == "office" else None
+            if local is not None:
+                # "Công an các huyện, thành phố": the district units of that kind, not the
+                # districts' People's Committees.
+                return local, Candidate("new", None, "", kind, None, 0.6)
             lowercase_run = 0
             words = 0
             while end < len(tokens):
                 token = tokens[end]
-                if words and token.comma_before:
+                if words and (token.comma_before or DASH.search(token.gap)):
+                    # "Ban Quản lý dự án 85 - Bộ GTVT": the owner after a dash is another name.
                     break
                 if token.word == _DROPPED:
                     if end + 1 < len(tokens) and tokens[end + 1].capitalised:
@@ -294,7 +370,13 @@ class Lexicon:
                     break
                 if token.capitalised:
                     lowercase_run = 0
-                elif not words or lowercase_run >= 3 or self._stops.match(tokens, end):
+                elif (
+                    (not words and size < 2)
+                    or lowercase_run >= (3 if size < 2 else 5)
+                    or self._stops.match(tokens, end)
+                ):
+                    # After a one-word head the name starts with a capital ("Báo Hưng Yên");
+                    # after a longer one it may not ("Ban Quản lý dự án giao thông tỉnh").
                     break
                 else:
                     lowercase_run += 1
@@ -304,6 +386,17 @@ class Lexicon:
                 return None
             return end, Candidate("new", None, "", kind, None, 0.6)
         return None
+
+    def _local_group_end(self, tokens: Sequence[Token], index: int) -> int | None:
+        """Where a bare group of districts or communes ("các huyện, thành phố") starting at
+        ``index`` ends, or None."""
+        if index >= len(tokens) or tokens[index].word != "cac":
+            return None
+        best = 0
+        for words, candidate in self._names.get("cac", ()):
+            if candidate.concept in ("districts", "communes"):
+                best = max(best, _match_words(tokens, index, words))
+        return best or None
 
 
 def _specific(words: tuple[str, ...], agency: Agency) -> bool:

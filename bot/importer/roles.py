@@ -26,9 +26,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.importer.lexicon import Lexicon, Mention, Phrases, Token, rules, tokenize
+from bot.importer.lexicon import DASH, Lexicon, Mention, Phrases, Token, rules, tokenize
 
 __all__ = ["ClauseRole", "ParagraphRoles", "RoleReader"]
+
+# A fronted phrase before the subject: at most this many comma-separated parts and tokens.
+_FRONTED_CHUNKS = 3
+_FRONTED_LIMIT = 40
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class RoleReader:
         self.assigning = Phrases(table["assigning_verbs"])
         self.non_task = Phrases(table["non_task_verbs"])
         self.partner_cues = Phrases(table["partner_cues"])
+        self.task_verbs = Phrases(table["task_verbs"])
+        self.directing = Phrases(table["directing_verbs"])
         self.helping_words = Phrases(table["helping_words"])
 
     def _after_membership(self, tokens: Sequence[Token], first: int) -> bool:
@@ -94,6 +100,10 @@ class RoleReader:
                 # "Thành phần của Tổ gồm: Bộ A, Bộ B": members, not assignees.
                 continue
             clause = _Clause(self, text, tokens, at, first, last)
+            if explicit_subject and clause.directs_a_unit():
+                # "Công an tỉnh bố trí ...; chỉ đạo Công an các huyện phối hợp với ...": the
+                # work of the lead's own units, not more assignees of this task.
+                continue
             own = clause.subject()
             if clause.heading_only:
                 subject, explicit_subject = own, True
@@ -181,7 +191,50 @@ class _Clause:
         return size if index + size <= self.last else 0
 
     def subject(self) -> list[Mention]:
-        index = self._after_fronted(self.first)
+        found = self._subject_from(self._after_fronted(self.first))
+        if found:
+            return found
+        for start in self._chunk_starts():
+            # "Theo đó, trong thời gian từ ... đến ngày 15/3, Công an tỉnh bố trí ...": fronted
+            # phrases that name no agency, then the subject after a comma.
+            self.consumed.clear()
+            found = self._subject_from(start)
+            if found and self._predicate_starts(self.subject_end):
+                return found
+        self.consumed.clear()
+        return self._subject_from(self._after_fronted(self.first))
+
+    def directs_a_unit(self) -> bool:
+        """Whether the clause starts with a directing verb and an agency ("chỉ đạo X ...")."""
+        size = self._match(self.r.directing, self.first)
+        mention = self.at.get(self.first + size) if size else None
+        return mention is not None and mention.candidate.kind != "vague"
+
+    def _predicate_starts(self, index: int) -> bool:
+        """Whether a verb phrase of a task starts at ``index`` ("bố trí", "chủ trì", ...)."""
+        return any(
+            self._match(phrases, index)
+            for phrases in (
+                self.r.lead_cues,
+                self.r.adverbs,
+                self.r.coordinate_cues,
+                self.r.task_verbs,
+            )
+        )
+
+    def _chunk_starts(self) -> list[int]:
+        """Token positions after the first commas of the clause, up to its first agency name."""
+        starts: list[int] = []
+        if self.first in self.at:
+            return starts
+        for position in range(self.first + 1, min(self.last, self.first + _FRONTED_LIMIT)):
+            if "," in self.tokens[position].gap:
+                starts.append(position)
+            if position in self.at or len(starts) == _FRONTED_CHUNKS:
+                break
+        return starts
+
+    def _subject_from(self, index: int) -> list[Mention]:
         while index < self.last:
             mention = self.at.get(index)
             if mention is not None:
@@ -317,9 +370,20 @@ class _Clause:
                     index += size
                     continue
                 break
+            listed = [m for m in listed if not self._owned_above(m)]
             if listed:
                 found.append(listed)
         return found
+
+    def _owned_above(self, mention: Mention) -> bool:
+        """ "Ban Quản lý dự án 85 - Bộ GTVT": a unit of an agency that is not an assignee
+        (a ministry, in a provincial plan) is not one either."""
+        owner = self.at.get(mention.last)
+        return (
+            owner is not None
+            and bool(DASH.search(self.tokens[owner.first].gap))
+            and self.r.excluded(owner)
+        )
 
     def cued_runs(self) -> list[tuple[list[Mention], str]]:
         found: list[tuple[list[Mention], str]] = []
