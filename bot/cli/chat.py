@@ -33,6 +33,7 @@ from bot.cli.common import (
     print_json,
     report_plan_error,
     services,
+    tr,
 )
 from bot.cli.common import settings as current_settings
 from bot.cli.startup import database_problem, start_problem, startup_services
@@ -94,9 +95,15 @@ def _agency_id(built: Services, query: str) -> str:
     agency = built.agencies.get(query) or built.agencies.find(query)
     if agency is None:
         hints = ", ".join(a.short_name for a in built.agencies.suggest(query))
+        _ = tr().gettext
         fail(
-            f"Không tìm thấy đơn vị «{query}»."
-            + (f" Có phải: {hints}?" if hints else " Xem danh sách: planbot agencies.")
+            _("No agency «{query}».").format(query=query)
+            + " "
+            + (
+                _("Did you mean: {hints}?").format(hints=hints)
+                if hints
+                else _("See the list: planbot agencies.")
+            )
         )
     return agency.id
 
@@ -131,15 +138,17 @@ def invite(
         ),
     ),
 ) -> None:
+    _ = tr().gettext
+    bad_count = _(
+        "The number of codes must be 1 to 500 and the days of validity 1 to {days} (10 years); "
+        "no code was created."
+    ).format(days=MAX_EXPIRES_DAYS)
     if role not in ("focal", "secretariat"):
-        fail("Vai trò phải là focal hoặc secretariat.")
+        fail(_("The role must be focal or secretariat."))
     if channel not in ("telegram", "zalo", "web"):
-        fail("Kênh phải là telegram, zalo hoặc web.")
+        fail(_("The channel must be telegram, zalo or web."))
     if not 1 <= count <= 500 or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
-        fail(
-            f"Số mã phải từ 1 đến 500 và số ngày hiệu lực phải từ 1 đến {MAX_EXPIRES_DAYS} "
-            f"(10 năm); không có mã nào được tạo."
-        )
+        fail(bad_count)
     with services() as built:
         if _names_the_secretariat(agency):
             agency_id, role = _secretariat_agency(built), "secretariat"
@@ -155,10 +164,7 @@ def invite(
                 now=built.clock.now(),
             )
         except (InvitationError, OverflowError):
-            fail(
-                f"Số mã phải từ 1 đến 500 và số ngày hiệu lực phải từ 1 đến {MAX_EXPIRES_DAYS} "
-                f"(10 năm); không có mã nào được tạo."
-            )
+            fail(bad_count)
         username = built.settings.telegram_bot_username
         web_base = _web_base(built.settings) if channel == "web" else None
 
@@ -186,8 +192,8 @@ def invite(
     if output is OutputFormat.json:
         print_json(rows)
         return
-    table = Table(title=f"Mã mời: {name} ({role})")
-    for header in ("Mã", "Đường dẫn", "Hết hạn"):
+    table = Table(title=_("Invitation codes: {name} ({role})").format(name=name, role=role))
+    for header in (_("Code"), _("Link"), _("Expires")):
         table.add_column(header, overflow="fold")
     for row in rows:
         link = row.get("instruction") or row["link"] or f"/start {row['code']}"
@@ -195,8 +201,10 @@ def invite(
     console.print(table)
     if username is None and channel == "telegram":
         console.print(
-            "Chưa đặt PLANBOT_TELEGRAM_BOT_USERNAME nên chưa có đường dẫn: người dùng gửi "
-            "/start <mã> cho bot.",
+            _(
+                "PLANBOT_TELEGRAM_BOT_USERNAME is not set, so there is no link: the user sends "
+                "/start <code> to the bot."
+            ),
             markup=False,
         )
 
@@ -230,8 +238,17 @@ def users(output: OutputFormat = FORMAT_OPTION) -> None:
     if output is OutputFormat.json:
         print_json(rows)
         return
-    table = Table(title="Người dùng")
-    for header in ("ID", "Kênh", "Tài khoản", "Tên", "Đơn vị", "Vai trò", "Hiệu lực"):
+    _ = tr().gettext
+    table = Table(title=_("Users"))
+    for header in (
+        _("ID"),
+        _("Channel"),
+        _("Account"),
+        _("Name"),
+        _("Agency"),
+        _("Role"),
+        _("Valid"),
+    ):
         table.add_column(header)
     for row in rows:
         table.add_row(
@@ -241,7 +258,7 @@ def users(output: OutputFormat = FORMAT_OPTION) -> None:
             row["name"],
             row["agency"] or "",
             row["role"],
-            "có" if row["active"] else "đã thu hồi",
+            _("yes") if row["active"] else _("revoked"),
         )
     console.print(table)
 
@@ -261,22 +278,32 @@ def revoke(
         now = built.clock.now()
         revoked = revoke_user(built.db, user, now)
         invitation = revoke_invitation(built.db, user, now) if revoked is None else None
+    _ = tr().gettext
     if revoked is not None:
         console.print(
-            f"Đã thu hồi quyền của {revoked.display_name or revoked.external_id} "
-            f"({revoked.channel}, {revoked.agency_id}).",
+            _("Revoked the access of {name} ({channel}, {agency}).").format(
+                name=revoked.display_name or revoked.external_id,
+                channel=revoked.channel,
+                agency=revoked.agency_id,
+            ),
             markup=False,
         )
         return
     if invitation is None:
-        fail(f"Không có người dùng hay mã mời «{user}». Xem danh sách: planbot users.")
+        fail(
+            _("No user or invitation code «{user}». See the list: planbot users.").format(user=user)
+        )
     if invitation.used_at is not None:
         fail(
-            f"Mã {invitation.code} đã được dùng; hãy thu hồi người dùng đã đăng ký bằng mã này "
-            f"(ID {invitation.used_by}, xem planbot users)."
+            _(
+                "Code {code} has been used; revoke the user who registered with it "
+                "(ID {user}, see planbot users)."
+            ).format(code=invitation.code, user=invitation.used_by)
         )
     console.print(
-        f"Đã thu hồi mã mời {invitation.code} ({invitation.agency_id}): mã này không dùng được nữa.",
+        _("Revoked invitation code {code} ({agency}): it can no longer be used.").format(
+            code=invitation.code, agency=invitation.agency_id
+        ),
         markup=False,
     )
 
@@ -293,6 +320,7 @@ def updates(
     ),
     output: UpdatesFormat = UPDATES_FORMAT_OPTION,
 ) -> None:
+    _ = tr().gettext
     with services() as built:
         agency_id = _agency_id(built, agency) if agency else None
         period_id = None
@@ -300,12 +328,17 @@ def updates(
             try:
                 period_id = built.calendar.parse(period).id
             except ValueError:
-                fail(f"Không có kỳ báo cáo «{period}». Viết như 2021-Q1, 2021-H1, 2021-Q3, 2021-Y.")
+                fail(
+                    _(
+                        "No reporting round «{period}». Write it as 2021-Q1, 2021-H1, 2021-Q3, "
+                        "2021-Y."
+                    ).format(period=period)
+                )
         if task is not None:
             try:
                 built.plan.task(task)
             except KeyError:
-                fail(f"Không có nhiệm vụ {task} trong kế hoạch.")
+                fail(_("No task {task} in the plan.").format(task=task))
         rows = list_updates(built.db, agency_id=agency_id, task_id=task, period=period_id)
         tz = built.settings.tz
     data = [row.to_json() for row in rows]
@@ -319,24 +352,24 @@ def updates(
         writer.writerows(data)
         sys.stdout.write(buffer.getvalue())
         return
-    table = Table(title="Cập nhật tình hình")
+    table = Table(title=_("Status updates"))
     for header in (
-        "ID",
-        "Đơn vị",
-        "Nhiệm vụ",
-        "Kỳ",
-        "Tình trạng",
-        "Nội dung",
-        "Người",
-        "Lúc",
-        "Muộn",
+        _("ID"),
+        _("Agency"),
+        _("Task"),
+        _("Round"),
+        _("Status"),
+        _("Text"),
+        _("Person"),
+        _("At"),
+        _("Late"),
     ):
         table.add_column(header, overflow="fold")
     for row, item in zip(rows, data, strict=True):
         item["created_at"] = row.created_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")  # local
         table.add_row(
             *(str(item[key] if item[key] is not None else "") for key in item if key != "late"),
-            "muộn" if item["late"] else "",
+            _("yes") if item["late"] else "",
         )
     console.print(table)
 
@@ -344,22 +377,22 @@ def updates(
 # ---------------------------------------------------------------------------- run
 
 
-NO_TOKEN_NOTE = (
-    "Chưa có token Telegram (PLANBOT_TELEGRAM_TOKEN) hay Zalo: planbot chạy trang web và bộ "
-    "nhắc việc (tin nhắc hiện trong trò chuyện trên web).\n"
-    "Để thêm Telegram: mở Telegram, nhắn cho @BotFather, gõ /newbot, đặt tên bot; BotFather trả "
-    "về một token dạng 123456:ABC...; rồi export PLANBOT_TELEGRAM_TOKEN=<token> "
-    "PLANBOT_TELEGRAM_BOT_USERNAME=<tên_bot> và chạy lại planbot run.\n"
-    'Thử trong cửa sổ dòng lệnh: planbot shell --as "so y te"'
+NO_TOKEN_NOTE = N_(
+    "No Telegram token (PLANBOT_TELEGRAM_TOKEN) or Zalo token: planbot runs the web pages and the "
+    "reminders (reminders show in the web chat).\n"
+    "To add Telegram: open Telegram, message @BotFather, type /newbot, name the bot; BotFather "
+    "answers with a token like 123456:ABC...; then export PLANBOT_TELEGRAM_TOKEN=<token> "
+    "PLANBOT_TELEGRAM_BOT_USERNAME=<bot_name> and run planbot run again.\n"
+    'Try it in the terminal: planbot shell --as "so y te"'
 )
 
 
 # Telegram's rule for setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-BAD_WEBHOOK_SECRET = (
-    "PLANBOT_WEBHOOK_SECRET không hợp lệ: Telegram chỉ nhận 1–256 ký tự gồm chữ cái không dấu "
-    "(A-Z, a-z), chữ số (0-9), dấu gạch dưới (_) và gạch ngang (-).\n"
-    'Ví dụ tạo một mã bí mật: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+BAD_WEBHOOK_SECRET = N_(
+    "PLANBOT_WEBHOOK_SECRET is not valid: Telegram accepts 1–256 characters: letters without "
+    "diacritics (A-Z, a-z), digits (0-9), underscore (_) and hyphen (-).\n"
+    'To make a secret, for example: python -c "import secrets; print(secrets.token_urlsafe(32))"'
 )
 
 
@@ -371,7 +404,7 @@ def _webhook_secret(current: Settings) -> str | None:
     if not secret:
         return None
     if not WEBHOOK_SECRET.fullmatch(secret):
-        fail(BAD_WEBHOOK_SECRET, code=2)
+        fail(tr().gettext(BAD_WEBHOOK_SECRET), code=2)
     return secret
 
 
@@ -397,7 +430,7 @@ def run() -> None:
         secrets.append(webhook_secret)  # may be generated for this run
     configure_logging(logging.INFO, secrets, settings=current)
     if current.telegram_token is None and current.zalo_token is None:
-        console.print(NO_TOKEN_NOTE, markup=False)
+        console.print(tr().gettext(NO_TOKEN_NOTE), markup=False)
     # Lazy: the platform libraries and the scheduler load only for this command (start time of
     # invite, users and shell, which share this module).
     from bot import runtime
