@@ -26,6 +26,13 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
 
+# The suite's output does not depend on the terminal it is started from: a test that renders a
+# table sets COLUMNS itself. pytest-xdist's workers inherit COLUMNS=80 and LINES=24, and rich's
+# module-level consoles (bot.cli.common) would fix their width from them when first imported,
+# ignoring the width a test asks for later; without them rich reads COLUMNS at each render.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL_ENV = (

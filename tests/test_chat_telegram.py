@@ -36,6 +36,7 @@ from bot.registration import create_invitations
 from bot.text import split_text
 from tests.support.cli_process import start_planbot
 from tests.support.telegram_server import BotMessage, FakeTelegram, TgUser
+from tests.support.virtual_pacing import pace_on_virtual_time
 from tests.transcripts import (
     ALL_TRANSCRIPTS,
     REGISTER_ASK_REPORT_UNDO,
@@ -133,6 +134,7 @@ async def telegram(
             services, token=tg.token, api_url=tg.url, request_timeout=0.5
         )
         application.add_handler(TypeHandler(Update, mark), group=99)
+        pace_on_virtual_time(application.bot)  # the limits kept, no second waited per answer
         async with application:
             await application.start()
             assert application.updater is not None

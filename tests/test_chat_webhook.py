@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -29,6 +28,7 @@ from bot.models import Invitation, StatusUpdate, User
 from bot.registration import create_invitations
 from tests.conftest import make_settings
 from tests.support.cli_process import start_planbot
+from tests.support.ports import free_port
 from tests.support.telegram_server import FakeTelegram, TgUser
 
 SECRET = "s3cret_Webhook-token_for-tests"
@@ -36,13 +36,6 @@ PUBLIC_URL = "https://planbot.example.vn/hooks/telegram"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
 LAN = TgUser(1001, "Lan", "vi")
 INTRUDER = TgUser(6666, "Kẻ mạo danh", "vi")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _database_url(tmp_path: Path) -> str:
@@ -115,7 +108,7 @@ async def _answered(tg: FakeTelegram, chat_id: int) -> None:
 async def test_webhook_mode_registers_the_secret_and_refuses_forged_updates(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     listener = f"http://127.0.0.1:{port}/hooks/telegram"
     with _two_codes(tmp_path) as (code, other_code, session):
         async with (
@@ -178,7 +171,7 @@ async def test_webhook_mode_registers_the_secret_and_refuses_forged_updates(
 async def test_without_a_configured_secret_a_random_one_is_still_required(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     listener = f"http://127.0.0.1:{port}/hooks/telegram"
     with _two_codes(tmp_path) as (code, _other, _session):
         async with (
@@ -210,7 +203,7 @@ async def test_a_malformed_secret_is_refused_before_anything_starts(tmp_path: Pa
     bad = "mật khẩu có dấu cách!"
     async with (
         FakeTelegram() as tg,
-        _planbot_run(tg, tmp_path, _free_port(), PLANBOT_WEBHOOK_SECRET=bad) as process,
+        _planbot_run(tg, tmp_path, free_port(), PLANBOT_WEBHOOK_SECRET=bad) as process,
     ):
         async with asyncio.timeout(40):
             out, err = await process.communicate()

@@ -21,6 +21,7 @@ from bot.models import TaskRecord
 from bot.plan import parse_plan
 from bot.registration import create_invitations
 from tests.support.telegram_server import BotMessage, FakeTelegram, TgUser
+from tests.support.virtual_pacing import pace_on_virtual_time
 
 SEED_TEXT = Path(__file__).parent / "data" / "plans" / "seed_tuyen_quang_tb38.txt"
 SECRETARIAT = TgUser(3003, "Hà", "vi")
@@ -70,6 +71,7 @@ async def bot(services: Services, clock: FrozenClock) -> AsyncIterator[Bot]:
         driver = Bot(tg)
         application = build_application(services, token=tg.token, api_url=tg.url, request_timeout=5)
         application.add_handler(TypeHandler(Update, driver.mark), group=99)
+        pace_on_virtual_time(application.bot)  # the limits kept, no second waited per answer
         async with application:
             await application.start()
             assert application.updater is not None

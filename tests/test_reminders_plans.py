@@ -22,6 +22,7 @@ from scheduler.pacing import Pacer
 from scheduler.runner import SchedulerRunner
 from tests.conftest import local
 from tests.support.recording_channel import FakeTime, RecordingChannel
+from tests.support.virtual_pacing import virtual_pacers
 from tests.test_reminders_sending import add_user
 
 DATA = Path(__file__).parent / "data"
@@ -288,7 +289,9 @@ async def test_the_weekly_digest_is_the_overview_of_the_plans(
 ) -> None:
     from scheduler.digests import install_scheduled
 
-    runner = SchedulerRunner(three_plans, {"telegram": channel}, holder="test-sender")
+    runner = SchedulerRunner(
+        three_plans, {"telegram": channel}, holder="test-sender", pacer_factory=virtual_pacers()
+    )
     install_scheduled(runner)
     clock.set(local(2026, 9, 21, 8))  # a Monday of a reporting month; tb38's Q3 is overdue
     await runner.tick()

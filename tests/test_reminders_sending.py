@@ -29,6 +29,7 @@ from scheduler.reminders import OwedMessage
 from scheduler.runner import SchedulerRunner
 from tests.conftest import local, make_settings
 from tests.support.recording_channel import FakeTime, RecordingChannel
+from tests.support.virtual_pacing import virtual_pacers
 
 # Chats of the focal points used below (Telegram private chats are positive ids).
 HEALTH = "101"  # Sở Y tế: leads 2.2.1
@@ -228,14 +229,18 @@ async def test_restart_after_three_days_of_downtime_sends_only_the_latest(
     clock = FrozenClock(local(2021, 3, 16, 8, 0))
     before = settings_factory(clock)
     seed_users(before.db)
-    first = SchedulerRunner(before, {"telegram": channel}, holder="old")
+    first = SchedulerRunner(
+        before, {"telegram": channel}, holder="old", pacer_factory=virtual_pacers()
+    )
     await first.tick()  # 16/3: the 12/3 reminder is still current
     assert {d.chat_id for d in channel.delivered} == {HEALTH, TRANSPORT, PLANNING, FINANCE}
     before.db.dispose()  # the process dies; its lease stays until it expires
 
     clock.set(local(2021, 3, 19, 8, 30))  # down for three days: 17/3 and 18/3 were missed
     after = settings_factory(clock)
-    second = SchedulerRunner(after, {"telegram": channel}, holder="new")
+    second = SchedulerRunner(
+        after, {"telegram": channel}, holder="new", pacer_factory=virtual_pacers()
+    )
     result = await second.tick()
     assert result.lease  # the old lease (5 minutes) expired long ago
     sent = [(r.chat_id, r.kind, r.instant) for r in ledger(after.db) if r.instant.day != 12]

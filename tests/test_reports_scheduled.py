@@ -9,12 +9,13 @@ from scheduler.runner import SchedulerRunner
 from tests.conftest import local
 from tests.support.recording_channel import RecordingChannel
 from tests.support.report_round import script_round
+from tests.support.virtual_pacing import virtual_pacers
 
 
 async def test_monday_after_the_deadline(services: Services, clock: FrozenClock) -> None:
     script_round(services.db)  # users 1001 secretariat, 1002 admin, 1003 KH&ĐT, 1004 Y tế...
     channel = RecordingChannel("telegram")
-    runner = SchedulerRunner(services, {"telegram": channel})
+    runner = SchedulerRunner(services, {"telegram": channel}, pacer_factory=virtual_pacers())
     install_scheduled(runner)
     clock.set(local(2021, 3, 22, 8, 0))  # Monday; due day 20/03 was a Saturday
 

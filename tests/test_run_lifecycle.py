@@ -12,12 +12,12 @@ import asyncio
 import os
 import re
 import signal
-import socket
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli_process import start_planbot
+from tests.support.ports import free_port
 from tests.support.telegram_server import FakeTelegram
 
 TOKEN = "123456789:TEST_fake_token_abcdefghijklmnopqrstu"
@@ -55,12 +55,6 @@ async def _finish(*args: str, env: dict[str, str]) -> tuple[int, str]:
     return process.returncode, output.decode()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _one_clear_line(output: str, setting: str, *secrets: str) -> None:
     assert "Traceback" not in output, output
     assert setting in output, output
@@ -83,7 +77,7 @@ async def test_a_refused_token_is_one_line_without_the_token(tmp_path: Path, com
             PLANBOT_WEBHOOK_URL="https://planbot.example.org/hooks/telegram",
             PLANBOT_WEBHOOK_SECRET=secret,
             PLANBOT_WEBHOOK_LISTEN="127.0.0.1",
-            PLANBOT_WEBHOOK_PORT=str(_free_port()),
+            PLANBOT_WEBHOOK_PORT=str(free_port()),
             PLANBOT_LOG_LEVEL="DEBUG",
         )
         code, output = await _finish(command, env=env)
@@ -95,7 +89,7 @@ async def test_a_refused_token_is_one_line_without_the_token(tmp_path: Path, com
 
 @pytest.mark.parametrize("command", ["run", "remind"])
 async def test_no_server_is_one_line_naming_the_address(tmp_path: Path, command: str) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     code, output = await _finish(command, env=_env(tmp_path, url))
     assert code == 2, output
     _one_clear_line(output, "PLANBOT_TELEGRAM_API_URL", TOKEN)
@@ -108,7 +102,7 @@ async def test_no_database_is_one_line_naming_the_setting(tmp_path: Path, comman
         env = _env(
             tmp_path,
             tg.url,
-            PLANBOT_DATABASE_URL=f"postgresql+psycopg://planbot:s3cret-pw@127.0.0.1:{_free_port()}/x",
+            PLANBOT_DATABASE_URL=f"postgresql+psycopg://planbot:s3cret-pw@127.0.0.1:{free_port()}/x",
         )
         code, output = await _finish(command, env=env)
     assert code == 2, output
@@ -130,7 +124,8 @@ async def test_a_401_while_polling_ends_the_process(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 async def test_a_signal_stops_in_order_and_cleanly(tmp_path: Path, signum: int) -> None:
-    async with FakeTelegram(token=TOKEN) as tg:
+    # The signal comes during the second long poll; the first ends after 1 s, not planbot's 10.
+    async with FakeTelegram(token=TOKEN, max_poll_seconds=1.0) as tg:
         process = await start_planbot(
             "run", env=_env(tmp_path, tg.url, PLANBOT_LOG_LEVEL="DEBUG"), merge_stderr=True
         )

@@ -8,8 +8,6 @@ never resent; a migrated group is followed to its new id everywhere and gets its
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from sqlmodel import col, select
 from telegram import Bot
@@ -31,6 +29,7 @@ from bot.models import Reminder, SentMessage, User
 from scheduler.pacing import Pacer
 from scheduler.runner import SchedulerRunner
 from tests.conftest import local
+from tests.support.ports import free_port
 from tests.support.recording_channel import FakeTime
 from tests.support.telegram_server import FailMode, FakeTelegram, TgUser
 from tests.test_reminders_sending import HEALTH, add_user, ledger
@@ -90,9 +89,7 @@ async def test_a_group_migration_names_the_new_chat() -> None:
 
 
 async def test_a_refused_connection_is_retried_later() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # a port nobody listens on
     token = "123456789:TEST_fake_token_abcdefghijklmnopqrstu"
     channel = channel_for(f"http://127.0.0.1:{port}", token)  # not initialised: no getMe
     with pytest.raises(TransientError) as raised:

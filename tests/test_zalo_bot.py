@@ -33,6 +33,7 @@ from bot.channels.zalo import (
 from bot.messages import Choice, Incoming, Reply
 from bot.models import ProcessedMessage, SentMessage
 from tests.conftest import local, make_settings
+from tests.support.ports import free_port
 from tests.support.zalo_server import ZaloBotApiServer, deliver_webhook
 
 SECRET = "s3cret-webhook-token"
@@ -342,12 +343,6 @@ def test_documented_shapes_without_event_name(services: Services) -> None:
         "16f6366b3f02645a3d15",
     )
     assert incoming.received_at.tzinfo is not None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_serve_sets_the_webhook_and_answers_on_it(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from bot.messages import (
     numbered_choices,
 )
 from bot.text import split_text
+from tests.support.ports import free_port
 from tests.support.zalo_server import ZaloBotApiServer
 
 
@@ -281,9 +281,7 @@ async def test_timeout_after_the_request_left_is_outcome_unknown(
 async def test_connection_refused_is_transient_and_token_not_logged(
     services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nobody listens on it
     token = "1234:secret-token-never-logged"
     async with ZaloClient(token, f"http://127.0.0.1:{port}", timeout=1) as zalo:
         channel = ZaloChannel(zalo, services.db)

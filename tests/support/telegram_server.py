@@ -27,7 +27,6 @@ import asyncio
 import itertools
 import json
 import re
-import socket
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -121,8 +120,13 @@ class FakeTelegram:
         bot_username: str = "planbot_test_bot",
         hang_seconds: float = 3.0,
         send_latency: float = 0.0,
+        max_poll_seconds: float | None = None,
     ) -> None:
         self.token = token
+        # A long poll with nothing to deliver answers [] after at most this long, however long
+        # the bot asked to wait (Telegram's timeout is an upper bound): a test that waits for
+        # the bot's next poll need not wait out its full 10 s timeout.
+        self.max_poll_seconds = max_poll_seconds
         self.send_latency = send_latency  # seconds each send takes before it is carried out
         self.bot_username = bot_username
         self.hang_seconds = hang_seconds
@@ -161,11 +165,11 @@ class FakeTelegram:
             app, handle_signals=False, access_log=None, shutdown_timeout=0.1
         )
         await self._runner.setup()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        # Bound to port 0 and read back: a port probed free and then bound could be taken in
+        # between by a test running beside this one.
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
+        self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -576,6 +580,8 @@ class FakeTelegram:
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
+        if self.max_poll_seconds is not None:
+            timeout = min(timeout, self.max_poll_seconds)
         limit = int(params.get("limit") or 100)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
