@@ -17,7 +17,7 @@ from handlers.items import own_items, resolve_task, unknown_task
 from handlers.turn import Turn
 from scheduler.calendar import Round, UnknownPeriod, deadline_text
 
-__all__ = ["deadline_of", "owed", "task_question"]
+__all__ = ["deadline_of", "owed", "owing", "task_question"]
 
 TEXT_LIMIT = 600
 
@@ -56,6 +56,29 @@ def _owing_round(turn: Turn) -> Round:
         if not _progress(turn, round_).complete:
             return round_
     return calendar.round_at(turn.now)
+
+
+def owing(turn: Turn) -> tuple[Round, UnitProgress]:
+    """The round the unit owes now (see :func:`_owing_round`) and its progress in it."""
+    round_ = _owing_round(turn)
+    return round_, _progress(turn, round_)
+
+
+def _named_round(turn: Turn, period: str) -> Round | None:
+    """The round a question names ("quý 4", "năm 2021"; this year's when no year is given)."""
+    calendar = turn.calendar
+    year = turn.now.astimezone(calendar.tz).year
+    for text in (period, f"{period} {year}"):
+        try:
+            return parse_round(calendar, text)
+        except UnknownPeriod:
+            continue
+    return None
+
+
+def due_text(turn: Turn, round_: Round) -> str:
+    """ "deadline 20/03/2021, 10 days left" or "…, 3 days overdue"."""
+    return _due_text(turn, round_)
 
 
 def _due_text(turn: Turn, round_: Round) -> str:
@@ -164,14 +187,24 @@ def _about(turn: Turn, item: TaskItem, role: str, round_: Round, progress: UnitP
     return "\n".join(lines)
 
 
-def owed(turn: Turn) -> list[Reply]:
-    """ "còn thiếu gì": what the unit still owes, the round and its deadline."""
+def owed(turn: Turn, period: str | None = None) -> list[Reply]:
+    """ "còn thiếu gì": what the unit still owes, the round and its deadline; for the round a
+    question names ("báo cáo quý 4 đã gửi chưa") when it names one of this plan's rounds."""
     _ = turn.t.gettext
     plan = turn.plan
     agency_id = turn.agency_id
     assert agency_id is not None
     agency = plan.agency(agency_id)
-    round_ = _owing_round(turn)
+    named = _named_round(turn, period) if period else None
+    if named is not None and not named.has_started(turn.now):
+        return [
+            Reply(
+                _("The {round} report is not open yet: {due}.").format(
+                    round=named.label(turn.t), due=_due_text(turn, named)
+                )
+            )
+        ]
+    round_ = named if named is not None else _owing_round(turn)
     progress = _progress(turn, round_)
     own = own_items(plan, agency_id)
     if not progress.missing:

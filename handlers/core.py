@@ -33,6 +33,7 @@ from handlers import ask, multi, plan_import, plans, registration, report, secre
 from handlers import help as help_
 from handlers.items import own_items, resolve_task
 from handlers.payloads import Correct, Pick, Refile, Undo, owns_update, parse_payload
+from handlers.plan_list import plan_list
 from handlers.turn import Turn
 from handlers.understanding import Intent, asks, reportable, understand
 
@@ -211,7 +212,7 @@ class ChatHandlers:
             if chosen is not None:
                 return self._payload(turn, chosen)
         text = turn.incoming.text or ""
-        if intent.kind == "unknown" and asks(text):
+        if intent.kind == "reminded" or (intent.kind == "unknown" and asks(text)):
             # "sao em bị nhắc?" in reply to a reminder: answered about the tasks it named.
             reply_context = self._reply_context(turn)
             listed = reply_context.get("tasks") if reply_context is not None else None
@@ -252,7 +253,9 @@ class ChatHandlers:
             "tasks": lambda: self._tasks(turn),
             "deadline": lambda: self._deadline(turn, intent),
             "question": lambda: self._question(turn, intent),
-            "owed": lambda: self._owed(turn),
+            "owed": lambda: self._owed(turn, intent.argument),
+            "reminded": lambda: self._owed(turn),  # why reminded: what is owed, for which round
+            "plans": lambda: plan_list(turn, self._is_secretariat(turn)),
             "overdue": lambda: self._each_plan(
                 turn,
                 lambda plan: secretariat.overdue_replies(self.services, turn.user, turn.t, plan),
@@ -375,12 +378,12 @@ class ChatHandlers:
             return secretariat.tasks_hint(turn.t)
         return tasks.task_list(turn)
 
-    def _owed(self, turn: Turn) -> list[Reply]:
+    def _owed(self, turn: Turn, period: str | None = None) -> list[Reply]:
         if self._is_secretariat(turn):  # the secretariat owes nothing: who has not reported
             return secretariat.digest_replies(
                 self.services, turn.user, turn.t, None, True, plan=turn.scope
             )
-        return self._per_plan(turn, ask.owed)
+        return self._per_plan(turn, lambda scoped: ask.owed(scoped, period))
 
     def _deadline(self, turn: Turn, intent: Intent) -> list[Reply]:
         argument = intent.argument

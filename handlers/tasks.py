@@ -16,7 +16,7 @@ from handlers.items import own_items
 from handlers.turn import Turn
 from scheduler.calendar import TaskDue, deadline_text
 
-__all__ = ["deadline", "task_list"]
+__all__ = ["deadline", "missing_text", "task_list"]
 
 TITLE_LIMIT = 160
 
@@ -48,6 +48,11 @@ def _owed_overdue(turn: Turn) -> list[UnitProgress]:
             round_progress(session, turn.plan, r, [agency_id], as_of=turn.now)[0] for r in rounds
         ]
     return [progress for progress in found if not progress.complete]
+
+
+def missing_text(turn: Turn, progress: UnitProgress) -> str:
+    """What a unit still owes in a round, in words: "2.2.1, nhiệm vụ chung (1.1–1.9)"."""
+    return _missing_text(turn, progress)
 
 
 def _missing_text(turn: Turn, progress: UnitProgress) -> str:

@@ -11,6 +11,14 @@ matched in linear time). It finds:
 - a question that names a task ("2.2 là việc gì?", "nv 2.2 hạn khi nào?", "sao em bị nhắc
   2.2?", "mình đã bc 2.3 chưa"): never an update (kind ``question``);
 - a task number at the end ("da xong 2.2.1");
+- a "why" question ("sao 2.2 lại bị đánh dấu vướng mắc?"): what its sentence states is the
+  premise, not an update; a why about the reminders ("đã gửi rồi mà sao vẫn nhắc") is answered
+  with what is owed (kind ``reminded``), whatever else the message says; a stated status in a
+  sentence of its own still makes an update ("2.2: đã trình hồ sơ, có cần bổ sung gì không?");
+- "chưa … gì", "không … gì (cả/hết)": a negation idiom (nothing), a statement, not a question;
+- whether the unit's report is in ("báo cáo quý 4 đã gửi chưa": ``owed``, the round named);
+- which plans are followed or concern the unit ("kế hoạch nào đang theo dõi?", "danh sách kế
+  hoạch", "có mấy kế hoạch": kind ``plans``);
 - what the unit still owes ("còn thiếu gì"), a switch of language in words ("cho mình chuyển
   sang tiếng Anh"), the secretariat's shorthand ("ds chưa bc", "đơn vị nào quá hạn", "việc nào
   đang vướng", "tình hình Sở Y tế"), the round named in a deadline question ("năm 2021").
@@ -37,7 +45,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.lexicon import Match, Token, load_table, tokens
-from bot.status import carries_status
+from bot.status import carries_status, classify_status
 from bot.text import fold, strip_diacritics
 
 __all__ = ["Intent", "IntentKind", "asks", "reportable", "shadow", "understand"]
@@ -53,6 +61,8 @@ IntentKind = Literal[
     "update",
     "question",
     "owed",
+    "reminded",
+    "plans",
     "overdue",
     "blocked_list",
     "unit_status",
@@ -454,8 +464,59 @@ def _ends_as_question(
     return words[-1] in _HARD_TAILS
 
 
+_NEGATIONS = frozenset({"chua", "khong", "chang", "cha"})
+_AFTER_NOTHING = frozenset({"ca", "het", "nua", "moi", "nhieu", "dau"})
+
+
+def _negated_nothing(clause: list[Token]) -> bool:
+    """ "chưa làm gì cả", "không làm được gì", "chưa thay đổi gì": a negation before "gì" makes
+    it "nothing", a statement; "còn thiếu gì không" (the negation after it) still asks."""
+    words = [token.text for token in clause]
+    for index, word in enumerate(words):
+        if word != "gi" or not any(w in _NEGATIONS for w in words[:index]):
+            continue
+        rest = [w for w in words[index + 1 :] if w not in _SOFT_PARTICLES]
+        if not any(w in _HARD_TAILS or w in _QUESTION_PARTICLES for w in rest):
+            return True
+    return False
+
+
+# What may stand beside "đã báo cáo" in a sentence that only says the report was sent.
+_REPORT_FILLERS = frozenset(
+    {"roi", "ma", "day", "du", "het", "len", "cho", "bot", "that", "chu", "vay", "the", "nhi"}
+)
+
+
+def _only_reported(reading: _Reading, clause: list[Token], spans: dict[int, int]) -> bool:
+    """ "đã báo cáo rồi mà", "em gửi rồi": the sentence says the report was sent, nothing about
+    the work (no object, no status)."""
+    first, last = spans[id(clause[0])], spans[id(clause[-1])] + 1
+    covered = {
+        index
+        for m in reading.matches
+        if m.has("reported") and first <= m.start and m.end <= last
+        for index in range(m.start, m.end)
+    }
+    if not covered:
+        return False
+    for index in range(first, last):
+        token = reading.seq[index]
+        if index in covered or token.kind not in ("word", "num", "pct"):
+            continue
+        if token.text not in _REPORT_FILLERS | _SOFT_PARTICLES | _SELF:
+            return False
+    return True
+
+
 def _asking(reading: _Reading, skip: int | None = None, limit: int = 14) -> bool:
-    """Whether the message (the task number ``skip`` left out) asks rather than states."""
+    """Whether the message (the task number ``skip`` left out) asks rather than states.
+
+    A sentence with "why" ("sao", "tại sao") asks, and what it states is the premise of the
+    question ("sao 2.2 lại bị đánh dấu vướng mắc?"); a why about the reminders or the marks
+    ("… mà sao vẫn nhắc?") makes the whole message a question. Otherwise a sentence that
+    states a fact or a status ("2.2: đã trình hồ sơ, có cần bổ sung gì không?") makes it an
+    update, unless all it says is that the report was sent ("2.2 đã báo cáo rồi mà?").
+    """
     seq = reading.seq
     words = [t for i, t in enumerate(seq) if i != skip and t.kind in ("word", "num", "pct")]
     if len(words) > limit:
@@ -463,19 +524,30 @@ def _asking(reading: _Reading, skip: int | None = None, limit: int = 14) -> bool
     marked = reading.original.rstrip().endswith("?")
     clauses = _clauses(seq, skip)
     spans = {id(token): index for index, token in enumerate(seq)}
+    everything = reading.labels()
+    if "why" in everything and "remind" in everything:
+        return True  # "2.2 đã xong rồi, sao vẫn nhắc?": a question about the reminders
     asks = False
     for clause in clauses:
         first, last = spans[id(clause[0])], spans[id(clause[-1])] + 1
         labels = reading.labels(first, last)
+        if "why" in labels:
+            asks = True  # its statements are the premise of the question
+            continue
         compound = any(m.has("compound") and m.end == last for m in reading.matches)
+        has_none = "none" in labels or _negated_nothing(clause)
+        stated = "statement" in labels or has_none or _carries(reading, first, last)
         question = _ends_as_question(
             clause,
-            "none" in labels,
+            has_none,
             "statement" in labels,
             compound,
             marked and clause is clauses[-1],
         )
-        if ("statement" in labels or "none" in labels) and not question:
+        if stated and not question:
+            if marked and _only_reported(reading, clause, spans):
+                asks = True  # "2.2 đã báo cáo rồi mà?"
+                continue
             return False  # a stated fact: "2.2: đã trình, khi nào tỉnh phê duyệt?"
         asks = asks or question or "ask" in labels
     if not asks and marked:
@@ -483,6 +555,15 @@ def _asking(reading: _Reading, skip: int | None = None, limit: int = 14) -> bool
             return True  # "2.3 ??"
         asks = not any(token.text in ("da", "dang") for token in words)
     return asks
+
+
+def _carries(reading: _Reading, first: int, last: int) -> bool:
+    """Whether the words of a sentence say how the work stands ("chưa triển khai được do
+    thiếu vốn", "xong 70%")."""
+    if first >= last:
+        return False
+    seq = reading.seq
+    return carries_status(reading.original[seq[first].start : seq[last - 1].end])
 
 
 _TASK_KEYWORDS = frozenset({"nhiem", "vu", "so", "muc", "task"})
@@ -615,6 +696,10 @@ def _phrase_layer(reading: _Reading, folded: str) -> Intent | None:
     if named and ("switch" in labels or len(words) <= 3) and len(words) <= 10:
         return Intent("lang", argument="en" if "english" in labels else "vi")
     short = len(words) <= 10
+    if len(words) <= 16 and "why" in labels and "remind" in labels:
+        return Intent("reminded")  # "đã gửi báo cáo rồi mà sao vẫn nhắc?"
+    if len(words) <= 12 and _asks_plans(reading, labels):
+        return Intent("plans")
     if "owed" in labels and short:
         return Intent("owed")
     if "overdue" in labels and "which" in labels and short:
@@ -627,7 +712,65 @@ def _phrase_layer(reading: _Reading, folded: str) -> Intent | None:
         unit = _unit_after(reading)
         if unit is not None:
             return Intent("unit_status", argument=unit)
+    if len(words) <= 12 and _asks_if_reported(reading, labels):
+        return Intent("owed", argument=_period_in(folded))
     return None
+
+
+_NOT_THE_PLAN_LIST = frozenset(
+    {"owed", "overdue", "blocked", "missing", "situation", "overviewish"}
+)
+
+
+def _asks_plans(reading: _Reading, labels: set[str]) -> bool:
+    """ "kế hoạch nào đang theo dõi?", "danh sách kế hoạch", "có mấy kế hoạch", "các kế hoạch
+    đang theo dõi": which plans are followed, or concern the unit (not what they report:
+    "tổng hợp tất cả kế hoạch" is the overview, "kế hoạch nào quá hạn" the overdue list).
+
+    Plans named without a question ("các kế hoạch …") ask for the list only when they come
+    before anything stated and nothing is done, blocked or reported in the message ("đã xây
+    dựng các kế hoạch chi tiết" is an update)."""
+    if labels & _NOT_THE_PLAN_LIST:
+        return False
+    if "plan_ask" in labels:
+        return True
+    if "plan_verb" in labels and labels & {"plan_noun", "plan_some"}:
+        return True  # "liệt kê kế hoạch"
+    named = [m for m in reading.matches if m.has("plan_some")]
+    if not named:
+        return False
+    at = named[0].start
+    if any(token.text in ("da", "vua") for token in reading.words()):
+        return False
+    before = reading.seq[:at]
+    if any(m.start < at and m.has("statement") for m in reading.matches) or any(
+        token.text in ("cao", "report") for token in before
+    ):
+        return False  # "báo cáo các kế hoạch": the overview
+    return classify_status(reading.original) not in ("completed", "blocked")
+
+
+_REPORT_WORDS = frozenset(
+    {"cao", "nop", "gui", "nhat", "report", "reported", "submit", "submitted"}
+)
+
+
+def _asks_if_reported(reading: _Reading, labels: set[str]) -> bool:
+    """ "báo cáo quý 4 đã gửi chưa", "mình đã báo cáo chưa?", "have I reported?": whether the
+    unit's own report is in (not "ai chưa báo cáo", a list of units)."""
+    if "which" in labels:
+        return False
+    words = [token.text for token in reading.words()]
+    if not any(word in _REPORT_WORDS for word in words) or {"huong", "cach"} & set(words):
+        return False  # "hướng dẫn cách báo cáo …" asks for help
+    if carries_status(reading.original):
+        return False  # "báo cáo đã xong chưa": about the work
+    while words and (words[-1] in _SOFT_PARTICLES or words[-1] in _QUESTION_PARTICLES):
+        words.pop()
+    if words and words[-1] == "chua":
+        return True
+    marked = reading.original.rstrip().endswith("?")
+    return marked and bool({"have", "did", "has"} & set(words)) and bool({"i", "we"} & set(words))
 
 
 def _trailing_task(reading: _Reading) -> Intent | None:
