@@ -410,3 +410,52 @@ async def browser_one(services: Services) -> AsyncIterator[WebUser]:
     finally:
         await user.close()
         await test_server.close()
+
+
+async def test_the_consolidating_unit_of_one_plan_sees_that_plan_only(
+    three: Services, sign_in: SignIn
+) -> None:
+    from bot.digest import consolidator_ids
+
+    assert consolidator_ids(three.plans[SEED]) == ("so-khdt",)
+    assert consolidator_ids(three.plans[ZIKA]) == consolidator_ids(three.plans[PROJECTS]) == ()
+    report(three, ZIKA, "2.2", "so-y-te", "Đang giám sát dịch tại cửa khẩu")
+    khdt = await sign_in("so-khdt", "focal")
+    assert await location(khdt, "/") == (303, "/plan/tb38/round")
+    assert await location(khdt, "/round") == (303, "/plan/tb38/round")
+    assert await location(khdt, "/task/2.2") == (303, "/plan/tb38/task/2.2")
+    status, page = await khdt.get("/plan/tb38/round")
+    assert status == 200
+    switcher = re.search(r'<details class="plan-switch".*?</details>', page.html, re.S)
+    assert switcher is not None
+    assert re.findall(r'data-plan="([^"]+)"', switcher.group(0)) == ["tb38"]
+    for path in (
+        "/plan/zika/round",
+        "/plan/ct20/task/2.2",
+        "/plan/zika/download/2021-M03/report.docx",
+    ):
+        status, _type, _body = await khdt.get_raw(path)
+        assert status == 403, path
+    status, page = await khdt.get("/overview")
+    assert status == 200
+    assert sections(page, "plan-card") == ["tb38"]
+    status, page = await khdt.get("/unit/so-y-te")  # another unit: the plan it consolidates
+    assert status == 200
+    assert sections(page, "unit-plan") == ["tb38"]
+    assert "cửa khẩu" not in page.text
+    status, page = await khdt.get("/unit/so-khdt")  # its own unit: every plan
+    assert sections(page, "unit-plan") == CODES
+
+
+async def test_the_plan_pages_in_english(three: Services, sign_in: SignIn) -> None:
+    secretariat = await sign_in()
+    await secretariat.say("/lang en")
+    status, page = await secretariat.get("/overview")
+    assert status == 200
+    assert "All plans followed" in page.text
+    assert "Reporting round Month 3/2021" in page.text  # zika's month, in English
+    status, page = await secretariat.get("/plan/zika/round")
+    assert "All plans: the overview" in page.text
+    status, page = await secretariat.get("/plan/kh99/round")
+    assert status == 404
+    assert "There is no plan «kh99». The plans followed: ct20, zika, tb38." in page.text

@@ -339,9 +339,10 @@ def _render(
 
 def _period_label(context: WebContext, t: Translator, period: str, plan_id: str | None) -> str:
     plans = context.services.plans
-    calendar = (
-        plans.calendar(plan_id) if plan_id is not None and plan_id in plans else None
-    ) or context.services.calendar
+    if plan_id is not None and plan_id in plans:
+        calendar = plans.calendar(plan_id)
+    else:
+        calendar = context.services.calendar
     try:
         return calendar.parse(period).label(t)
     except UnknownPeriod:
