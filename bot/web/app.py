@@ -802,6 +802,12 @@ async def task_page(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text=no_task) from None
     with context.services.db.session() as session:
         entries = history(session, task_id=task_id, plan_id=entry.id)
+    session_user = _require(request).user
+    elsewhere = [  # the same number in the other plans this person may see
+        other
+        for other in _visible(context, session_user)
+        if other.id != entry.id and _has_task(task_id)(other)
+    ]
     return _render(
         request,
         "history.html",
@@ -810,6 +816,7 @@ async def task_page(request: web.Request) -> web.StreamResponse:
             "task": task,
             "entries": entries,
             "names": _names(context),
+            "elsewhere": elsewhere,
         },
         entry=entry,
     )
