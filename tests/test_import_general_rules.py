@@ -179,3 +179,77 @@ def test_the_lead_directing_its_own_units_adds_no_assignees(tmp_path: Path) -> N
     police = next(a.id for a in result.new_agencies if a.name == "Công an tỉnh")
     traffic = next(a.id for a in result.new_agencies if a.name == "Cảnh sát giao thông")
     assert _roles(result) == {"1": ([police], []), "2": (["so-gtvt"], [traffic])}
+
+
+def test_lines_wrapped_inside_a_sentence_are_one_paragraph(tmp_path: Path) -> None:
+    """Text copied from a published page keeps its line breaks: "... chủ trì, phối" / "hợp
+    với ..." is one paragraph; a closing article wrapped over lines is still no task."""
+    result = _import(
+        tmp_path,
+        "QUYẾT ĐỊNH",
+        "VỀ VIỆC TRIỂN KHAI CÔNG TÁC XÃ HỘI",
+        "Điều 1.",
+        "Ban hành kèm theo Quyết định này Kế hoạch phát triển công tác xã hội.",
+        "Điều 2.",
+        "Giao Sở Y tế chủ trì, phối",
+        "hợp với Sở Tài chính tổ chức triển khai thực hiện",
+        "Kế hoạch này trên địa bàn tỉnh.",
+        "Điều",
+        "3. Chánh Văn phòng UBND tỉnh; Giám đốc các Sở: Y tế",
+        "- Tài chính; Chủ tịch UBND các huyện chịu trách nhiệm thi hành Quyết định này.",
+    )
+    assert _roles(result) == {"2": (["so-y-te"], ["so-tai-chinh"])}
+    (task,) = result.tasks
+    assert "phối hợp với Sở Tài chính" in task.text
+
+
+def test_more_ways_of_assigning_and_coordinating(tmp_path: Path) -> None:
+    result = _import(
+        tmp_path,
+        "UBND tỉnh giao nhiệm vụ cho Sở Xây dựng rà soát quy hoạch, với sự phối hợp của Sở Y tế.",
+        "Giao UBND các xã, phường chủ trì, phối hợp cùng Sở Tài chính kiểm kê tài sản công.",
+    )
+    communes = next(a for a in result.new_agencies if a.name.endswith("các xã, phường, thị trấn"))
+    assert _roles(result) == {
+        "1": (["so-xay-dung"], ["so-y-te"]),
+        "2": ([communes.id], ["so-tai-chinh"]),
+    }
+
+
+def test_a_central_text_assigns_the_provinces_and_central_agencies(tmp_path: Path) -> None:
+    result = _import(
+        tmp_path,
+        "Thủ tướng Chính phủ giao Bộ Y tế chủ trì, phối hợp với Bộ Tài chính, Ủy ban nhân dân "
+        "các tỉnh, thành phố trực thuộc Trung ương triển khai tiêm chủng.",
+        "Bảo hiểm xã hội Việt Nam phối hợp với Bộ Y tế hướng dẫn thanh toán chi phí.",
+    )
+    by_name = {a.name: a.id for a in result.new_agencies}
+    provinces = by_name["Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương"]
+    assert _roles(result) == {
+        "1": (["bo-y-te"], ["bo-tai-chinh", provinces]),
+        "2": ([by_name["Bảo hiểm xã hội Việt Nam"]], ["bo-y-te"]),
+    }
+
+
+def test_departments_listed_by_their_bare_names_after_cac_so(tmp_path: Path) -> None:
+    """ "Giao các Sở: Tài chính, Xây dựng và Y tế": those three, not all the departments."""
+    result = _import(
+        tmp_path,
+        "Giao các Sở: Tài chính, Kế hoạch và Đầu tư, Xây dựng và Y tế phối hợp với Sở Giao "
+        "thông vận tải rà soát hồ sơ dự án.",
+        "Giao các sở, ban, ngành chủ động triển khai.",
+    )
+    assert _roles(result) == {
+        "1": (["so-tai-chinh", "so-khdt", "so-xay-dung", "so-y-te"], ["so-gtvt"]),
+        "2": (["cac-so-ban-nganh"], []),
+    }
+
+
+def test_the_fatherland_front_abbreviated_is_not_a_peoples_committee(tmp_path: Path) -> None:
+    result = _import(
+        tmp_path,
+        "Đề nghị Ủy ban MTTQ Việt Nam tỉnh phối hợp với Sở Nội vụ vận động nhân dân.",
+    )
+    by_name = {a.name: a.id for a in result.new_agencies}
+    front = by_name["Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"]
+    assert _roles(result) == {"1": ([front], [by_name["Sở Nội vụ"]])}

@@ -134,7 +134,7 @@ class _Importer:
         candidate = mention.candidate
         if candidate.kind == "vague":
             return True
-        if self.issuer_level == "province" and candidate.concept == "ministries":
+        if self.issuer_level == "province" and candidate.concept in ("ministries", "provinces"):
             return True
         if self.issuer is not None and candidate.agency_id == self.issuer.id:
             return True
@@ -381,6 +381,8 @@ class _Importer:
         previous: list[Mention] = []
         for article, paragraphs in groups:
             if articles:
+                if any(self._closing(p.rest) for p in paragraphs):
+                    continue
                 found = [self._paragraph_roles(p, context, previous) for p in paragraphs]
                 assignments = self._assignments(roles for roles, _leads in found)
                 if found:
@@ -408,9 +410,7 @@ class _Importer:
         """The roles of one paragraph, and the (heading context, leads) the next one inherits."""
         text = _strip_article(paragraph.rest)
         tokens = tokenize(text)
-        if any(self.execution.match(tokens, index) for index in range(len(tokens))):
-            # "Chánh Văn phòng ..., Giám đốc các Sở ... chịu trách nhiệm thi hành Quyết định
-            # này": the closing article of every Quyết định, not a task.
+        if self._closing(text):
             return ParagraphRoles(), (context, [])
         inherited = context
         if previous and self.task_verbs.match(tokens, 0):
@@ -420,6 +420,12 @@ class _Importer:
             return roles, (roles.context, [])
         leads = [r.mention for r in roles.roles if r.role == "lead"]
         return roles, (context, leads)
+
+    def _closing(self, text: str) -> bool:
+        """ "Chánh Văn phòng ..., Giám đốc các Sở ... chịu trách nhiệm thi hành Quyết định
+        này": the closing article of every Quyết định, not a task."""
+        tokens = tokenize(text)
+        return any(self.execution.match(tokens, index) for index in range(len(tokens)))
 
     def _add_paragraph_task(
         self, number: str, section: str, body: str, text: str, assignments: list[ImportedAssignment]

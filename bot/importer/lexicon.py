@@ -188,7 +188,7 @@ def _run_together(original: str, word: str) -> tuple[str, str] | None:
 def _followed_by_place(tokens: Sequence[Token], index: int) -> bool:
     # "Ủy ban Mặt trận Tổ quốc" and "Ủy ban nhân dân" differ; only a bare "Ủy ban" of a
     # place ("Ủy ban tỉnh") is the People's Committee.
-    return index < len(tokens) and tokens[index].word in {"mat", "an", "kiem", "dan"}
+    return index < len(tokens) and tokens[index].word in {"mat", "an", "kiem", "dan", "mttq"}
 
 
 def phrase_words(text: str) -> tuple[str, ...]:
@@ -334,11 +334,43 @@ class Lexicon:
             if best is None:
                 index += 1
                 continue
+            listed = self._listed_departments(text, tokens, best_end) if best.concept else []
+            if best.concept == "departments" and listed:
+                # "các Sở: Y tế, Tài chính và Xây dựng": the departments named, not all of them.
+                found.extend(listed)
+                index = listed[-1].last
+                continue
             start, stop = tokens[index].start, tokens[best_end - 1].end
             if not best.name:
                 best = replace(best, name=text[start:stop])
             found.append(Mention(index, best_end, start, stop, text[start:stop], best))
             index = best_end
+        return found
+
+    def _listed_departments(self, text: str, tokens: Sequence[Token], index: int) -> list[Mention]:
+        """The departments named by their bare names after "các Sở:" (known names only)."""
+        if index >= len(tokens) or ":" not in tokens[index].gap:
+            return []
+        head = Token("so", 0, 0, "", True)
+        found: list[Mention] = []
+        while index < len(tokens) and tokens[index].capitalised:
+            window = [head, *tokens[index : index + 12]]
+            best_end = 0
+            best: Candidate | None = None
+            for words, candidate in self._names.get("so", ()):
+                end = _match_words(window, 0, words)
+                if end > best_end and candidate.kind != "vague" and not candidate.concept:
+                    best_end, best = end, candidate
+            if best is None or best_end < 2:
+                break
+            last = index + best_end - 1
+            start, stop = tokens[index].start, tokens[last - 1].end
+            found.append(Mention(index, last, start, stop, text[start:stop], best))
+            index = last
+            if index < len(tokens) and tokens[index].word == _DROPPED:
+                index += 1
+            elif index < len(tokens) and "," not in tokens[index].gap:
+                break
         return found
 
     def _generic(self, tokens: Sequence[Token], index: int) -> tuple[int, Candidate] | None:

@@ -89,7 +89,24 @@ def _read_text(path: Path) -> list[Block]:
         raise UnreadableFile("broken", f"UTF-8 ({exc.start})") from exc
     if "\x00" in text:
         raise UnreadableFile("broken", "binary")
-    return [Block(text=_clean(line)) for line in text.splitlines()]
+    return [Block(text=line) for line in _unwrap([_clean(line) for line in text.splitlines()])]
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Paragraphs of a text whose lines may be wrapped: a line that starts with a lower-case
+    letter continues the line before it when that one does not end a sentence ("… chủ trì,
+    phối" / "hợp với …", as copied from a published page)."""
+    paragraphs: list[str] = []
+    for line in lines:
+        if paragraphs and (
+            (paragraphs[-1] and line[:1].islower() and paragraphs[-1][-1] not in ".;:!?")
+            or paragraphs[-1].casefold() == "điều"
+        ):
+            # ... and "Điều" / "2. Giao ..." is the article "Điều 2. Giao ...".
+            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+        else:
+            paragraphs.append(line)
+    return paragraphs
 
 
 def _read_docx(path: Path) -> list[Block]:
