@@ -485,96 +485,80 @@ class FakeTelegram:
         return None
 
     def _validate(self, description: dict[str, Any], params: dict[str, Any]) -> str | None:
-        known = {spec["name"] for spec in description.get("fields", [])}
-        unknown = sorted(name for name in params if name not in known and name != "_files")
-        if unknown:
-            return f"unknown parameter {unknown[0]}"
-        for spec in description.get("fields", []):
-            name = spec["name"]
-            if spec.get("required") and (name not in params or params[name] in ("", None)):
-                if name == "text":
-                    return "message text is empty"
-                return f"parameter {name} is required"
-        if "text" in params and description["name"] in ("sendMessage", "editMessageText"):
-            text = str(params["text"])
-            if not text.strip():
-                return "message text is empty"
-            if len(text) > 4096:
-                return "message is too long"
-        if description["name"] == "setWebhook":
-            url = str(params["url"])
-            if url and not url.lower().startswith("https://"):
-                return "bad webhook: An HTTPS URL must be provided for webhook"
-            secret = params.get("secret_token")
-            if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
-                return "secret token contains unallowed characters"
-        caption = params.get("caption")
-        if caption is not None and len(str(caption)) > 1024:
-            return "message caption is too long"
-        markup = params.get("reply_markup")
-        if isinstance(markup, dict):
-            for row in markup.get("inline_keyboard", []):
-                for button in row:
-                    data = button.get("callback_data")
-                    if data is not None and not 1 <= len(str(data).encode("utf-8")) <= 64:
-                        return "BUTTON_DATA_INVALID"
-                    if not str(button.get("text", "")).strip():
-                        return "BUTTON_TEXT_EMPTY"
+        """What the real server would refuse in this call (its 400 description), or None."""
+        method = description["name"]
+        return (
+            _check_fields(description, params)
+            or _check_text(method, params)
+            or _check_webhook(method, params)
+            or _check_markup(params)
+            or self._check_chat(method, params)
+        )
+
+    def _check_chat(self, method: str, params: dict[str, Any]) -> str | None:
         chat_id = params.get("chat_id")
-        if chat_id is not None and description["name"] != "getChat":
-            try:
-                if int(chat_id) not in self.chats:
-                    return "chat not found"
-            except (TypeError, ValueError):
-                return "chat not found"
-        return None
+        if chat_id is None or method == "getChat":
+            return None
+        try:
+            known = int(chat_id) in self.chats
+        except (TypeError, ValueError):
+            known = False
+        return None if known else "chat not found"
 
     async def _perform(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "getMe":
-            return self._bot_user()
         if method == "getUpdates":
             return await self._get_updates(params)
-        if method == "getFile":
-            file_id = str(params.get("file_id", ""))
-            if file_id not in self.files:
-                return _error(400, "Bad Request: invalid file_id")
-            return {
-                "file_id": file_id,
-                "file_unique_id": f"f-{file_id}",
-                "file_size": len(self.files[file_id]),
-                "file_path": f"documents/{file_id}",
-            }
         if method in ("sendMessage", "sendDocument", "sendPhoto"):
             return self._send(method, params)
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return self._edit(method, params)
-        if method == "getWebhookInfo":
-            info: dict[str, Any] = {
-                "url": self.webhook_url,
-                "has_custom_certificate": False,
-                "pending_update_count": len(self._updates),
-            }
-            if self.webhook_allowed_updates is not None:
-                info["allowed_updates"] = self.webhook_allowed_updates
-            return info
-        if method == "setWebhook":
-            self.webhook_url = str(params.get("url", ""))
-            secret = params.get("secret_token")
-            self.webhook_secret = str(secret) if self.webhook_url and secret is not None else None
-            allowed = params.get("allowed_updates")
-            if isinstance(allowed, list):
-                self.webhook_allowed_updates = [str(kind) for kind in allowed]
-            if params.get("drop_pending_updates") in (True, "true", "True"):
-                self._updates.clear()
-            return True
-        if method == "deleteWebhook":
-            self.webhook_url = ""
-            self.webhook_secret = None
-            if params.get("drop_pending_updates") in (True, "true", "True"):
-                self._updates.clear()
-            return True
-        if method == "logOut" or method == "close":
-            return True
+        simple = {
+            "getMe": lambda _params: self._bot_user(),
+            "getFile": self._get_file,
+            "getWebhookInfo": lambda _params: self._webhook_info(),
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
+        }
+        perform = simple.get(method)
+        return True if perform is None else perform(params)  # logOut, close, the rest: True
+
+    def _get_file(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"f-{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
+
+    def _webhook_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if self.webhook_allowed_updates is not None:
+            info["allowed_updates"] = self.webhook_allowed_updates
+        return info
+
+    def _set_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = str(params.get("url", ""))
+        secret = params.get("secret_token")
+        self.webhook_secret = str(secret) if self.webhook_url and secret is not None else None
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self.webhook_allowed_updates = [str(kind) for kind in allowed]
+        if params.get("drop_pending_updates") in (True, "true", "True"):
+            self._updates.clear()
+        return True
+
+    def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = ""
+        self.webhook_secret = None
+        if params.get("drop_pending_updates") in (True, "true", "True"):
+            self._updates.clear()
         return True
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -689,6 +673,61 @@ def _decode(value: str) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _check_fields(description: dict[str, Any], params: dict[str, Any]) -> str | None:
+    """Unknown parameters and missing required ones, as the Bot API description says."""
+    known = {spec["name"] for spec in description.get("fields", [])}
+    unknown = sorted(name for name in params if name not in known and name != "_files")
+    if unknown:
+        return f"unknown parameter {unknown[0]}"
+    for spec in description.get("fields", []):
+        name = spec["name"]
+        if spec.get("required") and (name not in params or params[name] in ("", None)):
+            return "message text is empty" if name == "text" else f"parameter {name} is required"
+    return None
+
+
+def _check_text(method: str, params: dict[str, Any]) -> str | None:
+    """A message text empty or over 4,096 characters, a caption over 1,024."""
+    if "text" in params and method in ("sendMessage", "editMessageText"):
+        text = str(params["text"])
+        if not text.strip():
+            return "message text is empty"
+        if len(text) > 4096:
+            return "message is too long"
+    caption = params.get("caption")
+    if caption is not None and len(str(caption)) > 1024:
+        return "message caption is too long"
+    return None
+
+
+def _check_webhook(method: str, params: dict[str, Any]) -> str | None:
+    """setWebhook wants an HTTPS URL and a secret token of A-Z a-z 0-9 _ - only."""
+    if method != "setWebhook":
+        return None
+    url = str(params["url"])
+    if url and not url.lower().startswith("https://"):
+        return "bad webhook: An HTTPS URL must be provided for webhook"
+    secret = params.get("secret_token")
+    if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+        return "secret token contains unallowed characters"
+    return None
+
+
+def _check_markup(params: dict[str, Any]) -> str | None:
+    """Inline buttons with callback data of 1-64 bytes and a label."""
+    markup = params.get("reply_markup")
+    if not isinstance(markup, dict):
+        return None
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode("utf-8")) <= 64:
+                return "BUTTON_DATA_INVALID"
+            if not str(button.get("text", "")).strip():
+                return "BUTTON_TEXT_EMPTY"
+    return None
 
 
 def _close(request: web.Request) -> None:
