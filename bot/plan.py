@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n import DEFAULT_LOCALE, N_, Translator, translator
+
 if TYPE_CHECKING:  # jsonschema is imported when a plan is validated, not at every start
     from jsonschema import Draft202012Validator, ValidationError
 
@@ -37,10 +39,12 @@ __all__ = [
     "Role",
     "TaskDeadline",
     "TaskItem",
+    "Term",
     "agency_to_dict",
     "default_plan_path",
     "load_plan",
     "parse_plan",
+    "problem",
     "schema_path",
 ]
 
@@ -340,13 +344,39 @@ def _deadline(data: Mapping[str, Any] | None) -> TaskDeadline | None:
 # --------------------------------------------------------------------------- problems
 
 
+class Term(str):
+    """A value of a :class:`PlanProblem` that is itself a catalog message id ("an integer")."""
+
+
 @dataclass(frozen=True)
 class PlanProblem:
+    """One problem of a plan file: where (a JSON path) and what, as a catalog message id and its
+    values, so that each reader gets it in their language (:meth:`text`); ``message`` is the
+    Vietnamese text."""
+
     path: str
-    message: str
+    template: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def text(self, t: Translator) -> str:
+        values = {
+            name: t.gettext(value) if isinstance(value, Term) else value
+            for name, value in self.params
+        }
+        return t.gettext(self.template).format(**values)
+
+    @property
+    def message(self) -> str:
+        return self.text(translator(DEFAULT_LOCALE))
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+def problem(path: str, template: str, **params: object) -> PlanProblem:
+    """A :class:`PlanProblem` at ``path``: ``template`` an ``N_`` message id, ``params`` its
+    values (a :class:`Term` is translated too)."""
+    return PlanProblem(path, template, tuple(params.items()))
 
 
 class PlanError(Exception):
@@ -357,10 +387,22 @@ class PlanError(Exception):
         self.source = source
         super().__init__(self._render())
 
+    def text(self, t: Translator) -> str:
+        """Every problem, one a line, in the language of ``t``."""
+        header = (
+            t.gettext("The plan file «{source}» is not valid ({count} problems):").format(
+                source=self.source, count=len(self.problems)
+            )
+            if self.source
+            else t.gettext("The plan file is not valid ({count} problems):").format(
+                count=len(self.problems)
+            )
+        )
+        lines = (f"- {item.path}: {item.text(t)}" for item in self.problems)
+        return "\n".join([header, *lines])
+
     def _render(self) -> str:
-        where = f" «{self.source}»" if self.source else ""
-        header = f"Tệp kế hoạch{where} không hợp lệ ({len(self.problems)} lỗi):"
-        return "\n".join([header, *(f"- {problem}" for problem in self.problems)])
+        return self.text(translator(DEFAULT_LOCALE))
 
     def __str__(self) -> str:
         return self._render()
@@ -427,7 +469,14 @@ def _validator() -> Draft202012Validator:
 # --------------------------------------------------------------------------- schema pass
 
 
-def _schema_message(error: ValidationError) -> str:
+def _schema_problem(error: ValidationError) -> PlanProblem:
+    """The problem a JSON-schema error describes, in the reader's words."""
+    where = _json_path(error.absolute_path)
+    template, params = _schema_message(error)
+    return problem(where, template, **params)
+
+
+def _schema_message(error: ValidationError) -> tuple[str, dict[str, object]]:
     value: Any = error.validator_value
     instance: Any = error.instance
     schema: Any = error.schema
@@ -438,47 +487,68 @@ def _schema_message(error: ValidationError) -> str:
         case "required":
             missing = [name for name in cast("list[str]", value) if name not in instance]
             names = ", ".join(f"«{name}»" for name in missing) or str(value)
-            return f"thiếu trường bắt buộc {names}"
+            return N_("missing required field {names}"), {"names": names}
         case "additionalProperties":
             extra = sorted(
                 name
                 for name in cast("dict[str, Any]", instance)
                 if name not in cast("dict[str, Any]", schema.get("properties", {}))
             )
-            return "trường không được phép: " + ", ".join(f"«{name}»" for name in extra)
+            return N_("field not allowed: {names}"), {
+                "names": ", ".join(f"«{name}»" for name in extra)
+            }
         case "enum":
             allowed = ", ".join(json.dumps(v, ensure_ascii=False) for v in value)
-            return f"giá trị {shown} không hợp lệ; chỉ được là một trong: {allowed}"
+            return N_("value {shown} is not valid; it can only be one of: {allowed}"), {
+                "shown": shown,
+                "allowed": allowed,
+            }
         case "type":
-            wanted = value if isinstance(value, list) else [value]
-            names = " hoặc ".join(_TYPE_NAMES.get(str(v), str(v)) for v in wanted)
-            return f"sai kiểu dữ liệu: cần {names}"
+            wanted = [_type_name(v) for v in (value if isinstance(value, list) else [value])]
+            if len(wanted) == 2:
+                return N_("wrong data type: {first} or {second} expected"), {
+                    "first": wanted[0],
+                    "second": wanted[1],
+                }
+            return N_("wrong data type: {names} expected"), {
+                "names": ", ".join(wanted) if len(wanted) > 1 else wanted[0]
+            }
         case "minimum":
-            return f"giá trị {shown} nhỏ hơn mức tối thiểu {value}"
+            return N_("value {shown} is below the minimum {value}"), {
+                "shown": shown,
+                "value": value,
+            }
         case "maximum":
-            return f"giá trị {shown} lớn hơn mức tối đa {value}"
+            return N_("value {shown} is above the maximum {value}"), {
+                "shown": shown,
+                "value": value,
+            }
         case "maxLength":
-            return f"dài quá {value} ký tự"
+            return N_("longer than {value} characters"), {"value": value}
         case "minItems" if value == 1:
-            return "danh sách không được rỗng"
+            return N_("the list must not be empty"), {}
         case "maxItems" if value == 0:
-            return "chỉ nhóm (kind «group») mới có «members»"
+            return N_("only a group (kind «group») has «members»"), {}
         case "uniqueItems":
-            return "danh sách có phần tử lặp lại"
+            return N_("the list has repeated items"), {}
         case "pattern":
-            return f"giá trị {shown} không đúng định dạng"
+            return N_("value {shown} is not in the right format"), {"shown": shown}
         case _:
-            return f"không đúng lược đồ: {error.message}"
+            return N_("does not match the schema: {error}"), {"error": error.message}
 
 
 _TYPE_NAMES = {
-    "object": "đối tượng (object)",
-    "array": "danh sách (array)",
-    "string": "chuỗi (string)",
-    "integer": "số nguyên (integer)",
-    "boolean": "true hoặc false",
-    "null": "null",
+    "object": N_("an object"),
+    "array": N_("a list (array)"),
+    "string": N_("a string"),
+    "integer": N_("an integer"),
+    "boolean": N_("true or false"),
 }
+
+
+def _type_name(name: object) -> str:
+    known = _TYPE_NAMES.get(str(name))
+    return Term(known) if known is not None else str(name)
 
 
 def _schema_problems(data: object) -> list[PlanProblem]:
@@ -486,7 +556,7 @@ def _schema_problems(data: object) -> list[PlanProblem]:
         _validator().iter_errors(data),
         key=lambda e: (_path_sort_key(_json_path(e.absolute_path)), e.validator),
     )
-    return [PlanProblem(_json_path(e.absolute_path), _schema_message(e)) for e in errors]
+    return [_schema_problem(e) for e in errors]
 
 
 # --------------------------------------------------------------------------- semantic pass
@@ -508,7 +578,7 @@ def _strings(value: object) -> Iterator[tuple[int, str]]:
 
 
 def _unique_ids(
-    data: Mapping[str, Any], key: str, noun: str, report: Callable[[str, str], None]
+    data: Mapping[str, Any], key: str, template: str, report: Callable[..., None]
 ) -> dict[str, int]:
     """Each ``id`` of ``$.<key>[]`` with the index of its first use; duplicates are reported."""
     first: dict[str, int] = {}
@@ -519,7 +589,9 @@ def _unique_ids(
         if entry_id in first:
             report(
                 f"$.{key}[{index}].id",
-                f"{noun} «{entry_id}» bị trùng (đã có ở $.{key}[{first[entry_id]}])",
+                template,
+                id=entry_id,
+                first=f"$.{key}[{first[entry_id]}]",
             )
         else:
             first[entry_id] = index
@@ -543,14 +615,16 @@ class _SemanticCheck:
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
         self.problems: list[PlanProblem] = []
-        self.agency_ids = _unique_ids(data, "agencies", "mã đơn vị", self.report)
+        self.agency_ids = _unique_ids(
+            data, "agencies", N_("agency id «{id}» is repeated (already at {first})"), self.report
+        )
 
-    def report(self, path: str, message: str) -> None:
-        self.problems.append(PlanProblem(path, message))
+    def report(self, path: str, template: str, **params: object) -> None:
+        self.problems.append(problem(path, template, **params))
 
     def check_agency(self, path: str, value: object) -> None:
         if isinstance(value, str) and value not in self.agency_ids:
-            self.report(path, f"đơn vị «{value}» không có trong danh sách đơn vị")
+            self.report(path, N_("agency «{agency}» is not in the list of agencies"), agency=value)
 
     def agencies(self) -> None:
         """Group members exist; a group is not a member of itself; no cycle between groups."""
@@ -562,7 +636,9 @@ class _SemanticCheck:
             for m_index, member in _strings(agency.get("members")):
                 path = f"$.agencies[{index}].members[{m_index}]"
                 if member == agency_id:
-                    self.report(path, f"nhóm «{member}» không thể là thành viên của chính nó")
+                    self.report(
+                        path, N_("group «{group}» cannot be a member of itself"), group=member
+                    )
                 else:
                     self.check_agency(path, member)
         reported_cycles: set[frozenset[str]] = set()
@@ -573,7 +649,8 @@ class _SemanticCheck:
                 reported_cycles.add(frozenset(cycle))
                 self.report(
                     f"$.agencies[{index}].members",
-                    "các nhóm lồng nhau thành vòng: " + " → ".join([*cycle, cycle[0]]),
+                    N_("groups nested in a cycle: {cycle}"),
+                    cycle=" → ".join([*cycle, cycle[0]]),
                 )
 
     def plan_info(self) -> None:
@@ -587,21 +664,24 @@ class _SemanticCheck:
             try:
                 ZoneInfo(timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                self.report("$.plan.timezone", f"múi giờ «{timezone}» không tồn tại")
+                self.report(
+                    "$.plan.timezone", N_("time zone «{zone}» does not exist"), zone=timezone
+                )
 
     def tasks(self) -> None:
         """Unique ids, the parent exists, assignments point to agencies, once each."""
-        task_ids = _unique_ids(self.data, "tasks", "mã nhiệm vụ", self.report)
+        task_ids = _unique_ids(
+            self.data, "tasks", N_("task id «{id}» is repeated (already at {first})"), self.report
+        )
         for index, task in _items(self.data, "tasks"):
             parent = task.get("parent")
             if parent == task.get("id") and isinstance(parent, str):
-                self.report(
-                    f"$.tasks[{index}].parent", "nhiệm vụ không thể là mục cha của chính nó"
-                )
+                self.report(f"$.tasks[{index}].parent", N_("a task cannot be its own parent"))
             elif isinstance(parent, str) and parent not in task_ids:
                 self.report(
                     f"$.tasks[{index}].parent",
-                    f"nhiệm vụ cha «{parent}» không có trong danh sách nhiệm vụ",
+                    N_("parent task «{parent}» is not in the list of tasks"),
+                    parent=parent,
                 )
             self._assignments(index, task)
             self._deadline(index, task.get("deadline"))
@@ -616,9 +696,11 @@ class _SemanticCheck:
             try:
                 date.fromisoformat(day)
             except ValueError:
-                self.report(f"{path}.date", f"ngày «{day}» không tồn tại")
+                self.report(f"{path}.date", N_("date «{day}» does not exist"), day=day)
         elif day is None and deadline.get("kind") in _DATED_DEADLINES:
-            self.report(path, f"hạn loại «{deadline.get('kind')}» cần có «date»")
+            self.report(
+                path, N_("a deadline of kind «{kind}» needs «date»"), kind=deadline.get("kind")
+            )
 
     def _assignments(self, index: int, task: Mapping[str, Any]) -> None:
         seen: set[str] = set()
@@ -627,13 +709,20 @@ class _SemanticCheck:
             agency_id = assignment.get("agency")
             self.check_agency(path, agency_id)
             if isinstance(agency_id, str) and agency_id in seen:
-                self.report(path, f"đơn vị «{agency_id}» được giao hai lần trong cùng nhiệm vụ")
+                self.report(
+                    path, N_("agency «{agency}» is assigned twice in one task"), agency=agency_id
+                )
             if isinstance(agency_id, str):
                 seen.add(agency_id)
 
     def reporting(self) -> None:
         """Unique ids, who/to/cc exist, consolidates an existing rule."""
-        rule_ids = _unique_ids(self.data, "reporting", "mã quy định báo cáo", self.report)
+        rule_ids = _unique_ids(
+            self.data,
+            "reporting",
+            N_("reporting rule id «{id}» is repeated (already at {first})"),
+            self.report,
+        )
         for index, rule in _items(self.data, "reporting"):
             for w_index, who in _strings(rule.get("who")):
                 self.check_agency(f"$.reporting[{index}].who[{w_index}]", who)
@@ -643,9 +732,9 @@ class _SemanticCheck:
             consolidates = rule.get("consolidates")
             path = f"$.reporting[{index}].consolidates"
             if consolidates == rule.get("id") and isinstance(consolidates, str):
-                self.report(path, "quy định không thể tổng hợp chính nó")
+                self.report(path, N_("a rule cannot consolidate itself"))
             elif isinstance(consolidates, str) and consolidates not in rule_ids:
-                self.report(path, f"quy định báo cáo «{consolidates}» không tồn tại")
+                self.report(path, N_("reporting rule «{rule}» does not exist"), rule=consolidates)
 
 
 def _find_cycle(start: str, members_of: Mapping[str, Sequence[str]]) -> list[str] | None:
@@ -755,15 +844,22 @@ def load_plan(path: Path | None = None) -> Plan:
         raw = plan_path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise PlanError([PlanProblem("$", f"không đọc được tệp: {reason}")], source) from exc
+        unread = problem("$", N_("cannot read the file: {reason}"), reason=reason)
+        raise PlanError([unread], source) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        message = f"tệp không phải UTF-8 (byte thứ {exc.start})"
-        raise PlanError([PlanProblem("$", message)], source) from exc
+        undecoded = problem("$", N_("the file is not UTF-8 (byte {position})"), position=exc.start)
+        raise PlanError([undecoded], source) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        message = f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}"
-        raise PlanError([PlanProblem("$", message)], source) from exc
+        unparsed = problem(
+            "$",
+            N_("invalid JSON at line {line}, column {column}: {reason}"),
+            line=exc.lineno,
+            column=exc.colno,
+            reason=exc.msg,
+        )
+        raise PlanError([unparsed], source) from exc
     return parse_plan(data, source=source)

@@ -21,8 +21,9 @@ from sqlmodel import Session, col, delete, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.db import Database
+from bot.i18n import N_
 from bot.models import AgencyMember, AgencyRecord, AssignmentRecord, PlanRecord, TaskRecord
-from bot.plan import Agency, Plan, PlanError, PlanProblem, parse_plan, rebuild_checked_plan
+from bot.plan import Agency, Plan, PlanError, parse_plan, problem, rebuild_checked_plan
 from bot.text import compact, fold
 
 __all__ = [
@@ -240,9 +241,11 @@ def _sync(
             if holder is not None:
                 raise PlanError(
                     [
-                        PlanProblem(
+                        problem(
                             "$.plan.code",
-                            f"mã kế hoạch «{code}» đã dùng cho kế hoạch «{holder.id}»",
+                            N_("plan code «{code}» is already used by plan «{plan}»"),
+                            code=code,
+                            plan=holder.id,
                         )
                     ]
                 )
@@ -334,10 +337,16 @@ def _check_agencies(plan: Plan, others: Sequence[_Other]) -> None:
         theirs, code = known[agency.id]
         if fold(theirs.name) != fold(agency.name):
             problems.append(
-                PlanProblem(
+                problem(
                     f"$.agencies[{index}].name",
-                    f"đơn vị «{agency.id}» đã có trong danh mục với tên «{theirs.name}» "
-                    f"(kế hoạch {code}), tệp này ghi «{agency.name}»",
+                    N_(
+                        "agency «{agency}» is already in the directory as «{theirs}» "
+                        "(plan {code}); this file says «{name}»"
+                    ),
+                    agency=agency.id,
+                    theirs=theirs.name,
+                    code=code,
+                    name=agency.name,
                 )
             )
     if problems:

@@ -157,10 +157,11 @@ def services() -> Iterator[Services]:
 
 
 def report_plan_error(error: PlanError) -> NoReturn:
-    _ = tr().gettext
+    t = tr()
+    _ = t.gettext
     err_console.print(_("The plan file has errors; nothing was loaded:"), markup=False)
     for problem in error.problems:
-        err_console.print(f"  {problem.path}: {problem.message}", markup=False, highlight=False)
+        err_console.print(f"  {problem.path}: {problem.text(t)}", markup=False, highlight=False)
     raise typer.Exit(2)
 
 
