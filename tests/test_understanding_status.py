@@ -102,10 +102,11 @@ def test_adversarial_long_messages_are_read_at_once() -> None:
         ("1/2 " * 1000)[:4000],
         ("x" * 4000),
     ]
-    started = time.perf_counter()
+    read_status("đang thực hiện")  # the vocabulary is loaded once, before the clock starts
+    started = time.process_time()  # CPU of this process: other work on the machine is not ours
     for message in messages:
         read_status(message)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0  # about 0.07 s; backtracking would take minutes
 
 
 async def test_percentage_is_stored_and_shown(services: Services, clock: FrozenClock) -> None:
