@@ -489,3 +489,28 @@ async def test_a_report_chosen_by_plan_in_the_web_chat_lands_in_that_plans_pages
     status, page = await secretariat.get("/unit/so-y-te")
     assert "cửa khẩu Tân Thanh" in section(page, "zika")
     assert "cửa khẩu Tân Thanh" not in section(page, "tb38") + section(page, "ct20")
+
+
+async def test_a_plan_added_later_offers_no_round_it_does_not_owe(
+    three: Services, sign_in: SignIn
+) -> None:
+    calendar = three.plans.calendar(PROJECTS)
+    assert calendar.followed_from is not None  # ct20 was added after the seed plan
+    earlier = calendar.previous(default_round(calendar, three.clock.now()))
+    assert not calendar.follows(earlier)
+    secretariat = await sign_in()
+    status, page = await secretariat.get("/plan/ct20/round")
+    assert status == 200
+    options = re.findall(r'<option value="(\d{4}-[^"]+)"', page.html)
+    assert earlier.id not in options
+    assert default_round(calendar, three.clock.now()).id in options
+    status, page = await secretariat.get(f"/plan/ct20/round?round={earlier.id}")
+    assert status == 200
+    assert "các đơn vị không phải báo cáo kỳ này" in page.text
+    assert page.cells == []  # no unit shown as overdue for a round it never owed
+    assert page.counts == {}
+    status, page = await secretariat.get("/plan/ct20/trends")
+    assert earlier.label(translator("vi")) not in page.text
+    # the seed plan, followed from the start, offers its earlier rounds
+    status, page = await secretariat.get("/plan/tb38/round")
+    assert "2020-Y" in re.findall(r'<option value="([^"]+)"', page.html)

@@ -686,7 +686,8 @@ def _digest(context: WebContext, plan: Plan, round_: Round) -> Digest:
 
 def _round_choices(calendar: ReportingCalendar, now: datetime, selected: Round) -> list[Round]:
     current = default_round(calendar, now)
-    rounds = list(rounds_until(calendar, current, TREND_ROUNDS))
+    # A plan added to the deployment later owes nothing for the rounds before it: not offered.
+    rounds = [r for r in rounds_until(calendar, current, TREND_ROUNDS) if calendar.follows(r)]
     upcoming = calendar.next_due(current.window_end)
     rounds.append(upcoming)
     if selected not in rounds:
@@ -740,6 +741,8 @@ async def round_page(request: web.Request) -> web.StreamResponse:
             "colors": BUCKET_COLORS,
             "cell_states": CELL_STATES,
             "query": lambda **changes: _query(request, **changes),
+            "followed": calendar.follows(round_),
+            "followed_from": calendar.followed_from,
         },
         entry=entry,
     )
@@ -886,7 +889,8 @@ def _trend(context: WebContext, entry: PlanEntry) -> Trend:
 
     calendar = _calendar(context, entry)
     last = default_round(calendar, context.now)
-    rounds = rounds_until(calendar, last, TREND_ROUNDS)
+    rounds = tuple(r for r in rounds_until(calendar, last, TREND_ROUNDS) if calendar.follows(r))
+    rounds = rounds or (last,)
     with context.services.db.session() as session:
         periods = session.exec(
             select(col(StatusUpdate.period)).where(col(StatusUpdate.plan_id) == entry.id).distinct()
