@@ -42,7 +42,7 @@ from bot.reports.text import render_overview
 from bot.sent import unknown_reminders_note
 from bot.text import split_text
 from handlers import plans
-from scheduler.calendar import Round, UnknownPeriod, deadline_text
+from scheduler.calendar import Round, UnknownPeriod, deadline_text, not_owed_text
 
 __all__ = [
     "blocked_replies",
@@ -64,7 +64,7 @@ def resolve_round(
     if period is None or not period.strip():
         return default_round(calendar, services.clock.now())
     try:
-        return parse_round(calendar, period)
+        asked = parse_round(calendar, period)
     except UnknownPeriod:
         if calendar.months != (3, 6, 9, 12):
             year = services.clock.now().year
@@ -77,6 +77,7 @@ def resolve_round(
             "There is no reporting round «{period}». Write it like 2021-Q1, 2021-H1 (6 months), "
             "2021-Q3 or 2021-Y (the year)."
         ).format(period=period.strip())
+    return not_owed_text(t, calendar, asked) or asked
 
 
 def _refusal(t: Translator, user: User | None) -> list[Reply]:

@@ -408,6 +408,17 @@ def deadline_text(t: Translator, due: date) -> str:
     return t.gettext("before {date}").format(date=t.format_date(due, "weekday"))
 
 
+def not_owed_text(t: Translator, calendar: ReportingCalendar, round_: Round) -> str | None:
+    """Why nobody owes ``round_`` (the plan was added to the deployment after its deadline), or
+    ``None`` when the round is owed: a digest of such a round would show every unit overdue."""
+    if calendar.follows(round_) or calendar.followed_from is None:
+        return None
+    since = calendar.followed_from.astimezone(calendar.tz).date()
+    return t.gettext("This plan is followed from {date}: units owe no report for {round}.").format(
+        date=t.format_date(since, "short"), round=round_.label(t)
+    )
+
+
 def _clamped(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, _calendar.monthrange(year, month)[1]))
 

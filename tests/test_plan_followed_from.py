@@ -167,3 +167,26 @@ async def test_the_digest_of_a_newly_added_plan_is_about_a_round_it_followed(
         ),
         {"vp": _code(services, clock, "vp-ubnd-tinh", role="secretariat")},
     )
+
+
+async def test_a_round_the_new_plan_never_followed_is_explained_not_shown_all_overdue(
+    services: Services, clock: FrozenClock
+) -> None:
+    _add_zika(services, clock, local(2021, 3, 12, 10, 0))
+    clock.set(local(2021, 3, 13, 9, 0))
+    driver = HandlerDriver(services, clock)
+    said = await play(
+        driver,
+        (
+            Step("vp", says="/start {vp}"),
+            Step(
+                "vp",
+                says="/tonghop zika 2021-M02",
+                expect=("được theo dõi từ 12/03/2021", "không phải báo cáo kỳ Tháng 2/2021"),
+                forbid=("quá hạn", "Quá hạn"),
+            ),
+            Step("vp", says="/tonghop zika 2021-M03", expect=("Tháng 3/2021",)),
+        ),
+        {"vp": _code(services, clock, "vp-ubnd-tinh", role="secretariat")},
+    )
+    assert "được theo dõi từ" not in said[2][0].text

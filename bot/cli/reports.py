@@ -24,7 +24,7 @@ from bot.clock import FrozenClock
 from bot.digest import Digest, build_digest, default_round, parse_round, record_snapshot
 from bot.i18n import N_, Translator
 from bot.plan import Plan
-from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod
+from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod, not_owed_text
 
 CLI_AUDIENCE = "cli"
 CHART_HELP = N_(
@@ -108,7 +108,7 @@ def _round(built: Services, period: str | None, t: Translator, plan: Plan | None
     if period is None:
         return default_round(calendar, built.clock.now())
     try:
-        return parse_round(calendar, period)
+        asked = parse_round(calendar, period)
     except UnknownPeriod:
         fail(
             t.gettext(
@@ -116,6 +116,10 @@ def _round(built: Services, period: str | None, t: Translator, plan: Plan | None
                 "(6 months), 2021-Q3 or 2021-Y (the year)."
             ).format(period=period)
         )
+    not_owed = not_owed_text(t, calendar, asked)
+    if not_owed is not None:
+        fail(not_owed)
+    return asked
 
 
 def _digest(
