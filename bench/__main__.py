@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         type=Path,
         default=None,
         help="another checkout of planbot (e.g. git archive of an older commit) to measure "
-        "beside this one in the inbound and fan-out benchmarks",
+        "beside this one in the inbound, fan-out, data and start-up benchmarks",
     )
     options = parser.parse_args(argv)
     chosen = [name.strip() for name in options.only.split(",") if name.strip()]
@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 databases=databases,
                 repeats=options.repeats or (1 if quick else 5),
                 cli_repeats=min(options.repeats or 3, 3) if not quick else 1,
+                before=options.before,
                 log=_log,
             )
         if "startup" in chosen:

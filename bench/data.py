@@ -81,7 +81,11 @@ def synthetic_plan(units: int, items: int) -> dict[str, Any]:
 class DataSet:
     """One database with the synthetic plan, one focal point per unit, and rounds added."""
 
-    def __init__(self, url: str, folder: Path, units: int, items: int, per_item: int) -> None:
+    def __init__(
+        self, url: str, folder: Path, units: int, items: int, per_item: int, *, fresh: bool = True
+    ) -> None:
+        """``fresh``: a new database (the plan written, the focal points added); else the one
+        already there, opened by other code (``--before``)."""
         from bot.bootstrap import bootstrap
         from bot.config import Settings
 
@@ -92,9 +96,10 @@ class DataSet:
         self.per_item = per_item
         folder.mkdir(parents=True, exist_ok=True)
         self.plan_path = folder / f"plan-{units}x{items}.json"
-        self.plan_path.write_text(
-            json.dumps(synthetic_plan(units, items), ensure_ascii=False), encoding="utf-8"
-        )
+        if fresh:
+            self.plan_path.write_text(
+                json.dumps(synthetic_plan(units, items), ensure_ascii=False), encoding="utf-8"
+            )
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             database_url=url,
@@ -104,7 +109,8 @@ class DataSet:
         self.services = bootstrap(self.settings)
         self.rounds: list[Any] = []
         self._next_id = 1
-        self._add_users()
+        if fresh:
+            self._add_users()
 
     def _add_users(self) -> None:
         from bot.models import User
@@ -193,6 +199,16 @@ class DataSet:
 
     def close(self) -> None:
         self.services.db.dispose()
+
+
+def _cli_log(figures: dict[str, Any]) -> str:
+    if "cli_digest_s" not in figures:
+        return ""
+    return (
+        f", planbot digest {figures['cli_digest_s']:.2f} s ({figures['cli_digest_cpu_s']:.2f}"
+        f" CPU), schedule --year {figures['cli_schedule_year_s']:.2f} s "
+        f"({figures['cli_schedule_year_cpu_s']:.2f} CPU)"
+    )
 
 
 def _timed(action: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -296,6 +312,59 @@ def measure(data: DataSet, repeats: int, cli_repeats: int) -> dict[str, Any]:
     return figures
 
 
+def measure_existing(
+    url: str,
+    folder: str,
+    units: int,
+    items: int,
+    per_item: int,
+    rounds: list[str],
+    repeats: int,
+    cli_repeats: int,
+) -> dict[str, Any]:
+    """:func:`measure` on a database that :class:`DataSet` filled (with the ``rounds`` named),
+    by whichever planbot this process imports: ``--before`` runs it in a child on the
+    older checkout, on the same rows as this checkout's figures."""
+    data = DataSet(url, Path(folder), units, items, per_item, fresh=False)
+    try:
+        years = max(int(round_id[:4]) for round_id in rounds) - START_YEAR + 1
+        wanted = set(rounds)
+        data.rounds = [r for r in data.all_rounds(years) if r.id in wanted]
+        return measure(data, repeats, cli_repeats)
+    finally:
+        data.close()
+
+
+def _measure_before(code: Path, data: DataSet, repeats: int, cli_repeats: int) -> dict[str, Any]:
+    """:func:`measure_existing` in a child process on the planbot of ``code``."""
+    script = (
+        "import importlib.util, json, sys\n"
+        f"spec = importlib.util.spec_from_file_location('bench_data', {str(Path(__file__))!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "result = module.measure_existing(*json.loads(sys.argv[1]))\n"
+        "sys.stdout.write('RESULT ' + json.dumps(result) + '\\n')\n"
+    )
+    args = [
+        data.url, str(data.folder), data.units, data.items, data.per_item, [r.id for r in data.rounds],
+        repeats, cli_repeats,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(code), str(REPO_ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=code,
+        timeout=1800,
+        check=False,
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return dict(json.loads(line[7:]))
+    raise RuntimeError(f"the data benchmark failed on {code}: {done.stderr[-3000:]}")
+
+
 def run(
     folder: Path,
     *,
@@ -307,8 +376,11 @@ def run(
     databases: tuple[str, ...] = ("sqlite",),
     repeats: int = 5,
     cli_repeats: int = 3,
+    before: Path | None = None,
     log: Any = print,
 ) -> dict[str, Any]:
+    """Every figure; with ``before`` (another checkout), the same figures of that checkout on
+    the same databases, measured alternately with this one's (``planbot-before/...`` keys)."""
     results: dict[str, Any] = {}
     for kind in databases:
         with database(kind, folder) as url:
@@ -319,13 +391,24 @@ def run(
                     wanted = max(1, round(share * len(rounds)))
                     for round_ in rounds[len(data.rounds) : wanted]:
                         data.add_round(round_)
-                    figures = measure(data, repeats, cli_repeats)
-                    results[f"{kind}/history {share:.0%}"] = figures
-                    log(
-                        f"  data {kind} {share:.0%} ({figures['updates']} rows): digest "
-                        f"{figures['digest_s'] * 1000:.0f} ms, docx {figures['docx_s']:.2f} s, "
-                        f"my tasks {figures['my_tasks_ms']:.1f} ms"
-                    )
+                    sides = [("", None)] if before is None else [("before ", before), ("", None)]
+                    for label, code in sides:
+                        if code is None:
+                            figures = measure(data, repeats, cli_repeats)
+                        else:
+                            figures = _measure_before(code, data, repeats, cli_repeats)
+                        figures["load_average_1m"] = round(os.getloadavg()[0], 2)
+                        prefix = "planbot-before/" if code is not None else ""
+                        results[f"{prefix}{kind}/history {share:.0%}"] = figures
+                        log(
+                            f"  data {label}{kind} {share:.0%} ({figures['updates']} rows): "
+                            f"digest {figures['digest_s'] * 1000:.0f} ms "
+                            f"({figures['digest_cpu_s'] * 1000:.0f} CPU), "
+                            f"docx {figures['docx_s']:.2f} s, my tasks "
+                            f"{figures['my_tasks_ms']:.1f} ms ({figures['my_tasks_cpu_ms']:.1f} CPU)"
+                            + _cli_log(figures)
+                            + f", load {figures['load_average_1m']}"
+                        )
             finally:
                 data.close()
     # The .docx against the plan's size: one round, 10 % .. 100 % of the units.

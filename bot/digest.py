@@ -471,12 +471,9 @@ def _unit_line(unit: UnitProgress, now: datetime) -> UnitLine:
 
 
 def _concrete(plan: Plan, agency_ids: Iterable[str]) -> list[str]:
-    result: list[str] = []
-    for agency_id in agency_ids:
-        for member in plan.expand(agency_id):
-            if member not in result:
-                result.append(member)
-    return result
+    return list(
+        dict.fromkeys(member for agency_id in agency_ids for member in plan.expand(agency_id))
+    )
 
 
 _STATUS_ORDER: dict[str, int] = {"blocked": 0, "in_progress": 1, "completed": 2}
@@ -490,28 +487,32 @@ def _item_lines(plan: Plan, updates: Iterable[EffectiveUpdate]) -> tuple[ItemLin
     for (task_id, _agency), update in latest.items():
         by_task.setdefault(task_id, []).append(update)
     lines: list[ItemLine] = []
+    agency_order = {agency.id: index for index, agency in enumerate(plan.agencies)}
     for task in plan.tasks:
         if plan.is_container(task.id):
             continue
-        lines.append(_item_line(plan, task, by_task.get(task.id, [])))
+        lines.append(_item_line(plan, task, by_task.get(task.id, []), agency_order))
     order = {line.task_id: index for index, line in enumerate(lines)}
     lines.sort(key=lambda line: (line.status != "blocked", order[line.task_id]))
     return tuple(lines)
 
 
-def _item_line(plan: Plan, task: TaskItem, updates: list[EffectiveUpdate]) -> ItemLine:
+def _item_line(
+    plan: Plan, task: TaskItem, updates: list[EffectiveUpdate], agency_order: Mapping[str, int]
+) -> ItemLine:
     leads = tuple(a.agency for a in task.assignments if a.role == "lead")
     coordinators = tuple(a.agency for a in task.assignments if a.role == "coordinate")
     lead_units = _concrete(plan, leads)
-    coordinate_units = [u for u in _concrete(plan, coordinators) if u not in lead_units]
-    agency_order = {agency.id: index for index, agency in enumerate(plan.agencies)}
+    lead_set = set(lead_units)
+    coordinate_units = [u for u in _concrete(plan, coordinators) if u not in lead_set]
+    coordinate_set = set(coordinate_units)
 
     def role_of(agency_id: str) -> UpdateRole:
         if task.general:
             return "general"
-        if agency_id in lead_units:
+        if agency_id in lead_set:
             return "lead"
-        if agency_id in coordinate_units:
+        if agency_id in coordinate_set:
             return "coordinate"
         return "other"
 

@@ -160,6 +160,13 @@ class Plan:
     def _parents(self) -> frozenset[str]:
         return frozenset(task.parent for task in self.tasks if task.parent is not None)
 
+    @cached_property
+    def _memo(self) -> dict[tuple[str, str], Any]:
+        """Answers of the structural look-ups below, by (look-up, agency): the plan never
+        changes, and a digest asked them once per unit and item (BENCHMARKS.md, third
+        session)."""
+        return {}
+
     # -- lookups
 
     def agency(self, agency_id: str) -> Agency:
@@ -182,6 +189,13 @@ class Plan:
 
     def expand(self, agency_id: str) -> tuple[str, ...]:
         """A group's concrete member ids (nested groups expanded), or ``(agency_id,)``."""
+        key = ("expand", agency_id)
+        found: tuple[str, ...] | None = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._expand(agency_id)
+        return found
+
+    def _expand(self, agency_id: str) -> tuple[str, ...]:
         agency = self.agency(agency_id)
         if not agency.is_group:
             return (agency.id,)
@@ -204,6 +218,13 @@ class Plan:
 
     def groups_of(self, agency_id: str) -> tuple[str, ...]:
         """The groups that contain this agency, directly or through a nested group."""
+        key = ("groups_of", agency_id)
+        found: tuple[str, ...] | None = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._groups_of(agency_id)
+        return found
+
+    def _groups_of(self, agency_id: str) -> tuple[str, ...]:
         self.agency(agency_id)
         containing: set[str] = set()
         frontier = {agency_id}
@@ -225,6 +246,13 @@ class Plan:
         Lead wins over coordinate. Items split into sub-items are containers and are not
         returned themselves; general items (no assignments) are not returned either.
         """
+        key = ("assignments_of", agency_id)
+        found: tuple[tuple[TaskItem, Role], ...] | None = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._assignments_of(agency_id)
+        return found
+
+    def _assignments_of(self, agency_id: str) -> tuple[tuple[TaskItem, Role], ...]:
         concerned = {agency_id, *self.groups_of(agency_id)}
         result: list[tuple[TaskItem, Role]] = []
         for task in self.tasks:
@@ -244,6 +272,10 @@ class Plan:
 
     def reporting_units(self) -> tuple[str, ...]:
         """The concrete agencies that owe the base report (the rules no rule consolidates)."""
+        return self._reporting_units
+
+    @cached_property
+    def _reporting_units(self) -> tuple[str, ...]:
         return self.rule_units(rule for rule in self.reporting if rule.consolidates is None)
 
     def consolidating_units(self) -> tuple[str, ...]:

@@ -9,10 +9,11 @@ lateness there); the report keeps its original time.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, cast
+from typing import Any, Literal
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -46,7 +47,26 @@ class EffectiveUpdate:
     plan_id: str = ""
 
 
-_STATUS_COLUMNS = tuple(StatusUpdate.__table__.columns)  # type: ignore[attr-defined]
+# The columns the fold reads, in this order (plain rows of these columns are folded as tuples:
+# reading a SQLAlchemy row's attributes by name cost a round's fold more than the fold itself).
+_FOLD_NAMES = (
+    "id",
+    "kind",
+    "refers_to",
+    "task_id",
+    "agency_id",
+    "user_id",
+    "period",
+    "status",
+    "text",
+    "created_at",
+    "late",
+    "percent",
+    "plan_id",
+)
+_FOLD_COLUMNS = tuple(StatusUpdate.__table__.columns[name] for name in _FOLD_NAMES)  # type: ignore[attr-defined]
+_fold_values_of = operator.attrgetter(*_FOLD_NAMES)
+_FoldValues = tuple[Any, ...]
 
 
 def effective_updates(
@@ -69,12 +89,12 @@ def effective_updates(
     """
     # Plain rows, not ORM objects: building 10,000 instrumented objects cost a digest about
     # half a second (BENCHMARKS.md); the fold reads the same attributes from a row.
-    query = sa_select(*_STATUS_COLUMNS)
+    query = sa_select(*_FOLD_COLUMNS)
     if as_of is not None:
         if as_of.tzinfo is None or as_of.utcoffset() is None:
             raise ValueError(f"naive datetime {as_of!r}")
         query = query.where(col(StatusUpdate.created_at) <= as_of)
-    if plan_id is not None:
+    if plan_id is not None and period is None:
         query = query.where(col(StatusUpdate.plan_id) == plan_id)
     if agency_ids is not None:
         query = query.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
@@ -94,11 +114,19 @@ def effective_updates(
             touching = touching.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
         # A chain's rows are its report (id) and its amendments (refers_to): two index look-ups
         # (migration 0006), where coalescing every row's chain would scan the whole history.
+        # The plan is named in the round's look-up only: beside the chains, a condition on the
+        # plan made SQLite read the rows through the (plan, round) index, i.e. every row of
+        # the plan's whole history (BENCHMARKS.md, third session); the rows read are checked
+        # against the plan in the fold instead.
         query = query.where(
             col(StatusUpdate.id).in_(touching) | col(StatusUpdate.refers_to).in_(touching)
         )
-    rows = session.execute(query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))).all()
-    folded = fold_updates(cast("Sequence[StatusUpdate]", rows))
+    rows: Iterable[_FoldValues] = session.execute(
+        query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
+    ).all()
+    if period is not None and plan_id is not None:
+        rows = [row for row in rows if row[-1] == plan_id]
+    folded = _fold_values(rows)
     if period is None:
         return folded
     return [update for update in folded if update.period == period]
@@ -106,43 +134,61 @@ def effective_updates(
 
 def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
     """Apply corrections and retractions (rows in time order) to their reports."""
-    reports: dict[int, EffectiveUpdate] = {}
-    for row in rows:
-        assert row.id is not None
-        if row.kind == "report":
-            reports[row.id] = EffectiveUpdate(
-                id=row.id,
-                task_id=row.task_id,
-                agency_id=row.agency_id,
-                user_id=row.user_id,
-                period=row.period,
-                status=row.status,
-                text=row.text,
-                created_at=row.created_at,
-                late=row.late,
-                percent=row.percent,
-                plan_id=row.plan_id,
-            )
-        elif row.refers_to is not None and row.refers_to in reports:
-            original = reports[row.refers_to]
-            if row.kind == "retraction":
-                del reports[row.refers_to]
-            elif row.kind == "correction":
-                reports[row.refers_to] = replace(
-                    original,
-                    status=row.status,
-                    text=row.text or original.text,
-                    corrected=True,
-                    percent=row.percent if row.percent is not None else original.percent,
-                )
-            elif row.kind == "refile":
-                reports[row.refers_to] = replace(
-                    original,
-                    period=row.period,
-                    late=row.late,
-                    refiled_from=original.refiled_from or original.period,
-                )
-    return sorted(reports.values(), key=lambda u: (u.created_at, u.id))
+    return _fold_values(map(_fold_values_of, rows))
+
+
+def _fold_values(rows: Iterable[_FoldValues]) -> list[EffectiveUpdate]:
+    """The fold of rows given as tuples of :data:`_FOLD_NAMES`, in time order.
+
+    The chains are folded on plain values and an :class:`EffectiveUpdate` is built once per
+    report that stands (a round's 11,000 rows built and replaced about 11,000 frozen objects:
+    BENCHMARKS.md, third session).
+    """
+    # id -> [task, agency, user, period, status, text, created, late, corrected, refiled
+    # from, percent, plan]: EffectiveUpdate's fields after its id
+    reports: dict[int, list[Any]] = {}
+    for (
+        row_id,
+        kind,
+        target,
+        task,
+        agency,
+        user,
+        period,
+        status,
+        text,
+        created,
+        late,
+        percent,
+        plan,
+    ) in rows:
+        assert row_id is not None
+        if kind == "report":
+            reports[row_id] = [
+                task, agency, user, period, status, text, created, late, False, None, percent, plan
+            ]  # fmt: skip
+            continue
+        original = reports.get(target) if target is not None else None
+        if original is None:
+            continue
+        if kind == "retraction":
+            del reports[target]
+        elif kind == "correction":
+            original[4] = status
+            original[5] = text or original[5]
+            original[8] = True
+            if percent is not None:
+                original[10] = percent
+        elif kind == "refile":
+            original[9] = original[9] or original[3]
+            original[3] = period
+            original[7] = late
+    folded = [EffectiveUpdate(report_id, *values) for report_id, values in reports.items()]
+    folded.sort(key=_TIME_ORDER)
+    return folded
+
+
+_TIME_ORDER = operator.attrgetter("created_at", "id")
 
 
 @dataclass(frozen=True)
