@@ -5,7 +5,8 @@ corrections (a retracted report gives way to the one before it). Folding the uni
 history (:func:`bot.progress.effective_updates`) made that answer grow with every round ever
 reported (BENCHMARKS.md). Here one statement takes, for each task, its ``depth`` newest reports
 through the index on (agency, task, time) (migration 0006), a second one their corrections and
-retractions through the index on ``refers_to``, and :func:`bot.progress.fold_updates` folds
+retractions through the index on ``refers_to`` (one statement), and
+:func:`bot.progress.fold_values` folds
 that handful of rows. A task whose ``depth`` newest reports were all retracted is read whole,
 so the answer is always the one the full fold gives.
 """
@@ -15,13 +16,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, true, union_all
+from sqlalchemy import Select, bindparam, true, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.models import StatusUpdate
-from bot.progress import EffectiveUpdate, fold_updates
+from bot.progress import (
+    FOLD_COLUMNS,
+    FOLD_KIND,
+    FOLD_TASK,
+    EffectiveUpdate,
+    FoldValues,
+    fold_values,
+)
 
 DEPTH = 4
 # Tasks per statement (each is one sub-select of the UNION ALL; SQLite allows 500 terms).
@@ -43,44 +52,49 @@ def latest_effective_updates(
     ``plan_id``: that plan's tasks only (task numbers repeat across plans).
     """
     wanted = list(dict.fromkeys(task_ids))
-    reports: list[StatusUpdate] = []
+    rows: list[FoldValues] = []
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        reports.extend(_newest_reports(session, agency_id, chunk, depth, as_of, plan_id))
-    latest = _fold(session, reports, as_of)
+        rows.extend(_newest_chains(session, agency_id, chunk, depth, as_of, plan_id))
+    latest = _fold(rows)
     counts: dict[str, int] = {}
-    for report in reports:
-        counts[report.task_id] = counts.get(report.task_id, 0) + 1
+    for row in rows:
+        if row[FOLD_KIND] == "report":
+            task = row[FOLD_TASK]
+            counts[task] = counts.get(task, 0) + 1
     # Every report read for these tasks was retracted, and there may be older ones.
     deeper = [t for t in wanted if t not in latest and counts.get(t, 0) >= depth]
     for task_id in deeper:
-        older = _newest_reports(session, agency_id, [task_id], None, as_of, plan_id)
-        latest.update(_fold(session, older, as_of))
+        older = _newest_chains(session, agency_id, [task_id], None, as_of, plan_id)
+        latest.update(_fold(older))
     return latest
 
 
-def _newest_reports(
+def _newest_chains(
     session: Session,
     agency_id: str,
     task_ids: Sequence[str],
     depth: int | None,
     as_of: datetime | None,
     plan_id: str | None = None,
-) -> list[StatusUpdate]:
+) -> list[FoldValues]:
+    """The ``depth`` newest reports of each task and their amendments, as plain rows of
+    :data:`bot.progress.FOLD_COLUMNS` in time order (one statement)."""
     if not task_ids:
         return []
     statement = _newest_statement(len(task_ids), depth, as_of is not None, plan_id is not None)
     params: dict[str, object] = {"agency": agency_id, "as_of": as_of, "plan_id": plan_id}
     params.update({f"task_{index}": task_id for index, task_id in enumerate(task_ids)})
-    return list(session.exec(statement, params=params).all())
+    return list(session.execute(statement, params).all())
 
 
 @functools.lru_cache(maxsize=256)
-def _newest_statement(
-    count: int, depth: int | None, as_of: bool, plan: bool
-) -> SelectOfScalar[StatusUpdate]:
+def _newest_statement(count: int, depth: int | None, as_of: bool, plan: bool) -> Select[Any]:
     """The statement for ``count`` tasks, built once per shape (its values bound at each call):
-    building the sub-selects of 50 tasks cost most of "what's my task" (BENCHMARKS.md)."""
+    building the sub-selects of 50 tasks cost most of "what's my task" (BENCHMARKS.md).
+
+    Plain rows, not ORM objects: loading 200 instrumented reports and reading their attributes
+    in the fold was two thirds of what was left (BENCHMARKS.md, third session)."""
     per_task = []
     for index in range(count):
         query = (
@@ -95,25 +109,21 @@ def _newest_statement(
         if depth is not None:
             query = query.limit(depth)
         per_task.append(query.subquery().select())
-    ids = union_all(*per_task) if len(per_task) > 1 else per_task[0]
-    return select(StatusUpdate).where(col(StatusUpdate.id).in_(ids))
+    newest = (union_all(*per_task) if len(per_task) > 1 else per_task[0]).cte("newest")
+    reports = sa_select(newest.c[0])
+    amendment = (col(StatusUpdate.refers_to).in_(reports)) & (col(StatusUpdate.kind) != "report")
+    if as_of:
+        amendment = amendment & (col(StatusUpdate.created_at) <= bindparam("as_of"))
+    return (
+        sa_select(*FOLD_COLUMNS)
+        .where(col(StatusUpdate.id).in_(reports) | amendment)
+        .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
+    )
 
 
-def _fold(
-    session: Session, reports: Sequence[StatusUpdate], as_of: datetime | None
-) -> dict[str, EffectiveUpdate]:
+def _fold(rows: Sequence[FoldValues]) -> dict[str, EffectiveUpdate]:
     """The reports with their corrections and retractions applied, newest per task."""
-    if not reports:
-        return {}
-    ids = [report.id for report in reports]
-    amendments = session.exec(
-        select(StatusUpdate)
-        .where(col(StatusUpdate.refers_to).in_(ids))
-        .where(col(StatusUpdate.kind) != "report")
-        .where(col(StatusUpdate.created_at) <= as_of if as_of is not None else true())
-    ).all()
-    rows = sorted([*reports, *amendments], key=lambda row: (row.created_at, row.id or 0))
     latest: dict[str, EffectiveUpdate] = {}
-    for update in fold_updates(rows):  # oldest first: the last one of a task wins
+    for update in fold_values(rows):  # oldest first: the last one of a task wins
         latest[update.task_id] = update
     return latest

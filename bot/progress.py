@@ -49,7 +49,7 @@ class EffectiveUpdate:
 
 # The columns the fold reads, in this order (plain rows of these columns are folded as tuples:
 # reading a SQLAlchemy row's attributes by name cost a round's fold more than the fold itself).
-_FOLD_NAMES = (
+FOLD_NAMES = (
     "id",
     "kind",
     "refers_to",
@@ -64,9 +64,11 @@ _FOLD_NAMES = (
     "percent",
     "plan_id",
 )
-_FOLD_COLUMNS = tuple(StatusUpdate.__table__.columns[name] for name in _FOLD_NAMES)  # type: ignore[attr-defined]
-_fold_values_of = operator.attrgetter(*_FOLD_NAMES)
-_FoldValues = tuple[Any, ...]
+FOLD_COLUMNS = tuple(StatusUpdate.__table__.columns[name] for name in FOLD_NAMES)  # type: ignore[attr-defined]
+_fold_values_of = operator.attrgetter(*FOLD_NAMES)
+FoldValues = tuple[Any, ...]
+FOLD_KIND = FOLD_NAMES.index("kind")
+FOLD_TASK = FOLD_NAMES.index("task_id")
 
 
 def effective_updates(
@@ -89,44 +91,53 @@ def effective_updates(
     """
     # Plain rows, not ORM objects: building 10,000 instrumented objects cost a digest about
     # half a second (BENCHMARKS.md); the fold reads the same attributes from a row.
-    query = sa_select(*_FOLD_COLUMNS)
+    query = sa_select(*FOLD_COLUMNS)
     if as_of is not None:
         if as_of.tzinfo is None or as_of.utcoffset() is None:
             raise ValueError(f"naive datetime {as_of!r}")
         query = query.where(col(StatusUpdate.created_at) <= as_of)
-    if plan_id is not None and period is None:
-        query = query.where(col(StatusUpdate.plan_id) == plan_id)
-    if agency_ids is not None:
-        query = query.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
+    units = list(agency_ids) if agency_ids is not None else None
     if task_id is not None:  # a task and the items under it ("2.2" also gives 2.2.1, 2.2.2)
         query = query.where(
             (col(StatusUpdate.task_id) == task_id)
             | col(StatusUpdate.task_id).startswith(task_id + ".")
         )
-    if period is not None:
+    if period is None:
+        if plan_id is not None:
+            query = query.where(col(StatusUpdate.plan_id) == plan_id)
+        if units is not None:
+            query = query.where(col(StatusUpdate.agency_id).in_(units))
+    else:
         # Whole chains (report and amendments) that touch the round: a re-filing row carries
         # the new round, the report the old one.
         chain = func.coalesce(col(StatusUpdate.refers_to), col(StatusUpdate.id))
         touching = select(chain).where(col(StatusUpdate.period) == period)
-        if plan_id is not None:
+        # The round's rows through the (unit, round) index when units are named (a unit's
+        # round is a hundred rows), else through the (plan, round) index.
+        if units is not None:
+            touching = touching.where(col(StatusUpdate.agency_id).in_(units))
+        elif plan_id is not None:
             touching = touching.where(col(StatusUpdate.plan_id) == plan_id)
-        if agency_ids is not None:
-            touching = touching.where(col(StatusUpdate.agency_id).in_(list(agency_ids)))
         # A chain's rows are its report (id) and its amendments (refers_to): two index look-ups
         # (migration 0006), where coalescing every row's chain would scan the whole history.
-        # The plan is named in the round's look-up only: beside the chains, a condition on the
-        # plan made SQLite read the rows through the (plan, round) index, i.e. every row of
-        # the plan's whole history (BENCHMARKS.md, third session); the rows read are checked
-        # against the plan in the fold instead.
+        # The plan and the units are not named beside them: a condition on either made SQLite
+        # read the rows through the (plan, round) or (unit, round) index instead, i.e. the
+        # plan's or the unit's whole history (BENCHMARKS.md, third session). The rows read are
+        # checked against them here instead.
         query = query.where(
             col(StatusUpdate.id).in_(touching) | col(StatusUpdate.refers_to).in_(touching)
         )
-    rows: Iterable[_FoldValues] = session.execute(
+    rows: Iterable[FoldValues] = session.execute(
         query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
     ).all()
-    if period is not None and plan_id is not None:
-        rows = [row for row in rows if row[-1] == plan_id]
-    folded = _fold_values(rows)
+    if period is not None and (plan_id is not None or units is not None):
+        wanted = set(units) if units is not None else None
+        rows = [
+            row
+            for row in rows
+            if (plan_id is None or row[-1] == plan_id) and (wanted is None or row[4] in wanted)
+        ]
+    folded = fold_values(rows)
     if period is None:
         return folded
     return [update for update in folded if update.period == period]
@@ -134,11 +145,11 @@ def effective_updates(
 
 def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
     """Apply corrections and retractions (rows in time order) to their reports."""
-    return _fold_values(map(_fold_values_of, rows))
+    return fold_values(map(_fold_values_of, rows))
 
 
-def _fold_values(rows: Iterable[_FoldValues]) -> list[EffectiveUpdate]:
-    """The fold of rows given as tuples of :data:`_FOLD_NAMES`, in time order.
+def fold_values(rows: Iterable[FoldValues]) -> list[EffectiveUpdate]:
+    """The fold of rows given as tuples of :data:`FOLD_NAMES`, in time order.
 
     The chains are folded on plain values and an :class:`EffectiveUpdate` is built once per
     report that stands (a round's 11,000 rows built and replaced about 11,000 frozen objects:

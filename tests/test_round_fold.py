@@ -26,7 +26,7 @@ PERIODS = ["2022-Q1", "2022-H1", "2022-M03"]
 
 
 def _reference(
-    session: Session, period: str, plan_id: str, as_of: datetime | None
+    session: Session, period: str, plan_id: str, as_of: datetime | None, unit: str | None = None
 ) -> list[EffectiveUpdate]:
     """Every row of the database, ORM objects in time order, folded one by one."""
     rows = session.exec(
@@ -36,6 +36,8 @@ def _reference(
     for row in rows:
         assert row.id is not None
         if row.plan_id != plan_id or (as_of is not None and row.created_at > as_of):
+            continue
+        if unit is not None and row.agency_id != unit:
             continue
         if row.kind == "report":
             reports[row.id] = EffectiveUpdate(
@@ -134,6 +136,24 @@ def test_a_rounds_fold_equals_folding_every_row(tmp_path: Path, any_db_url: str)
                         )
                         assert got == expected, (plan_id, period, as_of)
                         compared += len(expected)
+                        for unit in UNITS:  # one unit's round ("what's my task", a report)
+                            assert effective_updates(
+                                session,
+                                period=period,
+                                plan_id=plan_id,
+                                as_of=as_of,
+                                agency_ids=[unit],
+                            ) == _reference(session, period, plan_id, as_of, unit)
+                        assert (
+                            effective_updates(
+                                session,
+                                period=period,
+                                plan_id=plan_id,
+                                as_of=as_of,
+                                agency_ids=UNITS,
+                            )
+                            == expected
+                        )
             assert compared > 200  # the comparison saw many standing reports
             assert any(u.corrected for u in got) and any(u.refiled_from for u in got)
             # The fold of ORM objects (a report's chain) is the same fold.
