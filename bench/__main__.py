@@ -118,15 +118,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if "startup" in chosen:
             _log("start-up and memory")
             (root / "startup").mkdir()
-            results["startup"] = startup.commands(root / "startup", repeats, log=_log)
-            results["startup"]["idle"] = asyncio.run(
-                startup.idle_run(root / "startup", idle_seconds=0.5 if quick else 3.0)
+            results["startup"] = startup.commands(
+                root / "startup", repeats, log=_log, before=options.before
             )
-            idle = results["startup"]["idle"]
-            _log(
-                f"  idle planbot run: peak RSS {idle['planbot_run_peak_rss_mib']:.0f} MiB "
-                f"(bare PTB bot {idle['bare_ptb_peak_rss_mib']:.0f} MiB)"
-            )
+            sides = [("idle", None)]
+            if options.before is not None:
+                sides.insert(0, ("idle-before", options.before))
+            for key, code in sides:
+                results["startup"][key] = idle = asyncio.run(
+                    startup.idle_run(
+                        root / "startup", idle_seconds=0.5 if quick else 3.0, code=code
+                    )
+                )
+                _log(
+                    f"  {key} planbot run: peak RSS {idle['planbot_run_peak_rss_mib']:.0f} MiB "
+                    f"(bare PTB bot {idle['bare_ptb_peak_rss_mib']:.0f} MiB)"
+                )
     results["seconds"] = time.perf_counter() - started
     if options.json is not None:
         options.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")

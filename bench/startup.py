@@ -29,12 +29,15 @@ def _planbot() -> str:
     return str(Path(sys.executable).parent / "planbot")
 
 
-def _env(folder: Path, **extra: str) -> dict[str, str]:
+def _env(folder: Path, code: Path | None = None, **extra: str) -> dict[str, str]:
+    """The command's environment; with ``code``, another checkout's planbot (``--before``)."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("PLANBOT_") and key != "PTB_TIMEDELTA"
     }
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     env.update(
         PLANBOT_DATABASE_URL=f"sqlite:///{folder / 'startup.db'}",
         PLANBOT_DATA_DIR=str(folder / "data"),
@@ -43,15 +46,17 @@ def _env(folder: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _command(folder: Path, args: list[str]) -> tuple[float, float, set[str]]:
+def _command(
+    folder: Path, args: list[str], code: Path | None = None
+) -> tuple[float, float, set[str]]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         capture_output=True,
         text=True,
-        env=_env(folder),
-        cwd=REPO_ROOT,
+        env=_env(folder, code),
+        cwd=code or REPO_ROOT,
         timeout=300,
         check=False,
     )
@@ -63,21 +68,35 @@ def _command(folder: Path, args: list[str]) -> tuple[float, float, set[str]]:
     return wall, cpu, loaded
 
 
-def commands(folder: Path, repeats: int, log: Any = print) -> dict[str, Any]:
+def commands(
+    folder: Path, repeats: int, log: Any = print, before: Path | None = None
+) -> dict[str, Any]:
+    """Each command ``repeats`` times; with ``before`` (another checkout), that checkout's run
+    alternates with this one's on the same database (``planbot-before ...`` keys)."""
     _command(folder, ["agencies"])  # creates, migrates and loads the plan
     results: dict[str, Any] = {}
+    sides: list[tuple[str, Path | None]] = [("planbot", None)]
+    if before is not None:
+        sides.insert(0, ("planbot-before", before))
     for args in (["--help"], ["agencies"], ["tasks"], ["digest", "--at", "2021-03-10"]):
-        runs = [_command(folder, args) for _ in range(repeats)]
-        name = "planbot " + " ".join(args)
-        results[name] = {
-            "wall_s": median([r[0] for r in runs]),
-            "cpu_s": median([r[1] for r in runs]),
-            "heavy_loaded": sorted(runs[0][2]),
-        }
-        log(
-            f"  {name}: {results[name]['wall_s']:.2f} s ({results[name]['cpu_s']:.2f} s CPU), "
-            f"loads {', '.join(results[name]['heavy_loaded']) or 'none of ' + '/'.join(HEAVY)}"
-        )
+        runs: dict[str, list[tuple[float, float, set[str]]]] = {side: [] for side, _ in sides}
+        for _ in range(repeats):
+            for side, code in sides:
+                runs[side].append(_command(folder, args, code))
+        for side, _code in sides:
+            name = f"{side} " + " ".join(args)
+            results[name] = {
+                "wall_s": median([r[0] for r in runs[side]]),
+                "cpu_s": median([r[1] for r in runs[side]]),
+                "heavy_loaded": sorted(runs[side][0][2]),
+                "load_average_1m": round(os.getloadavg()[0], 2),
+            }
+            figures = results[name]
+            log(
+                f"  {name}: {figures['wall_s']:.2f} s ({figures['cpu_s']:.2f} s CPU), loads "
+                f"{', '.join(figures['heavy_loaded']) or 'none of ' + '/'.join(HEAVY)}, "
+                f"load {figures['load_average_1m']}"
+            )
     return results
 
 
@@ -88,11 +107,16 @@ def _vm(pid: int, field: str) -> float:
     return float("nan")
 
 
-async def idle_run(folder: Path, idle_seconds: float = 3.0) -> dict[str, Any]:
-    """Peak RSS of the real ``planbot run`` once it polls, and of an idle bare PTB bot."""
+async def idle_run(
+    folder: Path, idle_seconds: float = 3.0, code: Path | None = None
+) -> dict[str, Any]:
+    """Peak RSS of the real ``planbot run`` once it polls (with ``code``: another checkout's),
+    and of an idle bare PTB bot."""
     async with BenchTelegram() as fake:
         fake.keep_calls = True
-        env = _env(folder, PLANBOT_TELEGRAM_TOKEN=fake.token, PLANBOT_TELEGRAM_API_URL=fake.url)
+        env = _env(
+            folder, code, PLANBOT_TELEGRAM_TOKEN=fake.token, PLANBOT_TELEGRAM_API_URL=fake.url
+        )
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
             _planbot(),
