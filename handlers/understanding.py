@@ -698,7 +698,7 @@ def _phrase_layer(reading: _Reading, folded: str) -> Intent | None:
     short = len(words) <= 10
     if len(words) <= 16 and "why" in labels and "remind" in labels:
         return Intent("reminded")  # "đã gửi báo cáo rồi mà sao vẫn nhắc?"
-    if len(words) <= 12 and _asks_plans(reading, labels):
+    if len(words) <= 16 and _asks_plans(reading, labels):
         return Intent("plans")
     if "owed" in labels and short:
         return Intent("owed")
