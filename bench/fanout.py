@@ -109,8 +109,8 @@ async def run(
     senders.append(("planbot", "planbot", None))
     for number, chats in enumerate(sizes):
         for label, sender, code in senders:
-            if label != "planbot" and number > 0:
-                continue  # the baselines: the first size is enough
+            if label == "bare" and number > 0:
+                continue  # the bare sender: the first size is enough (the code before: all)
             figures = await one_run(sender, folder, chats=chats, code=code)
             results[f"{label}/{chats}"] = figures
             log(

@@ -17,11 +17,13 @@ Peak RSS is ``ru_maxrss`` of this process.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import resource
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +158,6 @@ async def _fanout(config: dict[str, Any]) -> None:
     from bot.channels.telegram import build_channel
     from bot.clock import FrozenClock
     from bot.config import Settings
-    from scheduler.pacing import Pacer
     from scheduler.runner import SchedulerRunner
 
     at = datetime.fromisoformat(config["at"])
@@ -171,7 +172,7 @@ async def _fanout(config: dict[str, Any]) -> None:
     ceiling = int(config.get("ceiling", 30))
     # The channel's one flood limiter (shared by the runner and PTB's rate limiter), at the
     # ceiling the server allows.
-    pacer = None if ceiling == 30 else Pacer(overall_per_second=ceiling)
+    pacer = None if ceiling == 30 else _ceiling_pacer(ceiling)
     channel = build_channel(settings, request_timeout=30.0, pacer=pacer)
     assert channel is not None
     async with channel:
@@ -179,7 +180,9 @@ async def _fanout(config: dict[str, Any]) -> None:
         _emit("READY", {})
         cpu_start = time.process_time()
         wall_start = time.perf_counter()
-        result = await runner.tick(at)
+        # As ``planbot run`` ticks: only the counts are kept (code before that: every delivery).
+        keep = {"keep": False} if "keep" in inspect.signature(runner.tick).parameters else {}
+        result = await runner.tick(at, **keep)
         cpu = time.process_time() - cpu_start
         wall = time.perf_counter() - wall_start
         await runner.shutdown()
@@ -194,6 +197,13 @@ async def _fanout(config: dict[str, Any]) -> None:
             "rss_mib": _peak_rss_mib(),
         },
     )
+
+
+def _ceiling_pacer(ceiling: int) -> Any:
+    """The pacer a channel would have with Telegram's limits but ``ceiling`` per second."""
+    from scheduler.pacing import TELEGRAM
+
+    return replace(TELEGRAM, overall_per_second=ceiling).pacer()
 
 
 def main() -> None:

@@ -506,14 +506,19 @@ def _addressed(
     coordinate: tuple[str, ...] = (),
 ) -> Iterator[_Part]:
     """One part for each recipient, its text (``text(translator)``) in the recipient's
-    language."""
+    language: built once per language, and the one string shared by every recipient of it (a
+    province's thousands of focal points of one unit cost one text, not thousands)."""
+    texts: dict[str, str] = {}
     for recipient in recipients:
+        written = texts.get(recipient.locale)
+        if written is None:
+            written = texts[recipient.locale] = text(translator(recipient.locale))
         yield _Part(
             recipient=recipient,
             instant=instant,
             audience=audience,
             agency_id=agency_id,
-            text=text(translator(recipient.locale)),
+            text=written,
             tasks=tasks,
             coordinate=coordinate,
         )

@@ -32,14 +32,18 @@ and :meth:`SchedulerRunner.add_contributor` (before :meth:`SchedulerRunner.start
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -89,6 +93,11 @@ LEASE_JOB_ID = "planbot-lease"
 TICK_SECONDS = 60
 MAX_RATE_LIMITS = 5  # 429 answers for one message within one tick before it is postponed
 SHUTDOWN_GRACE_SECONDS = 30.0
+# A tick plans and sends the roster in chunks of about this many recipients (whole chats), so
+# its memory does not grow with the roster; a smaller roster is one chunk.
+PLAN_CHUNK = 500
+
+T = TypeVar("T")
 
 
 def default_holder() -> str:
@@ -115,9 +124,16 @@ class TickResult:
     lease: bool
     owed: tuple[OwedMessage, ...] = ()
     deliveries: list[Delivery] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    keep: bool = True  # False: only the counts are kept (a long-running bot's tick)
+
+    def note(self, delivery: Delivery) -> None:
+        self.counts[delivery.outcome] += 1
+        if self.keep:
+            self.deliveries.append(delivery)
 
     def count(self, outcome: Outcome) -> int:
-        return sum(1 for delivery in self.deliveries if delivery.outcome == outcome)
+        return self.counts[outcome]
 
     @property
     def sent(self) -> int:
@@ -158,6 +174,10 @@ class SchedulerRunner:
         self._stopped_tick = False
         self._scheduler: AsyncIOScheduler | None = None
         self._current: asyncio.Task[TickResult] | None = None
+        # Every ledger write of this sender goes through one thread, in order: SQLite has one
+        # writer, and writers racing for its lock sleep in its busy handler (milliseconds that
+        # land between a pacing slot and its request: BENCHMARKS.md, third session).
+        self._ledger: ThreadPoolExecutor | None = None
         # Error texts go to the ledger and to ``planbot remind``'s output: never a token there.
         self._redactor = RedactingFilter(services.settings.secret_values())
 
@@ -261,7 +281,10 @@ class SchedulerRunner:
                 raise
             except Exception:  # the tick failed: it was logged by _wake
                 pass
-        await asyncio.to_thread(self.outbox.release_lease)
+        await self._write(self.outbox.release_lease)
+        ledger, self._ledger = self._ledger, None
+        if ledger is not None:
+            ledger.shutdown(wait=False)
         log.info("reminder scheduler stopped (sender %s)", self.holder)
 
     def stop_sending(self) -> None:
@@ -276,14 +299,14 @@ class SchedulerRunner:
         if self._stopped:
             return
         try:
-            await asyncio.to_thread(self.outbox.acquire_lease, self.services.clock.now())
+            await self._write(self.outbox.acquire_lease, self.services.clock.now())
         except Exception as error:  # the database is away: the next renewal tries again
             log.warning("renewing the sender lease failed: %s", self._error_text(error))
 
     async def _wake(self) -> None:
         if self._stopped:
             return
-        task = asyncio.create_task(self.tick())
+        task = asyncio.create_task(self.tick(keep=False))
         self._current = task
         try:
             # Shielded: APScheduler cancels its job at shutdown; the tick finishes its message.
@@ -311,9 +334,20 @@ class SchedulerRunner:
         With several plans, a plan's reminders start from the moment it was loaded, and a
         retired plan's instants before its retirement still anchor the ledger keys.
         """
+        shares, recipients = self._planning(now)
+        messages = messages_across(now, shares, recipients) if recipients else []
+        messages.extend(self._contributed(now))
+        return messages
+
+    def _contributed(self, now: datetime) -> list[OwedMessage]:
+        return [message for contributor in self._contributors for message in contributor(now)]
+
+    def _planning(self, now: datetime) -> tuple[list[PlanReminders], list[Recipient]]:
+        """Each plan's share of ``now`` with its rounds' progress, and the active users as
+        recipients (none when no plan has a current instant)."""
         self._follow_plan_changes()
         shares = self._shares(now)
-        messages: list[OwedMessage] = []
+        recipients: list[Recipient] = []
         if any(share.instants or share.tasks for share in shares if share.followed):
             with self.services.db.session() as session:
                 users = active_users(session)  # never planbot shell's (bot/registration.py)
@@ -345,10 +379,7 @@ class SchedulerRunner:
                 )
                 for user in users
             ]
-            messages = messages_across(now, shares, recipients)
-        for contributor in self._contributors:
-            messages.extend(contributor(now))
-        return messages
+        return shares, recipients
 
     def _follow_plan_changes(self) -> None:
         """A plan loaded, changed or retired by ``planbot plan`` while the bot runs is followed
@@ -417,59 +448,106 @@ class SchedulerRunner:
 
     # ------------------------------------------------------------------ one tick
 
-    async def tick(self, now: datetime | None = None) -> TickResult:
-        """One pass as of ``now`` (default: the clock): compute what is owed, claim, send, mark."""
+    async def tick(self, now: datetime | None = None, *, keep: bool = True) -> TickResult:
+        """One pass as of ``now`` (default: the clock): compute what is owed, claim, send, mark.
+
+        The roster is planned and sent in chunks of whole chats (:data:`PLAN_CHUNK`), by a
+        fixed number of sending tasks, so memory does not grow with the roster; ``keep``
+        False keeps only the counts in the result, not every message (``planbot run``)."""
         async with self._tick_lock:
             begin_acting(f"scheduler:{self.holder}")
             at = now or self.services.clock.now()
             if at.tzinfo is None or at.utcoffset() is None:
                 raise ValueError(f"naive datetime {at!r}")
-            result = TickResult(at=at, holder=self.holder, lease=False)
-            held = await asyncio.to_thread(self.outbox.acquire_lease, self.services.clock.now())
+            result = TickResult(at=at, holder=self.holder, lease=False, keep=keep)
+            held = await self._write(self.outbox.acquire_lease, self.services.clock.now())
             if not held:
                 log.debug("sender lease held by another process; not sending")
                 return result
             result.lease = True
-            owed = await asyncio.to_thread(self.owed, at)
-            result.owed = tuple(owed)
-            rows = await asyncio.to_thread(self.outbox.rows, [m.key for m in owed])
-            by_chat: dict[tuple[str, str], list[OwedMessage]] = {}
-            for message in owed:
-                if message.channel not in self.channels:
-                    result.deliveries.append(Delivery(message, "no-channel"))
-                    continue
-                row = rows.get(message.key)
-                if (
-                    row is not None
-                    and row.state not in ("claimed", "sending")
-                    and not self.outbox.claimable(row, self.services.clock.now())
-                ):
-                    result.deliveries.append(Delivery(message, "already"))
-                    continue
-                by_chat.setdefault((message.channel, message.chat_id), []).append(message)
-            semaphore = asyncio.Semaphore(self._concurrency)
             self._stopped_tick = False
+            chats: asyncio.Queue[list[OwedMessage] | None] = asyncio.Queue(2 * self._concurrency)
 
-            async def one_chat(messages: list[OwedMessage]) -> None:
-                async with semaphore:
+            async def plan() -> None:
+                shares, recipients = await asyncio.to_thread(self._planning, at)
+                extra: dict[tuple[str, str], list[OwedMessage]] = {}
+                for message in await asyncio.to_thread(self._contributed, at):
+                    extra.setdefault((message.channel, message.chat_id), []).append(message)
+                owed: list[OwedMessage] = []
+                for chunk in _chunks_by_chat(recipients, PLAN_CHUNK):
+                    if self._halted():
+                        break
+                    messages = await asyncio.to_thread(messages_across, at, shares, chunk)
+                    for recipient in chunk:  # a chat's contributions after its reminders
+                        messages.extend(extra.pop((recipient.channel, recipient.chat_id), ()))
+                    await self._queue(messages, result, chats)
+                    if keep:
+                        owed.extend(messages)
+                rest = [message for messages in extra.values() for message in messages]
+                if rest and not self._halted():
+                    await self._queue(rest, result, chats)
+                    if keep:
+                        owed.extend(rest)
+                result.owed = tuple(owed)
+                # The end, for each sending task (on an error the task group cancels them all).
+                for _worker in range(self._concurrency):
+                    await chats.put(None)
+
+            async def send() -> None:
+                while (messages := await chats.get()) is not None:
                     for message in messages:
-                        result.deliveries.append(await self._deliver(message))
+                        result.note(await self._deliver(message))
 
             renewer = asyncio.create_task(self._keep_lease())
             try:
                 async with asyncio.TaskGroup() as group:
-                    for messages in by_chat.values():
-                        group.create_task(one_chat(messages))
+                    group.create_task(plan())
+                    for _worker in range(self._concurrency):
+                        group.create_task(send())
             finally:
                 renewer.cancel()
                 await asyncio.gather(renewer, return_exceptions=True)
             return result
 
+    async def _queue(
+        self,
+        messages: list[OwedMessage],
+        result: TickResult,
+        chats: asyncio.Queue[list[OwedMessage] | None],
+    ) -> None:
+        """Hand the messages that may still be sent to the sending tasks, one chat's messages
+        together (in order); the others are noted as they are."""
+        rows = await asyncio.to_thread(self.outbox.rows, [m.key for m in messages])
+        by_chat: dict[tuple[str, str], list[OwedMessage]] = {}
+        for message in messages:
+            if message.channel not in self.channels:
+                result.note(Delivery(message, "no-channel"))
+                continue
+            row = rows.get(message.key)
+            if (
+                row is not None
+                and row.state not in ("claimed", "sending")
+                and not self.outbox.claimable(row, self.services.clock.now())
+            ):
+                result.note(Delivery(message, "already"))
+                continue
+            by_chat.setdefault((message.channel, message.chat_id), []).append(message)
+        for chat in by_chat.values():
+            await chats.put(chat)
+
+    async def _write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` on the ledger's one thread (with this task's context:
+        the audit actor), in the order asked."""
+        if self._ledger is None:
+            self._ledger = ThreadPoolExecutor(1, thread_name_prefix="planbot-ledger")
+        call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._ledger, call)
+
     async def _keep_lease(self) -> None:
         """Renew the (short) lease every few seconds while a tick sends; stop sending if lost."""
         while True:
             await asyncio.sleep(LEASE_RENEW_SECONDS)
-            held = await asyncio.to_thread(self.outbox.acquire_lease, self.services.clock.now())
+            held = await self._write(self.outbox.acquire_lease, self.services.clock.now())
             if not held:
                 log.warning("the sender lease was lost; this tick stops sending")
                 self._stopped_tick = True
@@ -489,7 +567,7 @@ class SchedulerRunner:
                 if self._halted():
                     return await self._give_back(message, claim, "stopped", "the sender stopped")
                 if claim is None:
-                    got = await asyncio.to_thread(
+                    got = await self._write(
                         self.outbox.claim,
                         message.key,
                         clock.now(),
@@ -507,27 +585,29 @@ class SchedulerRunner:
                     held = claim.id
                 # The slot is taken right before the request leaves, so the database work above
                 # cannot bunch sends together beyond the flood limits.
-                await pacer.wait(message.chat_id, group=message.group)
-                if self._halted():
-                    return await self._give_back(message, claim, "stopped", "the sender stopped")
-                # Marked "sending" only now, with the lease checked in the same transaction: a
-                # crash before this line leaves a row that never left (safe to send again).
-                marked = await asyncio.to_thread(self.outbox.mark_sending, claim, clock.now())
-                if marked != "ok":
-                    # The lease was lost (a long pause outlived it) or another sender took the
-                    # row over: two senders must never both send.
-                    self._stopped_tick = marked == "lease" or self._stopped_tick
-                    if marked == "lease":
-                        return await self._give_back(message, claim, "stopped", "lease lost")
-                    claim = None
-                    return Delivery(message, "already")
-                sending = True
+                slot_chat = message.chat_id
+                await pacer.wait(slot_chat, group=message.group)
                 try:
-                    ids = await pacer.timed(
-                        message.chat_id, channel.send(message.chat_id, message.reply)
-                    )
+                    if self._halted():
+                        return await self._give_back(
+                            message, claim, "stopped", "the sender stopped"
+                        )
+                    # Marked "sending" only now, with the lease checked in the same transaction:
+                    # a crash before this line leaves a row that never left (safe to send again).
+                    marked = await self._write(self.outbox.mark_sending, claim, clock.now())
+                    if marked != "ok":
+                        # The lease was lost (a long pause outlived it) or another sender took
+                        # the row over: two senders must never both send.
+                        self._stopped_tick = marked == "lease" or self._stopped_tick
+                        if marked == "lease":
+                            return await self._give_back(message, claim, "stopped", "lease lost")
+                        claim = None
+                        return Delivery(message, "already")
+                    sending = True
+                    request = channel.send(message.chat_id, message.reply)
+                    ids = await pacer.timed(slot_chat, request)
                 except RetryLater as error:
-                    await asyncio.to_thread(self.outbox.not_sent, claim)
+                    await self._write(self.outbox.not_sent, claim)
                     sending = False
                     pacer.pause(error.retry_after)
                     rate_limited += 1
@@ -539,22 +619,22 @@ class SchedulerRunner:
                     if rate_limited >= MAX_RATE_LIMITS:
                         until = clock.now() + _seconds(error.retry_after)
                         why = self._error_text(error)
-                        await asyncio.to_thread(self.outbox.postpone, claim, until, why)
+                        await self._write(self.outbox.postpone, claim, until, why)
                         claim = None
                         return Delivery(message, "postponed", error=why)
                     continue
                 except ChatMoved as error:
-                    await asyncio.to_thread(self.outbox.not_sent, claim)
+                    await self._write(self.outbox.not_sent, claim)
                     sending = False
                     moves += 1
                     if moves > 1:
                         why = self._error_text(error)
-                        await asyncio.to_thread(
+                        await self._write(
                             self.outbox.mark_failed, claim, clock.now(), why, retry=False
                         )
                         return Delivery(message, "failed", error=why)
                     # Follow the group everywhere its id is stored, then send there.
-                    await asyncio.to_thread(
+                    await self._write(
                         migrate_chat,
                         self.services.db,
                         message.channel,
@@ -565,13 +645,11 @@ class SchedulerRunner:
                     continue
                 except OutcomeUnknown as error:
                     why = self._error_text(error)
-                    await asyncio.to_thread(self.outbox.mark_unknown, claim, why)
+                    await self._write(self.outbox.mark_unknown, claim, why)
                     return Delivery(message, "unknown", error=why)
                 except TransientError as error:
                     why = self._error_text(error)
-                    await asyncio.to_thread(
-                        self.outbox.mark_failed, claim, clock.now(), why, retry=True
-                    )
+                    await self._write(self.outbox.mark_failed, claim, clock.now(), why, retry=True)
                     return Delivery(message, "failed", error=why)
                 except Undeliverable as error:
                     why = self._error_text(error)
@@ -581,17 +659,17 @@ class SchedulerRunner:
                         message.chat_id,
                         why,
                     )
-                    await asyncio.to_thread(
-                        self.outbox.mark_failed, claim, clock.now(), why, retry=False
-                    )
+                    await self._write(self.outbox.mark_failed, claim, clock.now(), why, retry=False)
                     return Delivery(message, "failed", error=why)
                 except Exception as error:
                     why = self._error_text(error, repr)
                     log.error("sending a reminder failed unexpectedly: %s", why)
-                    await asyncio.to_thread(self.outbox.mark_unknown, claim, why)
+                    await self._write(self.outbox.mark_unknown, claim, why)
                     return Delivery(message, "unknown", error=why)
+                finally:
+                    pacer.done(slot_chat)  # answered, or nothing was sent under the slot
                 sent_at = clock.now()
-                await asyncio.to_thread(self.outbox.mark_sent, claim, sent_at, ids)
+                await self._write(self.outbox.mark_sent, claim, sent_at, ids)
                 claim = None
                 await self._record_sent(message, ids, message.reply.context, sent_at)
                 extra_ids = await self._send_extras(message, channel, pacer)
@@ -614,7 +692,7 @@ class SchedulerRunner:
         context: dict[str, Any] | None,
         at: datetime,
     ) -> None:
-        await asyncio.to_thread(
+        await self._write(
             record_sent, self.services.db, message.channel, message.chat_id, ids, context, at
         )
 
@@ -661,6 +739,22 @@ class SchedulerRunner:
                     await self._record_sent(message, ids, reply.context, self.services.clock.now())
                     break
         return tuple(sent)
+
+
+def _chunks_by_chat(recipients: Sequence[Recipient], size: int) -> Iterator[list[Recipient]]:
+    """The recipients in chunks of at least ``size`` (the last one smaller), a chat's
+    recipients always in one chunk (its message is merged from them), chats in the order met."""
+    by_chat: dict[tuple[str, str], list[Recipient]] = {}
+    for recipient in recipients:
+        by_chat.setdefault((recipient.channel, recipient.chat_id), []).append(recipient)
+    chunk: list[Recipient] = []
+    for members in by_chat.values():
+        chunk.extend(members)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _attachment_reply(attachment: Attachment, message: OwedMessage) -> Reply:

@@ -142,3 +142,20 @@ async def test_zalo_chats_are_not_taken_for_telegram_groups(services: Services) 
     assert runner.pacer("telegram").is_group("-100200")
     assert PLATFORM_LIMITS["telegram"].groups_by_id
     assert not PLATFORM_LIMITS["zalo"].groups_by_id
+
+
+async def test_two_answers_to_one_chat_in_one_turn_leave_a_second_apart(
+    services: Services,
+) -> None:
+    """The limiter's own slot is not held for the next request (only the scheduler's is): the
+    second reply of one turn waits for the chat's second like any other."""
+    fake = FakeTime()
+    pacer = PLATFORM_LIMITS["telegram"].pacer(monotonic=fake.monotonic, sleep=fake.sleep)
+    async with FakeTelegram() as tg:
+        tg.private_chat(USER)
+        async with paced_channel(tg.url, tg.token, pacer) as channel:
+            await channel.send(HEALTH, Reply("Đã ghi nhận 2.2.1"))
+            await channel.send(HEALTH, Reply("Còn 1.4 chưa báo cáo"))
+        assert len(tg.bot_messages(USER.id)) == 2
+    assert fake.sleeps == [pytest.approx(1.002)]  # one second after the first one's answer
+    assert pacer.in_flight == 0

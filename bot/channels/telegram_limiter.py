@@ -68,11 +68,14 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             return await callback(*args, **kwargs)
         chat = str(chat_id)
         if self.pacer.holds_slot(chat):  # paced by the scheduler, which also handles a 429
-            return await callback(*args, **kwargs)
+            try:
+                return await callback(*args, **kwargs)
+            finally:
+                self.pacer.done(chat)  # answered: the pieces after it may take their slots
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         attempt = 0
         while True:
-            await self.pacer.wait(chat)
+            await self.pacer.wait(chat, hold=False)
             try:
                 return await self.pacer.timed(chat, callback(*args, **kwargs))
             except RetryAfter as error:
