@@ -1,4 +1,9 @@
-"""Sending over Zalo: the channel that both the handlers' answers and the scheduler use."""
+"""Sending over Zalo: the channel that both the handlers' answers and the scheduler use.
+
+Every request to a chat goes through the channel's one flood limiter (``ZaloChannel.pacer``,
+Zalo's limits: :data:`scheduler.pacing.ZALO`), the answers' and the reminders' alike: the
+scheduler takes a reminder's slot itself (and the first request uses it), every other request
+waits for its own here; a "too many requests" answer pauses the whole channel."""
 
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ from bot.channels.zalo.platform import CHANNEL
 from bot.channels.zalo.rendering import Outgoing, PublicFiles, render_replies
 from bot.db import Database
 from bot.i18n import Translator, translator
-from bot.messages import Reply
+from bot.messages import Reply, RetryLater
 from bot.models import User
+from scheduler.pacing import ZALO, Pacer
 
 __all__ = ["ZaloChannel"]
 
@@ -30,8 +36,10 @@ class ZaloChannel:
         *,
         locale: str = "vi",
         public: PublicFiles | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.client = client
+        self.pacer = pacer or ZALO.pacer()
         self._db = db
         self._locale = locale
         self._public = public
@@ -78,10 +86,20 @@ class ZaloChannel:
         return per_reply
 
     async def _call(self, chat_id: str, item: Outgoing) -> str:
+        pacer = self.pacer
+        if not pacer.holds_slot(chat_id):  # the scheduler took this request's slot itself
+            await pacer.wait(chat_id, hold=False)
         if item.kind == "photo":
-            result = await self.client.send_photo(chat_id, item.url)
+            request = self.client.send_photo(chat_id, item.url)
         else:
-            result = await self.client.send_message(chat_id, item.text)
+            request = self.client.send_message(chat_id, item.text)
+        try:
+            result = await pacer.timed(chat_id, request)
+        except ZaloApiError as error:
+            mapped = delivery_error(error, self.client)
+            if isinstance(mapped, RetryLater):
+                pacer.pause(mapped.retry_after)  # nothing leaves this channel before then
+            raise
         return platform_id(result.get("message_id"))
 
     def _translator(self, chat_id: str) -> Translator:
