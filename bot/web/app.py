@@ -548,7 +548,7 @@ async def signin(request: web.Request) -> web.StreamResponse:
             status=403,
             csrf=context.keys.csrf_token(pre),
         )
-    context.channel.deliver(user.chat_id, replies, now)
+    await context.channel.answer(user.chat_id, replies, now)
     old = _session(request)
     if old is not None:
         context.sessions.end(old.id)

@@ -15,6 +15,11 @@ Like the other adapters it maps the platform (here: an HTML form) to the neutral
 
 The scheduler sends here too (:meth:`WebChannel.send`): a reminder appears in the person's web
 chat the next time they open it.
+
+What was sent is recorded where every channel's is (:mod:`bot.delivery`): an answer by
+:meth:`WebChannel.answer` through :func:`bot.delivery.record_replies`, a reminder by the
+scheduler's runner; the channel itself only stores the chat. There is no flood limit here: the
+"platform" is planbot's own chat store.
 """
 
 from __future__ import annotations
@@ -26,9 +31,9 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.db import Database
+from bot.delivery import record_replies
 from bot.messages import Incoming, Reply
 from bot.models import User
-from bot.sent import record_sent
 from bot.web.store import ChatMessage, ChatStore
 
 __all__ = ["CHANNEL", "MAX_TEXT_FIELD", "ChatPost", "WebChannel"]
@@ -68,12 +73,25 @@ class WebChannel:
         return self._locks.setdefault(chat_id, asyncio.Lock())
 
     async def send(self, chat_id: str, reply: Reply) -> list[str]:
-        """Scheduled sends (reminders, digests): added to the chat, context recorded."""
+        """Scheduled sends (reminders, digests): added to the chat (the sender records them)."""
         stored = self.deliver(chat_id, [reply], self._clock.now())
         return [message.id for message in stored]
 
+    async def answer(self, chat_id: str, replies: list[Reply], now: datetime) -> list[ChatMessage]:
+        """The answers to a person: stored, and each new message's context recorded (the one
+        record of what was sent, :func:`bot.delivery.record_replies`); what changed."""
+        stored, added = self._store(chat_id, replies, now)
+        await record_replies(self._db, CHANNEL, chat_id, added, now)
+        return stored
+
     def deliver(self, chat_id: str, replies: list[Reply], now: datetime) -> list[ChatMessage]:
         """Store the bot's replies (edits replace their message); return what changed."""
+        return self._store(chat_id, replies, now)[0]
+
+    def _store(
+        self, chat_id: str, replies: list[Reply], now: datetime
+    ) -> tuple[list[ChatMessage], list[tuple[Reply, list[str]]]]:
+        """Store the replies; what changed, and each new message with its reply."""
         adds: list[ChatMessage] = []
         edits: dict[str, ChatMessage] = {}
         pending: list[tuple[Reply, int]] = []
@@ -95,9 +113,7 @@ class WebChannel:
                 adds.append(message)
         _ids, stored = self.store.append(chat_id, now, add=adds, edits=edits)
         added = stored[: len(adds)]
-        for reply, index in pending:
-            record_sent(self._db, CHANNEL, chat_id, [added[index].id], reply.context, now)
-        return stored
+        return stored, [(reply, [added[index].id]) for reply, index in pending]
 
     def _find(self, chat_id: str, message_id: str | None) -> ChatMessage | None:
         if message_id is None:
@@ -150,7 +166,7 @@ class WebChannel:
                 message_id = post.message_id
             incoming = to_incoming(user, post, now, message_id)
             replies = await handle(incoming)
-            shown += self.deliver(chat_id, replies, self._clock.now())
+            shown += await self.answer(chat_id, replies, self._clock.now())
             return shown
 
 
