@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
@@ -22,7 +23,10 @@ from bot.channels.telegram_limiter import PacedRateLimiter
 from bot.clock import FrozenClock
 from bot.delivery import INTERACTIVE_ATTEMPTS, answer
 from bot.messages import Reply, TransientError
+from bot.models import SentMessage
 from bot.runtime import scheduler_runner
+from bot.web.channel import WebChannel
+from bot.web.store import ChatStore
 from scheduler.pacing import PLATFORM_LIMITS, Pacer
 from scheduler.runner import SchedulerRunner
 from tests.conftest import local, make_settings
@@ -159,3 +163,23 @@ async def test_two_answers_to_one_chat_in_one_turn_leave_a_second_apart(
         assert len(tg.bot_messages(USER.id)) == 2
     assert fake.sleeps == [pytest.approx(1.002)]  # one second after the first one's answer
     assert pacer.in_flight == 0
+
+
+async def test_a_web_reminder_and_a_web_answer_are_each_recorded_once(
+    services: Services, clock: FrozenClock, tmp_path: Path
+) -> None:
+    add_user(services.db, "w-7", "so-y-te", channel="web")
+    clock.set(local(2021, 3, 17, 8))
+    channel = WebChannel(services.db, clock, ChatStore(services.db, tmp_path / "files"))
+    runner = SchedulerRunner(services, {"web": channel}, holder="web-sender")
+    result = await runner.tick()
+    await runner.shutdown()
+    assert result.sent == 1
+    (shown,) = await channel.answer(
+        "w-7", [Reply("Đã ghi nhận", context={"kind": "confirmation"})], clock.now()
+    )
+    with services.db.session() as session:
+        rows = session.exec(select(SentMessage).where(SentMessage.chat_id == "w-7")).all()
+    kinds = sorted(str(row.context["kind"]) for row in rows)
+    assert kinds == ["confirmation", "reminder"]  # one row each: not recorded twice
+    assert shown.id in {row.message_id for row in rows}

@@ -5,8 +5,6 @@ so every wait is observed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.bootstrap import Services
@@ -16,18 +14,15 @@ from scheduler.pacing import ZALO
 from scheduler.runner import SchedulerRunner
 from tests.support.recording_channel import FakeTime
 from tests.support.zalo_server import ZaloBotApiServer
+from tests.test_zalo_bot import api, client  # the fake Zalo Bot API and a client of it
+
+__all__ = ["api", "client"]
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[ZaloBotApiServer]:
-    async with ZaloBotApiServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(api: ZaloBotApiServer) -> AsyncIterator[ZaloClient]:
-    async with ZaloClient(api.token, api.root, timeout=2.0) as zalo:
-        yield zalo
+def _paced(client: ZaloClient, services: Services, fake: FakeTime) -> ZaloChannel:
+    """The Zalo channel with its pacer on the fake clock."""
+    pacer = ZALO.pacer(monotonic=fake.monotonic, sleep=fake.sleep)
+    return ZaloChannel(client, services.db, pacer=pacer)
 
 
 async def _two_replies(incoming: Incoming) -> list[Reply]:
@@ -38,9 +33,7 @@ async def test_answers_to_one_chat_leave_a_second_apart(
     api: ZaloBotApiServer, client: ZaloClient, services: Services
 ) -> None:
     fake = FakeTime()
-    channel = ZaloChannel(
-        client, services.db, pacer=ZALO.pacer(monotonic=fake.monotonic, sleep=fake.sleep)
-    )
+    channel = _paced(client, services, fake)
     bot = ZaloBot(channel, _two_replies, services.db, services.clock)
     await bot.process(api.text_update("2.2 xong", chat_id="c-1"))
     await bot.process(api.text_update("1.4 đang làm", chat_id="c-2"))
@@ -56,9 +49,7 @@ async def test_too_many_requests_pauses_the_channel_and_the_answer_is_sent_once(
     api: ZaloBotApiServer, client: ZaloClient, services: Services
 ) -> None:
     fake = FakeTime()
-    channel = ZaloChannel(
-        client, services.db, pacer=ZALO.pacer(monotonic=fake.monotonic, sleep=fake.sleep)
-    )
+    channel = _paced(client, services, fake)
 
     async def one_reply(incoming: Incoming) -> list[Reply]:
         return [Reply(f"Đã nhận: {incoming.text}")]
