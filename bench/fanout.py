@@ -116,12 +116,16 @@ async def run(
             log(
                 f"  fan-out {label} {chats} chats: {figures['rate']:.1f}/s "
                 f"({figures['share_of_ceiling']:.3f} of 30), {figures['refused_429']} x 429, "
-                f"{figures['rss_mib']:.0f} MiB"
+                f"{figures['rss_mib']:.0f} MiB, CPU {figures['cpu_s']:.1f} s"
             )
-    figures = await one_run("planbot", folder, chats=fast, ceiling=fast_ceiling)
-    results[f"planbot/{fast}@{fast_ceiling}"] = figures
-    log(
-        f"  fan-out planbot {fast} chats at a ceiling of {fast_ceiling}/s: "
-        f"{figures['rate']:.0f}/s, {figures['refused_429']} x 429"
-    )
+    for label, _sender, code in senders:
+        if label == "bare":
+            continue
+        figures = await one_run("planbot", folder, chats=fast, ceiling=fast_ceiling, code=code)
+        results[f"{label}/{fast}@{fast_ceiling}"] = figures
+        log(
+            f"  fan-out {label} {fast} chats at a ceiling of {fast_ceiling}/s: "
+            f"{figures['rate']:.0f}/s, {figures['refused_429']} x 429, "
+            f"CPU {figures['cpu_s']:.1f} s"
+        )
     return results
