@@ -6,9 +6,12 @@ Every outgoing scheduled message has one row in the ``reminder`` table, keyed by
 - ``claimed``: this process will send it (it waits for its pacing slot). Inserting the row *is*
   the claim: a second process, or a second tick, finds the row and does not send. Nothing has
   left yet, so a ``claimed`` row whose sender is gone is simply claimed again and sent.
-- ``sending``: the request is leaving now. The row is moved here right before the request is
-  made (after the pacing slot was taken) and only while this process holds the lease, in one
-  transaction; a ``sending`` row whose sender is gone may have arrived and becomes ``unknown``.
+- ``sending``: the request is about to leave. The row is moved here right before the sender
+  waits for its pacing slot (a fraction of a second at the ceiling; the ledger write must not
+  sit between the slot and the request, whose answer clocks the pacer) and only while this
+  process holds the lease, in one transaction; the sender checks again that it still holds the
+  lease after a long wait, and a stop gives the row back to ``failed`` (sent by the next
+  sender). A ``sending`` row whose sender is gone may have arrived and becomes ``unknown``.
 - ``sent``: the platform accepted it; ``message_ids`` holds its ids.
 - ``failed``: it did not go out. With ``next_attempt_at`` set it is retried after that moment
   (exponential backoff); without it, it is given up (refused for good, or too many attempts).

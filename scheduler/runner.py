@@ -178,6 +178,7 @@ class SchedulerRunner:
         # writer, and writers racing for its lock sleep in its busy handler (milliseconds that
         # land between a pacing slot and its request: BENCHMARKS.md, third session).
         self._ledger: ThreadPoolExecutor | None = None
+        self._lease_until: datetime | None = None  # the lease is surely ours until then
         # Error texts go to the ledger and to ``planbot remind``'s output: never a token there.
         self._redactor = RedactingFilter(services.settings.secret_values())
 
@@ -299,7 +300,7 @@ class SchedulerRunner:
         if self._stopped:
             return
         try:
-            await self._write(self.outbox.acquire_lease, self.services.clock.now())
+            await self._acquire_lease(self.services.clock.now())
         except Exception as error:  # the database is away: the next renewal tries again
             log.warning("renewing the sender lease failed: %s", self._error_text(error))
 
@@ -460,7 +461,7 @@ class SchedulerRunner:
             if at.tzinfo is None or at.utcoffset() is None:
                 raise ValueError(f"naive datetime {at!r}")
             result = TickResult(at=at, holder=self.holder, lease=False, keep=keep)
-            held = await self._write(self.outbox.acquire_lease, self.services.clock.now())
+            held = await self._acquire_lease(self.services.clock.now())
             if not held:
                 log.debug("sender lease held by another process; not sending")
                 return result
@@ -547,7 +548,7 @@ class SchedulerRunner:
         """Renew the (short) lease every few seconds while a tick sends; stop sending if lost."""
         while True:
             await asyncio.sleep(LEASE_RENEW_SECONDS)
-            held = await self._write(self.outbox.acquire_lease, self.services.clock.now())
+            held = await self._acquire_lease(self.services.clock.now())
             if not held:
                 log.warning("the sender lease was lost; this tick stops sending")
                 self._stopped_tick = True
@@ -583,8 +584,20 @@ class SchedulerRunner:
                     claim = got
                     self._in_flight.add(claim.id)
                     held = claim.id
-                # The slot is taken right before the request leaves, so the database work above
-                # cannot bunch sends together beyond the flood limits.
+                # Marked "sending" (the lease checked in the same transaction) before the slot
+                # is waited for: the channel's pacer counts a slot from its request to its answer,
+                # and a ledger write must not sit in between (BENCHMARKS.md, third session). A
+                # crash from here until the request leaves leaves a row "unknown" for an operator
+                # (never sent twice); a stop gives it back (below).
+                marked = await self._write(self.outbox.mark_sending, claim, clock.now())
+                if marked != "ok":
+                    # The lease was lost (a long pause outlived it) or another sender took
+                    # the row over: two senders must never both send.
+                    self._stopped_tick = marked == "lease" or self._stopped_tick
+                    if marked == "lease":
+                        return await self._give_back(message, claim, "stopped", "lease lost")
+                    claim = None
+                    return Delivery(message, "already")
                 slot_chat = message.chat_id
                 await pacer.wait(slot_chat, group=message.group)
                 try:
@@ -592,17 +605,9 @@ class SchedulerRunner:
                         return await self._give_back(
                             message, claim, "stopped", "the sender stopped"
                         )
-                    # Marked "sending" only now, with the lease checked in the same transaction:
-                    # a crash before this line leaves a row that never left (safe to send again).
-                    marked = await self._write(self.outbox.mark_sending, claim, clock.now())
-                    if marked != "ok":
-                        # The lease was lost (a long pause outlived it) or another sender took
-                        # the row over: two senders must never both send.
-                        self._stopped_tick = marked == "lease" or self._stopped_tick
-                        if marked == "lease":
-                            return await self._give_back(message, claim, "stopped", "lease lost")
-                        claim = None
-                        return Delivery(message, "already")
+                    if not await self._lease_still_held():  # a long wait (a 429's pause)
+                        self._stopped_tick = True
+                        return await self._give_back(message, claim, "stopped", "lease lost")
                     sending = True
                     request = channel.send(message.chat_id, message.reply)
                     ids = await pacer.timed(slot_chat, request)
@@ -668,10 +673,8 @@ class SchedulerRunner:
                     return Delivery(message, "unknown", error=why)
                 finally:
                     pacer.done(slot_chat)  # answered, or nothing was sent under the slot
-                sent_at = clock.now()
-                await self._write(self.outbox.mark_sent, claim, sent_at, ids)
+                await self._write(self._settle, claim, message, ids, clock.now())
                 claim = None
-                await self._record_sent(message, ids, message.reply.context, sent_at)
                 extra_ids = await self._send_extras(message, channel, pacer)
                 return Delivery(message, "sent", tuple(ids) + extra_ids)
         except asyncio.CancelledError:
@@ -684,6 +687,29 @@ class SchedulerRunner:
         finally:
             if held is not None:
                 self._in_flight.discard(held)
+
+    def _settle(self, claim: Claim, message: OwedMessage, ids: Sequence[str], at: datetime) -> None:
+        """A message the platform accepted: marked sent, and its context recorded (one trip to
+        the ledger's thread, two transactions)."""
+        self.outbox.mark_sent(claim, at, ids)
+        record_sent(
+            self.services.db, message.channel, message.chat_id, ids, message.reply.context, at
+        )
+
+    async def _acquire_lease(self, now: datetime) -> bool:
+        """Take or renew the sender lease; remember until when it is surely this process's."""
+        held = await self._write(self.outbox.acquire_lease, now)
+        self._lease_until = now + self.outbox.lease_ttl if held else None
+        return held
+
+    async def _lease_still_held(self) -> bool:
+        """Whether this process surely holds the lease now: within a renewal of the last one,
+        else renewed now (after a long wait)."""
+        now = self.services.clock.now()
+        horizon = timedelta(seconds=LEASE_RENEW_SECONDS)
+        if self._lease_until is not None and now < self._lease_until - horizon:
+            return True
+        return await self._acquire_lease(now)
 
     async def _record_sent(
         self,
