@@ -215,10 +215,18 @@ class Outbox:
         )
 
     def claim(
-        self, key: LedgerKey, now: datetime, text: str, in_flight: Iterable[int] = ()
+        self,
+        key: LedgerKey,
+        now: datetime,
+        text: str,
+        in_flight: Iterable[int] = (),
+        *,
+        sending: bool = False,
     ) -> Claim | Orphaned | None:
         """Claim a message for sending; None when it was sent, is owned, or must wait, or when
-        this process does not hold the lease (only the lease holder claims).
+        this process does not hold the lease (only the lease holder claims). With ``sending``
+        the row is claimed straight into ``sending`` (:meth:`mark_sending` in the same
+        transaction: the sender is about to send it).
 
         A row left ``claimed`` by a sender that is gone (not among this process's ``in_flight``
         claims; only the lease holder claims) never left: it is claimed again. A row left
@@ -246,7 +254,7 @@ class Outbox:
                         period=period,
                         kind=kind,
                         instant=instant,
-                        state="claimed",
+                        state="sending" if sending else "claimed",
                         attempts=1,
                         claimed_by=self.holder,
                         claimed_at=now,
@@ -285,7 +293,7 @@ class Outbox:
                         col(Reminder.attempts) == row.attempts,
                     )
                     .values(
-                        state="claimed",
+                        state="sending" if sending else "claimed",
                         attempts=attempts,
                         claimed_by=self.holder,
                         claimed_at=now,

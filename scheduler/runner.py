@@ -567,6 +567,12 @@ class SchedulerRunner:
             while True:
                 if self._halted():
                     return await self._give_back(message, claim, "stopped", "the sender stopped")
+                # Claimed straight into "sending" (the lease checked in the same transaction),
+                # or marked so again after a 429, before the slot is waited for: the channel's
+                # pacer counts a slot from its request to its answer, and a ledger write must not
+                # sit in between (BENCHMARKS.md, third session). A crash from here until the
+                # request leaves leaves the row "unknown" for an operator (never sent twice); a
+                # stop gives it back (below).
                 if claim is None:
                     got = await self._write(
                         self.outbox.claim,
@@ -574,6 +580,7 @@ class SchedulerRunner:
                         clock.now(),
                         message.reply.text,
                         frozenset(self._in_flight),
+                        sending=True,
                     )
                     if got is None:
                         return Delivery(message, "already")
@@ -584,20 +591,16 @@ class SchedulerRunner:
                     claim = got
                     self._in_flight.add(claim.id)
                     held = claim.id
-                # Marked "sending" (the lease checked in the same transaction) before the slot
-                # is waited for: the channel's pacer counts a slot from its request to its answer,
-                # and a ledger write must not sit in between (BENCHMARKS.md, third session). A
-                # crash from here until the request leaves leaves a row "unknown" for an operator
-                # (never sent twice); a stop gives it back (below).
-                marked = await self._write(self.outbox.mark_sending, claim, clock.now())
-                if marked != "ok":
-                    # The lease was lost (a long pause outlived it) or another sender took
-                    # the row over: two senders must never both send.
-                    self._stopped_tick = marked == "lease" or self._stopped_tick
-                    if marked == "lease":
-                        return await self._give_back(message, claim, "stopped", "lease lost")
-                    claim = None
-                    return Delivery(message, "already")
+                else:
+                    marked = await self._write(self.outbox.mark_sending, claim, clock.now())
+                    if marked != "ok":
+                        # The lease was lost (a long pause outlived it) or another sender took
+                        # the row over: two senders must never both send.
+                        self._stopped_tick = marked == "lease" or self._stopped_tick
+                        if marked == "lease":
+                            return await self._give_back(message, claim, "stopped", "lease lost")
+                        claim = None
+                        return Delivery(message, "already")
                 slot_chat = message.chat_id
                 await pacer.wait(slot_chat, group=message.group)
                 try:
