@@ -175,7 +175,7 @@ async def _answer(tg: FakeTelegram, user: TgUser, text: str) -> list[BotMessage]
     async with asyncio.timeout(30):
         while len(tg.bot_messages(user.id)) == before:  # noqa: ASYNC110 - a subprocess answers
             await asyncio.sleep(0.05)
-    await _settle(tg, [user.id], 0.75)
+    await _settle(tg, [user.id], 2.0)  # longer than the one second between two messages to a chat
     return tg.bot_messages(user.id)[before:]
 
 
@@ -187,7 +187,7 @@ async def _press(
     async with asyncio.timeout(30):
         while len(tg.bot_messages(user.id)) == before:  # noqa: ASYNC110 - a subprocess answers
             await asyncio.sleep(0.05)
-    await _settle(tg, [user.id], 0.75)
+    await _settle(tg, [user.id], 2.0)  # longer than the one second between two messages to a chat
     return tg.bot_messages(user.id)[before:]
 
 
