@@ -14,6 +14,7 @@ from bot.channels.zalo import PublicFiles, ZaloBot, ZaloChannel, ZaloClient
 from bot.models import StatusUpdate
 from bot.registration import create_invitations
 from handlers.core import ChatHandlers
+from tests.support.virtual_pacing import zalo_pacer_on_virtual_time
 from tests.support.zalo_server import ZaloBotApiServer
 
 
@@ -28,7 +29,8 @@ async def zalo_bot(
     api: ZaloBotApiServer, services: Services, public: PublicFiles | None = None
 ) -> AsyncIterator[ZaloBot]:
     client = ZaloClient(api.token, api.root, timeout=5.0)
-    async with ZaloChannel(client, services.db, public=public) as channel:
+    pacer = zalo_pacer_on_virtual_time()
+    async with ZaloChannel(client, services.db, public=public, pacer=pacer) as channel:
         yield ZaloBot(channel, ChatHandlers(services).handle, services.db, services.clock)
 
 

@@ -24,6 +24,7 @@ from bot.i18n import translator
 from bot.registration import find_user
 from handlers.core import ChatHandlers
 from tests import transcripts
+from tests.support.virtual_pacing import zalo_pacer_on_virtual_time
 from tests.support.zalo_server import ZaloBotApiServer
 from tests.transcripts import BotSaid, Step, play, transcript_variables
 
@@ -118,7 +119,7 @@ async def driver(
     api: ZaloBotApiServer, services: Services, clock: FrozenClock
 ) -> AsyncIterator[ZaloDriver]:
     client = ZaloClient(api.token, api.root, timeout=5.0)
-    async with ZaloChannel(client, services.db) as channel:
+    async with ZaloChannel(client, services.db, pacer=zalo_pacer_on_virtual_time()) as channel:
         bot = ZaloBot(channel, ChatHandlers(services).handle, services.db, services.clock)
         yield ZaloDriver(api, bot, services, clock)
 

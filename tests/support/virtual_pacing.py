@@ -17,7 +17,7 @@ from typing import Any
 from telegram.ext import ExtBot
 
 from bot.channels.telegram_limiter import PacedRateLimiter
-from scheduler.pacing import PLATFORM_LIMITS, TELEGRAM, Pacer
+from scheduler.pacing import PLATFORM_LIMITS, TELEGRAM, ZALO, Pacer
 from tests.support.recording_channel import FakeTime
 
 
@@ -56,3 +56,11 @@ def virtual_pacers() -> Callable[[str], Pacer]:
         )
 
     return pacer
+
+
+def zalo_pacer_on_virtual_time() -> Pacer:
+    """The Zalo channel's pacer (:data:`ZALO`'s limits, clocked by the answers as in a running
+    channel) on its own :class:`FakeTime`: for conversation tests that are not about pacing
+    (the fake Zalo server judges no rate; pacing is tested in tests/test_zalo_pacing.py)."""
+    time = FakeTime()
+    return ZALO.pacer(monotonic=time.monotonic, sleep=time.sleep)
