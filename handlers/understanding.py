@@ -866,6 +866,17 @@ def _pattern_rules(original: str, stripped: str, folded: str) -> Intent:
         return Intent("help")
     if _statement(original, folded) and read.has("reportish"):
         return Intent("update", body=stripped)
+    asked = _request_rules(read, folded)
+    if asked is not None:
+        return asked
+    if read.has("reportish") and len(words) >= 2 and not _is_question(original, limit=8):
+        return Intent("update", body=stripped)
+    return Intent("unknown")
+
+
+def _request_rules(read: _Phrases, folded: str) -> Intent | None:
+    """What the pattern layer reads as a request (report, digest, deadline, tasks, language),
+    in this order; ``None`` when the message asks for none of them."""
     if read.has("report"):
         return Intent("report")
     if read.has("all_plans") and (read.has("digest") or read.has("overview_head")):
@@ -882,9 +893,7 @@ def _pattern_rules(original: str, stripped: str, folded: str) -> Intent:
         return Intent("lang", argument="en")
     if read.whole(("lang_vi", "1")):
         return Intent("lang", argument="vi")
-    if read.has("reportish") and len(words) >= 2 and not _is_question(original, limit=8):
-        return Intent("update", body=stripped)
-    return Intent("unknown")
+    return None
 
 
 def asks(text: str) -> bool:

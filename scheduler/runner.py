@@ -469,31 +469,6 @@ class SchedulerRunner:
             self._stopped_tick = False
             chats: asyncio.Queue[list[OwedMessage] | None] = asyncio.Queue(2 * self._concurrency)
 
-            async def plan() -> None:
-                shares, recipients = await asyncio.to_thread(self._planning, at)
-                extra: dict[tuple[str, str], list[OwedMessage]] = {}
-                for message in await asyncio.to_thread(self._contributed, at):
-                    extra.setdefault((message.channel, message.chat_id), []).append(message)
-                owed: list[OwedMessage] = []
-                for chunk in _chunks_by_chat(recipients, PLAN_CHUNK):
-                    if self._halted():
-                        break
-                    messages = await asyncio.to_thread(messages_across, at, shares, chunk)
-                    for recipient in chunk:  # a chat's contributions after its reminders
-                        messages.extend(extra.pop((recipient.channel, recipient.chat_id), ()))
-                    await self._queue(messages, result, chats)
-                    if keep:
-                        owed.extend(messages)
-                rest = [message for messages in extra.values() for message in messages]
-                if rest and not self._halted():
-                    await self._queue(rest, result, chats)
-                    if keep:
-                        owed.extend(rest)
-                result.owed = tuple(owed)
-                # The end, for each sending task (on an error the task group cancels them all).
-                for _worker in range(self._concurrency):
-                    await chats.put(None)
-
             async def send() -> None:
                 while (messages := await chats.get()) is not None:
                     for message in messages:
@@ -502,13 +477,47 @@ class SchedulerRunner:
             renewer = asyncio.create_task(self._keep_lease())
             try:
                 async with asyncio.TaskGroup() as group:
-                    group.create_task(plan())
+                    group.create_task(self._plan_tick(at, result, chats, keep=keep))
                     for _worker in range(self._concurrency):
                         group.create_task(send())
             finally:
                 renewer.cancel()
                 await asyncio.gather(renewer, return_exceptions=True)
             return result
+
+    async def _plan_tick(
+        self,
+        at: datetime,
+        result: TickResult,
+        chats: asyncio.Queue[list[OwedMessage] | None],
+        *,
+        keep: bool,
+    ) -> None:
+        """Plan the tick's messages chunk by chunk of whole chats and hand them to the sending
+        tasks; then one end mark per sending task."""
+        shares, recipients = await asyncio.to_thread(self._planning, at)
+        extra: dict[tuple[str, str], list[OwedMessage]] = {}
+        for message in await asyncio.to_thread(self._contributed, at):
+            extra.setdefault((message.channel, message.chat_id), []).append(message)
+        owed: list[OwedMessage] = []
+        for chunk in _chunks_by_chat(recipients, PLAN_CHUNK):
+            if self._halted():
+                break
+            messages = await asyncio.to_thread(messages_across, at, shares, chunk)
+            for recipient in chunk:  # a chat's contributions after its reminders
+                messages.extend(extra.pop((recipient.channel, recipient.chat_id), ()))
+            await self._queue(messages, result, chats)
+            if keep:
+                owed.extend(messages)
+        rest = [message for messages in extra.values() for message in messages]
+        if rest and not self._halted():
+            await self._queue(rest, result, chats)
+            if keep:
+                owed.extend(rest)
+        result.owed = tuple(owed)
+        # The end, for each sending task (on an error the task group cancels them all).
+        for _worker in range(self._concurrency):
+            await chats.put(None)
 
     async def _queue(
         self,
@@ -559,7 +568,7 @@ class SchedulerRunner:
         pacer = self.pacer(message.channel)
         clock = self.services.clock
         claim: Claim | None = None
-        held: int | None = None
+        held: Claim | None = None
         sending = False
         rate_limited = 0
         moves = 0
@@ -573,107 +582,34 @@ class SchedulerRunner:
                 # sit in between (BENCHMARKS.md, third session). A crash from here until the
                 # request leaves leaves the row "unknown" for an operator (never sent twice); a
                 # stop gives it back (below).
-                if claim is None:
-                    got = await self._write(
-                        self.outbox.claim,
-                        message.key,
-                        clock.now(),
-                        message.reply.text,
-                        frozenset(self._in_flight),
-                        sending=True,
-                    )
-                    if got is None:
-                        return Delivery(message, "already")
-                    if isinstance(got, Orphaned):
-                        return Delivery(
-                            message, "unknown", error="the sender stopped while it was sending"
-                        )
-                    claim = got
-                    self._in_flight.add(claim.id)
-                    held = claim.id
-                else:
-                    marked = await self._write(self.outbox.mark_sending, claim, clock.now())
-                    if marked != "ok":
-                        # The lease was lost (a long pause outlived it) or another sender took
-                        # the row over: two senders must never both send.
-                        self._stopped_tick = marked == "lease" or self._stopped_tick
-                        if marked == "lease":
-                            return await self._give_back(message, claim, "stopped", "lease lost")
-                        claim = None
-                        return Delivery(message, "already")
+                got = await self._claim_sending(message, claim)
+                if isinstance(got, Delivery):
+                    return got
+                claim = held = got
                 slot_chat = message.chat_id
                 await pacer.wait(slot_chat, group=message.group)
                 try:
-                    if self._halted():
-                        return await self._give_back(
-                            message, claim, "stopped", "the sender stopped"
-                        )
-                    if not await self._lease_still_held():  # a long wait (a 429's pause)
-                        self._stopped_tick = True
-                        return await self._give_back(message, claim, "stopped", "lease lost")
+                    stopped = await self._stopped_before_sending(message, claim)
+                    if stopped is not None:
+                        return stopped
                     sending = True
                     request = channel.send(message.chat_id, message.reply)
                     ids = await pacer.timed(slot_chat, request)
-                except RetryLater as error:
+                except (RetryLater, ChatMoved) as error:
                     await self._write(self.outbox.not_sent, claim)
-                    sending = False
-                    pacer.pause(error.retry_after)
-                    rate_limited += 1
-                    log.warning(
-                        "%s asked to wait %s s; the sender pauses",
-                        message.channel,
-                        error.retry_after,
-                    )
-                    if rate_limited >= MAX_RATE_LIMITS:
-                        until = clock.now() + _seconds(error.retry_after)
-                        why = self._error_text(error)
-                        await self._write(self.outbox.postpone, claim, until, why)
-                        claim = None
-                        return Delivery(message, "postponed", error=why)
+                    sending = False  # surely not sent: a cancellation from here postpones it
+                    if isinstance(error, RetryLater):
+                        rate_limited += 1
+                        again = await self._rate_limited(message, claim, error, rate_limited)
+                    else:
+                        moves += 1
+                        again = await self._moved(message, claim, error, moves)
+                    if isinstance(again, Delivery):
+                        return again
+                    message = again
                     continue
-                except ChatMoved as error:
-                    await self._write(self.outbox.not_sent, claim)
-                    sending = False
-                    moves += 1
-                    if moves > 1:
-                        why = self._error_text(error)
-                        await self._write(
-                            self.outbox.mark_failed, claim, clock.now(), why, retry=False
-                        )
-                        return Delivery(message, "failed", error=why)
-                    # Follow the group everywhere its id is stored, then send there.
-                    await self._write(
-                        migrate_chat,
-                        self.services.db,
-                        message.channel,
-                        message.chat_id,
-                        error.new_chat_id,
-                    )
-                    message = replace(message, chat_id=error.new_chat_id)
-                    continue
-                except OutcomeUnknown as error:
-                    why = self._error_text(error)
-                    await self._write(self.outbox.mark_unknown, claim, why)
-                    return Delivery(message, "unknown", error=why)
-                except TransientError as error:
-                    why = self._error_text(error)
-                    await self._write(self.outbox.mark_failed, claim, clock.now(), why, retry=True)
-                    return Delivery(message, "failed", error=why)
-                except Undeliverable as error:
-                    why = self._error_text(error)
-                    log.warning(
-                        "%s refused a message to chat %s for good: %s",
-                        message.channel,
-                        message.chat_id,
-                        why,
-                    )
-                    await self._write(self.outbox.mark_failed, claim, clock.now(), why, retry=False)
-                    return Delivery(message, "failed", error=why)
-                except Exception as error:
-                    why = self._error_text(error, repr)
-                    log.error("sending a reminder failed unexpectedly: %s", why)
-                    await self._write(self.outbox.mark_unknown, claim, why)
-                    return Delivery(message, "unknown", error=why)
+                except Exception as error:  # a final outcome: marked as what it may mean
+                    return await self._failure(message, claim, error)
                 finally:
                     pacer.done(slot_chat)  # answered, or nothing was sent under the slot
                 await self._write(self._settle, claim, message, ids, clock.now())
@@ -681,15 +617,125 @@ class SchedulerRunner:
                 extra_ids = await self._send_extras(message, channel, pacer)
                 return Delivery(message, "sent", tuple(ids) + extra_ids)
         except asyncio.CancelledError:
-            if claim is not None and sending:
-                # Cancelled while the request was out: it may have arrived; never resend.
-                self.outbox.mark_unknown(claim, "cancelled while sending")
-            elif claim is not None:
-                self.outbox.postpone(claim, clock.now(), "cancelled before sending")
+            if claim is not None:
+                self._cancelled(claim, sending=sending)
             raise
         finally:
             if held is not None:
-                self._in_flight.discard(held)
+                self._in_flight.discard(held.id)
+
+    async def _stopped_before_sending(self, message: OwedMessage, claim: Claim) -> Delivery | None:
+        """After the slot wait: given back if the sender stopped or (a long wait, a 429's pause)
+        lost the lease meanwhile; ``None`` when the request may leave."""
+        if self._halted():
+            return await self._give_back(message, claim, "stopped", "the sender stopped")
+        if not await self._lease_still_held():
+            self._stopped_tick = True
+            return await self._give_back(message, claim, "stopped", "lease lost")
+        return None
+
+    def _cancelled(self, claim: Claim, *, sending: bool) -> None:
+        """A delivery cancelled (a stop): unknown if the request was out (it may have arrived;
+        never resend), else postponed to now (sent by the next tick)."""
+        if sending:
+            self.outbox.mark_unknown(claim, "cancelled while sending")
+        else:
+            self.outbox.postpone(claim, self.services.clock.now(), "cancelled before sending")
+
+    async def _claim_sending(self, message: OwedMessage, claim: Claim | None) -> Claim | Delivery:
+        """The message claimed straight into "sending" (the lease checked in the same
+        transaction), or an earlier claim marked sending again after a 429; else what happened
+        to it instead (already sent or taken, orphaned, the lease lost)."""
+        clock = self.services.clock
+        if claim is None:
+            got = await self._write(
+                self.outbox.claim,
+                message.key,
+                clock.now(),
+                message.reply.text,
+                frozenset(self._in_flight),
+                sending=True,
+            )
+            if got is None:
+                return Delivery(message, "already")
+            if isinstance(got, Orphaned):
+                return Delivery(message, "unknown", error="the sender stopped while it was sending")
+            self._in_flight.add(got.id)
+            return got
+        marked = await self._write(self.outbox.mark_sending, claim, clock.now())
+        if marked == "ok":
+            return claim
+        # The lease was lost (a long pause outlived it) or another sender took the row over:
+        # two senders must never both send.
+        self._stopped_tick = marked == "lease" or self._stopped_tick
+        if marked == "lease":
+            return await self._give_back(message, claim, "stopped", "lease lost")
+        return Delivery(message, "already")
+
+    async def _rate_limited(
+        self, message: OwedMessage, claim: Claim, error: RetryLater, count: int
+    ) -> OwedMessage | Delivery:
+        """The platform asked to wait: the channel pauses; the message is tried again, or after
+        :data:`MAX_RATE_LIMITS` such answers postponed to after the wait."""
+        self.pacer(message.channel).pause(error.retry_after)
+        log.warning(
+            "%s asked to wait %s s; the sender pauses",
+            message.channel,
+            error.retry_after,
+        )
+        if count < MAX_RATE_LIMITS:
+            return message
+        until = self.services.clock.now() + _seconds(error.retry_after)
+        why = self._error_text(error)
+        await self._write(self.outbox.postpone, claim, until, why)
+        return Delivery(message, "postponed", error=why)
+
+    async def _moved(
+        self, message: OwedMessage, claim: Claim, error: ChatMoved, count: int
+    ) -> OwedMessage | Delivery:
+        """A group that became a supergroup: followed everywhere its id is stored, then sent
+        there; a second move of the same message fails it."""
+        if count > 1:
+            why = self._error_text(error)
+            await self._write(
+                self.outbox.mark_failed, claim, self.services.clock.now(), why, retry=False
+            )
+            return Delivery(message, "failed", error=why)
+        await self._write(
+            migrate_chat,
+            self.services.db,
+            message.channel,
+            message.chat_id,
+            error.new_chat_id,
+        )
+        return replace(message, chat_id=error.new_chat_id)
+
+    async def _failure(self, message: OwedMessage, claim: Claim, error: Exception) -> Delivery:
+        """A request that ended for good: marked unknown when it may have arrived, failed
+        (retried later or not) when it surely did not."""
+        clock = self.services.clock
+        if isinstance(error, OutcomeUnknown):
+            why = self._error_text(error)
+            await self._write(self.outbox.mark_unknown, claim, why)
+            return Delivery(message, "unknown", error=why)
+        if isinstance(error, TransientError):
+            why = self._error_text(error)
+            await self._write(self.outbox.mark_failed, claim, clock.now(), why, retry=True)
+            return Delivery(message, "failed", error=why)
+        if isinstance(error, Undeliverable):
+            why = self._error_text(error)
+            log.warning(
+                "%s refused a message to chat %s for good: %s",
+                message.channel,
+                message.chat_id,
+                why,
+            )
+            await self._write(self.outbox.mark_failed, claim, clock.now(), why, retry=False)
+            return Delivery(message, "failed", error=why)
+        why = self._error_text(error, repr)
+        log.error("sending a reminder failed unexpectedly: %s", why)
+        await self._write(self.outbox.mark_unknown, claim, why)
+        return Delivery(message, "unknown", error=why)
 
     def _settle(self, claim: Claim, message: OwedMessage, ids: Sequence[str], at: datetime) -> None:
         """A message the platform accepted: marked sent, and its context recorded (one trip to
