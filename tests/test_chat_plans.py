@@ -9,7 +9,6 @@ plan discussed says which; every confirmation naming its plan; a forged button r
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from bot.models import StatusUpdate
 from bot.registration import create_invitations
 from bot.sent import record_sent
 from tests.conftest import local
+from tests.support.plans import follow_three_plans
 from tests.transcripts import HandlerDriver, Step, play
 
 DATA = Path(__file__).parent / "data"
@@ -32,13 +32,7 @@ PROJECTS = "xu-ly-du-an-cham-trien-khai"
 
 @pytest.fixture
 def three(services: Services, clock: FrozenClock) -> Services:
-    clock.set(local(2021, 3, 10, 9, 0))
-    for name in ("plan_phong_chong_dich_zika.json", "plan_du_an_cham_trien_khai.json"):
-        load_plan_file(services.db, DATA / name, clock)
-        clock.advance(timedelta(minutes=1))  # loaded one after the other: newest first
-    services.reload_plan()
-    assert [entry.code for entry in services.plans.entries] == ["ct20", "zika", "tb38"]
-    return services
+    return follow_three_plans(services, clock, local(2021, 3, 10, 9, 0))
 
 
 def _code(services: Services, clock: FrozenClock, agency: str, role: str = "focal") -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from tests.test_import_accuracy import load_keys, score, triples
+from tests.test_import_accuracy import load_keys, scores_of
 
 HELDOUT = Path(__file__).parent / "data" / "plans_heldout"
 KEYS = load_keys(HELDOUT)
@@ -36,14 +36,6 @@ def test_held_out_texts_are_real_and_apart_from_every_other_set() -> None:
 
 
 def test_held_out_precision_and_recall_stay_at_least_what_was_measured() -> None:
-    pairs = [triples(HELDOUT, name, KEYS[name]) for name in sorted(KEYS)]
-    lead_p, lead_r = score(pairs, "lead")
-    coordinate_p, coordinate_r = score(pairs, "coordinate")
-    scores = {
-        "lead precision": lead_p,
-        "lead recall": lead_r,
-        "coordinate precision": coordinate_p,
-        "coordinate recall": coordinate_r,
-    }
+    scores = scores_of(HELDOUT, KEYS)
     below = {k: v for k, v in scores.items() if v < FLOORS[k] - 1e-9}
     assert not below, (below, scores)

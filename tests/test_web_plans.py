@@ -13,14 +13,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
 from docx import Document
 
-from bot.bootstrap import Services, load_plan_file
+from bot.bootstrap import Services
 from bot.clock import FrozenClock
 from bot.digest import default_round
 from bot.i18n import translator
@@ -30,6 +29,7 @@ from bot.web.app import build_app
 from handlers.secretariat import report_replies
 from scheduler.calendar import deadline_text
 from tests.conftest import local
+from tests.support.plans import follow_three_plans
 from tests.support.web_client import WebUser
 from tests.support.web_page import Page
 
@@ -44,13 +44,7 @@ SignIn = Callable[..., Awaitable[WebUser]]
 
 @pytest.fixture
 def three(services: Services, clock: FrozenClock) -> Services:
-    clock.set(local(2021, 3, 10, 9, 0))
-    for name in ("plan_phong_chong_dich_zika.json", "plan_du_an_cham_trien_khai.json"):
-        load_plan_file(services.db, DATA / name, clock)
-        clock.advance(timedelta(minutes=1))  # loaded one after the other: newest first
-    services.reload_plan()
-    assert [entry.code for entry in services.plans.entries] == CODES
-    return services
+    return follow_three_plans(services, clock, local(2021, 3, 10, 9, 0))
 
 
 @pytest.fixture

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.bootstrap import Services, load_plan_file
+from bot.clock import FrozenClock
 from bot.plan import default_plan_path
 
 SEED_ID = "tuyen-quang-tb38-2021"
@@ -72,3 +75,19 @@ def second_document(**plan: Any) -> dict[str, Any]:
 def write(path: Path, document: dict[str, Any]) -> Path:
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+THREE_CODES = ["ct20", "zika", "tb38"]  # newest first
+
+
+def follow_three_plans(services: Services, clock: FrozenClock, at: datetime) -> Services:
+    """The seed plan, then the epidemic plan ("zika", monthly) and the slow-projects plan
+    ("ct20", twice a year) loaded one after the other at ``at``: three plans, newest first."""
+    clock.set(at)
+    for name in ("plan_phong_chong_dich_zika.json", "plan_du_an_cham_trien_khai.json"):
+        load_plan_file(services.db, DATA / name, clock)
+        clock.advance(timedelta(minutes=1))  # loaded one after the other: newest first
+    services.reload_plan()
+    assert [entry.code for entry in services.plans.entries] == THREE_CODES
+    return services
