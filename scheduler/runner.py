@@ -554,10 +554,17 @@ class SchedulerRunner:
         return await asyncio.get_running_loop().run_in_executor(self._ledger, call)
 
     async def _keep_lease(self) -> None:
-        """Renew the (short) lease every few seconds while a tick sends; stop sending if lost."""
+        """Renew the (short) lease every few seconds while a tick sends; stop sending if lost.
+
+        A renewal that fails (the database away for a moment) is logged and tried again at the
+        next interval; meanwhile each send checks that the last renewal still covers it."""
         while True:
             await asyncio.sleep(LEASE_RENEW_SECONDS)
-            held = await self._acquire_lease(self.services.clock.now())
+            try:
+                held = await self._acquire_lease(self.services.clock.now())
+            except Exception as error:
+                log.warning("renewing the sender lease failed: %s", self._error_text(error))
+                continue
             if not held:
                 log.warning("the sender lease was lost; this tick stops sending")
                 self._stopped_tick = True

@@ -227,3 +227,41 @@ def test_a_dead_holders_lease_is_taken_over_at_once(any_db_url: str) -> None:
         assert successor.acquire_lease(now + timedelta(seconds=40))  # expired after 30 s
     finally:
         db.dispose()
+
+
+async def test_a_failed_lease_renewal_is_logged_and_retried_while_the_tick_sends(
+    shared: tuple[Services, Services, FrozenClock],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database away for one renewal during a long tick: the operator is told, the renewer
+    keeps renewing (before, it died silently at the first error), and every reminder goes out
+    once."""
+    one, _two, _clock = shared
+    seed_users(one.db)
+    monkeypatch.setattr("scheduler.runner.LEASE_RENEW_SECONDS", 0.02)
+    channel = RecordingChannel("telegram", delay=0.05)
+    runner = SchedulerRunner(one, {"telegram": channel}, holder="process-a")
+    renewals = 0
+    acquire = runner.outbox.acquire_lease
+
+    def flaky(*args: object, **kwargs: object) -> bool:
+        nonlocal renewals
+        renewals += 1
+        if renewals == 2:  # the first renewal during the tick
+            raise OSError("database is locked")
+        return acquire(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner.outbox, "acquire_lease", flaky)
+
+    with caplog.at_level("WARNING", logger="scheduler.runner"):
+        result = await runner.tick()
+
+    assert result.lease
+    assert sorted(record.chat_id for record in channel.delivered) == sorted(
+        {record.chat_id for record in channel.delivered}
+    )
+    assert len(channel.delivered) == 4
+    assert "renewing the sender lease failed: database is locked" in caplog.text
+    assert renewals > 2  # renewed again after the failure
+    await runner.shutdown()
