@@ -38,7 +38,8 @@ KEYS = load_keys(PLANS)
 def _resolve(name: str, lexicon: Lexicon, new_names: dict[str, str]) -> str:
     if fold(name) in new_names:
         return new_names[fold(name)]
-    mentions = lexicon.mentions(name, tokenize(name))
+    # "các sở, ngành, đơn vị liên quan": the group the phrase names; its vague words add nothing.
+    mentions = [m for m in lexicon.mentions(name, tokenize(name)) if m.candidate.kind != "vague"]
     if len(mentions) == 1 and mentions[0].candidate.agency_id is not None:
         return mentions[0].candidate.agency_id
     if len(mentions) == 1 and fold(mentions[0].candidate.name) in new_names:

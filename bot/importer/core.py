@@ -19,7 +19,7 @@ from bot.agencies import ALL_KINDS, AgencyDirectory
 from bot.importer.lexicon import Candidate, Lexicon, Mention, Phrases, light_fold, rules, tokenize
 from bot.importer.reader import Block, read_document
 from bot.importer.roles import ClauseRole, ParagraphRoles, RoleReader
-from bot.importer.structure import Header, Node, outline, read_header, roman_value
+from bot.importer.structure import Header, Node, body_blocks, outline, read_header, roman_value
 from bot.importer.timing import Deadline, read_deadline, read_report_timing
 from bot.plan import Agency, agency_to_dict, parse_plan
 from bot.text import fold
@@ -200,7 +200,7 @@ class _Importer:
             else len(blocks)
         )
         self._find_issuer(header, [blocks[i].text for i in paragraph_blocks[:40]])
-        root = outline(blocks[start:] if header.title else blocks)
+        root = outline(body_blocks(blocks[start:] if header.title else blocks))
         self._walk(root, "tasks", [], "")
         self._renumber()
         if not self.tasks:

@@ -312,6 +312,11 @@ class _Clause:
                 self.cued = True
                 if lead_cue or self.tokens[index].comma_before:
                     return "lead"
+                partners = self._list_mentions(index + size)
+                if partners and all(m.candidate.kind == "vague" for m in partners):
+                    # "Sở X chủ động phối hợp các đơn vị liên quan rà soát ...": nobody else is
+                    # named to lead, so the subject does the work.
+                    return "lead"
                 if adverb or not self._match(self.r.partner_cues, index):
                     # "Sở X chủ động phối hợp với Sở Y", "Sở X, Sở Y phối hợp triển khai".
                     return "coordinate"
@@ -323,6 +328,21 @@ class _Clause:
                 return "lead"
             break
         return "lead"
+
+    def _list_mentions(self, index: int) -> list[Mention]:
+        """The names of the run (with separators and fillers) starting at ``index``."""
+        found: list[Mention] = []
+        while index < self.last:
+            mention = self.at.get(index)
+            if mention is not None and mention.last <= self.last:
+                found.append(mention)
+                index = mention.last
+                continue
+            size = self._match(self.r.separators, index) or self._fillers(index)
+            if not size:
+                break
+            index += size
+        return found
 
     def _list_end(self, index: int) -> int:
         """Where the run of names (with separators and fillers) starting at ``index`` ends."""

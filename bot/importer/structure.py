@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot.importer.lexicon import light_fold, rules
 from bot.importer.reader import Block
 
-__all__ = ["Header", "Node", "outline", "read_header", "strip_marker"]
+__all__ = ["Header", "Node", "body_blocks", "closing", "outline", "read_header", "strip_marker"]
 
 _ROMAN = re.compile(r"^(?P<n>[IVXLC]{1,6})\s*[.)/:]\s*(?P<rest>\S.*)$")
 _ARABIC = re.compile(
@@ -76,6 +76,35 @@ def strip_marker(text: str) -> str:
                 else match.groupdict().get("rest2") or text
             )
     return text
+
+
+_CLOSING = re.compile(
+    r"^(?:noi nhan\b|(?:tm|kt|tl|ttl|q)\s*[./]?\s*(?:uy ban|ubnd|chu tich|bo truong|thu tuong|"
+    r"giam doc|chanh van phong|chu nhiem|pho chu tich|truong ban)|\(da ky\))"
+)
+
+
+def closing(text: str) -> bool:
+    """Whether ``text`` opens the closing block of an official text: "Nơi nhận:" (the
+    recipients) or the signature ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "(Đã ký)")."""
+    return bool(_CLOSING.match(light_fold(text).strip()))
+
+
+def body_blocks(blocks: list[Block]) -> list[Block]:
+    """The blocks without the closing blocks: from "Nơi nhận:" or a signature up to the next
+    appendix ("PHỤ LỤC", which plans attach after the signature) nothing assigns work."""
+    kept: list[Block] = []
+    skipping = False
+    for block in blocks:
+        text = block.text.strip()
+        if not block.is_table and text:
+            if _APPENDIX.match(text):
+                skipping = False
+            elif closing(text):
+                skipping = True
+        if not skipping:
+            kept.append(block)
+    return kept
 
 
 def outline(blocks: list[Block]) -> Node:
