@@ -100,6 +100,9 @@ class Database:
             )
             _configure_sqlite(self.engine)
         else:
+            from bot.models import use_postgresql
+
+            use_postgresql()
             self.engine = create_engine(
                 self.url,
                 echo=echo,

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer.core
 import typer.main
 
-from bot.cli import COMMAND_MODULES, app
+from bot.cli import COMMAND_HELP, COMMAND_MODULES, app
 from bot.db import alembic_config, head_revision
 from tests.conftest import REPO_ROOT
 
@@ -34,7 +34,19 @@ def test_head_revision_read_from_the_files_is_alembics() -> None:
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-def _imported_after(argv: list[str], tmp_path: Path) -> set[str]:
+def test_the_root_help_lists_every_command_with_its_own_help() -> None:
+    """``planbot --help`` imports no command module: it lists them from COMMAND_HELP, which
+    must name every command, in the order Typer lists them, with the command's own help."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    assert list(COMMAND_HELP) == group.list_commands(None)  # type: ignore[arg-type]
+    for name, help_text in COMMAND_HELP.items():
+        original = group.commands[name].__dict__.get("_planbot_msgids", {})
+        assert original.get("help", group.commands[name].help) == help_text, name
+
+
+def _run_probe(argv: list[str], tmp_path: Path, **env_extra: str) -> tuple[set[str], str]:
+    """The modules a command line imported, and what it wrote on stdout before."""
     probe = (
         "import sys, runpy\n"
         f"sys.argv = ['planbot', *{argv!r}]\n"
@@ -46,6 +58,8 @@ def _imported_after(argv: list[str], tmp_path: Path) -> set[str]:
         "PLANBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
         "PLANBOT_DATA_DIR": str(tmp_path / "data"),
         "PATH": "/usr/bin:/bin",
+        "COLUMNS": "100",
+        **env_extra,
     }
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -58,7 +72,85 @@ def _imported_after(argv: list[str], tmp_path: Path) -> set[str]:
     )
     line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES "))
     assert "Traceback" not in done.stderr, done.stderr
-    return set(line.split()[1:])
+    output = done.stdout[: done.stdout.index("MODULES ")] + done.stderr
+    return set(line.split()[1:]), output
+
+
+def _imported_after(argv: list[str], tmp_path: Path) -> set[str]:
+    return _run_probe(argv, tmp_path)[0]
+
+
+# What the help, the version and a mistyped command name must not load: the database layer,
+# the settings, the plan, the scheduler and the platforms (they print and exit).
+NOT_FOR_HELP = (
+    "sqlalchemy",
+    "sqlmodel",
+    "pydantic_settings",
+    "alembic",
+    "bot.db",
+    "bot.models",
+    "bot.config",
+    "bot.plan",
+    "apscheduler",
+    "holidays",
+    "telegram",
+    "aiohttp",
+    "jinja2",
+    "jsonschema",
+    "matplotlib",
+    "docx",
+    "openpyxl",
+)
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> set[str]:
+    return {name for name in names if name in modules}
+
+
+def test_help_lists_every_command_without_the_database_layer(tmp_path: Path) -> None:
+    for argv in (["--help"], []):
+        modules, output = _run_probe(argv, tmp_path, PLANBOT_LOCALE="en")
+        assert not _loaded(modules, NOT_FOR_HELP), argv
+        assert not {m for m in modules if m.startswith("bot.cli.") and m != "bot.cli.common"} - {
+            "bot.cli.localized"
+        }
+        for name in COMMAND_MODULES:
+            assert f"  {name} " in output, (name, output)
+        assert "Run the Telegram bot" in output
+        assert "--version" in output
+
+
+def test_version_is_printed_without_the_database_layer(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    modules, output = _run_probe(["--version"], tmp_path)
+    assert output.strip() == f"planbot {version('planbot')}"
+    assert not _loaded(modules, NOT_FOR_HELP)
+    assert not (tmp_path / "p.db").exists()  # nothing was created either
+
+
+def test_a_mistyped_command_is_suggested_without_the_database_layer(tmp_path: Path) -> None:
+    modules, output = _run_probe(["agncies"], tmp_path, PLANBOT_LOCALE="en")
+    assert "No such command 'agncies'. Did you mean 'agencies'?" in output
+    assert not _loaded(modules, NOT_FOR_HELP)
+
+
+def test_a_command_on_sqlite_loads_no_postgresql_dialect_nor_catalog_compiler(
+    tmp_path: Path,
+) -> None:
+    _imported_after(["agencies"], tmp_path)
+    modules, output = _run_probe(["agencies", "--format", "json"], tmp_path)
+    assert '"short_name"' in output  # the command ran
+    assert "sqlalchemy.dialects.sqlite" in modules
+    assert "sqlalchemy.dialects.postgresql" not in modules
+    catalogs = list((REPO_ROOT / "bot" / "locale").glob("*/LC_MESSAGES/*.po"))
+    compiled = all(
+        po.with_suffix(".mo").exists()
+        and po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime
+        for po in catalogs
+    )
+    if compiled:  # compiled catalogs are read as they are, without Babel's catalog code
+        assert "babel.messages.pofile" not in modules
 
 
 def test_listing_agencies_loads_no_renderer_platform_or_scheduler(tmp_path: Path) -> None:

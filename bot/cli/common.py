@@ -9,21 +9,27 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
 
-from bot.bootstrap import Services
+from bot import __version__
 from bot.cli.localized import LocalizedGroup, cli_translator
-from bot.config import Settings
 from bot.i18n import DEFAULT_LOCALE, N_, Translator, translator
-from bot.logs import configure_logging
-from bot.plan import Plan, PlanError
-from bot.plans import PlanSet
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from bot.config import Settings
+    from bot.plan import Plan, PlanError
+    from bot.plans import PlanSet
+
+# This module is imported by every command, and by ``planbot --help`` and ``--version`` alone:
+# the settings (pydantic-settings), the database layer and the plan are imported by the
+# functions that use them, so that the help and the version start without them
+# (tests/test_cli_startup.py).
 
 # The help texts are English message ids (N_), translated when the command line starts
 # (bot.cli.localized: PLANBOT_LOCALE, Vietnamese by default).
@@ -44,6 +50,25 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"planbot {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help=N_("Show planbot's version and exit."),
+        callback=_show_version,
+        is_eager=True,
+    ),
+) -> None:
+    """The root group's options (the help is the app's)."""
+
+
 class OutputFormat(enum.StrEnum):
     table = "table"
     json = "json"
@@ -56,6 +81,10 @@ FORMAT_OPTION = typer.Option(
 
 def settings() -> Settings:
     """The configuration; invalid PLANBOT_* values end the command with what to fix (exit 2)."""
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
     try:
         return Settings()
     except ValidationError as error:
@@ -145,6 +174,7 @@ def services() -> Iterator[Services]:
     """Start-up for a command: logging, settings, migrated database, plan."""
     from bot.audit import begin_acting, command_line_actor
     from bot.cli.startup import startup_services
+    from bot.logs import configure_logging
 
     begin_acting(command_line_actor().who, command_line_actor().source)
     current = settings()

@@ -37,7 +37,6 @@ from contextvars import ContextVar
 from typing import IO, Any
 
 import typer.core
-from pydantic import ValidationError
 from typer._click.core import Command, Context
 from typer._click.exceptions import (
     BadOptionUsage,
@@ -187,6 +186,8 @@ def _choices(error: BadParameter) -> str | None:
 
 def _value_problem(error: BadParameter, text: Callable[[str], str]) -> str:
     """Why a value was refused, from pydantic's error type when Typer's coercion refused it."""
+    from pydantic import ValidationError  # Typer's coercion raised it, so pydantic is loaded
+
     cause = error.__cause__
     if not isinstance(cause, ValidationError) or not cause.errors():
         return error.message
@@ -297,6 +298,25 @@ def _localized_errors() -> Iterator[None]:
         raise LocalizedError(error, cli_translator()) from error
 
 
+def _add_unloaded_commands(group: typer.core.TyperGroup) -> None:
+    """Every command whose module this run did not import, as a help-only entry (its name and
+    help, ``bot.cli.COMMAND_HELP``), so the root help lists it and a mistyped name is
+    suggested. Such an entry is never run: a command named on the command line has its module
+    imported (``bot.cli.main``)."""
+    from bot.cli import COMMAND_HELP
+
+    if all(name in group.commands for name in COMMAND_HELP):
+        return
+    loaded = dict(group.commands)
+    group.commands.clear()
+    for name, help_text in COMMAND_HELP.items():
+        if name in loaded:
+            group.commands[name] = loaded.pop(name)
+        else:
+            group.commands[name] = typer.core.TyperCommand(name, help=help_text)
+    group.commands.update(loaded)
+
+
 class LocalizedGroup(typer.core.TyperGroup):
     """The root command group: translates the command tree and its errors for each run."""
 
@@ -310,6 +330,7 @@ class LocalizedGroup(typer.core.TyperGroup):
         **extra: Any,
     ) -> Any:
         install()
+        _add_unloaded_commands(self)
         language = translator(os.environ.get("PLANBOT_LOCALE"))
         localize(self, language)
         token = _ACTIVE.set(language)
