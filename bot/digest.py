@@ -19,8 +19,10 @@ Renderers live in :mod:`bot.reports`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -30,8 +32,14 @@ from sqlmodel import Session, col, select
 from bot.db import Database
 from bot.models import DigestSnapshot, User
 from bot.plan import Plan, ReportingRule, TaskItem
-from bot.progress import BUCKETS, Bucket, EffectiveUpdate, UnitProgress, progress_of
-from bot.progress import effective_updates as load_effective_updates
+from bot.progress import (
+    BUCKETS,
+    Bucket,
+    EffectiveUpdate,
+    UnitProgress,
+    progress_of_heads,
+    round_heads,
+)
 from bot.text import fold
 from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod
 
@@ -424,15 +432,50 @@ def build_digest(
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("naive datetime")
-    # One read and one fold of the round serve both the units and the items.
-    updates = load_effective_updates(session, period=round_.id, as_of=now, plan_id=plan.info.id)
-    progress = progress_of(plan, round_, updates)
+    with paused_collection():
+        digest = _build(session, plan, round_, now, audience)
+    if audience:
+        previous = latest_snapshot(session, round_.id, audience, as_of=now, plan_id=plan.info.id)
+        if previous is not None:
+            digest = _with_changes(digest, previous)
+    return digest
+
+
+@contextlib.contextmanager
+def paused_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while a digest is built.
+
+    A digest allocates some 20,000 containers (rows, folded reports, item lines) that live
+    until it is built; their allocations made the collector traverse the whole heap (the
+    plans, SQLAlchemy's and every library's objects) about once per digest, which cost the
+    median digest 40 % of its CPU (BENCHMARKS.md, fourth session). Nothing they hold is a
+    cycle to collect. The collector is left as it was found (another thread may have paused
+    it too).
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _build(
+    session: Session, plan: Plan, round_: Round, now: datetime, audience: str | None
+) -> Digest:
+    # One read of the round, folded by the database, serves both the units and the items:
+    # each unit's item's newest update and when it first reported on it.
+    heads = round_heads(session, round_.id, as_of=now, plan_id=plan.info.id)
+    progress = progress_of_heads(plan, round_, heads)
+    updates = [head.update for head in heads]
     units = tuple(_unit_line(unit, now) for unit in progress)
     counts: dict[Bucket, int] = dict.fromkeys(BUCKETS, 0)
     for unit in units:
         counts[unit.bucket] += 1
     items = _item_lines(plan, updates)
-    digest = Digest(
+    return Digest(
         plan=plan,
         round=round_,
         generated_at=now,
@@ -441,11 +484,6 @@ def build_digest(
         audience=audience or "",
         counts=counts,
     )
-    if audience:
-        previous = latest_snapshot(session, round_.id, audience, as_of=now, plan_id=plan.info.id)
-        if previous is not None:
-            digest = _with_changes(digest, previous)
-    return digest
 
 
 def _unit_line(unit: UnitProgress, now: datetime) -> UnitLine:
@@ -488,17 +526,22 @@ def _item_lines(plan: Plan, updates: Iterable[EffectiveUpdate]) -> tuple[ItemLin
         by_task.setdefault(task_id, []).append(update)
     lines: list[ItemLine] = []
     agency_order = {agency.id: index for index, agency in enumerate(plan.agencies)}
+    short_names = {agency.id: agency.short_name for agency in plan.agencies}
     for task in plan.tasks:
         if plan.is_container(task.id):
             continue
-        lines.append(_item_line(plan, task, by_task.get(task.id, []), agency_order))
+        lines.append(_item_line(plan, task, by_task.get(task.id, []), agency_order, short_names))
     order = {line.task_id: index for index, line in enumerate(lines)}
     lines.sort(key=lambda line: (line.status != "blocked", order[line.task_id]))
     return tuple(lines)
 
 
 def _item_line(
-    plan: Plan, task: TaskItem, updates: list[EffectiveUpdate], agency_order: Mapping[str, int]
+    plan: Plan,
+    task: TaskItem,
+    updates: list[EffectiveUpdate],
+    agency_order: Mapping[str, int],
+    short_names: Mapping[str, str],
 ) -> ItemLine:
     leads = tuple(a.agency for a in task.assignments if a.role == "lead")
     coordinators = tuple(a.agency for a in task.assignments if a.role == "coordinate")
@@ -522,7 +565,7 @@ def _item_line(
             UnitUpdate(
                 update_id=update.id,
                 agency_id=update.agency_id,
-                short_name=_short_name(plan, update.agency_id),
+                short_name=short_names.get(update.agency_id, update.agency_id),
                 role=role_of(update.agency_id),
                 status=update.status,
                 text=update.text,
@@ -567,13 +610,6 @@ def _item_status(task: TaskItem, lead_units: list[str], updates: list[UnitUpdate
         if task.general or reported_leads >= set(lead_units):
             return "completed"
     return "in_progress"
-
-
-def _short_name(plan: Plan, agency_id: str) -> str:
-    try:
-        return plan.agency(agency_id).short_name
-    except KeyError:
-        return agency_id
 
 
 # --------------------------------------------------------------------------- snapshots

@@ -10,16 +10,17 @@ lateness there); the report keeps its original time.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
+from sqlalchemy import column as raw_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.models import StatusUpdate
+from bot.models import AwareDateTime, StatusUpdate
 from bot.plan import Agency, Plan, TaskItem
 from scheduler.calendar import Round
 
@@ -67,6 +68,9 @@ FOLD_NAMES = (
 FOLD_COLUMNS = tuple(StatusUpdate.__table__.columns[name] for name in FOLD_NAMES)  # type: ignore[attr-defined]
 _fold_values_of = operator.attrgetter(*FOLD_NAMES)
 FoldValues = tuple[Any, ...]
+# The same columns untyped: the driver's values, no conversion per row (round_heads converts
+# the rows it keeps).
+_RAW_COLUMNS: tuple[Any, ...] = tuple(raw_column(name) for name in FOLD_NAMES)
 FOLD_KIND = FOLD_NAMES.index("kind")
 FOLD_TASK = FOLD_NAMES.index("task_id")
 
@@ -89,14 +93,121 @@ def effective_updates(
     instant; reports and amendments written after it are not counted (``planbot digest --at``,
     ``planbot shell --at``, a replay).
     """
+    units = list(agency_ids) if agency_ids is not None else None
+    query = _rows_query(
+        FOLD_COLUMNS, period=period, units=units, task_id=task_id, as_of=as_of, plan_id=plan_id
+    )
+    rows: Iterable[FoldValues] = session.execute(query).all()
+    if period is not None and (plan_id is not None or units is not None):
+        wanted = set(units) if units is not None else None
+        rows = [
+            row
+            for row in rows
+            if (plan_id is None or row[-1] == plan_id) and (wanted is None or row[4] in wanted)
+        ]
+    folded = fold_values(rows)
+    if period is None:
+        return folded
+    return [update for update in folded if update.period == period]
+
+
+@dataclass(frozen=True)
+class RoundHead:
+    """One unit's item in a round: its newest effective update there, and when the unit first
+    reported on it (the earliest report that stands there)."""
+
+    update: EffectiveUpdate
+    first_at: datetime
+
+
+def round_heads(
+    session: Session,
+    period: str,
+    *,
+    plan_id: str,
+    agency_ids: Iterable[str] | None = None,
+    as_of: datetime | None = None,
+) -> list[RoundHead]:
+    """Each unit's item's newest effective update in a round and its first report's time,
+    oldest first: :func:`effective_updates` of the round reduced to what a round's progress
+    and its digest read (:func:`progress_of_heads`, ``bot.digest``).
+
+    The same rows and the same fold as :func:`effective_updates`, without its per-row costs
+    (BENCHMARKS.md, fourth session): the rows are read as the driver gives them (no type
+    conversion: on SQLite a time is its stored text, which orders as the time does), and only
+    the kept rows' times are converted, an :class:`EffectiveUpdate` built only for each item's
+    newest report (a round of 10,000 reports: 5,000 instead of 10,000, and 11,111 times
+    converted no more). tests/test_round_fold.py checks it against the fold of every row.
+    """
+    units = list(agency_ids) if agency_ids is not None else None
+    query = _rows_query(
+        _RAW_COLUMNS, period=period, units=units, task_id=None, as_of=as_of, plan_id=plan_id
+    )
+    rows: Iterable[FoldValues] = session.execute(query).all()
+    wanted = set(units) if units is not None else None
+    rows = [row for row in rows if row[-1] == plan_id and (wanted is None or row[4] in wanted)]
+    reports = _fold_lists(rows)
+    # Newest first: the first report met per item is its newest, the last its first.
+    newest: dict[tuple[str, str], tuple[int, list[Any]]] = {}
+    first: dict[tuple[str, str], Any] = {}
+    for report_id in reversed(reports):
+        values = reports[report_id]
+        if values[3] != period:
+            continue
+        key = (values[1], values[0])
+        if key not in newest:
+            newest[key] = (report_id, values)
+        first[key] = values[6]
+    to_time = _time_reader(session)
+    heads: list[RoundHead] = []
+    for key, (report_id, values) in reversed(newest.items()):
+        stored, started = values[6], first[key]
+        values[6] = created = to_time(stored)
+        values[7] = bool(values[7])  # an integer on SQLite
+        first_at = created if started == stored else to_time(started)
+        heads.append(RoundHead(EffectiveUpdate(report_id, *values), first_at))
+    return heads
+
+
+def _time_reader(session: Session) -> Callable[[Any], Any]:
+    """The conversion :class:`~bot.models.AwareDateTime` gives a stored time on this database
+    (on SQLite its text, "2025-12-01 08:00:00.000000", read directly: SQLAlchemy's reader and
+    then AwareDateTime's cost two calls more per time)."""
+    dialect = session.connection().dialect
+    if dialect.name == "sqlite":
+        return _sqlite_time
+    reader = _TIME_READERS.get(dialect.name)
+    if reader is None:
+        processor = AwareDateTime().dialect_impl(dialect).result_processor(dialect, None)
+        assert processor is not None  # process_result_value at least
+        reader = _TIME_READERS[dialect.name] = processor
+    return reader
+
+
+def _sqlite_time(value: Any) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+_TIME_READERS: dict[str, Callable[[Any], Any]] = {}
+
+
+def _rows_query(
+    columns: Sequence[Any],
+    *,
+    period: str | None,
+    units: list[str] | None,
+    task_id: str | None,
+    as_of: datetime | None,
+    plan_id: str | None,
+) -> Select[Any]:
+    """The rows :func:`effective_updates` folds, in the fold's order (time, then id)."""
     # Plain rows, not ORM objects: building 10,000 instrumented objects cost a digest about
     # half a second (BENCHMARKS.md); the fold reads the same attributes from a row.
-    query = sa_select(*FOLD_COLUMNS)
+    query = sa_select(*columns).select_from(StatusUpdate.__table__)  # type: ignore[attr-defined]
     if as_of is not None:
         if as_of.tzinfo is None or as_of.utcoffset() is None:
             raise ValueError(f"naive datetime {as_of!r}")
         query = query.where(col(StatusUpdate.created_at) <= as_of)
-    units = list(agency_ids) if agency_ids is not None else None
     if task_id is not None:  # a task and the items under it ("2.2" also gives 2.2.1, 2.2.2)
         query = query.where(
             (col(StatusUpdate.task_id) == task_id)
@@ -127,20 +238,7 @@ def effective_updates(
         query = query.where(
             col(StatusUpdate.id).in_(touching) | col(StatusUpdate.refers_to).in_(touching)
         )
-    rows: Iterable[FoldValues] = session.execute(
-        query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
-    ).all()
-    if period is not None and (plan_id is not None or units is not None):
-        wanted = set(units) if units is not None else None
-        rows = [
-            row
-            for row in rows
-            if (plan_id is None or row[-1] == plan_id) and (wanted is None or row[4] in wanted)
-        ]
-    folded = fold_values(rows)
-    if period is None:
-        return folded
-    return [update for update in folded if update.period == period]
+    return query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
 
 
 def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
@@ -155,6 +253,16 @@ def fold_values(rows: Iterable[FoldValues]) -> list[EffectiveUpdate]:
     report that stands (a round's 11,000 rows built and replaced about 11,000 frozen objects:
     BENCHMARKS.md, third session).
     """
+    reports = _fold_lists(rows)
+    folded = [EffectiveUpdate(report_id, *values) for report_id, values in reports.items()]
+    folded.sort(key=_TIME_ORDER)
+    return folded
+
+
+def _fold_lists(rows: Iterable[FoldValues]) -> dict[int, list[Any]]:
+    """The fold on plain values: report id -> its fields after its id (as
+    :class:`EffectiveUpdate` orders them), the reports that stand, in the rows' order (a
+    report enters once and is only ever removed, so the rows' time order is kept)."""
     # id -> [task, agency, user, period, status, text, created, late, corrected, refiled
     # from, percent, plan]: EffectiveUpdate's fields after its id
     reports: dict[int, list[Any]] = {}
@@ -194,9 +302,7 @@ def fold_values(rows: Iterable[FoldValues]) -> list[EffectiveUpdate]:
             original[9] = original[9] or original[3]
             original[3] = period
             original[7] = late
-    folded = [EffectiveUpdate(report_id, *values) for report_id, values in reports.items()]
-    folded.sort(key=_TIME_ORDER)
-    return folded
+    return reports
 
 
 _TIME_ORDER = operator.attrgetter("created_at", "id")
@@ -259,16 +365,29 @@ def compute_progress(
     plan: Plan, round_: Round, agency_id: str, updates: Iterable[EffectiveUpdate]
 ) -> UnitProgress:
     """One unit's state from its effective updates of the round."""
+    return _progress(plan, round_, agency_id, ((update, update.created_at) for update in updates))
+
+
+def _progress(
+    plan: Plan,
+    round_: Round,
+    agency_id: str,
+    updates: Iterable[tuple[EffectiveUpdate, datetime]],
+) -> UnitProgress:
+    """One unit's state from its effective updates of the round in time order, each with the
+    time of the unit's first report on its item (its own time, or a :class:`RoundHead`'s)."""
     lead, coordinate, general = unit_items(plan, agency_id)
     first_seen: dict[str, datetime] = {}
     latest: dict[str, EffectiveUpdate] = {}
     general_ids = {item.id for item in general}
-    for update in updates:
+    for update, first_at in updates:
         if update.agency_id != agency_id or update.period != round_.id:
             continue
         latest[update.task_id] = update
         key = GENERAL if update.task_id in general_ids else update.task_id
-        first_seen.setdefault(key, update.created_at)
+        seen = first_seen.get(key)
+        if seen is None or first_at < seen:
+            first_seen[key] = first_at
     # A plan without general tasks asks for none: the general part is owed only when it exists.
     required = [item.id for item in lead] + ([GENERAL] if general else [])
     missing = tuple(key for key in required if key not in first_seen)
@@ -339,3 +458,18 @@ def progress_of(
     for update in updates:
         by_agency.setdefault(update.agency_id, []).append(update)
     return [compute_progress(plan, round_, unit, by_agency[unit]) for unit in units]
+
+
+def progress_of_heads(
+    plan: Plan,
+    round_: Round,
+    heads: Iterable[RoundHead],
+    agency_ids: Iterable[str] | None = None,
+) -> list[UnitProgress]:
+    """:func:`progress_of` from the round's :func:`round_heads` (the same states: a unit's
+    progress reads only each item's newest update and its first report's time)."""
+    units = list(agency_ids) if agency_ids is not None else list(plan.reporting_units())
+    by_agency: dict[str, list[tuple[EffectiveUpdate, datetime]]] = {unit: [] for unit in units}
+    for head in heads:
+        by_agency.setdefault(head.update.agency_id, []).append((head.update, head.first_at))
+    return [_progress(plan, round_, unit, by_agency[unit]) for unit in units]

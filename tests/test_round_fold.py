@@ -16,7 +16,7 @@ from bot.bootstrap import bootstrap
 from bot.models import StatusUpdate
 from bot.plan import parse_plan
 from bot.planstore import sync_plan
-from bot.progress import EffectiveUpdate, effective_updates, fold_updates
+from bot.progress import EffectiveUpdate, RoundHead, effective_updates, fold_updates, round_heads
 from tests.conftest import local, make_settings
 from tests.support.plans import SECOND_ID, SEED_ID, second_document
 
@@ -79,6 +79,18 @@ def _reference(
     return [update for update in ordered if update.period == period]
 
 
+def _heads(reference: list[EffectiveUpdate]) -> list[RoundHead]:
+    """Each unit's item's newest standing update and its first one's time, from the reference."""
+    newest: dict[tuple[str, str], EffectiveUpdate] = {}
+    first: dict[tuple[str, str], datetime] = {}
+    for update in reference:  # oldest first
+        key = (update.agency_id, update.task_id)
+        newest[key] = update
+        first.setdefault(key, update.created_at)
+    heads = [RoundHead(update, first[key]) for key, update in newest.items()]
+    return sorted(heads, key=lambda head: (head.update.created_at, head.update.id))
+
+
 def test_a_rounds_fold_equals_folding_every_row(tmp_path: Path, any_db_url: str) -> None:
     services = bootstrap(make_settings(tmp_path, any_db_url))
     try:
@@ -128,6 +140,7 @@ def test_a_rounds_fold_equals_folding_every_row(tmp_path: Path, any_db_url: str)
         with services.db.session() as session:
             compared = 0
             seen: list[EffectiveUpdate] = []
+            heads_seen: list[RoundHead] = []
             for plan_id in (SEED_ID, SECOND_ID):
                 for period in PERIODS:
                     for as_of in (None, middle):
@@ -136,6 +149,10 @@ def test_a_rounds_fold_equals_folding_every_row(tmp_path: Path, any_db_url: str)
                             session, period=period, plan_id=plan_id, as_of=as_of
                         )
                         assert got == expected, (plan_id, period, as_of)
+                        # The fold in SQL: each unit's item's newest update and first time.
+                        heads = round_heads(session, period, plan_id=plan_id, as_of=as_of)
+                        assert heads == _heads(expected), (plan_id, period, as_of)
+                        heads_seen.extend(heads)
                         compared += len(expected)
                         seen.extend(got)
                         for unit in UNITS:  # one unit's round ("what's my task", a report)
@@ -146,6 +163,9 @@ def test_a_rounds_fold_equals_folding_every_row(tmp_path: Path, any_db_url: str)
                                 as_of=as_of,
                                 agency_ids=[unit],
                             ) == _reference(session, period, plan_id, as_of, unit)
+                            assert round_heads(
+                                session, period, plan_id=plan_id, as_of=as_of, agency_ids=[unit]
+                            ) == _heads(_reference(session, period, plan_id, as_of, unit))
                         assert (
                             effective_updates(
                                 session,
@@ -159,6 +179,11 @@ def test_a_rounds_fold_equals_folding_every_row(tmp_path: Path, any_db_url: str)
             assert compared > 200  # the comparison saw many standing reports
             assert any(u.corrected for u in seen)  # corrections and re-filings were folded
             assert any(u.refiled_from for u in seen)
+            # The SQL fold met superseded reports, corrections, re-filings and percents too.
+            assert len(heads_seen) < len(seen)
+            assert any(h.update.corrected for h in heads_seen)
+            assert any(h.update.refiled_from for h in heads_seen)
+            assert any(h.first_at < h.update.created_at for h in heads_seen)
             # The fold of ORM objects (a report's chain) is the same fold.
             rows = session.exec(
                 select(StatusUpdate).order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
