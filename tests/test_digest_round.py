@@ -272,3 +272,34 @@ def test_one_report_on_a_general_task_covers_the_group(
     assert covering is not None
     assert covering.task_id == "1.7"
     assert digest.general_update("so-tttt") is None
+
+
+def test_building_a_digest_leaves_the_garbage_collector_as_it_found_it(
+    services: Services, scripted: ScriptedRound
+) -> None:
+    """The collector is paused while a digest is built (BENCHMARKS.md, fourth session): it
+    must run again afterwards, also when the build fails, and stay off if it was off."""
+    import gc
+
+    assert gc.isenabled()
+    digest_at(services, local(2021, 3, 22, 9, 0))
+    assert gc.isenabled()
+    round_ = services.calendar.parse("2021-Q1")
+    with services.db.session() as session, pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bot.digest._build", _failing_build)
+        with pytest.raises(RuntimeError):
+            build_digest(session, services.plan, round_, local(2021, 3, 22, 9, 0))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        digest_at(services, local(2021, 3, 22, 9, 0))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _failing_build(*_args: object) -> Digest:
+    import gc
+
+    assert not gc.isenabled()  # paused while it builds
+    raise RuntimeError("the database went away")
