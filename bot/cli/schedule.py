@@ -8,7 +8,7 @@ import re
 import signal
 from contextlib import AsyncExitStack
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -30,9 +30,14 @@ from bot.config import Settings
 from bot.db import Database
 from bot.i18n import N_, Translator
 from bot.messages import Channel, ChannelStartError
+from bot.plan import Plan
 from bot.plans import PlanEntry
+from scheduler.calendar import ReportingCalendar
 from scheduler.reminders import OwedMessage, ReminderInstant, ReminderSchedule
-from scheduler.runner import SchedulerRunner, TickResult
+from scheduler.workdays import WorkingDays
+
+if TYPE_CHECKING:  # planbot schedule needs neither the runner nor APScheduler (its imports)
+    from scheduler.runner import SchedulerRunner, TickResult
 
 
 def build_channels(settings: Settings, db: Database | None = None) -> dict[str, Channel]:
@@ -42,6 +47,18 @@ def build_channels(settings: Settings, db: Database | None = None) -> dict[str, 
     from bot import runtime
 
     return runtime.sending_channels(settings, db)
+
+
+def schedule_of(built: Services, plan: Plan, workdays: WorkingDays) -> ReminderSchedule:
+    """A plan's reminder instants, built as :meth:`SchedulerRunner.schedule_of` builds them
+    (without the runner: ``planbot schedule`` then imports neither it nor APScheduler)."""
+    settings = built.settings
+    return ReminderSchedule(
+        ReportingCalendar(plan.reporting, settings.tz),
+        workdays,
+        lead_days=settings.reminder_days,
+        at_time=settings.reminder_time,
+    )
 
 
 def _runner(built: Services, channels: dict[str, Channel]) -> SchedulerRunner:
@@ -116,13 +133,13 @@ def schedule_command(
     if (first is None) != (last is None):
         fail(_("--from and --to go together."))
     with services() as built:
-        runner = SchedulerRunner(built, {})
+        workdays = WorkingDays()
         entries = _chosen_plans(built, plan_code)
         # One plan column (the plan's code) when several plans are followed; with one plan
         # (or --plan) the schedule reads as it always did.
         several = len(entries) > 1
-        schedules = [(entry.code, runner.schedule_of(entry.plan)) for entry in entries]
-        checked = schedules[0][1] if schedules else runner.schedule
+        schedules = [(entry.code, schedule_of(built, entry.plan, workdays)) for entry in entries]
+        checked = schedules[0][1] if schedules else schedule_of(built, built.plan, workdays)
         if first is not None and last is not None:
             start, end = parse_day(first, "--from"), parse_day(last, "--to")
             _check_year(checked, start.year, "--from")
@@ -241,8 +258,8 @@ def remind_command(
     with services() as built:
         now = parse_instant(at, built.settings.tz) if at is not None else built.clock.now()
         channels = build_channels(built.settings, built.db)
-        checked = SchedulerRunner(built, {})
-        _check_year(checked.schedule, now.astimezone(built.settings.tz).year, "--at")
+        checked = schedule_of(built, built.plan, WorkingDays())
+        _check_year(checked, now.astimezone(built.settings.tz).year, "--at")
         if dry_run:
             pending = _runner(built, channels).pending(now)
             _print_pending(t, pending, channels, output)
