@@ -9,13 +9,14 @@ lateness there); the report keeps its original time.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select, bindparam, func
 from sqlalchemy import column as raw_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -93,6 +94,7 @@ def effective_updates(
     instant; reports and amendments written after it are not counted (``planbot digest --at``,
     ``planbot shell --at``, a replay).
     """
+    _check_aware(as_of)
     units = list(agency_ids) if agency_ids is not None else None
     query = _rows_query(
         FOLD_COLUMNS, period=period, units=units, task_id=task_id, as_of=as_of, plan_id=plan_id
@@ -139,11 +141,11 @@ def round_heads(
     newest report (a round of 10,000 reports: 5,000 instead of 10,000, and 11,111 times
     converted no more). tests/test_round_fold.py checks it against the fold of every row.
     """
+    _check_aware(as_of)
     units = list(agency_ids) if agency_ids is not None else None
-    query = _rows_query(
-        _RAW_COLUMNS, period=period, units=units, task_id=None, as_of=as_of, plan_id=plan_id
-    )
-    rows: Iterable[FoldValues] = session.execute(query).all()
+    params: dict[str, Any] = {"period": period, "plan_id": plan_id, "units": units, "as_of": as_of}
+    query = _heads_query(units is not None, as_of is not None)
+    rows: Iterable[FoldValues] = session.execute(query, params).all()
     wanted = set(units) if units is not None else None
     rows = [row for row in rows if row[-1] == plan_id and (wanted is None or row[4] in wanted)]
     reports = _fold_lists(rows)
@@ -167,6 +169,25 @@ def round_heads(
         first_at = created if started == stored else to_time(started)
         heads.append(RoundHead(EffectiveUpdate(report_id, *values), first_at))
     return heads
+
+
+@functools.lru_cache(maxsize=8)
+def _heads_query(units: bool, as_of: bool) -> Select[Any]:
+    """:func:`round_heads`' statement, built once per shape (its values bound at each call:
+    building it was a tenth of a unit's "what's my task")."""
+    return _rows_query(
+        _RAW_COLUMNS,
+        period=bindparam("period"),
+        units=bindparam("units", expanding=True) if units else None,
+        task_id=None,
+        as_of=bindparam("as_of") if as_of else None,
+        plan_id=bindparam("plan_id"),
+    )
+
+
+def _check_aware(moment: datetime | None) -> None:
+    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+        raise ValueError(f"naive datetime {moment!r}")
 
 
 def _time_reader(session: Session) -> Callable[[Any], Any]:
@@ -194,19 +215,18 @@ _TIME_READERS: dict[str, Callable[[Any], Any]] = {}
 def _rows_query(
     columns: Sequence[Any],
     *,
-    period: str | None,
-    units: list[str] | None,
+    period: Any,
+    units: Any,
     task_id: str | None,
-    as_of: datetime | None,
-    plan_id: str | None,
+    as_of: Any,
+    plan_id: Any,
 ) -> Select[Any]:
-    """The rows :func:`effective_updates` folds, in the fold's order (time, then id)."""
+    """The rows :func:`effective_updates` folds, in the fold's order (time, then id); the
+    values given, or bound parameters standing for them (:func:`_heads_query`)."""
     # Plain rows, not ORM objects: building 10,000 instrumented objects cost a digest about
     # half a second (BENCHMARKS.md); the fold reads the same attributes from a row.
     query = sa_select(*columns).select_from(StatusUpdate.__table__)  # type: ignore[attr-defined]
     if as_of is not None:
-        if as_of.tzinfo is None or as_of.utcoffset() is None:
-            raise ValueError(f"naive datetime {as_of!r}")
         query = query.where(col(StatusUpdate.created_at) <= as_of)
     if task_id is not None:  # a task and the items under it ("2.2" also gives 2.2.1, 2.2.2)
         query = query.where(
@@ -439,10 +459,8 @@ def round_progress(
     With ``as_of``, the state at that instant (see :func:`effective_updates`).
     """
     units = list(agency_ids) if agency_ids is not None else list(plan.reporting_units())
-    updates = effective_updates(
-        session, period=round_.id, agency_ids=units, as_of=as_of, plan_id=plan.info.id
-    )
-    return progress_of(plan, round_, updates, units)
+    heads = round_heads(session, round_.id, agency_ids=units, as_of=as_of, plan_id=plan.info.id)
+    return progress_of_heads(plan, round_, heads, units)
 
 
 def progress_of(
