@@ -207,7 +207,8 @@ def _cli_log(figures: dict[str, Any]) -> str:
     return (
         f", planbot digest {figures['cli_digest_s']:.2f} s ({figures['cli_digest_cpu_s']:.2f}"
         f" CPU), schedule --year {figures['cli_schedule_year_s']:.2f} s "
-        f"({figures['cli_schedule_year_cpu_s']:.2f} CPU)"
+        f"({figures['cli_schedule_year_cpu_s']:.2f} CPU), start alone "
+        f"{figures['cli_start_s']:.2f} s ({figures['cli_start_cpu_s']:.2f} CPU)"
     )
 
 
@@ -221,8 +222,26 @@ def _timed(action: Callable[[], object], repeats: int) -> tuple[float, float]:
     return median(walls), median(cpus)
 
 
+# A command's start without its work: the interpreter, the command's module, the settings, the
+# database opened and the plans read (what ``planbot digest`` and ``planbot schedule`` do
+# before their own work), then nothing.
+START_ONLY = (
+    "import sys\n"
+    "import bot.cli.reports, bot.cli.schedule\n"
+    "from bot.cli.common import services\n"
+    "with services() as built:\n"
+    "    built.plans\n"
+)
+
+
 def _cli(data: DataSet, *args: str) -> tuple[float, float]:
-    """``planbot`` with these arguments on this data: (wall seconds, CPU seconds)."""
+    """``planbot`` with these arguments on this data: (wall seconds, CPU seconds); with
+    ``START_ONLY`` as the only argument, that script instead of a command."""
+    command = (
+        [sys.executable, "-P", "-c", START_ONLY]  # -P: not the cwd's planbot
+        if args == (START_ONLY,)
+        else [str(Path(sys.executable).parent / "planbot"), *args]
+    )
     env = {
         **os.environ,
         "PLANBOT_DATABASE_URL": data.url,
@@ -232,7 +251,7 @@ def _cli(data: DataSet, *args: str) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "planbot"), *args],
+        command,
         capture_output=True,
         text=True,
         env=env,
@@ -313,6 +332,9 @@ def measure(data: DataSet, repeats: int, cli_repeats: int) -> dict[str, Any]:
         ]
         figures["cli_schedule_year_s"] = median([wall for wall, _cpu in runs])
         figures["cli_schedule_year_cpu_s"] = median([cpu for _wall, cpu in runs])
+        runs = [_cli(data, START_ONLY) for _ in range(cli_repeats)]
+        figures["cli_start_s"] = median([wall for wall, _cpu in runs])
+        figures["cli_start_cpu_s"] = median([cpu for _wall, cpu in runs])
     return figures
 
 
