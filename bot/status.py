@@ -11,7 +11,12 @@ Rules, in order:
    "no problems") or just after it, past the punctuation of a heading ("Khó khăn, vướng mắc:
    Không." — the closing lines of a pasted Word report), or when a "resolved" phrase follows
    within a few words ("vướng mắc đã được tháo gỡ"). Blocks joined by a comma or "và" share
-   their negation. Any block left standing makes the update **blocked**.
+   their negation. A resolution just before a block ends it too ("đã khắc phục xong các vướng
+   mắc"), and so does a negation on the line after a heading that is only the block ("II. KHÓ
+   KHĂN, VƯỚNG MẮC" / "Không có."). Lateness ("chậm", "trễ hạn", "quá hạn") is a block unless it
+   qualifies the completion next to it ("hoàn thành nhưng chậm 2 tháng": completed, late). A
+   negation, a few words, and "được" closing the clause is "could not" ("chưa tổ chức được",
+   "tỉnh không làm gì thêm được"): blocked. Any block left standing makes the update **blocked**.
    A stop ("tạm dừng", "ngừng thi công", "dừng triển khai", "đình chỉ", "tạm hoãn") is a block.
    "mới làm được" followed by an amount ("mới làm được một nửa") is progress, not the "only
    then can we go on" of "chờ … mới làm được".
@@ -20,7 +25,9 @@ Rules, in order:
    thành", "về cơ bản đã xong"), followed by a part ("hoàn thành một phần", "xong phần lớn",
    "xong một nửa"), or in a message that gives a percentage below 100 ("hoàn thành 70% khối
    lượng") is progress. What is left, after it ("còn lại …", "chỉ còn …", "còn … nữa", a
-   clause that starts with "còn": "đã xong, còn thủ tục nhỏ"), is a progress event too. The
+   clause that starts with "còn": "đã xong, còn thủ tục nhỏ"), is a progress event too, and so
+   is a done phrase followed by a phase ("xong giai đoạn chuẩn bị"). Completion stated as its
+   result is done ("đã được phê duyệt tại Quyết định số …", "đã được bố trí đủ vốn"). The
    last event decides ("Đã hoàn thành kiểm đếm, đang lập phương án" is in progress; "hoàn
    thành 100%" is completed); without any event the update is **in progress** ("chưa bắt
    đầu", "chưa triển khai": the project has no "not started" status).
@@ -49,6 +56,11 @@ _RESOLVED_AFTER = 4
 _PARTIAL_AFTER = 3
 _HEDGE_BEFORE = 1  # words between a hedge ("hầu như") and the done phrase it weakens
 _HALF_AFTER = 3  # words between a verb of work and "một nửa"
+_RESOLVED_BEFORE = 3  # words between "đã khắc phục xong" and the block it ends ("các vướng mắc")
+_HEADING_WORDS = 8  # a line of at most this many words holding a block is a heading
+_COULD_NOT_WORDS = 3  # words between a negation and a closing "được"
+_LATE_AFTER = 3  # words between a completion and the lateness that qualifies it
+_NEGATORS = frozenset({"chua", "khong"})
 _JOINERS = frozenset({"va", "hay", "hoac", "and", "or", "gi", "nao", "ca", "ve"})
 _AFTER_FILLER = frozenset({"gi", "nao", "ca", "la", "thi"})
 # The words of work a "một nửa" must follow to be half the work ("giảm một nửa chi phí" is not).
@@ -158,6 +170,15 @@ def _fraction_below_one(seq: list[Token], after: int) -> bool:
     return False
 
 
+def _whole_fraction(between: list[Token]) -> bool:
+    """ "xong 3/3 giai đoạn": every part, so the part named is no partial completion."""
+    for token in between:
+        top, slash, bottom = token.text.partition("/")
+        if token.kind == "num" and slash and top.isdigit() and top == bottom:
+            return True
+    return False
+
+
 def _last_before(matches: list[Match], label: str, count: int) -> list[Match | None]:
     """For each token position, the last ``label`` match ending at or before it."""
     result: list[Match | None] = [None] * (count + 1)
@@ -186,15 +207,64 @@ def _next_after(matches: list[Match], label: str, count: int) -> list[Match | No
     return result
 
 
-def _negated_before(seq: list[Token], match: Match, last_neg: list[Match | None]) -> bool:
-    """The nearest negation a few words before, with no punctuation in between."""
+def _negated_before(
+    seq: list[Token], match: Match, last_neg: list[Match | None], within: int = _NEG_BEFORE
+) -> bool:
+    """The nearest negation (or resolution: "đã khắc phục xong các vướng mắc") a few words
+    before, with no punctuation in between."""
     neg = last_neg[match.start]
     if neg is None or neg.clause != match.clause:
         return False
     between = seq[neg.end : match.start]
-    return _words_between(seq, neg.end, match.start) <= _NEG_BEFORE and not any(
+    return _words_between(seq, neg.end, match.start) <= within and not any(
         token.kind == "sep" for token in between
     )
+
+
+def _heading(seq: list[Token], block: Match) -> bool:
+    """Whether ``block`` stands in a short line of its own ("II. KHÓ KHĂN, VƯỚNG MẮC"), a
+    heading whose answer is the next line."""
+    start = block.start
+    while start > 0 and not (seq[start - 1].kind == "stop" and "\n" in seq[start - 1].raw):
+        start -= 1
+    end = block.end
+    while end < len(seq) and not (seq[end].kind == "stop" and "\n" in seq[end].raw):
+        end += 1
+    return _words_between(seq, start, end) <= _HEADING_WORDS
+
+
+def _could_not(seq: list[Token]) -> bool:
+    """ "chưa tổ chức được.", "tỉnh không làm gì thêm được": a negation, a few words, then
+    "được" closing the clause, is "could not" (blocked); "chưa được phê duyệt" is not this."""
+    for index, token in enumerate(seq):
+        if token.kind != "word" or token.text != "duoc" or index == 0:
+            continue
+        following = seq[index + 1] if index + 1 < len(seq) else None
+        if following is not None and following.kind not in ("stop", "sep"):
+            continue
+        back = index - 1
+        while back >= 0 and seq[back].kind == "word" and seq[back].text not in _NEGATORS:
+            back -= 1
+        if back >= 0 and seq[back].kind == "word" and 1 <= index - back - 1 <= _COULD_NOT_WORDS:
+            return True
+    return False
+
+
+def _done_before(seq: list[Token], late: Match, completed: list[Match]) -> bool:
+    """Lateness that qualifies a completion next to it ("hoàn thành nhưng chậm 2 tháng", "xong
+    trễ hạn", "quá hạn nhưng đã xong"): the work is completed, late."""
+    for done in completed:
+        if done.clause != late.clause:
+            continue
+        first, second = (done, late) if done.end <= late.start else (late, done)
+        if first.end > second.start:
+            continue
+        between = seq[first.end : second.start]
+        if _words_between(seq, first.end, second.start) <= _LATE_AFTER and not any(
+            token.kind == "sep" for token in between
+        ):
+            return True
+    return False
 
 
 def _amount_follows(seq: list[Token], matches: list[Match], block: Match) -> bool:
@@ -220,15 +290,25 @@ def _standing_blocks(seq: list[Token], matches: list[Match]) -> list[Match]:
     for block in sorted(blocks, key=lambda m: -m.start):
         position = block.end
         crossed = False
+        crossed_line = False  # "II. KHÓ KHĂN, VƯỚNG MẮC\nKhông có.": a heading, then its line
         verdict = False
         joined = True
         while position < len(seq):
             token = seq[position]
             following = by_start.get(position)
+            if (
+                token.kind == "stop"
+                and "\n" in token.raw
+                and not crossed_line
+                and _heading(seq, block)
+            ):
+                crossed = crossed_line = True
+                position += 1
+                continue
             if following is not None and following is not block:
                 if following.label == "neg":
                     ends = following.end >= len(seq) or seq[following.end].kind == "stop"
-                    verdict = crossed or ends
+                    verdict = ends if crossed_line else crossed or ends
                 elif following.label == "block" and following.clause == block.clause:
                     verdict = after.get(following.start, False)
                     if joined:
@@ -241,11 +321,14 @@ def _standing_blocks(seq: list[Token], matches: list[Match]) -> list[Match]:
             position += 1
         after[block.start] = verdict
 
+    last_resolved = _last_before(matches, "resolved", len(seq))
+
     def cancelled(block: Match) -> bool:
         resolved = next_resolved[block.end]
         return (
             _amount_follows(seq, matches, block)
             or _negated_before(seq, block, last_neg)
+            or _negated_before(seq, block, last_resolved, _RESOLVED_BEFORE)
             or after.get(block.start, False)
             or (
                 resolved is not None
@@ -305,12 +388,11 @@ def read_status(text: str) -> StatusReading:
     if percent is None:
         percent_at = _half(seq, matches)
         percent = 50 if percent_at is not None else None
-    if _standing_blocks(seq, matches):
-        return StatusReading("blocked", percent)
     last_neg = _last_before(matches, "neg", len(seq))
     last_hedge = _last_before(matches, "hedge", len(seq))
     next_partial = _next_after(matches, "partial", len(seq))
     events: list[tuple[int, str]] = []
+    completed: list[Match] = []
     for match in matches:
         if match.label == "progress" or match.label == "wait":
             events.append((match.start, "in_progress"))
@@ -322,11 +404,21 @@ def read_status(text: str) -> StatusReading:
                 or (
                     part is not None
                     and _words_between(seq, match.end, part.start) <= _PARTIAL_AFTER
+                    and not _whole_fraction(seq[match.end : part.start])
                 )
                 or _fraction_below_one(seq, match.end)
                 or (percent is not None and percent < 100)
             )
             events.append((match.start, "in_progress" if partial else "completed"))
+            if not partial:
+                completed.append(match)
+    standing = [
+        block
+        for block in _standing_blocks(seq, matches)
+        if not (block.has("late") and _done_before(seq, block, completed))
+    ]
+    if standing or _could_not(seq):
+        return StatusReading("blocked", percent)
     events.extend((index, "in_progress") for index in _remaining(seq, matches))
     if percent is not None and percent_at is not None:
         events.append((percent_at, "completed" if percent == 100 else "in_progress"))
@@ -342,7 +434,7 @@ def carries_status(text: str) -> bool:
     does not."""
     seq = tokens(text)
     matches = load_table("status.tsv").scan(seq)
-    if _standing_blocks(seq, matches) or _percent(seq)[0] is not None:
+    if _standing_blocks(seq, matches) or _percent(seq)[0] is not None or _could_not(seq):
         return True
     if _half(seq, matches) is not None:
         return True

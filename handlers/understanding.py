@@ -6,8 +6,15 @@ and teen code expanded, "bc" is "bao cao", "ko" "khong") against the phrase tabl
 which, situation, unit, switch, english, vietnamese, particle; vocabulary as data, compiled once,
 matched in linear time). It finds:
 
-- several tasks in one message ("2.3: …; 2.4: …", numbered paragraphs of a pasted report): one
-  update per task, each with its own text (:attr:`Intent.items`);
+- several tasks in one message ("2.3: …; 2.4: …", numbered paragraphs of a pasted report, and
+  in one line: "2.3 xong, 2.4 đang làm", "2.2.1 xong r, còn 2.2.2 thì chưa", "Tổng hợp bên em:
+  2.3 xong, 2.4 …"): a task number that starts a sentence, a line, or a clause after one that
+  said something starts a report of its own; one update per task, each with its own text
+  (:attr:`Intent.items`); a part that asks ("2.4 thì sao?") is never written;
+- a question put however it is put: a question word ending a sentence after a statement ("…
+  tình trạng mới nhất là gì"), a particle before the name of whom it asks ("xong chưa vậy
+  skhdt?"), an English inverted auxiliary ("Has 2.2.2 been completed?"), asking to be told or
+  not knowing ("cho tôi biết …", "em chưa rõ …");
 - a question that names a task ("2.2 là việc gì?", "nv 2.2 hạn khi nào?", "sao em bị nhắc
   2.2?", "mình đã bc 2.3 chưa"): never an update (kind ``question``);
 - a task number at the end ("da xong 2.2.1");
@@ -25,7 +32,9 @@ matched in linear time). It finds:
 
 The older pattern layer (below the phrase layer in :func:`understand`) reads the folded text
 against ``bot/vocabulary/patterns.tsv`` (greetings, thanks, help, digest, deadline, task-list,
-acknowledgement, undo and "I want to report" phrases: data too, with where each must stand:
+acknowledgement (a promise to report later is one), undo ("em gửi nhầm, huỷ giúp em …") and
+"I want to report" phrases, greetings that introduce the writer; the words of an office's name
+hide a request inside it ("phòng Tổng hợp"): data too, with where each must stand:
 anywhere, first, last or the whole message). Only the grammar of a numbered update stays a
 regular expression over a "shadow" string aligned character by character with the message, so
 the update text is cut from the ORIGINAL (diacritics kept); its short keyword lists (_LEAD_IN,
@@ -220,7 +229,7 @@ def _phrases(folded: str) -> _Phrases:
 
 
 def _undo(folded: str) -> bool:
-    return _phrases(folded).whole(("undo_head", "1"), ("undo_tail", "*"))
+    return _phrases(folded).whole(("undo_pre", "*"), ("undo_head", "1"), ("undo_tail", "*"))
 
 
 def _report_request(folded: str) -> bool:
@@ -307,10 +316,16 @@ def _is_question(text: str, limit: int = 5) -> bool:
     return 2 <= len(words) <= limit and _question_end(" ".join(words))
 
 
-def _is_ack(folded: str) -> bool:
-    """ "ok", "dạ vâng ạ", "đã nhận", "👍": an acknowledgement, nothing to record."""
+_ACK_WORDS = 12
+
+
+def _is_ack(folded: str, text: str) -> bool:
+    """ "ok", "dạ vâng ạ", "dạ em nhận được rồi ạ", "👍": an acknowledgement, nothing to
+    record. Punctuation alone (".") acknowledges nothing: a symbol ("👍") does."""
     read = _phrases(folded)
-    return len(read.words) <= 5 and read.whole(("ack", "*"))
+    if not read.words:
+        return any(unicodedata.category(ch).startswith("S") for ch in text)
+    return len(read.words) <= _ACK_WORDS and read.whole(("ack", "*"))
 
 
 def _numbered_update(original: str, shade: str, asking: bool | None = None) -> Intent | None:
@@ -379,6 +394,13 @@ _MEASURES = frozenset(
 _SOFT_PARTICLES = frozenset({"a", "nhe", "nha", "ad", "admin", "oi", "em", "anh", "chi", "ban"})
 _QUESTION_PARTICLES = frozenset({"nhi", "ha", "vay", "the"})
 _HARD_TAILS = frozenset({"chua", "khong", "gi"})
+_VOCATIVE = 2  # words that may name whom a "?" question is put to, after its particle
+# An English question put by inverting its auxiliary: "Has 2.2.2 been completed?".
+_AUXILIARIES = frozenset(
+    {"has", "have", "is", "are", "was", "were", "did", "does", "do", "can", "will", "should"}
+)
+# After a negation these are not knowing, not nothing: "em chưa rõ … phải làm những gì".
+_KNOWING = frozenset({"ro", "biet", "nho", "hieu"})
 _SELF = frozenset({"minh", "toi", "em", "ta", "chung", "ben", "nha"})
 _PERIOD_IN_TEXT = re.compile(
     r"\b(quy\s*(?:iv|iii|ii|i|[1-4])|q[1-4]|6\s*thang(?:\s*dau\s*nam)?|h1|nam|ca\s*nam)"
@@ -455,8 +477,14 @@ def _ends_as_question(
         words.pop()
     if particle:
         return True
+    if marked and any(
+        word in _QUESTION_PARTICLES or word == "chua" for word in words[-1 - _VOCATIVE : -1]
+    ):
+        return True  # "2.1 xong chưa vậy skhdt?": whom the question is put to, after it
     if not words or compound:
         return False
+    if not marked and len(words) >= 2 and words[-1] == "chua" and words[-2] in _NOT_YET:
+        return False  # "còn 2.2.2 thì chưa", "2.4 vẫn chưa": not yet, a statement
     if stated:
         return words[-1] == "chua" or (marked and words[-1] in _HARD_TAILS)
     if words[-1] == "gi":
@@ -465,6 +493,8 @@ def _ends_as_question(
 
 
 _NEGATIONS = frozenset({"chua", "khong", "chang", "cha"})
+# Before a final "chưa" these make it "not yet", a statement: "2.2.2 thì chưa", "vẫn chưa".
+_NOT_YET = frozenset({"thi", "van", "cung"})
 _AFTER_NOTHING = frozenset({"ca", "het", "nua", "moi", "nhieu", "dau"})
 
 
@@ -472,8 +502,13 @@ def _negated_nothing(clause: list[Token]) -> bool:
     """ "chưa làm gì cả", "không làm được gì", "chưa thay đổi gì": a negation before "gì" makes
     it "nothing", a statement; "còn thiếu gì không" (the negation after it) still asks."""
     words = [token.text for token in clause]
+    negations = [
+        at
+        for at, word in enumerate(words)
+        if word in _NEGATIONS and (at + 1 >= len(words) or words[at + 1] not in _KNOWING)
+    ]
     for index, word in enumerate(words):
-        if word != "gi" or not any(w in _NEGATIONS for w in words[:index]):
+        if word != "gi" or not any(at < index for at in negations):
             continue
         rest = [w for w in words[index + 1 :] if w not in _SOFT_PARTICLES]
         if not any(w in _HARD_TAILS or w in _QUESTION_PARTICLES for w in rest):
@@ -527,6 +562,8 @@ def _asking(reading: _Reading, skip: int | None = None, limit: int = 14) -> bool
     everything = reading.labels()
     if "why" in everything and "remind" in everything:
         return True  # "2.2 đã xong rồi, sao vẫn nhắc?": a question about the reminders
+    if marked and words and words[0].text in _AUXILIARIES:
+        return True  # "Has 2.2.2 been completed?", "Is 2.3 done?"
     asks = False
     for clause in clauses:
         first, last = spans[id(clause[0])], spans[id(clause[-1])] + 1
@@ -543,7 +580,7 @@ def _asking(reading: _Reading, skip: int | None = None, limit: int = 14) -> bool
             "statement" in labels,
             compound,
             marked and clause is clauses[-1],
-        )
+        ) or (not has_none and _ends_with_question_word(reading, clause, spans))
         if stated and not question:
             if marked and _only_reported(reading, clause, spans):
                 asks = True  # "2.2 đã báo cáo rồi mà?"
@@ -555,6 +592,19 @@ def _asking(reading: _Reading, skip: int | None = None, limit: int = 14) -> bool
             return True  # "2.3 ??"
         asks = not any(token.text in ("da", "dang") for token in words)
     return asks
+
+
+def _ends_with_question_word(reading: _Reading, clause: list[Token], spans: dict[int, int]) -> bool:
+    """A clause that ends with a question word ("… tình trạng mới nhất là gì", "… đến đâu
+    rồi"), whatever it stated before it; particles after it ("ạ", "vậy") left out."""
+    end = len(clause)
+    while end and clause[end - 1].text in _SOFT_PARTICLES | _QUESTION_PARTICLES:
+        end -= 1
+    if not end:
+        return False
+    last = spans[id(clause[end - 1])] + 1
+    first = spans[id(clause[0])]
+    return any(m.has("ask_end") and m.end == last and m.start >= first for m in reading.matches)
 
 
 def _carries(reading: _Reading, first: int, last: int) -> bool:
@@ -583,18 +633,50 @@ def _is_prefix(seq: list[Token], index: int) -> bool:
     return False
 
 
+# Words that join the report on one task to the next: "2.2.1 xong, còn 2.2.2 thì chưa".
+_CONNECTORS = frozenset({"con", "va", "and", "nhung", "but", "while", "rieng", "whereas"})
+# Punctuation after which a task number starts a report of its own ("2.3 xong, 2.4 đang làm").
+_CLAUSE_SEPS = frozenset({",", ":", ";"})
+
+
+def _lead_of(seq: list[Token], index: int) -> int:
+    """The first token of what introduces the task number at ``index`` ("Nhiệm vụ", "- ",
+    ", còn"), the separator before it included."""
+    back = index - 1
+    while back >= 0 and _is_prefix(seq, back):
+        back -= 1
+    while back >= 0 and seq[back].kind == "word" and seq[back].text in _CONNECTORS:
+        back -= 1
+    return back + 1
+
+
+def _starts_report(seq: list[Token], index: int, numbers: set[int]) -> bool:
+    """Whether the task number at ``index`` begins a report of its own: at the start of the
+    message, a sentence or a line, or after a clause that said something ("2.3 xong, 2.4 …",
+    "Tổng hợp bên em: 2.3 …"); not a number listed with the one before ("2.7.1, 2.7.3: …")."""
+    lead = _lead_of(seq, index)
+    back = lead - 1
+    connected = any(token.kind == "word" and token.text in _CONNECTORS for token in seq[lead:index])
+    if back < 0 or seq[back].kind == "stop":
+        return True
+    if connected and seq[back].kind == "word":
+        return True  # "2.2.1 đã xong còn 2.2.2 đang làm"
+    if seq[back].kind != "sep" or seq[back].text not in _CLAUSE_SEPS:
+        return False
+    before = back - 1
+    while before >= 0 and seq[before].kind == "sep" and seq[before].text in "()":
+        before -= 1
+    return before >= 0 and before not in numbers
+
+
 def _segments(reading: _Reading, numbers: list[int]) -> list[tuple[str, str]]:
-    """(task, text) for each task that starts a sentence or a line; several tasks joined by
-    "và" or a comma ("2.3 và 2.4 đều xong") share the text that follows them."""
+    """(task, text) for each task that starts a sentence, a line or a clause of its own;
+    several tasks joined by "và" or a comma ("2.3 và 2.4 đều xong") share the text that
+    follows them."""
     seq = reading.seq
     original = reading.original
-    starts: list[int] = []
-    for index in numbers:
-        back = index - 1
-        while back >= 0 and _is_prefix(seq, back):
-            back -= 1
-        if back < 0 or seq[back].kind == "stop":
-            starts.append(index)
+    known = set(numbers)
+    starts = [index for index in numbers if _starts_report(seq, index, known)]
     groups: list[list[int]] = []
     for index in starts:
         if groups and index in groups[-1]:
@@ -607,7 +689,7 @@ def _segments(reading: _Reading, numbers: list[int]) -> list[tuple[str, str]]:
             joiner = (token.kind == "sep" and token.text == ",") or (
                 token.kind == "word" and token.text in ("va", "and")
             )
-            if not joiner or position + 1 not in numbers:
+            if not joiner or position + 1 not in known:
                 break
             group.append(position + 1)
             position += 2
@@ -618,18 +700,24 @@ def _segments(reading: _Reading, numbers: list[int]) -> list[tuple[str, str]]:
     for number, group in enumerate(groups):
         body_from = seq[group[-1]].end
         if number + 1 < len(groups):
-            next_first = groups[number + 1][0]
-            back = next_first - 1
-            while back > group[-1] and _is_prefix(seq, back):
-                back -= 1
-            body_to = seq[back].end if back > group[-1] else seq[next_first].start
+            lead = _lead_of(seq, groups[number + 1][0])
+            body_to = seq[lead - 1].end if lead - 1 > group[-1] else seq[lead].start
         else:
             body_to = len(original)
         body = original[body_from:body_to].strip().lstrip(":-\u2013\u2014.,)").strip()
-        body = body.rstrip(";").strip()
+        body = body.rstrip(";,:").strip()
         for index in group:
             result.append((seq[index].text, body))
     return result
+
+
+def _segment_asks(body: str) -> bool:
+    """Whether the text about one task of a multi-task message asks rather than reports
+    ("xong chưa?", "thì sao?"); a report with no text ("2.3, 2.4:") does not."""
+    if not body:
+        return False
+    reading = _read(body)
+    return bool(reading.words()) and _asking(reading)
 
 
 def _unit_after(reading: _Reading) -> str | None:
@@ -657,11 +745,22 @@ def _unit_after(reading: _Reading) -> str | None:
     if first is None or not first.has("unit"):
         return None
     words = reading.words()
-    if len(words) < 3 or words[-1].text != "chua":
+    if len(words) < 3:
         return None
+    asked = [m for m in reading.matches if m.has("ask_end") or m.has("ask")]
+    end = len(seq)
+    while end and (seq[end - 1].kind != "word" or seq[end - 1].text in _QUESTION_PARTICLES):
+        end -= 1  # "… thế nào rồi", "… đến đâu rồi vậy?"
+    ends = {end, end - 1} if end and seq[end - 1].text == "roi" else {end}
+    ends_asking = words[-1].text == "chua" or any(m.end in ends for m in asked)
+    if not ends_asking:
+        return None
+    # "Sở Tài chính đã báo cáo chưa", "UBND huyện Na Hang báo cáo đến đâu rồi", "so gtvt thế
+    # nào rồi": the name runs up to the first word about reporting or the question.
+    question_at = {m.start for m in asked}
     for index, token in enumerate(seq):
-        if index > 0 and token.kind == "word" and token.text in ("da", "bao", "nop"):
-            if any(t.text in _SELF for t in seq[first.end : index]):
+        if index >= first.end and (token.text in _UNIT_STOPS or index in question_at):
+            if index < 2 or any(t.text in _SELF for t in seq[first.end : index]):
                 return None
             return reading.original[: seq[index - 1].end].strip()
     return None
@@ -677,44 +776,73 @@ def _period_in(folded: str) -> str | None:
     return match.group(0)
 
 
+def _tasks_phrased(reading: _Reading, numbers: list[int]) -> Intent | None:
+    """A message with task numbers: several tasks reported at once, or a question naming one."""
+    seq = reading.seq
+    segments = _segments(reading, numbers)
+    if len(segments) >= 2 and any(body for _task, body in segments):
+        # A question is never written: "2.3 xong rồi, 2.4 thì sao?" stores 2.3 only.
+        told = tuple((task, body) for task, body in segments if not _segment_asks(body))
+        if not told:
+            return Intent("question", task=segments[0][0])
+        if len(told) == 1:
+            return Intent("update", task=told[0][0], body=told[0][1], explicit=True)
+        return Intent("update", task=told[0][0], body=told[0][1], explicit=True, items=told)
+    first = numbers[0]
+    if len(numbers) == 1 and _asking(reading, skip=first):
+        return Intent("question", task=seq[first].text)
+    return None
+
+
+def _lists(reading: _Reading, labels: set[str], short: bool) -> Intent | None:
+    """The lists asked for: what is owed, the overdue, the blocked, who has not reported."""
+    if "owed" in labels and short:
+        return Intent("owed")
+    if "which" not in labels or not short:
+        return None
+    if "overdue" in labels:
+        return Intent("overdue")
+    if "blocked" in labels:
+        return Intent("blocked_list")
+    if "missing" in labels:
+        return Intent("digest", missing_only=True)
+    return None
+
+
 def _phrase_layer(reading: _Reading, folded: str) -> Intent | None:
     """The kinds of message the phrase table tells apart (see the module docstring)."""
-    seq = reading.seq
     labels = reading.labels()
-    numbers = _task_indices(seq)
+    numbers = _task_indices(reading.seq)
     if numbers:
-        segments = _segments(reading, numbers)
-        if len(segments) >= 2 and any(body for _task, body in segments):
-            items = tuple(segments)
-            return Intent("update", task=items[0][0], body=items[0][1], explicit=True, items=items)
-        first = numbers[0]
-        if len(numbers) == 1 and _asking(reading, skip=first):
-            return Intent("question", task=seq[first].text)
-        return None
+        return _tasks_phrased(reading, numbers)
     words = reading.words()
     named = "english" in labels or "vietnamese" in labels
     if named and ("switch" in labels or len(words) <= 3) and len(words) <= 10:
         return Intent("lang", argument="en" if "english" in labels else "vi")
-    short = len(words) <= 10
-    if len(words) <= 16 and "why" in labels and "remind" in labels:
+    within = len(words) <= _LONG_REQUEST
+    # A list asked for in ten words, or in a longer sentence that asks or requests it ("Em
+    # còn phải báo cáo nhiệm vụ nào nữa không ạ", "Đề nghị cho biết danh sách các đơn vị …").
+    short = len(words) <= 10 or (within and ("request" in labels or _asking(reading)))
+    if within and "remind" in labels and "why" in labels:
         return Intent("reminded")  # "đã gửi báo cáo rồi mà sao vẫn nhắc?"
-    if len(words) <= 16 and _asks_plans(reading, labels):
+    if within and "complaint" in labels:
+        return Intent("reminded")  # "bot nhắc nhầm người rồi"
+    if within and _asks_plans(reading, labels):
         return Intent("plans")
-    if "owed" in labels and short:
-        return Intent("owed")
-    if "overdue" in labels and "which" in labels and short:
-        return Intent("overdue")
-    if "blocked" in labels and "which" in labels and short:
-        return Intent("blocked_list")
-    if "missing" in labels and "which" in labels and short:
-        return Intent("digest", missing_only=True)
-    if short:
-        unit = _unit_after(reading)
-        if unit is not None:
-            return Intent("unit_status", argument=unit)
+    listed = _lists(reading, labels, short)
+    if listed is not None:
+        return listed
+    unit = _unit_after(reading) if short else None
+    if unit is not None:
+        return Intent("unit_status", argument=unit)
     if len(words) <= 12 and _asks_if_reported(reading, labels):
         return Intent("owed", argument=_period_in(folded))
     return None
+
+
+# Words that end a unit's name in "<unit> đã báo cáo chưa" ("Sở Tài chính đã …").
+_UNIT_STOPS = frozenset({"da", "dang", "bao", "nop", "gui", "the", "ra", "den", "co"})
+_LONG_REQUEST = 16  # words of a question or request that may still ask for a list
 
 
 _NOT_THE_PLAN_LIST = frozenset(
@@ -851,12 +979,16 @@ def _pattern_rules(original: str, stripped: str, folded: str) -> Intent:
     """The pattern layer's rules after the task numbers (see the module docstring)."""
     if _report_request(folded):
         return Intent("update", body="", explicit=True)
-    if _is_ack(folded):
+    if _is_ack(folded, stripped):
         return Intent("ack")
     read = _phrases(folded)
     words = read.words
-    if read.first("greeting") and len(words) <= 5 and not read.has("tasks"):
-        return Intent("greeting")
+    says_nothing = not carries_status(original) and not _asks_anything(original)
+    if read.has("promise") and says_nothing:
+        return Intent("ack")  # "ok, em sẽ báo cáo trước ngày 20": nothing reported yet
+    introduced = len(words) <= 5 or (read.has("intro") and says_nothing)
+    if read.first("greeting") and not read.has("tasks") and introduced:
+        return Intent("greeting")  # "Xin chào, em là Lan, cán bộ đầu mối của Sở Y tế"
     if read.has("thanks") and len(words) <= 8:
         return Intent("thanks")
     if read.has("help"):
