@@ -37,6 +37,7 @@ import functools
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -178,6 +179,9 @@ class SchedulerRunner:
         # writer, and writers racing for its lock sleep in its busy handler (milliseconds that
         # land between a pacing slot and its request: BENCHMARKS.md, third session).
         self._ledger: ThreadPoolExecutor | None = None
+        # The grouped writes waiting for the ledger's thread (:meth:`_grouped`).
+        self._group: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._group_lock = threading.Lock()
         self._lease_until: datetime | None = None  # the lease is surely ours until then
         # Error texts go to the ledger and to ``planbot remind``'s output: never a token there.
         self._redactor = RedactingFilter(services.settings.secret_values())
@@ -545,13 +549,54 @@ class SchedulerRunner:
         for chat in by_chat.values():
             await chats.put(chat)
 
+    def _ledger_thread(self) -> ThreadPoolExecutor:
+        if self._ledger is None:
+            self._ledger = ThreadPoolExecutor(1, thread_name_prefix="planbot-ledger")
+        return self._ledger
+
     async def _write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)`` on the ledger's one thread (with this task's context:
         the audit actor), in the order asked."""
-        if self._ledger is None:
-            self._ledger = ThreadPoolExecutor(1, thread_name_prefix="planbot-ledger")
         call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._ledger, call)
+        return await asyncio.get_running_loop().run_in_executor(self._ledger_thread(), call)
+
+    async def _grouped(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A ledger write of the send path (claim, mark sending, settle: bookkeeping rows,
+        not audited) on the ledger's one thread, committed together with the others asked
+        for while that thread was busy (group commit: :meth:`_drain`). Its result comes only
+        after its transaction committed, so every guarantee of a write of its own holds; at
+        the ceiling's pace (one write at a time) it is a transaction of its own as before."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        with self._group_lock:
+            self._group.append((functools.partial(function, *args, **kwargs), future))
+            first = len(self._group) == 1
+        if first:
+            context = contextvars.copy_context()
+            self._ledger_thread().submit(context.run, self._drain, loop)
+        result: T = await future
+        return result
+
+    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the ledger's thread: every grouped write asked for so far, in one transaction
+        (``Database.unit``: each write after the first in a savepoint, so one that fails
+        undoes only itself), then each caller told its result. If the transaction itself
+        fails nothing of it was stored, and each write is done again alone."""
+        with self._group_lock:
+            group, self._group = self._group, []
+        if not group:
+            return
+        outcomes: list[tuple[bool, Any]] | None = None
+        if len(group) > 1:
+            try:
+                with self.services.db.unit():
+                    outcomes = [_outcome(call) for call, _future in group]
+            except Exception:
+                log.warning("a group of ledger writes failed; each is written alone", exc_info=True)
+                outcomes = None
+        if outcomes is None:
+            outcomes = [_outcome(call) for call, _future in group]
+        loop.call_soon_threadsafe(_resolve, [future for _call, future in group], outcomes)
 
     async def _keep_lease(self) -> None:
         """Renew the (short) lease every few seconds while a tick sends; stop sending if lost.
@@ -603,7 +648,7 @@ class SchedulerRunner:
                     request = channel.send(message.chat_id, message.reply)
                     ids = await pacer.timed(slot_chat, request)
                 except (RetryLater, ChatMoved) as error:
-                    await self._write(self.outbox.not_sent, claim)
+                    await self._grouped(self.outbox.not_sent, claim)
                     sending = False  # surely not sent: a cancellation from here postpones it
                     if isinstance(error, RetryLater):
                         rate_limited += 1
@@ -619,7 +664,7 @@ class SchedulerRunner:
                     return await self._failure(message, claim, error)
                 finally:
                     pacer.done(slot_chat)  # answered, or nothing was sent under the slot
-                await self._write(self._settle, claim, message, ids, clock.now())
+                await self._grouped(self._settle, claim, message, ids, clock.now())
                 claim = None
                 extra_ids = await self._send_extras(message, channel, pacer)
                 return Delivery(message, "sent", tuple(ids) + extra_ids)
@@ -655,7 +700,7 @@ class SchedulerRunner:
         to it instead (already sent or taken, orphaned, the lease lost)."""
         clock = self.services.clock
         if claim is None:
-            got = await self._write(
+            got = await self._grouped(
                 self.outbox.claim,
                 message.key,
                 clock.now(),
@@ -669,7 +714,7 @@ class SchedulerRunner:
                 return Delivery(message, "unknown", error="the sender stopped while it was sending")
             self._in_flight.add(got.id)
             return got
-        marked = await self._write(self.outbox.mark_sending, claim, clock.now())
+        marked = await self._grouped(self.outbox.mark_sending, claim, clock.now())
         if marked == "ok":
             return claim
         # The lease was lost (a long pause outlived it) or another sender took the row over:
@@ -745,12 +790,13 @@ class SchedulerRunner:
         return Delivery(message, "unknown", error=why)
 
     def _settle(self, claim: Claim, message: OwedMessage, ids: Sequence[str], at: datetime) -> None:
-        """A message the platform accepted: marked sent, and its context recorded (one trip to
-        the ledger's thread, two transactions)."""
-        self.outbox.mark_sent(claim, at, ids)
-        record_sent(
-            self.services.db, message.channel, message.chat_id, ids, message.reply.context, at
-        )
+        """A message the platform accepted: marked sent, and its context recorded, in one
+        transaction."""
+        with self.services.db.unit():
+            self.outbox.mark_sent(claim, at, ids)
+            record_sent(
+                self.services.db, message.channel, message.chat_id, ids, message.reply.context, at
+            )
 
     async def _acquire_lease(self, now: datetime) -> bool:
         """Take or renew the sender lease; remember until when it is surely this process's."""
@@ -821,6 +867,24 @@ class SchedulerRunner:
                     await self._record_sent(message, ids, reply.context, self.services.clock.now())
                     break
         return tuple(sent)
+
+
+def _outcome(call: Callable[[], Any]) -> tuple[bool, Any]:
+    try:
+        return True, call()
+    except Exception as error:
+        return False, error
+
+
+def _resolve(futures: Sequence[asyncio.Future[Any]], outcomes: Sequence[tuple[bool, Any]]) -> None:
+    """On the event loop: each grouped write's caller gets its result (or its error)."""
+    for future, (ok, value) in zip(futures, outcomes, strict=True):
+        if future.cancelled():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
 
 
 def _chunks_by_chat(recipients: Sequence[Recipient], size: int) -> Iterator[list[Recipient]]:

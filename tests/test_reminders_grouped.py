@@ -1,0 +1,177 @@
+"""The sender's ledger writes asked for while its ledger thread is busy commit together (group
+commit), on SQLite and PostgreSQL: each caller learns its result only once it is stored, a write
+that fails undoes only itself, and a group whose transaction fails is written one by one."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlmodel import select
+
+from bot.bootstrap import Services, bootstrap
+from bot.clock import FrozenClock
+from bot.models import Reminder
+from bot.sent import context_of
+from scheduler.outbox import Claim, LedgerKey
+from scheduler.runner import SchedulerRunner
+from tests.conftest import SeededDatabase, local, make_settings
+from tests.support.recording_channel import RecordingChannel
+
+NOW = local(2021, 3, 17, 8, 0)
+
+
+@pytest.fixture
+def services(tmp_path: Path, seeded_db: SeededDatabase) -> Iterator[Services]:
+    clock = FrozenClock(NOW)
+    built = bootstrap(make_settings(tmp_path, seeded_db(clock)), clock=clock)
+    yield built
+    built.db.dispose()
+
+
+def _key(chat: int) -> LedgerKey:
+    return ("telegram", str(chat), "2021-Q1", "before-deadline", NOW)
+
+
+def _rows(services: Services) -> dict[str, Reminder]:
+    with services.db.session() as session:
+        return {row.chat_id: row for row in session.exec(select(Reminder)).all()}
+
+
+class _Begins:
+    """Counts the transactions begun on a database."""
+
+    def __init__(self, services: Services) -> None:
+        self.count = 0
+        event.listen(services.db.engine, "begin", self._begun)
+
+    def _begun(self, _connection: Any) -> None:
+        self.count += 1
+
+
+async def _grouped_while_busy(runner: SchedulerRunner, calls: list[Any]) -> list[Any]:
+    """Ask for ``calls`` (each ``(function, *args)``) while the ledger thread is busy, so they
+    wait for it together; their results (or errors) in order."""
+    busy, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        busy.set()
+        release.wait(10)
+
+    held = asyncio.ensure_future(runner._write(hold))
+    await asyncio.to_thread(busy.wait, 10)
+    asked = [asyncio.ensure_future(runner._grouped(*call)) for call in calls]
+    await asyncio.sleep(0)
+    release.set()
+    await held
+    return list(await asyncio.gather(*asked, return_exceptions=True))
+
+
+async def test_claims_asked_together_are_one_transaction_and_each_stored(
+    services: Services,
+) -> None:
+    runner = SchedulerRunner(services, {"telegram": RecordingChannel("telegram")}, holder="a")
+    assert await runner._acquire_lease(NOW)
+    begins = _Begins(services)
+    claim = partial(runner.outbox.claim, sending=True)
+    calls = [(claim, _key(chat), NOW, f"text {chat}") for chat in range(10)]
+
+    results = await _grouped_while_busy(runner, calls)
+
+    assert all(isinstance(claim, Claim) for claim in results)
+    assert len({claim.id for claim in results}) == 10
+    assert begins.count == 1  # ten claims, one transaction
+    rows = _rows(services)
+    assert sorted(rows) == sorted(str(chat) for chat in range(10))
+    assert {row.state for row in rows.values()} == {"sending"}
+    assert rows["3"].text == "text 3"
+    await runner.shutdown()
+
+
+async def test_a_failing_write_in_a_group_undoes_only_itself(services: Services) -> None:
+    runner = SchedulerRunner(services, {"telegram": RecordingChannel("telegram")}, holder="a")
+    assert await runner._acquire_lease(NOW)
+    claim = partial(runner.outbox.claim, sending=True)
+
+    def fails_after_writing() -> None:
+        with services.db.write() as session:
+            session.add(
+                Reminder(
+                    channel="telegram",
+                    chat_id="broken",
+                    period="2021-Q1",
+                    kind="before-deadline",
+                    instant=NOW,
+                    claimed_at=NOW,
+                )
+            )
+            session.flush()
+            raise RuntimeError("the write's own failure")
+
+    calls: list[Any] = [(claim, _key(1), NOW, "one")]
+    calls.append((fails_after_writing,))
+    calls.append((claim, _key(2), NOW, "two"))
+
+    first, failed, second = await _grouped_while_busy(runner, calls)
+
+    assert isinstance(first, Claim)
+    assert isinstance(second, Claim)
+    assert isinstance(failed, RuntimeError)
+    assert sorted(_rows(services)) == ["1", "2"]  # the failed write's row is not stored
+    await runner.shutdown()
+
+
+async def test_a_group_whose_transaction_fails_is_written_one_by_one(services: Services) -> None:
+    runner = SchedulerRunner(services, {"telegram": RecordingChannel("telegram")}, holder="a")
+    assert await runner._acquire_lease(NOW)
+    claim = partial(runner.outbox.claim, sending=True)
+
+    def loses_the_unit() -> None:
+        # A failed read inside the group's writing transaction: the transaction cannot commit
+        # (bot/db.py: the unit is lost), so nothing of the group was stored.
+        with services.db.session() as session:
+            session.execute(text("SELECT no_such_column FROM reminder"))
+
+    calls: list[Any] = [(claim, _key(1), NOW, "one")]
+    calls.append((loses_the_unit,))
+    calls.append((claim, _key(2), NOW, "two"))
+
+    first, failed, second = await _grouped_while_busy(runner, calls)
+
+    assert isinstance(first, Claim)
+    assert isinstance(second, Claim)
+    assert isinstance(failed, Exception)
+    rows = _rows(services)
+    assert sorted(rows) == ["1", "2"]  # written again alone, each once
+    assert {row.id for row in rows.values()} == {first.id, second.id}
+    assert {row.attempts for row in rows.values()} == {1}
+    await runner.shutdown()
+
+
+async def test_settled_reminder_and_its_context_commit_together(services: Services) -> None:
+    """Marked sent and its sent-message context: one transaction (both or neither)."""
+    runner = SchedulerRunner(services, {"telegram": RecordingChannel("telegram")}, holder="a")
+    assert await runner._acquire_lease(NOW)
+    got = await runner._grouped(runner.outbox.claim, _key(7), NOW, "t", frozenset(), sending=True)
+    assert isinstance(got, Claim)
+    begins = _Begins(services)
+    context = {"kind": "reminder", "tasks": ["2.2"]}
+    message = SimpleNamespace(
+        channel="telegram", chat_id="7", reply=SimpleNamespace(context=context)
+    )
+
+    when = datetime(2021, 3, 17, 1, 0, tzinfo=NOW.tzinfo)
+    await runner._grouped(runner._settle, got, message, ["555"], when)
+
+    assert begins.count == 1
+    assert _rows(services)["7"].state == "sent"
+    assert context_of(services.db, "telegram", "7", "555") == {"kind": "reminder", "tasks": ["2.2"]}
+    await runner.shutdown()
