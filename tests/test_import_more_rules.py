@@ -85,3 +85,57 @@ def test_the_recipients_and_the_signature_assign_nothing(tmp_path: Path) -> None
         "2": (["so-xay-dung"], []),
     }
     assert result.new_agencies == []
+
+
+def test_a_paragraph_without_subject_continues_who_leads_at_the_end_before_it(
+    tmp_path: Path,
+) -> None:
+    """An agency told to act and then named as a coordinator of the lead is not carried into
+    the next paragraph; every lead at the end of the paragraph is."""
+    result = _import(
+        tmp_path,
+        "UBND tỉnh yêu cầu Sở Y tế, UBND các huyện, thành phố tăng cường giám sát dịch. Đồng "
+        "thời, giao Sở Y tế chủ trì, phối hợp với UBND các huyện, thành phố lập kế hoạch.",
+        "Tổ chức tập huấn cho cán bộ y tế cơ sở.",
+        "Giao Sở Xây dựng rà soát các công trình; Sở Tài chính bố trí kinh phí.",
+        "Hoàn thành trước ngày 30/6/2027.",
+    )
+    assert _roles(result) == {
+        "1": (["so-y-te", "ubnd-huyen-thanh-pho"], []),
+        "2": (["so-y-te"], []),
+        "3": (["so-xay-dung", "so-tai-chinh"], []),
+        "4": (["so-xay-dung", "so-tai-chinh"], []),
+    }
+
+
+def test_a_paragraph_opening_with_a_condition_continues_the_task_before_it(
+    tmp_path: Path,
+) -> None:
+    result = _import(
+        tmp_path,
+        "UBND tỉnh yêu cầu Sở Tài chính theo dõi sát diễn biến giá cả thị trường.",
+        "Trường hợp cần thiết, căn cứ điều kiện thực tế để tham mưu UBND tỉnh bình ổn giá.",
+        "Trường hợp giá tăng đột biến là do thiên tai, dịch bệnh kéo dài.",
+        "Giao Sở Xây dựng phối hợp với Sở Tài chính kiểm tra giá vật liệu.",
+    )
+    assert _roles(result) == {
+        "1": (["so-tai-chinh"], []),
+        "2": (["so-tai-chinh"], []),
+        "3": (["so-xay-dung"], ["so-tai-chinh"]),
+    }
+
+
+def test_a_long_fronted_phrase_of_purpose_or_time_keeps_the_subject(tmp_path: Path) -> None:
+    """ "Để …, trong thời gian …, X chỉ đạo <its units> phối hợp với ngành Y": X leads, and
+    the sector ("ngành Y tế") is its department."""
+    result = _import(
+        tmp_path,
+        "Để ngăn ngừa sự lây lan của dịch bệnh trong cộng đồng, trong thời gian học sinh mầm "
+        "non, tiểu học, trung học cơ sở, trung học phổ thông, giáo dục thường xuyên nghỉ học, "
+        "Sở Xây dựng chỉ đạo các nhà thầu phối hợp với ngành Y tế khử trùng các công trình.",
+        "Sở Tài chính bố trí kinh phí.",
+    )
+    assert _roles(result) == {
+        "1": (["so-xay-dung"], ["so-y-te"]),
+        "2": (["so-tai-chinh"], []),
+    }

@@ -119,6 +119,7 @@ class _Importer:
         self.fillers = Phrases(table["list_fillers"])
         self.separators = Phrases(table["list_separators"])
         self.task_verbs = Phrases(table["task_verbs"])
+        self.conditions = Phrases(table["condition_openers"])
         self.execution = Phrases(table["execution_phrases"])
         self.issuer: Agency | None = None
         self.issuer_level = "province"
@@ -413,13 +414,33 @@ class _Importer:
         if self._closing(text):
             return ParagraphRoles(), (context, [])
         inherited = context
-        if previous and self.task_verbs.match(tokens, 0):
+        if previous and (self.task_verbs.match(tokens, 0) or self._conditional_task(tokens)):
             inherited = previous
         roles = self.reader.read(text, inherited)
         if roles.heading_only:
             return roles, (roles.context, [])
-        leads = [r.mention for r in roles.roles if r.role == "lead"]
+        # The next paragraph continues who leads at the end of this one: "yêu cầu X, Y …
+        # Đồng thời, giao X chủ trì, phối hợp với Y …" leaves X leading and Y coordinating.
+        final: dict[str, ClauseRole] = {}
+        for role in roles.roles:
+            agency = self.agency_id(role.mention)
+            final.pop(agency, None)
+            final[agency] = role
+        leads = [r.mention for r in final.values() if r.role == "lead"]
         return roles, (context, leads)
+
+    def _conditional_task(self, tokens: Sequence[Token_]) -> bool:
+        """ "Trường hợp cần thiết, …, để tham mưu …": a paragraph that opens with a condition
+        and whose first sentence goes on to a task verb continues the task before it."""
+        if not self.conditions.match(tokens, 0):
+            return False
+        for index in range(1, len(tokens)):
+            gap = tokens[index].gap
+            if "." in gap and gap.rstrip() != gap:
+                return False
+            if self.task_verbs.match(tokens, index):
+                return True
+        return False
 
     def _closing(self, text: str) -> bool:
         """ "Chánh Văn phòng ..., Giám đốc các Sở ... chịu trách nhiệm thi hành Quyết định

@@ -291,6 +291,9 @@ class Lexicon:
             )
             for text in (known["name"], *known["aliases"]):
                 self._add(phrase_words(text), candidate, replace=False)
+        for words, candidate in list(self._department_names()):
+            # "ngành Y tế": the sector is its department in a provincial text.
+            self._add(("nganh", *words[1:]), candidate, replace=False)
         for text in table["vague"]:
             self._add(phrase_words(text), Candidate("vague", name=text), replace=False)
         for candidates in self._names.values():
@@ -298,6 +301,13 @@ class Lexicon:
         heads = table["agency_heads"]
         self._heads = {kind: Phrases(words) for kind, words in heads.items()}
         self._stops = Phrases(table["name_stop_words"])
+
+    def _department_names(self) -> Iterable[tuple[tuple[str, ...], Candidate]]:
+        """The names of departments ("Sở Y tế") known so far, with their candidates."""
+        for entries in list(self._names.get("so", ())):
+            words, candidate = entries
+            if len(words) > 1 and candidate.agency_kind == "department" and not candidate.concept:
+                yield words, candidate
 
     def _directory_group(self, group: dict[str, Any]) -> Agency | None:
         for form in (group["name"], group["short_name"], *group["forms"]):

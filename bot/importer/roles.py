@@ -33,6 +33,9 @@ __all__ = ["ClauseRole", "ParagraphRoles", "RoleReader"]
 # A fronted phrase before the subject: at most this many comma-separated parts and tokens.
 _FRONTED_CHUNKS = 3
 _FRONTED_LIMIT = 40
+# ... and after a fronted phrase of purpose or time ("Để …", "Trong thời gian …").
+_LONG_FRONTED_CHUNKS = 10
+_LONG_FRONTED_LIMIT = 90
 
 
 @dataclass(frozen=True)
@@ -219,18 +222,25 @@ class _Clause:
                 self.r.adverbs,
                 self.r.coordinate_cues,
                 self.r.task_verbs,
+                self.r.directing,
             )
         )
 
     def _chunk_starts(self) -> list[int]:
-        """Token positions after the first commas of the clause, up to its first agency name."""
+        """Token positions after the first commas of the clause, up to its first agency name.
+
+        A clause that opens with a fronted phrase ("Để thực hiện …, trong thời gian …, Sở X
+        chỉ đạo …") may put many more commas before its subject than one that does not."""
         starts: list[int] = []
         if self.first in self.at:
             return starts
-        for position in range(self.first + 1, min(self.last, self.first + _FRONTED_LIMIT)):
+        chunks, limit = _FRONTED_CHUNKS, _FRONTED_LIMIT
+        if self._match(self.r.fronted, self.first):
+            chunks, limit = _LONG_FRONTED_CHUNKS, _LONG_FRONTED_LIMIT
+        for position in range(self.first + 1, min(self.last, self.first + limit)):
             if "," in self.tokens[position].gap:
                 starts.append(position)
-            if position in self.at or len(starts) == _FRONTED_CHUNKS:
+            if position in self.at or len(starts) == chunks:
                 break
         return starts
 
