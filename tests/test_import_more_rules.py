@@ -139,3 +139,154 @@ def test_a_long_fronted_phrase_of_purpose_or_time_keeps_the_subject(tmp_path: Pa
         "1": (["so-xay-dung"], ["so-y-te"]),
         "2": (["so-tai-chinh"], []),
     }
+
+
+# A Quyết định ban hành kế hoạch as a province publishes it, written for the test: the decision
+# (its "QUYẾT ĐỊNH:" line, articles, recipients and signature), then the plan it issues, with
+# "Sở X:" headings above their tasks, a "Tổ chức thực hiện" section and a pasted appendix table.
+DECISION_WITH_PLAN = [
+    "ỦY BAN NHÂN DÂN",
+    "TỈNH TUYÊN QUANG",
+    "Số: 1234/QĐ-UBND",
+    "Tuyên Quang, ngày 10 tháng 3 năm 2027",
+    "QUYẾT ĐỊNH",
+    "Về việc ban hành Kế hoạch phòng, chống dịch sốt xuất huyết năm 2027",
+    "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH",
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+    "Xét đề nghị của Giám đốc Sở Y tế tại Tờ trình số 15/TTr-SYT,",
+    "QUYẾT ĐỊNH:",
+    "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch phòng, chống dịch sốt xuất huyết.",
+    "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+    "Điều 3. Chánh Văn phòng UBND tỉnh, Giám đốc các sở: Y tế, Tài chính; Chủ tịch UBND các "
+    "huyện, thành phố chịu trách nhiệm thi hành Quyết định này./.",
+    "Nơi nhận:",
+    "- Như Điều 3;",
+    "- Sở Xây dựng;",
+    "- Lưu: VT.",
+    "KT. CHỦ TỊCH",
+    "PHÓ CHỦ TỊCH",
+    "KẾ HOẠCH",
+    "PHÒNG, CHỐNG DỊCH SỐT XUẤT HUYẾT NĂM 2027",
+    "(Ban hành kèm theo Quyết định số 1234/QĐ-UBND ngày 10/3/2027 của Chủ tịch UBND tỉnh)",
+    "I. MỤC ĐÍCH, YÊU CẦU",
+    "Giảm số ca mắc; Sở Xây dựng chủ trì theo dõi.",
+    "II. NHIỆM VỤ VÀ GIẢI PHÁP",
+    "1. Sở Y tế:",
+    "a) Chủ trì, phối hợp với UBND các huyện, thành phố giám sát ca bệnh.",
+    "b) Cấp phát hóa chất diệt muỗi, hoàn thành trước ngày 30/4/2027.",
+    "2. Sở Tài chính:",
+    "Bố trí kinh phí phòng, chống dịch; phối hợp với Sở Y tế hướng dẫn thanh toán.",
+    "3. UBND các huyện, thành phố:",
+    "- Tổ chức chiến dịch diệt bọ gậy;",
+    "- Phối hợp với Sở Thông tin và Truyền thông tuyên truyền.",
+    "III. TỔ CHỨC THỰC HIỆN",
+    "Các sở, ban, ngành, UBND các huyện, thành phố báo cáo kết quả về Sở Y tế trước ngày 20 "
+    "hằng tháng để tổng hợp.",
+]
+PIPE_TABLE = [
+    "PHỤ LỤC",
+    "| STT | Nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Thời gian hoàn thành |",
+    "|---|---|---|---|---|",
+    "| 1 | Điều tra ổ dịch | Sở Y tế | UBND các huyện, thành phố | Quý II/2027 |",
+    "| 2 | Mua sắm máy phun | Sở Tài chính | Sở Y tế | Trước ngày 30/6/2027 |",
+]
+TAB_TABLE = [
+    "PHỤ LỤC",
+    "STT\tNhiệm vụ\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian hoàn thành",
+    "1\tĐiều tra ổ dịch\tSở Y tế\tUBND các huyện, thành phố\tQuý II/2027",
+    "2\tMua sắm máy phun\tSở Tài chính\tSở Y tế\tTrước ngày 30/6/2027",
+]
+
+
+def test_a_decision_issuing_a_plan_imports_the_plan(tmp_path: Path) -> None:
+    result = _import(tmp_path, *DECISION_WITH_PLAN, *PIPE_TABLE)
+    plan = result.draft["plan"]
+    assert plan["title"] == "KẾ HOẠCH PHÒNG, CHỐNG DỊCH SỐT XUẤT HUYẾT NĂM 2027"
+    assert plan["number"] == "1234/QĐ-UBND"
+    assert plan["date"] == "2027-03-10"
+    # The decision's articles, its recipients and the aims section assign nothing; a heading
+    # "Sở X:" leads the tasks under it; the appendix rows come after the body's sections.
+    assert _roles(result) == {
+        "1.1": (["so-y-te"], ["ubnd-huyen-thanh-pho"]),
+        "1.2": (["so-y-te"], []),
+        "2": (["so-tai-chinh"], ["so-y-te"]),
+        "3": (["ubnd-huyen-thanh-pho"], ["so-tttt"]),
+        "4.1": (["so-y-te"], ["ubnd-huyen-thanh-pho"]),
+        "4.2": (["so-tai-chinh"], ["so-y-te"]),
+    }
+    deadlines = {
+        t.id: t.deadline.due.isoformat() for t in result.tasks if t.deadline and t.deadline.due
+    }
+    assert deadlines == {"1.2": "2027-04-30", "4.1": "2027-06-30", "4.2": "2027-06-30"}
+    (rule,) = result.draft["reporting"]
+    assert (rule["who"], rule["to"], rule["day"]) == (
+        ["cac-so-ban-nganh", "ubnd-huyen-thanh-pho"],
+        "so-y-te",
+        20,
+    )
+    assert rule["months"] == list(range(1, 13))
+
+
+def test_a_task_table_pasted_with_tabs_reads_like_one_with_bars(tmp_path: Path) -> None:
+    bars = _roles(_import(tmp_path, *DECISION_WITH_PLAN, *PIPE_TABLE))
+    tabs = _roles(_import(tmp_path, *DECISION_WITH_PLAN, *TAB_TABLE))
+    assert tabs == bars
+    assert tabs["4.2"] == (["so-tai-chinh"], ["so-y-te"])
+
+
+def test_the_decides_line_of_a_quyet_dinh_is_no_title(tmp_path: Path) -> None:
+    """A news copy of a Quyết định without its title block: the line naming it is the title."""
+    result = _import(
+        tmp_path,
+        "Quyết định số 52/QĐ-UBND của UBND tỉnh về việc công bố dịch sốt xuất huyết trên địa "
+        "bàn huyện Na Hang",
+        "QUYẾT ĐỊNH:",
+        "Điều 1: Nay công bố dịch sốt xuất huyết trên địa bàn huyện Na Hang.",
+        "Điều 2. Sở Y tế có trách nhiệm triển khai các biện pháp phòng, chống dịch.",
+    )
+    plan = result.draft["plan"]
+    assert plan["title"].startswith("Quyết định số 52/QĐ-UBND của UBND tỉnh về việc công bố")
+    assert plan["number"] == "52/QĐ-UBND"
+    assert _roles(result) == {"2": (["so-y-te"], [])}
+
+
+def test_an_elliptical_list_after_so_names_each_department_and_the_agencies_after_it(
+    tmp_path: Path,
+) -> None:
+    """ "các Sở: Xây dựng, Y tế, Công an tỉnh, Ban Quản lý …, UBND các huyện …" (the head
+    written once; the article may be misspelt in a published page) lists five assignees."""
+    result = _import(
+        tmp_path,
+        "Chủ tịch UBND tỉnh vừa có văn bản chỉ đạo cá Sở: Xây dựng, Tài nguyên và Môi trường, "
+        "Công an tỉnh, Ban Quản lý Khu kinh tế Hòa Phú và các Khu công nghiệp tỉnh, UBND các "
+        "huyện, thành phố theo chức năng, nhiệm vụ được giao tăng cường công tác kiểm tra.",
+    )
+    by_name = {a.name: a.id for a in result.new_agencies}
+    assert _roles(result) == {
+        "1": (
+            [
+                "so-xay-dung",
+                "so-tnmt",
+                by_name["Công an tỉnh"],
+                # the province's economic-zone board, written with its own place name
+                by_name["Ban Quản lý Khu kinh tế tỉnh"],
+                "ubnd-huyen-thanh-pho",
+            ],
+            [],
+        )
+    }
+
+
+def test_an_agency_allowed_to_act_leads(tmp_path: Path) -> None:
+    result = _import(
+        tmp_path,
+        "1. Đồng ý Lãnh đạo Sở Y tế ký Biên bản ghi nhớ với Bệnh viện Bạch Mai.",
+        "2. Đồng ý đề nghị của Sở Tài chính về việc điều chỉnh dự toán.",
+        "3. Sở Xây dựng hướng dẫn thủ tục.",
+    )
+    # A numbered point without an assignee stays a task that binds nobody in particular.
+    assert _roles(result) == {
+        "1": (["so-y-te"], []),
+        "2": ([], []),
+        "3": (["so-xay-dung"], []),
+    }

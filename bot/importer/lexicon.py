@@ -332,6 +332,13 @@ class Lexicon:
         found: list[Mention] = []
         index = 0
         while index < len(tokens):
+            if tokens[index].word == "so" and tokens[index].capitalised:
+                # "Sở: Xây dựng, Tài nguyên và Môi trường": the head written once for a list.
+                bare = self._listed_departments(text, tokens, index + 1)
+                if bare:
+                    found.extend(bare)
+                    index = bare[-1].last
+                    continue
             best_end = 0
             best: Candidate | None = None
             for words, candidate in self._names.get(tokens[index].word, ()):
@@ -341,6 +348,8 @@ class Lexicon:
             generic = self._generic(tokens, index) if best is None else None
             if generic is not None:
                 best_end, best = generic
+            elif best is not None and best.kind != "vague" and not best.concept:
+                best_end = self._proper_tail(tokens, best_end)
             if best is None:
                 index += 1
                 continue
@@ -356,6 +365,44 @@ class Lexicon:
             found.append(Mention(index, best_end, start, stop, text[start:stop], best))
             index = best_end
         return found
+
+    def _proper_tail(self, tokens: Sequence[Token], end: int) -> int:
+        """Where a known name followed by the capitalised words of a place ends: "Ban Quản lý
+        Khu kinh tế Hòa Phú và các Khu công nghiệp tỉnh" is the province's economic-zone
+        board, written with its own place name (the name ends at a comma or another name)."""
+        start = end
+        while end < len(tokens) and end - start < 8:
+            token = tokens[end]
+            if any(mark in token.gap for mark in ",;:(.") or DASH.search(token.gap):
+                break
+            if token.word == _DROPPED and end > start:
+                if (
+                    end + 2 < len(tokens)
+                    and tokens[end + 1].word == "cac"
+                    and tokens[end + 2].capitalised
+                    and not self._starts_name(tokens, end + 2)
+                ):
+                    end += 2
+                    while end < len(tokens) and end - start < 16:
+                        if any(mark in tokens[end].gap for mark in ",;:(.") or (
+                            not tokens[end].capitalised and self._stops.match(tokens, end)
+                        ):
+                            break
+                        end += 1
+                break
+            if not token.capitalised or self._starts_name(tokens, end):
+                break
+            end += 1
+        return end
+
+    def _starts_name(self, tokens: Sequence[Token], index: int) -> bool:
+        """Whether an agency name (known or by its head word) starts at ``index``."""
+        if any(heads.match(tokens, index) for heads in self._heads.values()):
+            return True
+        return any(
+            _match_words(tokens, index, words)
+            for words, _c in self._names.get(tokens[index].word, ())
+        )
 
     def _listed_departments(self, text: str, tokens: Sequence[Token], index: int) -> list[Mention]:
         """The departments named by their bare names after "các Sở:" (known names only)."""
@@ -408,6 +455,17 @@ class Lexicon:
                 if token.word == _DROPPED:
                     if end + 1 < len(tokens) and tokens[end + 1].capitalised:
                         end += 1
+                        continue
+                    if (
+                        size >= 2
+                        and end + 2 < len(tokens)
+                        and tokens[end + 1].word == "cac"
+                        and tokens[end + 2].capitalised
+                        and not any(h.match(tokens, end + 2) for h in self._heads.values())
+                    ):
+                        # "Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp …": one
+                        # board's name, not a second agency.
+                        end += 2
                         continue
                     break
                 if token.capitalised:

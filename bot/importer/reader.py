@@ -89,7 +89,48 @@ def _read_text(path: Path) -> list[Block]:
         raise UnreadableFile("broken", f"UTF-8 ({exc.start})") from exc
     if "\x00" in text:
         raise UnreadableFile("broken", "binary")
-    return [Block(text=line) for line in _unwrap([_clean(line) for line in text.splitlines()])]
+    blocks: list[Block] = []
+    lines: list[str] = []
+    rows: list[tuple[str, ...]] = []
+
+    def flush_lines() -> None:
+        blocks.extend(Block(text=line) for line in _unwrap([_clean(line) for line in lines]))
+        lines.clear()
+
+    for line in text.splitlines():
+        cells = _table_cells(line)
+        if cells is not None:
+            flush_lines()
+            if any(cells):
+                rows.append(cells)
+            continue
+        if rows:
+            blocks.append(Block(rows=tuple(rows)))
+            rows = []
+        lines.append(line)
+    if rows:
+        blocks.append(Block(rows=tuple(rows)))
+    flush_lines()
+    return blocks
+
+
+_RULE_ROW = re.compile(r"^[\s|:+\-–—=]+$")
+
+
+def _table_cells(line: str) -> tuple[str, ...] | None:
+    """The cells of a table row pasted as text, or None: cells between "|" ("| 1 | Nhiệm vụ |
+    Sở Y tế |", as Markdown or a copied grid writes them) or separated by tabs (a table
+    copied from Word). A rule row ("|---|---|") is a row with no cells."""
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.count("|") >= 3:
+        if _RULE_ROW.match(stripped):
+            return ()
+        return tuple(_clean(cell) for cell in stripped.strip("|").split("|"))
+    if line.count("\t") >= 2:
+        cells = tuple(_clean(cell) for cell in line.split("\t"))
+        if sum(1 for cell in cells if cell) >= 2:
+            return cells
+    return None
 
 
 def _unwrap(lines: list[str]) -> list[str]:

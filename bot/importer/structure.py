@@ -92,13 +92,20 @@ def closing(text: str) -> bool:
 
 def body_blocks(blocks: list[Block]) -> list[Block]:
     """The blocks without the closing blocks: from "Nơi nhận:" or a signature up to the next
-    appendix ("PHỤ LỤC", which plans attach after the signature) nothing assigns work."""
+    text attached after the signature (an appendix "PHỤ LỤC", the plan a Quyết định issues:
+    "KẾ HOẠCH …", "(Ban hành kèm theo Quyết định số …)") nothing assigns work."""
+    doc_types = [light_fold(t) for t in rules()["doc_types"]]
     kept: list[Block] = []
     skipping = False
     for block in blocks:
         text = block.text.strip()
         if not block.is_table and text:
-            if _APPENDIX.match(text):
+            folded = light_fold(text).strip(" .")
+            if (
+                _APPENDIX.match(text)
+                or folded.startswith(("(ban hanh kem theo", "(kem theo"))
+                or (text.isupper() and any(folded.startswith(t) for t in doc_types))
+            ):
                 skipping = False
             elif closing(text):
                 skipping = True
@@ -213,7 +220,7 @@ def read_header(paragraphs: list[str]) -> Header:
     header = Header()
     doc_types = sorted((light_fold(t) for t in rules()["doc_types"]), key=len, reverse=True)
     limit = min(len(paragraphs), 150)
-    title_at: int | None = None
+    titles: list[tuple[int, str]] = []
     for index in range(limit):
         text = paragraphs[index].strip()
         if not header.number:
@@ -242,25 +249,91 @@ def read_header(paragraphs: list[str]) -> Header:
             ):
                 header.issuer_text = text
                 header.quotes["issuer"] = text
-        folded = light_fold(text).strip(" .:")
-        for doc_type in doc_types:
-            if text.isupper() and (folded == doc_type or folded.startswith(doc_type + " ")):
-                title_at = index
-                header.doc_type = doc_type
-                break
-    if title_at is None:
-        return header
+        if text.isupper() and not text.rstrip().endswith(":"):
+            # "QUYẾT ĐỊNH:" opens the articles of a Quyết định; it is no title.
+            folded = light_fold(text).strip(" .")
+            for doc_type in doc_types:
+                if folded == doc_type or folded.startswith(doc_type + " "):
+                    titles.append((index, doc_type))
+                    break
+    if not titles:
+        return _title_from_sentence(header, paragraphs[: min(len(paragraphs), 5)])
+    return _title_block(header, paragraphs, titles)
+
+
+def _title_block(header: Header, paragraphs: list[str], titles: list[tuple[int, str]]) -> Header:
+    """The title from its block (the document type's line and the upper-case lines after it),
+    for a Quyết định ban hành kế hoạch the title of the plan it issues."""
+    title_at, header.doc_type = titles[0]
+    for later, doc_type in titles[1:]:
+        if header.doc_type == "quyet dinh" and doc_type in _PLAN_TYPES:
+            # A Quyết định ban hành kế hoạch: the plan attached to it is the text's plan.
+            title_at, header.doc_type = later, doc_type
+            break
     parts = [paragraphs[title_at].strip()]
     end = title_at + 1
     while end < len(paragraphs) and end < title_at + 6:
         text = paragraphs[end].strip()
-        if not text or not _mostly_upper(text) or _ROMAN.match(text) or _ARABIC.match(text):
+        if (
+            not text
+            or not (_mostly_upper(text) or (end == title_at + 1 and _SUBJECT.match(text)))
+            or _ROMAN.match(text)
+            or _ARABIC.match(text)
+            or _AUTHORITY.match(light_fold(text))
+        ):
             break
         parts.append(text)
         end += 1
-    header.title = " ".join(parts)
-    header.quotes["title"] = header.title
+    header.title = _plan_title(" ".join(parts), header.doc_type)
+    header.quotes["title"] = " ".join(parts)
     header.body_start = end
+    return header
+
+
+# "ỦY BAN NHÂN DÂN TỈNH …", "CHỦ TỊCH …" under a Quyết định's title: who decides, not the title.
+_AUTHORITY = re.compile(r"^(?:uy ban nhan dan|ubnd|chu tich|bo truong|thu tuong|giam doc)\b")
+_PLAN_TYPES = ("ke hoach", "chuong trinh hanh dong", "chuong trinh", "phuong an", "de an")
+_SUBJECT = re.compile(r"^(?:V/v|Về việc|về việc|Ban hành|ban hành)\b")
+_ISSUES_PLAN = re.compile(
+    r"\bban hanh\s+(?P<rest>(?:ke hoach|chuong trinh|phuong an|de an)\b.*)$", re.IGNORECASE
+)
+
+
+def _plan_title(title: str, doc_type: str) -> str:
+    """The plan's own title: "QUYẾT ĐỊNH Về việc ban hành Kế hoạch X" -> "Kế hoạch X"."""
+    if doc_type != "quyet dinh":
+        return title
+    match = _ISSUES_PLAN.search(light_fold(title))
+    if match is None:
+        return title
+    rest = title[match.start("rest") :].strip()
+    return rest[:1].upper() + rest[1:]
+
+
+_SENTENCE_TITLE = re.compile(
+    r"^(?P<type>quyet dinh|ke hoach|chi thi|cong van|chuong trinh|thong bao)\s+so\s+"
+    r"(?P<number>\d[\w/.\-]*\w)\b.*?\bve viec\b",
+)
+
+
+def _title_from_sentence(header: Header, paragraphs: list[str]) -> Header:
+    """A text without a title block whose first line names it ("Quyết định số 4266/QĐ-UBND
+    của UBND tỉnh về việc công bố …"): that line is the title, with its number."""
+    for index, paragraph in enumerate(paragraphs):
+        text = paragraph.strip()
+        if text.startswith("#"):
+            continue
+        match = _SENTENCE_TITLE.match(light_fold(text))
+        if match is None:
+            continue
+        header.title = _plan_title(text, match.group("type"))
+        header.doc_type = match.group("type")
+        header.quotes["title"] = text
+        if not header.number:
+            header.number = text[match.start("number") : match.end("number")]
+            header.quotes["number"] = text
+        header.body_start = index + 1
+        break
     return header
 
 
