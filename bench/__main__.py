@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             results["startup"] = startup.commands(
                 root / "startup", repeats, log=_log, before=options.before
             )
+            results["startup"]["floor"] = startup.floor(
+                root / "startup", repeats, log=_log, steps=3 if quick else len(startup.FLOOR_STEPS)
+            )
             sides = [("idle", None)]
             if options.before is not None:
                 sides.insert(0, ("idle-before", options.before))

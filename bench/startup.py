@@ -1,6 +1,14 @@
 """Start-up and memory: CLI commands' start time (wall and CPU, medians), which heavy libraries a
 command loads, and the peak RSS of an idle ``planbot run`` (the real command, long-polling the
-fake Bot API until it has polled for ``idle_seconds``) beside an idle bare PTB bot."""
+fake Bot API until it has polled for ``idle_seconds``) beside an idle bare PTB bot; and the floor
+(:func:`floor`): the CPU and peak RSS of a fresh interpreter importing the libraries a command
+or the running bot needs, step by step.
+
+Every command runs with a bytecode cache of its own in the benchmark's folder
+(``PYTHONPYCACHEPREFIX``, warmed by a first run of each side), as an installed planbot has its
+``.pyc`` files: with ``PYTHONDONTWRITEBYTECODE`` set (as on the development machine) each start
+would compile planbot's sources again (0.1–0.15 s of a command's CPU there).
+"""
 
 from __future__ import annotations
 
@@ -34,10 +42,12 @@ def _env(folder: Path, code: Path | None = None, **extra: str) -> dict[str, str]
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("PLANBOT_") and key != "PTB_TIMEDELTA"
+        if not key.startswith("PLANBOT_")
+        and key not in ("PTB_TIMEDELTA", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
     }
     if code is not None:
         env["PYTHONPATH"] = str(code)
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
     env.update(
         PLANBOT_DATABASE_URL=f"sqlite:///{folder / 'startup.db'}",
         PLANBOT_DATA_DIR=str(folder / "data"),
@@ -73,12 +83,19 @@ def commands(
 ) -> dict[str, Any]:
     """Each command ``repeats`` times; with ``before`` (another checkout), that checkout's run
     alternates with this one's on the same database (``planbot-before ...`` keys)."""
-    _command(folder, ["agencies"])  # creates, migrates and loads the plan
+    _command(folder, ["agencies"])  # creates, migrates and loads the plan; compiles
     results: dict[str, Any] = {}
     sides: list[tuple[str, Path | None]] = [("planbot", None)]
     if before is not None:
         sides.insert(0, ("planbot-before", before))
-    for args in (["--help"], ["agencies"], ["tasks"], ["digest", "--at", "2021-03-10"]):
+        _command(folder, ["agencies"], before)  # compiles that checkout's sources
+    for args in (
+        ["--help"],
+        ["--version"],  # before 2 December 2026: an unknown option (a usage error)
+        ["agencies"],
+        ["tasks"],
+        ["digest", "--at", "2021-03-10"],
+    ):
         runs: dict[str, list[tuple[float, float, set[str]]]] = {side: [] for side, _ in sides}
         for _ in range(repeats):
             for side, code in sides:
@@ -97,6 +114,64 @@ def commands(
                 f"{', '.join(figures['heavy_loaded']) or 'none of ' + '/'.join(HEAVY)}, "
                 f"load {figures['load_average_1m']}"
             )
+    return results
+
+
+# Cumulative import steps of a fresh interpreter: what a command and the running bot need.
+FLOOR_STEPS: tuple[tuple[str, str], ...] = (
+    ("python", "pass"),
+    ("+ typer, rich (the command line)", "import typer, rich.console, rich.table"),
+    ("+ pydantic, pydantic-settings", "import pydantic, pydantic_settings"),
+    ("+ Babel (the catalogs)", "import babel.support, babel.dates, babel.numbers"),
+    ("+ sqlalchemy (Core)", "import sqlalchemy"),
+    ("+ sqlalchemy.orm, sqlmodel", "import sqlalchemy.orm, sqlmodel"),
+    ("+ bot.models (the tables)", "import bot.models"),
+    ("+ bot.bootstrap (db, plan, calendar)", "import bot.bootstrap"),
+    ("+ bot.cli.plan_commands (agencies)", "import bot.cli.plan_commands"),
+    ("+ httpx, telegram, telegram.ext", "import httpx, telegram, telegram.ext"),
+    ("+ aiohttp.web, jinja2 (web, Zalo webhook)", "import aiohttp.web, jinja2"),
+    ("+ holidays, Vietnam's calendar", "import holidays; holidays.country_holidays('VN')"),
+    ("+ bot.runtime (handlers, scheduler, web)", "import bot.runtime"),
+)
+_FLOOR_PROBE = (
+    "import resource, sys\n{imports}\n"
+    "u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+    "sys.stdout.write(f'FLOOR {{u.ru_utime + u.ru_stime}} {{int(hwm) / 1024}}\\n')\n"
+)
+
+
+def floor(
+    folder: Path, repeats: int, log: Any = print, steps: int = len(FLOOR_STEPS)
+) -> dict[str, Any]:
+    """CPU (user + system, minimum of ``repeats``) and peak RSS of a fresh interpreter after
+    each cumulative import step of :data:`FLOOR_STEPS` (the first ``steps``), bytecode cached."""
+    results: dict[str, Any] = {}
+    imports: list[str] = []
+    for label, statement in FLOOR_STEPS[:steps]:
+        imports.append(statement)
+        probe = _FLOOR_PROBE.format(imports="\n".join(imports))
+        runs: list[tuple[float, float]] = []
+        for _ in range(repeats + 1):  # the first run compiles
+            done = subprocess.run(
+                [sys.executable, "-c", probe],
+                capture_output=True,
+                text=True,
+                env=_env(folder),
+                cwd=REPO_ROOT,
+                timeout=300,
+                check=True,
+            )
+            line = next(x for x in done.stdout.splitlines() if x.startswith("FLOOR "))
+            runs.append((float(line.split()[1]), float(line.split()[2])))
+        cpu = min(run[0] for run in runs[1:])
+        rss = min(run[1] for run in runs[1:])
+        results[label] = {
+            "cpu_s": cpu,
+            "peak_rss_mib": rss,
+            "load_average_1m": round(os.getloadavg()[0], 2),
+        }
+        log(f"  floor {label}: {cpu:.3f} s CPU, {rss:.1f} MiB")
     return results
 
 

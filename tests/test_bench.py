@@ -57,5 +57,7 @@ def test_quick_bench_completes_and_reports_its_figures(tmp_path: Path) -> None:
 
     startup = figures["startup"]
     assert startup["planbot agencies"]["heavy_loaded"] == []
+    assert startup["planbot --version"]["heavy_loaded"] == []
+    assert all(_finite(step["peak_rss_mib"]) for step in startup["floor"].values())
     assert _finite(startup["idle"]["planbot_run_peak_rss_mib"])
     assert _finite(startup["idle"]["bare_ptb_peak_rss_mib"])
