@@ -9,8 +9,12 @@ overdue notice goes out on the first working day on or after the due day.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import sys
 from collections.abc import Iterable
 from datetime import MAXYEAR, MINYEAR, date, timedelta
+from pathlib import Path
 from typing import Any
 
 import holidays
@@ -26,7 +30,7 @@ class WorkingDays:
         self.country = country
         self._extra = frozenset(extra_days_off)
         # expand=True: the holidays of a year are computed the first time a day of it is asked.
-        self._calendar: Any = holidays.country_holidays(country, expand=True)
+        self._calendar: Any = _country_calendar(country)
 
     @property
     def years(self) -> tuple[int, int]:
@@ -66,3 +70,41 @@ class WorkingDays:
             if self.is_working_day(candidate):
                 return candidate
         raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {day}")
+
+
+def _country_calendar(country: str) -> Any:
+    """The country's public holidays, computed a year at a time as days are asked."""
+    vietnam = _vietnam() if country == DEFAULT_COUNTRY else None
+    if vietnam is not None:
+        return vietnam(expand=True)
+    return holidays.country_holidays(country, expand=True)
+
+
+@functools.cache
+def _vietnam() -> Any:
+    """The ``holidays`` package's Vietnam class, without its other countries.
+
+    ``holidays.country_holidays("VN")`` imports the package ``holidays.countries``, whose
+    ``__init__`` imports all of its ~300 countries: 7 MiB of the running bot's memory and 0.08 s
+    of every start of ``planbot run``, ``remind`` and ``schedule`` (BENCHMARKS.md). Vietnam's
+    module imports only the package's calendars and base classes, so its file is loaded alone,
+    under a private name. ``None`` (then the package's own way) when the file is not where it
+    is expected; tests/test_cli_startup.py checks that it gives the package's calendar.
+    """
+    loaded = sys.modules.get("holidays.countries.vietnam")
+    if loaded is not None:
+        return loaded.Vietnam
+    try:
+        package = importlib.util.find_spec("holidays")
+        locations = package.submodule_search_locations if package is not None else None
+        if not locations:
+            return None
+        path = Path(next(iter(locations))) / "countries" / "vietnam.py"
+        spec = importlib.util.spec_from_file_location("scheduler._holidays_vietnam", path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.Vietnam
+    except (ImportError, OSError, AttributeError):
+        return None

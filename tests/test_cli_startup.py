@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import typer.core
@@ -206,3 +207,37 @@ def test_a_stored_plan_changed_behind_planbots_back_is_validated(tmp_path: Path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Not An Id!" in done.stdout + done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_working_days_load_vietnams_holidays_without_the_other_countries() -> None:
+    """The reminders' calendar is the holidays package's Vietnam, every day of 1990–2100 (days
+    off, substitute days, Saturdays made working days), loaded without its ~300 countries."""
+    import holidays
+
+    from scheduler.workdays import WorkingDays
+
+    ours = WorkingDays()
+    theirs = holidays.country_holidays("VN", expand=True)
+    assert ours.years == (theirs.start_year, theirs.end_year)
+    day = date(1990, 1, 1)
+    while day.year <= 2100:
+        assert ours.holiday_name(day) == theirs.get(day), day
+        assert ours.is_working_day(day) == theirs.is_working_day(day), day
+        day += timedelta(days=1)
+    probe = (
+        "import sys, datetime\n"
+        "from scheduler.workdays import WorkingDays\n"
+        "print(WorkingDays().holiday_name(datetime.date(2021, 4, 30)))\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    name, modules = done.stdout.splitlines()[:2]
+    assert name == theirs.get(date(2021, 4, 30))
+    assert "holidays.countries" not in modules.split()
