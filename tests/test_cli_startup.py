@@ -241,3 +241,20 @@ def test_the_working_days_load_vietnams_holidays_without_the_other_countries() -
     name, modules = done.stdout.splitlines()[:2]
     assert name == theirs.get(date(2021, 4, 30))
     assert "holidays.countries" not in modules.split()
+
+
+def test_the_running_bot_loads_the_plan_importer_only_when_a_plan_is_sent() -> None:
+    """``planbot run`` imports bot.runtime (every channel, the handlers, the scheduler, the
+    web application); the plan importer is for the secretariat's rare plan file."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.runtime; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    modules = set(done.stdout.split())
+    assert "handlers.plan_import" in modules
+    assert not {name for name in modules if name.startswith("bot.importer")}
+    assert "holidays.countries" not in modules
