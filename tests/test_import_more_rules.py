@@ -290,3 +290,33 @@ def test_an_agency_allowed_to_act_leads(tmp_path: Path) -> None:
         "2": ([], []),
         "3": (["so-xay-dung"], []),
     }
+
+
+def test_people_stand_for_the_agency_they_head_and_brackets_qualify(tmp_path: Path) -> None:
+    """ "phối hợp với Giám đốc Sở X" is Sở X; "Sở X (Chi cục Y)" is Sở X; a bare title
+    ("Bộ Trưởng", capitalised in a signature or a heading) is no agency."""
+    result = _import(
+        tmp_path,
+        "Sở Y tế chủ trì, phối hợp với Giám đốc Sở Tài chính, Chủ tịch UBND các huyện, thành "
+        "phố tổ chức kiểm tra.",
+        "Giao Sở Nông nghiệp và Phát triển nông thôn (Chi cục Chăn nuôi và Thú y) chủ trì, phối "
+        "hợp với Sở Xây dựng triển khai.",
+        "Giám Đốc Sở Xây dựng chịu trách nhiệm kiểm tra các công trình.",
+    )
+    assert _roles(result) == {
+        "1": (["so-y-te"], ["so-tai-chinh", "ubnd-huyen-thanh-pho"]),
+        "2": (["so-nnptnt"], ["so-xay-dung"]),
+        "3": (["so-xay-dung"], []),
+    }
+    assert result.new_agencies == []
+
+
+def test_localities_of_a_central_text_are_the_provinces(tmp_path: Path) -> None:
+    result = _import(
+        tmp_path,
+        "Thủ tướng Chính phủ giao Bộ Y tế chủ trì, phối hợp với các bộ, ngành, địa phương triển "
+        "khai tiêm chủng.",
+    )
+    by_name = {a.name: a.id for a in result.new_agencies}
+    provinces = by_name["Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương"]
+    assert _roles(result) == {"1": (["bo-y-te"], [by_name["Các bộ, ngành trung ương"], provinces])}

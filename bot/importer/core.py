@@ -147,10 +147,21 @@ class _Importer:
     # ------------------------------------------------------------------ agencies
 
     def agency_id(self, mention: Mention) -> str:
-        candidate = mention.candidate
+        candidate = self._level_candidate(mention)
         if candidate.kind == "agency" and candidate.agency_id is not None:
             return candidate.agency_id
         return self._new_agency(candidate, mention.text).id
+
+    def _level_candidate(self, mention: Mention) -> Candidate:
+        """ "các bộ, ngành, địa phương" in a central text: the localities are the provinces."""
+        candidate = mention.candidate
+        if (
+            self.issuer_level == "central"
+            and candidate.concept == "districts"
+            and "dia phuong" in light_fold(mention.text)
+        ):
+            return self.lexicon.group_candidate("provinces") or candidate
+        return candidate
 
     def _new_agency(self, candidate: Candidate, quote: str) -> NewAgency:
         key = fold(candidate.name)

@@ -301,6 +301,17 @@ class Lexicon:
         heads = table["agency_heads"]
         self._heads = {kind: Phrases(words) for kind, words in heads.items()}
         self._stops = Phrases(table["name_stop_words"])
+        self._persons = Phrases(table["person_titles"])
+
+    def group_candidate(self, concept: str) -> Candidate | None:
+        """What the group of ``concept`` ("provinces") stands for, as its forms find it."""
+        for group in rules()["groups"]:
+            if group["concept"] == concept:
+                words = phrase_words(group["forms"][0])
+                for known, candidate in self._names.get(words[0], ()):
+                    if known == words:
+                        return candidate
+        return None
 
     def _department_names(self) -> Iterable[tuple[tuple[str, ...], Candidate]]:
         """The names of departments ("Sở Y tế") known so far, with their candidates."""
@@ -362,7 +373,9 @@ class Lexicon:
             start, stop = tokens[index].start, tokens[best_end - 1].end
             if not best.name:
                 best = replace(best, name=text[start:stop])
-            found.append(Mention(index, best_end, start, stop, text[start:stop], best))
+            if not (found and found[-1].last == index and "(" in tokens[index].gap):
+                # "Sở X (Chi cục Y)": the unit in brackets qualifies the name before it.
+                found.append(Mention(index, best_end, start, stop, text[start:stop], best))
             index = best_end
         return found
 
@@ -433,7 +446,8 @@ class Lexicon:
     def _generic(self, tokens: Sequence[Token], index: int) -> tuple[int, Candidate] | None:
         """A name the directory and the rules do not know: a capitalised head ("Sở", "Ban",
         "UBND huyện") and the capitalised words of the name after it."""
-        if not tokens[index].capitalised:
+        if not tokens[index].capitalised or self._persons.match(tokens, index) >= 2:
+            # "Bộ Trưởng", "Giám Đốc": a person's title, not an agency's name.
             return None
         for kind, heads in self._heads.items():
             size = heads.match(tokens, index)

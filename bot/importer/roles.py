@@ -395,7 +395,12 @@ class _Clause:
                     owner = True
                     index += size
                     continue
-                size = self._match(self.r.separators, index) or self._fillers(index)
+                # "phối hợp với Giám đốc Sở X": the agency the person heads.
+                size = (
+                    self._match(self.r.separators, index)
+                    or self._fillers(index)
+                    or self._match(self.r.persons, index)
+                )
                 if size:
                     index += size
                     continue
