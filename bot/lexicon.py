@@ -32,10 +32,11 @@ __all__ = ["GAP", "Match", "PhraseTable", "Token", "load_table", "tokens", "word
 
 GAP = 5
 _TOKEN = re.compile(
-    r"(?P<num>\d+(?:[.,/]\d+)*)(?P<pct>\s?%)?"
+    # "2.3,2.4" is two task numbers; "1,5" and "2,2" stay one number each.
+    r"(?P<num>\d+(?:(?:[./]|,(?!\d+\.\d))\d+)*)(?P<pct>\s?%)?"
     r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)?)"
     r"|(?P<stop>[.;!?\n]+)"
-    r"|(?P<sep>[,:()\-\u2013\u2014\u2022+*/])"
+    r"|(?P<sep>[,:()\-\u2013\u2014\u2022+*/&])"
 )
 
 

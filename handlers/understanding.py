@@ -580,10 +580,16 @@ def _asking(reading: _Reading, skip: int | None = None, limit: int = 14) -> bool
             "statement" in labels,
             compound,
             marked and clause is clauses[-1],
-        ) or (not has_none and _ends_with_question_word(reading, clause, spans))
+        ) or (
+            not has_none
+            and (
+                _ends_with_question_word(reading, clause, spans)
+                or any(m.has("ask_start") and m.start == first for m in reading.matches)
+            )
+        )
         if stated and not question:
-            if marked and _only_reported(reading, clause, spans):
-                asks = True  # "2.2 đã báo cáo rồi mà?"
+            if _only_reported(reading, clause, spans):
+                asks = True  # "2.2 đã báo cáo rồi mà": about the report, never a status
                 continue
             return False  # a stated fact: "2.2: đã trình, khi nào tỉnh phê duyệt?"
         asks = asks or question or "ask" in labels
@@ -634,7 +640,7 @@ def _is_prefix(seq: list[Token], index: int) -> bool:
 
 
 # Words that join the report on one task to the next: "2.2.1 xong, còn 2.2.2 thì chưa".
-_CONNECTORS = frozenset({"con", "va", "and", "nhung", "but", "while", "rieng", "whereas"})
+_CONNECTORS = frozenset({"con", "lai", "va", "and", "nhung", "but", "while", "rieng", "whereas"})
 # Punctuation after which a task number starts a report of its own ("2.3 xong, 2.4 đang làm").
 _CLAUSE_SEPS = frozenset({",", ":", ";"})
 
@@ -686,7 +692,7 @@ def _segments(reading: _Reading, numbers: list[int]) -> list[tuple[str, str]]:
         # Numbers joined within a sentence ("2.3 và 2.4 đều xong") share what follows them.
         while position + 1 < len(seq):
             token = seq[position]
-            joiner = (token.kind == "sep" and token.text == ",") or (
+            joiner = (token.kind == "sep" and token.text in ",&+") or (
                 token.kind == "word" and token.text in ("va", "and")
             )
             if not joiner or position + 1 not in known:
@@ -984,8 +990,8 @@ def _pattern_rules(original: str, stripped: str, folded: str) -> Intent:
     read = _phrases(folded)
     words = read.words
     says_nothing = not carries_status(original) and not _asks_anything(original)
-    if read.has("promise") and says_nothing:
-        return Intent("ack")  # "ok, em sẽ báo cáo trước ngày 20": nothing reported yet
+    if (read.has("promise") or read.has("receipt")) and says_nothing:
+        return Intent("ack")  # "ok, em sẽ báo cáo trước ngày 20", "đã nhận được tin nhắn"
     introduced = len(words) <= 5 or (read.has("intro") and says_nothing)
     if read.first("greeting") and not read.has("tasks") and introduced:
         return Intent("greeting")  # "Xin chào, em là Lan, cán bộ đầu mối của Sở Y tế"
