@@ -174,6 +174,9 @@ async def test_new_phrasings_do_what_they_ask(services: Services, clock: FrozenC
         ("2.2.2", "in_progress"),
     ]
     assert len(stored) == 3
+    with services.db.session() as session:
+        kinds = [row.kind for row in session.exec(select(StatusUpdate)).all()]
+    assert kinds.count("retraction") == 1  # "huỷ giúp em cập nhật vừa rồi" undid the last one
 
 
 async def test_a_plan_named_by_its_code_is_the_plan_stored_in(
