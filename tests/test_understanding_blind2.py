@@ -3,10 +3,10 @@ had not read the rules, measured once at the end of the fourth session and never
 
 It measures how the understanding carries over to phrasing nobody tuned it on: 160 of 196 read
 right together (intent, tasks, statuses, whether anything is written), 139 before the session's
-work; 8 messages that should store nothing were read as updates (12 before). Then three kinds of
-its false writes were fixed by general vocabulary ("có phải … không", "…, hay …", "tới đâu rồi",
-"như nào"; new rows of messages_dev.tsv test them): 163 and 5 since, and the table is no longer
-wholly unseen. The floors keep those figures; they are not a target (BENCHMARKS.md, "Message
+work; 8 messages that should store nothing were read as updates (12 before). Then two kinds of
+its false writes were fixed by general vocabulary ("có phải … không", "tới đâu rồi", "như nào";
+new rows of messages_dev.tsv test them): 162 and 6 since, and the table is no longer wholly
+unseen. The floors keep those figures; they are not a target (BENCHMARKS.md, "Message
 understanding").
 """
 
@@ -26,5 +26,5 @@ def test_the_second_blind_trial_keeps_what_was_measured() -> None:
     readings = [(row, reading(row)) for row in BLIND2]
     right = sum(got == _expected(row) for row, got in readings)
     false_writes = [row.text for row, got in readings if got[3] and not row.write]
-    assert right >= 163, right
-    assert len(false_writes) <= 5, false_writes
+    assert right >= 162, right
+    assert len(false_writes) <= 6, false_writes
