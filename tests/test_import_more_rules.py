@@ -7,20 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.importer import ImportResult, import_plan
-from bot.plan import load_plan
-
-Roles = dict[str, tuple[list[str], list[str]]]
-
-
-def _import(tmp_path: Path, *paragraphs: str) -> ImportResult:
-    path = tmp_path / "cv.txt"
-    path.write_text("\n".join(paragraphs), encoding="utf-8")
-    return import_plan(path, load_plan().agencies)
-
-
-def _roles(result: ImportResult) -> Roles:
-    return {t.id: (t.agencies("lead"), t.agencies("coordinate")) for t in result.tasks}
+from tests.test_import_general_rules import _import, _roles
 
 
 def test_a_phrase_that_names_a_kind_of_agency_is_its_group(tmp_path: Path) -> None:
