@@ -129,7 +129,9 @@ async def _fanout(config: dict[str, Any]) -> None:
         bot: Any = ExtBot(
             config["token"],
             base_url=f"{config['api_url']}/bot",
-            rate_limiter=AIORateLimiter(max_retries=2),
+            rate_limiter=AIORateLimiter(
+                overall_max_rate=int(config.get("ceiling", 30)), max_retries=2
+            ),
         )
         async with bot:
             _emit("READY", {})

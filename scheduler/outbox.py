@@ -42,6 +42,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -59,6 +60,7 @@ DEFAULT_BACKOFF_CAP = timedelta(hours=1)
 DEFAULT_MAX_ATTEMPTS = 6
 _ERROR_LIMIT = 500
 _REMINDER = Reminder.__table__  # type: ignore[attr-defined]
+_LEASE = Lease.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -208,11 +210,16 @@ class Outbox:
         """Whether a claim of this key could succeed now (a cheap check before waiting)."""
         if row is None:
             return True
+        return self._claimable(row.state, row.next_attempt_at, row.attempts, now)
+
+    def _claimable(
+        self, state: str, next_attempt_at: datetime | None, attempts: int, now: datetime
+    ) -> bool:
         return (
-            row.state == "failed"
-            and row.next_attempt_at is not None
-            and row.next_attempt_at <= now
-            and row.attempts < self.max_attempts
+            state == "failed"
+            and next_attempt_at is not None
+            and next_attempt_at <= now
+            and attempts < self.max_attempts
         )
 
     def claim(
@@ -237,21 +244,31 @@ class Outbox:
         channel, chat_id, period, kind, instant = key
         try:
             with self.db.write() as session:
+                # Plain statements on the tables, not ORM ones: the send path writes a few
+                # ledger rows per reminder, and the ORM's compilation and bookkeeping cost more
+                # than the statements themselves (BENCHMARKS.md, fifth session).
+                connection = session.connection()
                 if not self._holds_lease(session, now):
                     return None  # only the lease holder claims
-                row = session.exec(
-                    select(Reminder).where(
-                        col(Reminder.channel) == channel,
-                        col(Reminder.chat_id) == chat_id,
-                        col(Reminder.period) == period,
-                        col(Reminder.kind) == kind,
-                        col(Reminder.instant) == instant,
+                row = connection.execute(
+                    core_select(
+                        _REMINDER.c.id,
+                        _REMINDER.c.state,
+                        _REMINDER.c.attempts,
+                        _REMINDER.c.claimed_by,
+                        _REMINDER.c.next_attempt_at,
+                    ).where(
+                        _REMINDER.c.channel == channel,
+                        _REMINDER.c.chat_id == chat_id,
+                        _REMINDER.c.period == period,
+                        _REMINDER.c.kind == kind,
+                        _REMINDER.c.instant == instant,
                     )
                 ).first()
                 if row is None:
                     # A plain INSERT (the ledger is not audited): an ORM object and its flush
                     # cost more than the rest of the claim (BENCHMARKS.md, fourth session).
-                    inserted = session.connection().execute(
+                    inserted = connection.execute(
                         insert(_REMINDER).values(
                             channel=channel,
                             chat_id=chat_id,
@@ -269,12 +286,12 @@ class Outbox:
                     primary = inserted.inserted_primary_key
                     assert primary is not None
                     return Claim(id=int(primary[0]), key=key, attempts=1)
-                assert row.id is not None
+                row_id: int = row.id
                 mine = set(in_flight)
-                if row.state == "sending" and row.id not in mine:
-                    result = session.exec(
-                        update(Reminder)
-                        .where(col(Reminder.id) == row.id, col(Reminder.state) == "sending")
+                if row.state == "sending" and row_id not in mine:
+                    result = connection.execute(
+                        update(_REMINDER)
+                        .where(_REMINDER.c.id == row_id, _REMINDER.c.state == "sending")
                         .values(
                             state="unknown",
                             last_error="the sender stopped while the message was being sent",
@@ -282,20 +299,21 @@ class Outbox:
                     )
                     if result.rowcount != 1:
                         return None
-                    log.warning("reminder %s was being sent when its sender stopped", row.id)
-                    return Orphaned(id=row.id, key=key)
-                orphan = row.state == "claimed" and row.id not in mine
-                if not orphan and not self.claimable(row, now):
+                    log.warning("reminder %s was being sent when its sender stopped", row_id)
+                    return Orphaned(id=row_id, key=key)
+                orphan = row.state == "claimed" and row_id not in mine
+                if not orphan and not self._claimable(
+                    row.state, row.next_attempt_at, row.attempts, now
+                ):
                     return None
                 attempts = row.attempts if orphan else row.attempts + 1
-                previous_state, previous_holder = row.state, row.claimed_by
-                result = session.exec(
-                    update(Reminder)
+                result = connection.execute(
+                    update(_REMINDER)
                     .where(
-                        col(Reminder.id) == row.id,
-                        col(Reminder.state) == previous_state,
-                        col(Reminder.claimed_by) == previous_holder,
-                        col(Reminder.attempts) == row.attempts,
+                        _REMINDER.c.id == row_id,
+                        _REMINDER.c.state == row.state,
+                        _REMINDER.c.claimed_by == row.claimed_by,
+                        _REMINDER.c.attempts == row.attempts,
                     )
                     .values(
                         state="sending" if sending else "claimed",
@@ -309,8 +327,8 @@ class Outbox:
                 if result.rowcount != 1:
                     return None
                 if orphan:
-                    log.info("reminder %s was claimed by a stopped sender; it never left", row.id)
-                return Claim(id=row.id, key=key, attempts=attempts)
+                    log.info("reminder %s was claimed by a stopped sender; it never left", row_id)
+                return Claim(id=row_id, key=key, attempts=attempts)
         except IntegrityError:  # another process inserted the same key first
             return None
 
@@ -321,19 +339,29 @@ class Outbox:
         with self.db.write() as session:
             if not self._holds_lease(session, now):
                 return "lease"
-            result = session.exec(
-                update(Reminder)
+            result = session.connection().execute(
+                update(_REMINDER)
                 .where(
-                    col(Reminder.id) == claim.id,
-                    col(Reminder.state) == "claimed",
-                    col(Reminder.claimed_by) == self.holder,
+                    _REMINDER.c.id == claim.id,
+                    _REMINDER.c.state == "claimed",
+                    _REMINDER.c.claimed_by == self.holder,
                 )
                 .values(state="sending", claimed_at=now)
             )
             return "ok" if result.rowcount == 1 else "taken"
 
     def _holds_lease(self, session: Session, now: datetime) -> bool:
-        lease = session.get(Lease, self.lease_name)
+        """Whether this process holds the lease, read in the session's transaction (a plain
+        statement: no ORM object, so a lease changed by another process is read as it is)."""
+        lease = (
+            session.connection()
+            .execute(
+                core_select(_LEASE.c.holder, _LEASE.c.expires_at).where(
+                    _LEASE.c.name == self.lease_name
+                )
+            )
+            .first()
+        )
         return lease is not None and lease.holder == self.holder and lease.expires_at > now
 
     def not_sent(self, claim: Claim) -> None:
@@ -416,12 +444,12 @@ class Outbox:
 
     def _finish(self, claim: Claim, **values: object) -> None:
         with self.db.write() as session:
-            result = session.exec(
-                update(Reminder)
+            result = session.connection().execute(
+                update(_REMINDER)
                 .where(
-                    col(Reminder.id) == claim.id,
-                    col(Reminder.state).in_(("claimed", "sending")),
-                    col(Reminder.claimed_by) == self.holder,
+                    _REMINDER.c.id == claim.id,
+                    _REMINDER.c.state.in_(("claimed", "sending")),
+                    _REMINDER.c.claimed_by == self.holder,
                 )
                 .values(**values)
             )
