@@ -24,6 +24,10 @@ from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from typing import Any
 
+# First: python-telegram-bot without its Passport's cryptography (bot/telegram_import.py).
+import bot.telegram_import  # noqa: F401
+
+# isort: split
 from bot.bootstrap import Services
 from bot.channels.telegram import TelegramChannel, build_application, serve
 from bot.channels.telegram import build_channel as build_telegram_channel

@@ -258,3 +258,26 @@ def test_the_running_bot_loads_the_plan_importer_only_when_a_plan_is_sent() -> N
     assert "handlers.plan_import" in modules
     assert not {name for name in modules if name.startswith("bot.importer")}
     assert "holidays.countries" not in modules
+
+
+def test_the_running_bot_loads_no_cryptography_until_a_plan_pdf_needs_it() -> None:
+    """python-telegram-bot imports ``cryptography`` for Telegram Passport (unused by planbot,
+    7.7 MiB of memory in every ``planbot run``) whenever it is installed; bot.runtime imports
+    PTB without it, and ``cryptography`` (pdfminer's, for encrypted plan PDFs) still loads when
+    asked for afterwards."""
+    probe = (
+        "import sys, bot.runtime, telegram.ext\n"
+        "print('cryptography' in sys.modules, 'telegram' in sys.modules)\n"
+        "from cryptography.hazmat.primitives.ciphers import Cipher\n"
+        "import pdfminer.pdfdocument\n"
+        "print('cryptography' in sys.modules, Cipher.__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    assert done.stdout.splitlines() == ["False True", "True Cipher"]
