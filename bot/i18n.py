@@ -9,6 +9,7 @@ editing the catalog) is compiled in memory so the running code never shows stale
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -87,16 +88,7 @@ class Translator:
 
     def format_date(self, value: date, style: str = "full") -> str:
         """A date as people write it: vi "thứ Sáu, ngày 19 tháng 3 năm 2021"."""
-        patterns = {
-            # Translators: Babel date patterns (CLDR syntax).
-            "full": self.gettext("EEEE, MMMM d, y"),
-            "long": self.gettext("MMMM d, y"),
-            "short": self.gettext("MM/dd/y"),
-            "weekday": self.gettext("EEEE, MM/dd/y"),
-        }
-        text = babel_format_date(value, patterns.get(style, style), locale=self.locale)
-        weekday_first = style in ("full", "weekday")
-        return _vietnamese_weekday(text) if self.locale == "vi" and weekday_first else text
+        return _format_date(self.locale, value, style)
 
     def format_datetime(self, value: datetime, tz: tzinfo | None = None) -> str:
         """A moment in local time: vi "08:00 ngày 19/03/2021"."""
@@ -116,6 +108,24 @@ class Translator:
     @property
     def babel_locale(self) -> Locale:
         return Locale.parse(self.locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_date(locale: str, value: date, style: str) -> str:
+    """:meth:`Translator.format_date`, once per locale, date and style: the catalogs do not
+    change while the process runs, and Babel parsing the pattern and formatting the same date
+    again was an eighth of "what's my task" (50 dates; BENCHMARKS.md, fifth session)."""
+    _ = translations(locale).gettext
+    patterns = {
+        # Translators: Babel date patterns (CLDR syntax).
+        "full": _("EEEE, MMMM d, y"),
+        "long": _("MMMM d, y"),
+        "short": _("MM/dd/y"),
+        "weekday": _("EEEE, MM/dd/y"),
+    }
+    text = babel_format_date(value, patterns.get(style, style), locale=locale)
+    weekday_first = style in ("full", "weekday")
+    return _vietnamese_weekday(text) if locale == "vi" and weekday_first else text
 
 
 def translator(locale: str | None = None) -> Translator:

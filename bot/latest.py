@@ -14,7 +14,7 @@ so the answer is always the one the full fold gives.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,12 +24,13 @@ from sqlmodel import Session, col, select
 
 from bot.models import StatusUpdate
 from bot.progress import (
-    FOLD_COLUMNS,
+    _RAW_COLUMNS,
     FOLD_KIND,
     FOLD_TASK,
     EffectiveUpdate,
     FoldValues,
-    fold_values,
+    _fold_lists,
+    _time_reader,
 )
 
 DEPTH = 4
@@ -56,7 +57,8 @@ def latest_effective_updates(
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         rows.extend(_newest_chains(session, agency_id, chunk, depth, as_of, plan_id))
-    latest = _fold(rows)
+    to_time = _time_reader(session)
+    latest = _fold(rows, to_time)
     counts: dict[str, int] = {}
     for row in rows:
         if row[FOLD_KIND] == "report":
@@ -66,7 +68,7 @@ def latest_effective_updates(
     deeper = [t for t in wanted if t not in latest and counts.get(t, 0) >= depth]
     for task_id in deeper:
         older = _newest_chains(session, agency_id, [task_id], None, as_of, plan_id)
-        latest.update(_fold(older))
+        latest.update(_fold(older, to_time))
     return latest
 
 
@@ -94,7 +96,9 @@ def _newest_statement(count: int, depth: int | None, as_of: bool, plan: bool) ->
     building the sub-selects of 50 tasks cost most of "what's my task" (BENCHMARKS.md).
 
     Plain rows, not ORM objects: loading 200 instrumented reports and reading their attributes
-    in the fold was two thirds of what was left (BENCHMARKS.md, third session)."""
+    in the fold was two thirds of what was left (BENCHMARKS.md, third session). Untyped
+    columns (the driver's values, as :func:`bot.progress.round_heads` reads them): only the
+    times of the reports kept are converted (BENCHMARKS.md, fifth session)."""
     per_task = []
     for index in range(count):
         query = (
@@ -115,15 +119,25 @@ def _newest_statement(count: int, depth: int | None, as_of: bool, plan: bool) ->
     if as_of:
         amendment = amendment & (col(StatusUpdate.created_at) <= bindparam("as_of"))
     return (
-        sa_select(*FOLD_COLUMNS)
+        sa_select(*_RAW_COLUMNS)
+        .select_from(StatusUpdate.__table__)  # type: ignore[attr-defined]
         .where(col(StatusUpdate.id).in_(reports) | amendment)
         .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
     )
 
 
-def _fold(rows: Sequence[FoldValues]) -> dict[str, EffectiveUpdate]:
-    """The reports with their corrections and retractions applied, newest per task."""
+def _fold(rows: Sequence[FoldValues], to_time: Callable[[Any], Any]) -> dict[str, EffectiveUpdate]:
+    """The reports with their corrections and retractions applied, newest per task: the fold
+    of :func:`bot.progress.fold_values` on the driver's values, an :class:`EffectiveUpdate`
+    built (and its time converted) for each task's newest report only."""
+    newest: dict[str, tuple[int, list[Any]]] = {}
+    # The reports that stand, in time order (a report keeps its place): the last one of a
+    # task wins.
+    for report_id, values in _fold_lists(rows).items():
+        newest[values[0]] = (report_id, values)
     latest: dict[str, EffectiveUpdate] = {}
-    for update in fold_values(rows):  # oldest first: the last one of a task wins
-        latest[update.task_id] = update
+    for task_id, (report_id, values) in newest.items():
+        values[6] = to_time(values[6])
+        values[7] = bool(values[7])  # an integer on SQLite
+        latest[task_id] = EffectiveUpdate(report_id, *values)
     return latest
