@@ -24,10 +24,14 @@ from tests.test_import_accuracy import load_keys, score, triples
 HELDOUT2 = Path(__file__).parent / "data" / "plans_heldout2"
 KEYS = load_keys(HELDOUT2)
 
-# Measured 2 December 2026 on 5ccf89f: lead 56/86, 56/105; coordinate 23/26, 23/45.
+# Measured 2 December 2026 on 5ccf89f: lead 56/86, 56/105; coordinate 23/26, 23/45. The set
+# became a development set in the fifth session (README.md there); raised as rules land, never
+# lowered: fifth session, bar-separated table rows, appendix titles, "Văn phòng X" (and 7 keyed
+# 'địa phương liên quan' coordinators, answer_keys.json '_notes'): lead 65/96, 65/105;
+# coordinate 35/38, 35/52.
 FLOORS = {
-    "lead": (Fraction(56, 86), Fraction(56, 105)),
-    "coordinate": (Fraction(23, 26), Fraction(23, 45)),
+    "lead": (Fraction(65, 96), Fraction(65, 105)),
+    "coordinate": (Fraction(35, 38), Fraction(35, 52)),
 }
 
 

@@ -357,6 +357,11 @@ class Lexicon:
                 if end > best_end:
                     best_end, best = end, candidate
             generic = self._generic(tokens, index) if best is None else None
+            if best is not None and self._office_of(tokens, index, best_end):
+                # "Văn phòng Ban Chỉ huy", "Văn phòng Sở Y tế": a bare head word the
+                # directory knows ("Văn phòng") written before another body's name is that
+                # body's own office, one new agency, not the two bodies.
+                generic = self._generic(tokens, index)
             if generic is not None:
                 best_end, best = generic
             elif best is not None and best.kind != "vague" and not best.concept:
@@ -407,6 +412,17 @@ class Lexicon:
                 break
             end += 1
         return end
+
+    def _office_of(self, tokens: Sequence[Token], index: int, end: int) -> bool:
+        """Whether the known name ``tokens[index:end]`` is only a head word ("Văn phòng")
+        directly followed, with no mark between, by another agency's name."""
+        if end >= len(tokens) or not tokens[end].capitalised:
+            return False
+        if any(mark in tokens[end].gap for mark in ",;:()./") or DASH.search(tokens[end].gap):
+            return False
+        if not any(heads.match(tokens, index) == end - index for heads in self._heads.values()):
+            return False
+        return self._starts_name(tokens, end)
 
     def _starts_name(self, tokens: Sequence[Token], index: int) -> bool:
         """Whether an agency name (known or by its head word) starts at ``index``."""

@@ -98,7 +98,7 @@ def _read_text(path: Path) -> list[Block]:
         lines.clear()
 
     for line in text.splitlines():
-        cells = _table_cells(line)
+        cells = _table_cells(line, in_table=bool(rows))
         if cells is not None:
             flush_lines()
             if any(cells):
@@ -117,15 +117,23 @@ def _read_text(path: Path) -> list[Block]:
 _RULE_ROW = re.compile(r"^[\s|:+\-–—=]+$")
 
 
-def _table_cells(line: str) -> tuple[str, ...] | None:
+def _table_cells(line: str, in_table: bool = False) -> tuple[str, ...] | None:
     """The cells of a table row pasted as text, or None: cells between "|" ("| 1 | Nhiệm vụ |
-    Sở Y tế |", as Markdown or a copied grid writes them) or separated by tabs (a table
-    copied from Word). A rule row ("|---|---|") is a row with no cells."""
+    Sở Y tế |", as Markdown or a copied grid writes them), cells only separated by "|"
+    ("TT | Nội dung | Cơ quan chủ trì", three cells or more to open a table; once a table is
+    open, a group row "I | NHIỆM VỤ CHUNG" of two cells continues it) or separated by tabs (a
+    table copied from Word). A rule row ("|---|---|") is a row with no cells."""
     stripped = line.strip()
     if stripped.startswith("|") and stripped.count("|") >= 3:
         if _RULE_ROW.match(stripped):
             return ()
         return tuple(_clean(cell) for cell in stripped.strip("|").split("|"))
+    if stripped.count("|") >= (1 if in_table else 2) and not stripped.startswith("|"):
+        if _RULE_ROW.match(stripped):
+            return ()
+        cells = tuple(_clean(cell) for cell in stripped.split("|"))
+        if all(cells[:2]):
+            return cells
     if line.count("\t") >= 2:
         cells = tuple(_clean(cell) for cell in line.split("\t"))
         if sum(1 for cell in cells if cell) >= 2:

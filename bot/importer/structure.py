@@ -23,6 +23,9 @@ _ARABIC = re.compile(
 _LETTER = re.compile(r"^(?P<n>[a-zđ])\s*[).]\s+(?P<rest>\S.*)$")
 _BULLET = re.compile(r"^(?P<mark>[-–—+•*▪●○◦])\s*(?P<rest>\S.*)$")
 _APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVXLC]+|\d+|số\s*\d+))?\s*[:.]?\s*$")
+# An appendix's heading in capitals with its title on the same line ("PHỤ LỤC DANH MỤC NHIỆM
+# VỤ … (Kèm theo Kế hoạch số …)"), as copies that join the heading's lines write it.
+_APPENDIX_TITLE = re.compile(r"^PHỤ LỤC(?:\s+(?:[IVXLC]+|\d+|SỐ\s*\d+))?\s*[:.]?\s+[A-ZÀ-Ỹ]{2,}")
 _ARTICLE = re.compile(r"^Điều\s+\d+\s*[.:]", re.IGNORECASE)
 _LETTERS = "abcdđeghiklmnopqrstuvxy"
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
@@ -103,6 +106,7 @@ def body_blocks(blocks: list[Block]) -> list[Block]:
             folded = light_fold(text).strip(" .")
             if (
                 _APPENDIX.match(text)
+                or _APPENDIX_TITLE.match(text)
                 or folded.startswith(("(ban hanh kem theo", "(kem theo"))
                 or (text.isupper() and any(folded.startswith(t) for t in doc_types))
             ):
