@@ -45,6 +45,30 @@ def record_sent(
         connection.execute(insert(_TABLE), rows)
 
 
+def record_sent_many(
+    db: Database,
+    sends: Iterable[tuple[str, str, Iterable[str], dict[str, Any] | None, datetime]],
+) -> None:
+    """:func:`record_sent` for several sends, each ``(channel, chat_id, message_ids, context,
+    now)``: one statement, one transaction."""
+    rows = [
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "context": dict(context),
+            "created_at": now,
+        }
+        for channel, chat_id, message_ids, context, now in sends
+        if context
+        for message_id in message_ids
+    ]
+    if not rows:
+        return
+    with db.writing() as connection:
+        connection.execute(insert(_TABLE), rows)
+
+
 def context_of(db: Database, channel: str, chat_id: str, message_id: str) -> dict[str, Any] | None:
     """The context recorded for one of the bot's messages, if any."""
     with db.session() as session:

@@ -36,12 +36,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import and_, bindparam, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -372,6 +372,38 @@ class Outbox:
         self._finish(
             claim, state="sent", sent_at=now, message_ids=list(message_ids), last_error=None
         )
+
+    def mark_sent_many(self, sends: Sequence[tuple[Claim, datetime, Iterable[str]]]) -> None:
+        """Several messages the platform accepted, each ``(claim, at, message_ids)``: marked
+        sent in one statement (one parameter set per row) and one transaction."""
+        if not sends:
+            return
+        with self.db.write() as session:
+            result = session.connection().execute(
+                update(_REMINDER)
+                .where(
+                    _REMINDER.c.id == bindparam("claim_id"),
+                    # Not IN: an expanding parameter cannot be used with several parameter sets.
+                    or_(_REMINDER.c.state == "claimed", _REMINDER.c.state == "sending"),
+                    _REMINDER.c.claimed_by == self.holder,
+                )
+                .values(
+                    state="sent",
+                    sent_at=bindparam("sent_at_"),
+                    message_ids=bindparam("ids"),
+                    last_error=None,
+                ),
+                [
+                    {"claim_id": claim.id, "sent_at_": at, "ids": list(ids)}
+                    for claim, at, ids in sends
+                ],
+            )
+            if 0 <= result.rowcount < len(sends):
+                log.warning(
+                    "%d of %d reminders were no longer claimed when they finished",
+                    len(sends) - result.rowcount,
+                    len(sends),
+                )
 
     def mark_unknown(self, claim: Claim, error: str) -> None:
         self._finish(claim, state="unknown", last_error=error[:_ERROR_LIMIT])

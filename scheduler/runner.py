@@ -70,7 +70,7 @@ from bot.planstore import PlanState, StoredPlan, plan_states, retired_plans
 from bot.progress import effective_updates, round_progress
 from bot.registration import active_users
 from bot.reports.titles import sentence_case
-from bot.sent import record_sent
+from bot.sent import record_sent, record_sent_many
 from scheduler.calendar import ReportingCalendar
 from scheduler.outbox import LEASE_RENEW_SECONDS, Claim, LedgerKey, Orphaned, Outbox
 from scheduler.pacing import PLATFORM_LIMITS, TELEGRAM, Pacer
@@ -180,7 +180,7 @@ class SchedulerRunner:
         # land between a pacing slot and its request: BENCHMARKS.md, third session).
         self._ledger: ThreadPoolExecutor | None = None
         # The grouped writes waiting for the ledger's thread (:meth:`_grouped`).
-        self._group: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._group: list[tuple[functools.partial[Any], asyncio.Future[Any]]] = []
         self._group_lock = threading.Lock()
         self._lease_until: datetime | None = None  # the lease is surely ours until then
         # Error texts go to the ledger and to ``planbot remind``'s output: never a token there.
@@ -586,17 +586,42 @@ class SchedulerRunner:
             group, self._group = self._group, []
         if not group:
             return
+        calls = [call for call, _future in group]
         outcomes: list[tuple[bool, Any]] | None = None
         if len(group) > 1:
             try:
                 with self.services.db.unit():
-                    outcomes = [_outcome(call) for call, _future in group]
+                    outcomes = self._written_together(calls)
             except Exception:
                 log.warning("a group of ledger writes failed; each is written alone", exc_info=True)
                 outcomes = None
         if outcomes is None:
-            outcomes = [_outcome(call) for call, _future in group]
+            outcomes = [_outcome(call) for call in calls]
         loop.call_soon_threadsafe(_resolve, [future for _call, future in group], outcomes)
+
+    def _written_together(self, calls: Sequence[functools.partial[Any]]) -> list[tuple[bool, Any]]:
+        """Inside the group's transaction: each write in turn, except the reminders marked sent
+        (:meth:`_settle`), which are written after the others with one statement for the
+        ledger rows and one for their contexts, in one savepoint; if that fails, nothing of
+        them is stored and each is written alone (its own savepoint)."""
+        outcomes: list[tuple[bool, Any] | None] = [None] * len(calls)
+        settles = [number for number, call in enumerate(calls) if call.func == self._settle]
+        if len(settles) < 2:
+            settles = []
+        for number, call in enumerate(calls):
+            if number not in settles:
+                outcomes[number] = _outcome(call)
+        if settles:
+            try:
+                self._settle_many([calls[number].args for number in settles])
+            except Exception:
+                log.warning("reminders marked sent together failed; each alone", exc_info=True)
+                for number in settles:
+                    outcomes[number] = _outcome(calls[number])
+            else:
+                for number in settles:
+                    outcomes[number] = (True, None)
+        return [outcome for outcome in outcomes if outcome is not None]
 
     async def _keep_lease(self) -> None:
         """Renew the (short) lease every few seconds while a tick sends; stop sending if lost.
@@ -791,11 +816,26 @@ class SchedulerRunner:
 
     def _settle(self, claim: Claim, message: OwedMessage, ids: Sequence[str], at: datetime) -> None:
         """A message the platform accepted: marked sent, and its context recorded, in one
-        transaction."""
-        with self.services.db.unit():
+        transaction (inside a group: one savepoint), both or neither."""
+        with self.services.db.unit(), self.services.db.write():
             self.outbox.mark_sent(claim, at, ids)
             record_sent(
                 self.services.db, message.channel, message.chat_id, ids, message.reply.context, at
+            )
+
+    def _settle_many(
+        self, settles: Sequence[tuple[Claim, OwedMessage, Sequence[str], datetime]]
+    ) -> None:
+        """:meth:`_settle` for several messages: one statement marks them sent, one records
+        their contexts, both in one transaction (inside a group: one savepoint)."""
+        with self.services.db.unit(), self.services.db.write():
+            self.outbox.mark_sent_many([(claim, at, ids) for claim, _message, ids, at in settles])
+            record_sent_many(
+                self.services.db,
+                [
+                    (message.channel, message.chat_id, ids, message.reply.context, at)
+                    for _claim, message, ids, at in settles
+                ],
             )
 
     async def _acquire_lease(self, now: datetime) -> bool:

@@ -175,3 +175,85 @@ async def test_settled_reminder_and_its_context_commit_together(services: Servic
     assert _rows(services)["7"].state == "sent"
     assert context_of(services.db, "telegram", "7", "555") == {"kind": "reminder", "tasks": ["2.2"]}
     await runner.shutdown()
+
+
+def _sent_to(chat: int) -> Any:
+    return SimpleNamespace(
+        channel="telegram",
+        chat_id=str(chat),
+        reply=SimpleNamespace(context={"kind": "reminder", "tasks": [f"2.{chat}"]}),
+    )
+
+
+async def _claimed(runner: SchedulerRunner, chats: range) -> list[Claim]:
+    claims = []
+    for chat in chats:
+        got = await runner._grouped(
+            runner.outbox.claim, _key(chat), NOW, "t", frozenset(), sending=True
+        )
+        assert isinstance(got, Claim)
+        claims.append(got)
+    return claims
+
+
+async def test_reminders_marked_sent_together_are_each_stored_with_their_context(
+    services: Services,
+) -> None:
+    """Settled together (one statement for the rows, one for the contexts): every reminder is
+    sent with its own message ids and its own context, in one transaction."""
+    runner = SchedulerRunner(services, {"telegram": RecordingChannel("telegram")}, holder="a")
+    assert await runner._acquire_lease(NOW)
+    claims = await _claimed(runner, range(1, 9))
+    begins = _Begins(services)
+    when = datetime(2021, 3, 17, 1, 0, tzinfo=NOW.tzinfo)
+    calls = [
+        (runner._settle, claim, _sent_to(chat), [str(500 + chat)], when)
+        for chat, claim in zip(range(1, 9), claims, strict=True)
+    ]
+
+    results = await _grouped_while_busy(runner, calls)
+
+    assert results == [None] * 8
+    assert begins.count == 1
+    rows = _rows(services)
+    assert {row.state for row in rows.values()} == {"sent"}
+    assert rows["3"].message_ids == ["503"]
+    assert rows["8"].sent_at == when
+    for chat in range(1, 9):
+        assert context_of(services.db, "telegram", str(chat), str(500 + chat)) == {
+            "kind": "reminder",
+            "tasks": [f"2.{chat}"],
+        }
+    await runner.shutdown()
+
+
+async def test_a_reminder_whose_context_cannot_be_stored_leaves_the_others_sent(
+    services: Services,
+) -> None:
+    """One of the reminders settled together cannot be recorded: the others are sent with
+    their contexts; that one is neither marked sent nor recorded (both or neither), and its
+    caller gets the error."""
+    runner = SchedulerRunner(services, {"telegram": RecordingChannel("telegram")}, holder="a")
+    assert await runner._acquire_lease(NOW)
+    claims = await _claimed(runner, range(1, 4))
+    broken = SimpleNamespace(
+        channel="telegram", chat_id="2", reply=SimpleNamespace(context={"bad": object()})
+    )
+    when = datetime(2021, 3, 17, 1, 0, tzinfo=NOW.tzinfo)
+    calls = [
+        (runner._settle, claims[0], _sent_to(1), ["501"], when),
+        (runner._settle, claims[1], broken, ["502"], when),
+        (runner._settle, claims[2], _sent_to(3), ["503"], when),
+    ]
+
+    first, failed, third = await _grouped_while_busy(runner, calls)
+
+    assert first is None
+    assert third is None
+    assert isinstance(failed, Exception)
+    rows = _rows(services)
+    assert (rows["1"].state, rows["2"].state, rows["3"].state) == ("sent", "sending", "sent")
+    assert rows["2"].message_ids == []
+    assert context_of(services.db, "telegram", "2", "502") is None
+    assert context_of(services.db, "telegram", "3", "503") == {"kind": "reminder", "tasks": ["2.3"]}
+    await runner.shutdown()
