@@ -404,9 +404,11 @@ def run(
     cli_repeats: int = 3,
     before: Path | None = None,
     log: Any = print,
+    unit_steps: tuple[float, ...] | None = None,
 ) -> dict[str, Any]:
     """Every figure; with ``before`` (another checkout), the same figures of that checkout on
-    the same databases, measured alternately with this one's (``planbot-before/...`` keys)."""
+    the same databases, measured alternately with this one's (``planbot-before/...`` keys).
+    ``unit_steps``: the plan sizes of the .docx steps (``steps`` unless given; ``()`` none)."""
     results: dict[str, Any] = {}
     for kind in databases:
         with database(kind, folder) as url:
@@ -438,7 +440,7 @@ def run(
             finally:
                 data.close()
     # The .docx against the plan's size: one round, 10 % .. 100 % of the units.
-    for share in steps:
+    for share in steps if unit_steps is None else unit_steps:
         size = max(1, round(share * units))
         with database("sqlite", folder) as url:
             data = DataSet(url, folder / f"size-{size}", size, items, per_item)

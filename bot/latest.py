@@ -4,8 +4,8 @@
 corrections (a retracted report gives way to the one before it). Folding the unit's whole
 history (:func:`bot.progress.effective_updates`) made that answer grow with every round ever
 reported (BENCHMARKS.md). Here one statement takes, for each task, its ``depth`` newest reports
-through the index on (agency, task, time) (migration 0006), a second one their corrections and
-retractions through the index on ``refers_to`` (one statement), and
+through the index on (agency, task, time) (migration 0006) and, joined to them by UNION ALL,
+their corrections and retractions through the index on ``refers_to``, and
 :func:`bot.progress.fold_values` folds
 that handful of rows. A task whose ``depth`` newest reports were all retracted is read whole,
 so the answer is always the one the full fold gives.
@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, true, union_all
+from sqlalchemy import CompoundSelect, bindparam, true, union_all
+from sqlalchemy import column as raw_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -91,7 +92,9 @@ def _newest_chains(
 
 
 @functools.lru_cache(maxsize=256)
-def _newest_statement(count: int, depth: int | None, as_of: bool, plan: bool) -> Select[Any]:
+def _newest_statement(
+    count: int, depth: int | None, as_of: bool, plan: bool
+) -> CompoundSelect[Any]:
     """The statement for ``count`` tasks, built once per shape (its values bound at each call):
     building the sub-selects of 50 tasks cost most of "what's my task" (BENCHMARKS.md).
 
@@ -115,15 +118,17 @@ def _newest_statement(count: int, depth: int | None, as_of: bool, plan: bool) ->
         per_task.append(query.subquery().select())
     newest = (union_all(*per_task) if len(per_task) > 1 else per_task[0]).cte("newest")
     reports = sa_select(newest.c[0])
-    amendment = (col(StatusUpdate.refers_to).in_(reports)) & (col(StatusUpdate.kind) != "report")
-    if as_of:
-        amendment = amendment & (col(StatusUpdate.created_at) <= bindparam("as_of"))
-    return (
-        sa_select(*_RAW_COLUMNS)
-        .select_from(StatusUpdate.__table__)  # type: ignore[attr-defined]
-        .where(col(StatusUpdate.id).in_(reports) | amendment)
-        .order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
+    columns = sa_select(*_RAW_COLUMNS).select_from(StatusUpdate.__table__)  # type: ignore[attr-defined]
+    own = columns.where(col(StatusUpdate.id).in_(reports))
+    # Their amendments in a second statement (UNION ALL), not "id IN … OR refers_to IN …":
+    # PostgreSQL read that OR by scanning the whole table (BENCHMARKS.md, sixth session). The
+    # two are disjoint: the newest rows are reports, the amendments are not.
+    amendments = columns.where(col(StatusUpdate.refers_to).in_(reports)).where(
+        col(StatusUpdate.kind) != "report"
     )
+    if as_of:
+        amendments = amendments.where(col(StatusUpdate.created_at) <= bindparam("as_of"))
+    return union_all(own, amendments).order_by(raw_column("created_at"), raw_column("id"))
 
 
 def _fold(rows: Sequence[FoldValues], to_time: Callable[[Any], Any]) -> dict[str, EffectiveUpdate]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, bindparam, func
+from sqlalchemy import CompoundSelect, Select, bindparam, func, union_all
 from sqlalchemy import column as raw_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -172,7 +172,7 @@ def round_heads(
 
 
 @functools.lru_cache(maxsize=8)
-def _heads_query(units: bool, as_of: bool) -> Select[Any]:
+def _heads_query(units: bool, as_of: bool) -> Select[Any] | CompoundSelect[Any]:
     """:func:`round_heads`' statement, built once per shape (its values bound at each call:
     building it was a tenth of a unit's "what's my task")."""
     return _rows_query(
@@ -220,7 +220,7 @@ def _rows_query(
     task_id: str | None,
     as_of: Any,
     plan_id: Any,
-) -> Select[Any]:
+) -> Select[Any] | CompoundSelect[Any]:
     """The rows :func:`effective_updates` folds, in the fold's order (time, then id); the
     values given, or bound parameters standing for them (:func:`_heads_query`)."""
     # Plain rows, not ORM objects: building 10,000 instrumented objects cost a digest about
@@ -255,9 +255,17 @@ def _rows_query(
         # read the rows through the (plan, round) or (unit, round) index instead, i.e. the
         # plan's or the unit's whole history (BENCHMARKS.md, third session). The rows read are
         # checked against them here instead.
-        query = query.where(
-            col(StatusUpdate.id).in_(touching) | col(StatusUpdate.refers_to).in_(touching)
+        # Two statements joined by UNION ALL, not one with "id IN … OR refers_to IN …":
+        # PostgreSQL cannot read an OR of two IN sub-selects through the indexes and scanned
+        # the whole table (a unit's round: 52 ms of 222,222 rows; BENCHMARKS.md, sixth
+        # session). The second leaves out the rows of the first (the same rows as the OR).
+        chains = touching.cte("touching")
+        heads = sa_select(chains.c[0])
+        own = query.where(col(StatusUpdate.id).in_(heads))
+        amendments = query.where(col(StatusUpdate.refers_to).in_(heads)).where(
+            col(StatusUpdate.id).not_in(heads)
         )
+        return union_all(own, amendments).order_by(raw_column("created_at"), raw_column("id"))
     return query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
 
 
