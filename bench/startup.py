@@ -95,6 +95,7 @@ def commands(
         ["agencies"],
         ["tasks"],
         ["digest", "--at", "2021-03-10"],
+        ["schedule", "--year", "2021"],
     ):
         runs: dict[str, list[tuple[float, float, set[str]]]] = {side: [] for side, _ in sides}
         for _ in range(repeats):

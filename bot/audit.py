@@ -15,21 +15,33 @@ keeps its own who (``claimed_by``) and when, and operator actions on it are reco
 
 from __future__ import annotations
 
-import getpass
 import logging
-import socket
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from bot.actors import (
+    Actor,
+    acting,
+    begin_acting,
+    command_line_actor,
+    current_actor,
+    message_actor,
+)
 from bot.models import AuditEntry
+
+__all__ = [
+    "NOT_AUDITED",
+    "Actor",
+    "acting",
+    "begin_acting",
+    "command_line_actor",
+    "current_actor",
+    "message_actor",
+    "record",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,55 +49,6 @@ NOT_AUDITED = frozenset(
     {"audit", "reminder", "lease", "processed_message", "sent_message", "conversation"}
 )
 _TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, and from which message or command."""
-
-    who: str
-    source: str | None = None
-
-
-_current: ContextVar[Actor | None] = ContextVar("planbot_audit_actor", default=None)
-
-
-@contextmanager
-def acting(who: str, source: str | None = None) -> Iterator[Actor]:
-    """Within this block, writes are audited as made by ``who`` from ``source``."""
-    actor = Actor(who=who, source=source)
-    token = _current.set(actor)
-    try:
-        yield actor
-    finally:
-        _current.reset(token)
-
-
-def begin_acting(who: str, source: str | None = None) -> None:
-    """From here on in this task (or thread), writes are audited as made by ``who``."""
-    _current.set(Actor(who=who, source=source))
-
-
-def message_actor(incoming: Any) -> tuple[str, str]:
-    """(who, source) of an incoming chat message: ``telegram:<user>``, ``telegram:<chat>:<id>``."""
-    channel = str(getattr(incoming, "channel", "?"))
-    who = f"{channel}:{getattr(incoming, 'user_id', '?')}"
-    message = getattr(incoming, "message_id", None) or "-"
-    return who, f"{channel}:{getattr(incoming, 'chat_id', '?')}:{message}"
-
-
-def current_actor() -> Actor:
-    return _current.get() or Actor(who="system")
-
-
-def command_line_actor() -> Actor:
-    """The person at a command line: ``cli:<user>@<host>``, from the command typed."""
-    try:
-        user = getpass.getuser()
-    except Exception:
-        user = "?"
-    command = " ".join(["planbot", *sys.argv[1:]])[:300]
-    return Actor(who=f"cli:{user}@{socket.gethostname()}", source=f"cli:{command}")
 
 
 def record(

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.agencies import AgencyDirectory
 from bot.clock import Clock, SystemClock
@@ -14,8 +15,11 @@ from bot.config import Settings
 from bot.db import Database
 from bot.plan import Plan, load_plan
 from bot.plans import PlanSet
-from bot.planstore import SyncReport, stored_plans, sync_plan
+from bot.storedplans import stored_plans
 from scheduler.calendar import ReportingCalendar
+
+if TYPE_CHECKING:
+    from bot.planstore import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,10 @@ def load_plan_file(
     db: Database, path: Path, clock: Clock, *, dry_run: bool = False
 ) -> tuple[Plan, SyncReport]:
     """Validate a plan file and write it to the database (idempotent; ``dry_run``: only say
-    what would change)."""
+    what would change). Writing a plan imports the ORM (:mod:`bot.planstore`); reading the
+    stored plans (:func:`load_plan_set`) does not."""
+    from bot.planstore import sync_plan
+
     plan = load_plan(path)
     document = json.loads(path.read_bytes().decode("utf-8-sig"))
     return plan, sync_plan(db, plan, document, clock.now(), dry_run=dry_run)

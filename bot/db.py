@@ -8,7 +8,9 @@ Connections are kept in a pool (SQLAlchemy's ``QueuePool``; pysqlite connections
 used from the worker threads the scheduler hands database work to). Opening a SQLite connection
 per session cost four PRAGMAs, and closing the last one made SQLite checkpoint the WAL and delete
 its files, about a dozen fdatasync per inbound update (BENCHMARKS.md); a kept connection runs the
-PRAGMAs once and checkpoints only as the WAL grows. Alembic is imported only to migrate.
+PRAGMAs once and checkpoints only as the WAL grows. Alembic is imported only to migrate, and
+the ORM (SQLModel, the tables, the audit trail) at the first session: a command that only reads
+the plans with SQLAlchemy Core (:meth:`Database.reading`) starts without it.
 
 A chat turn is one unit of work (:meth:`Database.unit`): its reads share one session, its writes
 one transaction, committed when the turn ends. A status update then costs one read session and
@@ -29,12 +31,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool, StaticPool
-from sqlmodel import Session
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-import bot.audit  # noqa: F401  (registers the audit trail on every session)
+    from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -67,6 +67,25 @@ class _Unit:
 
 
 _unit: ContextVar[_Unit | None] = ContextVar("planbot_db_unit", default=None)
+
+
+@functools.cache
+def _session_class() -> type[Session]:
+    """SQLModel's session class, the audit trail registered on it.
+
+    The ORM (SQLModel's session, the tables and the audit trail's listeners, about 0.15 s and
+    8 MiB of a command line's start, BENCHMARKS.md) is imported at the first session: a command
+    that only reads the plans (:meth:`Database.reading`, SQLAlchemy Core) never imports it.
+    """
+    from sqlmodel import Session
+
+    import bot.audit  # noqa: F401  (registers the audit trail on every session)
+
+    return Session
+
+
+def _new_session(engine: Engine) -> Session:
+    return _session_class()(engine, expire_on_commit=False)
 
 
 class UnitLost(RuntimeError):
@@ -150,7 +169,7 @@ class Database:
         """A session for reading (inside a unit of work: the unit's)."""
         unit = self._unit()
         if unit is None:
-            with Session(self.engine, expire_on_commit=False) as session:
+            with _new_session(self.engine) as session:
                 yield session
             return
         if unit.write is not None:
@@ -162,12 +181,23 @@ class Database:
                 raise
             return
         if unit.read is None:
-            unit.read = Session(self.engine, expire_on_commit=False)
+            unit.read = _new_session(self.engine)
         try:
             yield unit.read
         except DBAPIError:
             unit.drop_read()  # a failed statement may have aborted the transaction (PostgreSQL)
             raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reading with SQLAlchemy Core (inside a unit of work: the unit's
+        session's connection, so it sees the unit's writes); without the ORM outside one."""
+        if self._unit() is not None:
+            with self.session() as session:
+                yield session.connection()
+            return
+        with self.engine.connect() as connection:
+            yield connection
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -193,7 +223,7 @@ class Database:
         """
         unit = self._unit()
         if unit is None:
-            with Session(self._write_engine, expire_on_commit=False) as session:
+            with _new_session(self._write_engine) as session:
                 try:
                     yield session
                     session.commit()
@@ -203,7 +233,7 @@ class Database:
             return
         if unit.write is None:
             unit.drop_read()
-            unit.write = Session(self._write_engine, expire_on_commit=False)
+            unit.write = _new_session(self._write_engine)
             try:
                 yield unit.write
                 unit.write.flush()

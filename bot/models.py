@@ -6,22 +6,21 @@ row they amend. All datetimes are timezone-aware; they are stored in UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
     JSON,
     Connection,
-    DateTime,
     ForeignKeyConstraint,
     Index,
     UniqueConstraint,
     event,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from bot.dbtypes import AwareDateTime as AwareDateTime  # re-exported: bot.progress imports it
 
 Role = Literal["lead", "coordinate"]
 UserRole = Literal["focal", "secretariat", "admin"]
@@ -31,28 +30,6 @@ ReminderState = Literal["claimed", "sent", "failed", "unknown"]
 
 USER_ROLES: tuple[str, ...] = ("focal", "secretariat", "admin")
 STATUSES: tuple[str, ...] = ("in_progress", "completed", "blocked")
-
-
-class AwareDateTime(TypeDecorator[datetime]):
-    """A timezone-aware datetime, stored in UTC; naive values are refused."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r} cannot be stored")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
 
 
 def _aware(**kwargs: Any) -> Any:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.agencies import AgencyDirectory
 from bot.i18n import Translator
 from bot.plan import Plan, ReportingRule, Role, TaskItem
-from bot.planstore import StoredPlan, merged_agencies
+from bot.storedplans import StoredPlan, merged_agencies
 from bot.text import compact
 from scheduler.calendar import ReportingCalendar
 

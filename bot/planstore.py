@@ -18,13 +18,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.db import Database
 from bot.i18n import N_
 from bot.models import AgencyMember, AgencyRecord, AssignmentRecord, PlanRecord, TaskRecord
-from bot.plan import Agency, Plan, PlanError, parse_plan, problem, rebuild_checked_plan
-from bot.text import compact, fold
+from bot.plan import Agency, Plan, PlanError, problem
+from bot.storedplans import (
+    PlanNotFound,
+    StoredPlan,
+    find_stored,
+    merged_agencies,
+    parsed_plan,
+    stored_plans,
+)
+from bot.text import fold
 
 __all__ = [
     "PlanNotFound",
@@ -32,6 +39,7 @@ __all__ = [
     "SyncReport",
     "derive_code",
     "find_stored",
+    "merged_agencies",
     "plan_states",
     "retire_plan",
     "retired_plans",
@@ -59,67 +67,8 @@ class SyncReport:
     assignments_removed: int = 0
 
 
-@dataclass(frozen=True)
-class StoredPlan:
-    """A plan as stored: the parsed plan and its row's bookkeeping."""
-
-    plan: Plan
-    code: str
-    loaded_at: datetime
-    retired_at: datetime | None
-
-    @property
-    def id(self) -> str:
-        return self.plan.info.id
-
-    @property
-    def active(self) -> bool:
-        return self.retired_at is None
-
-
-class PlanNotFound(LookupError):
-    """No stored plan has this id or code."""
-
-
-_PARSED: dict[str, Plan] = {}  # checksum -> plan: validating the document costs ~0.1 s
-_PARSED_KEEP = 32
-
-
-def _parsed(checksum: str, document: dict[str, Any]) -> Plan:
-    """A document is validated and parsed once per process (kept by its checksum)."""
-    plan = _PARSED.get(checksum)
-    if plan is None:
-        plan = rebuild_checked_plan(document, checksum) or parse_plan(document)
-        if plan.checksum() == checksum:
-            if len(_PARSED) >= _PARSED_KEEP:
-                _PARSED.pop(next(iter(_PARSED)))
-            _PARSED[checksum] = plan
-    return plan
-
-
 def _order(query: Any) -> Any:
     return query.order_by(col(PlanRecord.loaded_at).desc(), col(PlanRecord.id))
-
-
-def stored_plans(db: Database, *, include_retired: bool = False) -> list[StoredPlan]:
-    """The plans in the database, newest loaded first (active ones only by default)."""
-    query = select(PlanRecord)
-    if not include_retired:
-        query = query.where(col(PlanRecord.retired_at).is_(None))
-    return _stored(db, query)
-
-
-def _stored(db: Database, query: SelectOfScalar[PlanRecord]) -> list[StoredPlan]:
-    """The plans ``query`` selects, in the newest-first order, each rebuilt from its document."""
-    with db.session() as session:
-        rows = [
-            (r.checksum, r.document, r.code, r.loaded_at, r.retired_at)
-            for r in session.exec(_order(query)).all()
-        ]
-    return [
-        StoredPlan(plan=_parsed(checksum, document), code=code, loaded_at=at, retired_at=retired)
-        for checksum, document, code, at, retired in rows
-    ]
 
 
 PlanState = tuple[str, str, datetime | None]  # (id, checksum, retired_at)
@@ -138,7 +87,7 @@ def plan_states(db: Database) -> tuple[PlanState, ...]:
 
 def retired_plans(db: Database) -> list[StoredPlan]:
     """The plans no longer followed (usually none: one small query)."""
-    return _stored(db, select(PlanRecord).where(col(PlanRecord.retired_at).is_not(None)))
+    return stored_plans(db, retired_only=True)
 
 
 def stored_plan(db: Database) -> Plan | None:
@@ -149,16 +98,7 @@ def stored_plan(db: Database) -> Plan | None:
         if record is None:
             return None
         checksum, document = record.checksum, record.document
-    return _parsed(checksum, document)
-
-
-def find_stored(plans: Iterable[StoredPlan], query: str) -> StoredPlan:
-    """The plan whose code or id is ``query`` (case and diacritics ignored)."""
-    wanted = compact(query)
-    for stored in plans:
-        if wanted and wanted in (compact(stored.code), compact(stored.id)):
-            return stored
-    raise PlanNotFound(query)
+    return parsed_plan(checksum, document)
 
 
 # --------------------------------------------------------------------------- codes
@@ -296,7 +236,7 @@ def retire_plan(db: Database, query: str, now: datetime, *, undo: bool = False) 
     with db.write() as session:
         rows = session.exec(_order(select(PlanRecord))).all()
         stored = [
-            StoredPlan(_parsed(r.checksum, r.document), r.code, r.loaded_at, r.retired_at)
+            StoredPlan(parsed_plan(r.checksum, r.document), r.code, r.loaded_at, r.retired_at)
             for r in rows
         ]
         found = find_stored(stored, query)
@@ -321,7 +261,7 @@ class _Other:
 
 def _other_plans(session: Session, plan_id: str) -> list[_Other]:
     rows = session.exec(select(PlanRecord).where(col(PlanRecord.id) != plan_id)).all()
-    return [_Other(r.id, r.code, _parsed(r.checksum, r.document)) for r in rows]
+    return [_Other(r.id, r.code, parsed_plan(r.checksum, r.document)) for r in rows]
 
 
 def _check_agencies(plan: Plan, others: Sequence[_Other]) -> None:
@@ -351,31 +291,6 @@ def _check_agencies(plan: Plan, others: Sequence[_Other]) -> None:
             )
     if problems:
         raise PlanError(problems)
-
-
-def merged_agencies(plans: Iterable[Plan]) -> tuple[Agency, ...]:
-    """The province-wide directory from these plans (earlier plans name an agency first):
-    aliases and group members are the union of every plan's."""
-    merged: dict[str, Agency] = {}
-    for plan in plans:
-        for agency in plan.agencies:
-            known = merged.get(agency.id)
-            if known is None:
-                merged[agency.id] = agency
-                continue
-            aliases = tuple(dict.fromkeys((*known.aliases, *agency.aliases)))
-            members = tuple(dict.fromkeys((*known.members, *agency.members)))
-            if aliases != known.aliases or members != known.members:
-                merged[agency.id] = Agency(
-                    id=known.id,
-                    name=known.name,
-                    short_name=known.short_name,
-                    aliases=aliases,
-                    kind=known.kind,
-                    members=members,
-                    source=known.source,
-                )
-    return tuple(merged.values())
 
 
 def _sync_agencies(

@@ -37,15 +37,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.i18n import Translator, translator
 from bot.labels import role_label
 from bot.messages import Reply
 from bot.plan import Plan, TaskItem
-from bot.progress import GENERAL, UnitProgress
 from scheduler.calendar import ReportingCalendar, Round, TaskDue, deadline_text
 from scheduler.workdays import WorkingDays
+
+if TYPE_CHECKING:  # planbot schedule reads no status update: it starts without the ORM
+    from bot.progress import UnitProgress
 
 ReminderKind = Literal["before-due", "before-consolidation", "overdue"]
 KINDS: tuple[ReminderKind, ...] = ("before-due", "before-consolidation", "overdue")
@@ -649,6 +651,8 @@ def _general_range(items: Sequence[TaskItem]) -> str:
 
 
 def _item_lines(t: Translator, unit: UnitProgress) -> list[str]:
+    from bot.progress import GENERAL
+
     _ = t.gettext
     lines = [
         _("• {number} {title} ({role})").format(
@@ -759,6 +763,8 @@ def _consolidation_text(
 
 
 def _missing_summary(unit: UnitProgress) -> str:
+    from bot.progress import GENERAL
+
     ids = [item.id for item in unit.lead_items if item.id in unit.missing]
     if GENERAL in unit.missing:
         ids.append(_general_range(unit.general_items))

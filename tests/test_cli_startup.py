@@ -281,3 +281,34 @@ def test_the_running_bot_loads_no_cryptography_until_a_plan_pdf_needs_it() -> No
         check=True,
     )
     assert done.stdout.splitlines() == ["False True", "True Cipher"]
+
+
+# The ORM layer: SQLModel, its session, the tables and the audit trail's listeners. A command
+# that only reads the plans reads them with SQLAlchemy Core (bot/storedplans.py).
+ORM = ("sqlmodel", "sqlalchemy.orm", "bot.models", "bot.audit", "bot.planstore")
+
+
+def test_commands_that_read_only_the_plans_start_without_the_orm(tmp_path: Path) -> None:
+    """``agencies``, ``tasks``, ``plan list`` and ``schedule --year`` read only the stored plans:
+    they import none of the ORM layer and still print the plan's agencies, tasks and rounds."""
+    _imported_after(["agencies"], tmp_path)  # first run: the plan file loaded (with the ORM)
+    expected = {
+        ("agencies", "--format", "json"): '"short_name"',
+        ("tasks", "--format", "json"): '"assignments"',
+        ("plan", "list", "--format", "json"): '"code"',
+        ("schedule", "--year", "2021", "--format", "json"): '"before-due"',
+    }
+    for argv, shown in expected.items():
+        modules, output = _run_probe(list(argv), tmp_path, PLANBOT_LOCALE="en")
+        assert shown in output, (argv, output[:500])
+        assert not _loaded(modules, ORM), (argv, _loaded(modules, ORM))
+
+
+def test_a_command_that_reads_updates_still_loads_the_orm_and_the_audit_trail(
+    tmp_path: Path,
+) -> None:
+    """The ORM is imported at the first session, with the audit trail registered on it."""
+    _imported_after(["agencies"], tmp_path)
+    modules, output = _run_probe(["digest", "--at", "2021-03-10"], tmp_path)
+    assert output.strip()
+    assert {"sqlmodel", "bot.models", "bot.audit"} <= modules

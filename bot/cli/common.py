@@ -172,7 +172,7 @@ def print_json(data: Any) -> None:
 @contextmanager
 def services() -> Iterator[Services]:
     """Start-up for a command: logging, settings, migrated database, plan."""
-    from bot.audit import begin_acting, command_line_actor
+    from bot.actors import begin_acting, command_line_actor
     from bot.cli.startup import startup_services
     from bot.logs import configure_logging
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -29,16 +30,11 @@ from bot.i18n import N_, Translator
 from bot.labels import heading_role_label
 from bot.plan import Agency, Plan, PlanError, ReportingRule, TaskItem, load_plan
 from bot.plans import rule_summary, when_text
-from bot.planstore import (
-    PlanNotFound,
-    StoredPlan,
-    SyncReport,
-    find_stored,
-    merged_agencies,
-    retire_plan,
-    stored_plans,
-)
+from bot.storedplans import PlanNotFound, StoredPlan, find_stored, merged_agencies, stored_plans
 from scheduler.calendar import ReportingCalendar, deadline_text
+
+if TYPE_CHECKING:
+    from bot.planstore import SyncReport
 
 PLAN_HELP = N_(
     "The plans followed: load a plan file, list and show the plans, retire one; import a "
@@ -323,6 +319,8 @@ def plan_retire(code: str = PLAN_ARGUMENT, undo: bool = UNDO_OPTION) -> None:
         known = stored_plans(built.db, include_retired=True)
         stored = _find(known, code)
         try:
+            from bot.planstore import retire_plan  # the ORM: only to write
+
             changed = retire_plan(built.db, stored.id, built.clock.now(), undo=undo)
         except ValueError as error:
             reason = str(error)
