@@ -16,10 +16,11 @@ keeps its own who (``claimed_by``) and when, and operator actions on it are reco
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Table, event, insert, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.actors import (
@@ -39,6 +40,7 @@ __all__ = [
     "begin_acting",
     "command_line_actor",
     "current_actor",
+    "insert_audited",
     "message_actor",
     "record",
 ]
@@ -73,6 +75,50 @@ def record(
     )
 
 
+def insert_audited(
+    session: Session, model: type[Any], values: Mapping[str, Any], *, key: str = "id"
+) -> Any:
+    """Insert one row of an audited table with a plain statement, and its audit row, in the
+    session's transaction; returns the new row's ``key`` (its primary key).
+
+    For a row written on every message (a status update), without building and flushing an
+    ORM object. The audit row is the one the flush hook (:func:`_after_flush`) writes for the
+    same row inserted through the ORM: same actor, source, subject and detail (every column,
+    in the model's order, the new key included). ``values`` names every column but ``key``.
+    """
+    table: Table = model.__table__
+    connection = session.connection()
+    inserted = connection.execute(insert(table), dict(values)).inserted_primary_key
+    assert inserted is not None
+    new_key = inserted[0]
+    written = {**values, key: new_key}
+    detail = {name: _plain(written[name]) for name in _columns_of(model) if name in written}
+    actor = current_actor()
+    connection.execute(
+        insert(_TABLE),
+        [
+            {
+                "at": datetime.now(UTC),
+                "actor": actor.who,
+                "action": "insert",
+                "subject": f"{table.name}:?",  # as the flush hook names a new row (see below)
+                "source": actor.source,
+                "detail": _bounded(detail),
+            }
+        ],
+    )
+    return new_key
+
+
+def _columns_of(model: type[Any]) -> list[str]:
+    """The model's column attributes in the order the flush hook lists them."""
+    return [attribute.key for attribute in inspect(model).column_attrs]
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, int | float | bool) else str(value)
+
+
 def _subject(instance: object) -> str | None:
     table = getattr(instance, "__tablename__", None)
     if not isinstance(table, str) or table in NOT_AUDITED:
@@ -89,7 +135,7 @@ def _changes(instance: object) -> dict[str, Any]:
         history = attribute.history
         if history.has_changes() and history.added:
             value = history.added[0]
-            changed[attribute.key] = value if isinstance(value, int | float | bool) else str(value)
+            changed[attribute.key] = _plain(value)
     return changed
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.bootstrap import Services, bootstrap
 from bot.clock import FrozenClock
@@ -221,3 +221,57 @@ def test_a_turn_that_fails_after_writing_the_report_stores_nothing(
     replies = _run(chat, _incoming(clock, "2.2.1: đã trình UBND tỉnh hồ sơ", "2"))  # resent
     assert "2.2.1" in replies[0].text
     assert len(_reports(seeded.db)) == 1
+
+
+def test_a_status_update_is_written_with_plain_statements_and_audited_as_before(
+    seeded: Services, clock: FrozenClock
+) -> None:
+    """The report and its audit row are two INSERTs (no ORM object flushed), and the audit
+    row is exactly the one the ORM hook writes for the same row: who, from which message,
+    every column."""
+    from bot.models import AuditEntry
+
+    chat = ChatHandlers(seeded)
+    _register(seeded, clock, chat)
+    flushed: list[object] = []
+
+    def on_flush(session: Any, _context: Any, _instances: Any) -> None:
+        flushed.extend(o for o in session.new if isinstance(o, StatusUpdate))
+
+    event.listen(Session, "before_flush", on_flush)
+    try:
+        replies = _run(chat, _incoming(clock, "2.2.1: đã trình UBND tỉnh hồ sơ 70%", "2"))
+    finally:
+        event.remove(Session, "before_flush", on_flush)
+    assert "2.2.1" in replies[0].text
+    assert flushed == []
+    (report,) = _reports(seeded.db)
+    # The same row through the ORM, its audit row written by the flush hook.
+    with seeded.db.write() as session:
+        twin = StatusUpdate(
+            **{
+                name: getattr(report, name)
+                for name in StatusUpdate.model_fields
+                if name not in ("id", "source_message_id", "created_at")
+            },
+            source_message_id="chat-1:twin",
+            created_at=clock.now(),  # the turn's time, as the handler had it
+        )
+        session.add(twin)
+    with seeded.db.session() as session:
+        entries = session.exec(
+            select(AuditEntry)
+            .where(col(AuditEntry.subject).startswith("status_update:"))
+            .order_by(col(AuditEntry.id))
+        ).all()
+    mine, hooks = entries
+    assert (mine.actor, mine.source, mine.action) == ("test:user-1", "test:chat-1:2", "insert")
+    assert mine.subject == hooks.subject
+    assert mine.detail["id"] == report.id
+    assert hooks.detail["id"] == twin.id
+    assert mine.detail["percent"] == 70
+    assert mine.detail["created_at"] == str(clock.now())
+    mine_detail = {k: v for k, v in mine.detail.items() if k not in ("id", "source_message_id")}
+    hooks_detail = {k: v for k, v in hooks.detail.items() if k not in ("id", "source_message_id")}
+    assert list(mine.detail) == list(hooks.detail)
+    assert mine_detail == hooks_detail
