@@ -28,10 +28,12 @@ KEYS = load_keys(HELDOUT2)
 # became a development set in the fifth session (README.md there); raised as rules land, never
 # lowered: fifth session, bar-separated table rows, appendix titles, "Văn phòng X" (and 7 keyed
 # 'địa phương liên quan' coordinators, answer_keys.json '_notes'): lead 65/96, 65/105;
-# coordinate 35/38, 35/52.
+# coordinate 35/38, 35/52; sixth session (lettered items under an agency heading as one task,
+# dashed partner lists, 2025 bodies and groups, recipients and owners): lead 84/114, 84/105;
+# coordinate 39/42, 39/52.
 FLOORS = {
-    "lead": (Fraction(65, 96), Fraction(65, 105)),
-    "coordinate": (Fraction(35, 38), Fraction(35, 52)),
+    "lead": (Fraction(84, 114), Fraction(84, 105)),
+    "coordinate": (Fraction(39, 42), Fraction(39, 52)),
 }
 
 

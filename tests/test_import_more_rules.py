@@ -192,10 +192,11 @@ def test_a_decision_issuing_a_plan_imports_the_plan(tmp_path: Path) -> None:
     assert plan["number"] == "1234/QĐ-UBND"
     assert plan["date"] == "2027-03-10"
     # The decision's articles, its recipients and the aims section assign nothing; a heading
-    # "Sở X:" leads the tasks under it; the appendix rows come after the body's sections.
+    # "Sở X:" leads the lettered items under it, one task with the heading's number (as the
+    # plan numbers it, and as a focal point reports it); the appendix rows come after the
+    # body's sections.
     assert _roles(result) == {
-        "1.1": (["so-y-te"], ["ubnd-huyen-thanh-pho"]),
-        "1.2": (["so-y-te"], []),
+        "1": (["so-y-te"], ["ubnd-huyen-thanh-pho"]),
         "2": (["so-tai-chinh"], ["so-y-te"]),
         "3": (["ubnd-huyen-thanh-pho"], ["so-tttt"]),
         "4.1": (["so-y-te"], ["ubnd-huyen-thanh-pho"]),
@@ -204,7 +205,7 @@ def test_a_decision_issuing_a_plan_imports_the_plan(tmp_path: Path) -> None:
     deadlines = {
         t.id: t.deadline.due.isoformat() for t in result.tasks if t.deadline and t.deadline.due
     }
-    assert deadlines == {"1.2": "2027-04-30", "4.1": "2027-06-30", "4.2": "2027-06-30"}
+    assert deadlines == {"1": "2027-04-30", "4.1": "2027-06-30", "4.2": "2027-06-30"}
     (rule,) = result.draft["reporting"]
     assert (rule["who"], rule["to"], rule["day"]) == (
         ["cac-so-ban-nganh", "ubnd-huyen-thanh-pho"],

@@ -121,6 +121,8 @@ class _Importer:
         self.task_verbs = Phrases(table["task_verbs"])
         self.conditions = Phrases(table["condition_openers"])
         self.execution = Phrases(table["execution_phrases"])
+        self.partner_cues = Phrases(table["partner_cues"])
+        self.coordinate_cues = Phrases(table["coordinate_cues"])
         self.issuer: Agency | None = None
         self.issuer_level = "province"
         self.reader = RoleReader(self.lexicon, self._excluded)
@@ -295,6 +297,11 @@ class _Importer:
                     if child_mode == "excluded" or mode == "excluded":
                         continue
                     heading = self.reader.read(child.rest, context)
+                    if heading.heading_only and _lettered_only(child):
+                        # "2.1. Sở Tài chính" over a), b), c): one task, the heading's, its
+                        # lettered items its parts (split only where they name other leads).
+                        self._leaf(_flattened(child), child_mode, context, section or "I")
+                        continue
                     sub_context = heading.context or context
                     if child_mode == "organisation":
                         self._reporting([child.rest, *(p.rest for p in child.paragraphs)])
@@ -320,8 +327,16 @@ class _Importer:
         heading = self.reader.read(node.rest, context)
         body_context = heading.context or context
         bodies: list[tuple[Node, ParagraphRoles]] = []
+        dangling = self._dangling_partners(node.rest)
         for paragraph in node.paragraphs:
-            roles = self.reader.read(paragraph.rest, body_context)
+            text = paragraph.rest
+            if dangling and paragraph.bullet:
+                # "Chủ trì, phối hợp" / "- Sở Tài chính và … tham mưu …": each dashed line
+                # names the partners of the work it describes.
+                text = f"{dangling} {text}"
+            else:
+                dangling = self._dangling_partners(text)
+            roles = self.reader.read(text, body_context)
             if roles.heading_only:
                 body_context = roles.context
             bodies.append((paragraph, roles))
@@ -373,6 +388,18 @@ class _Importer:
             return
         self._check(task)
         self.tasks.append(task)
+
+    def _dangling_partners(self, text: str) -> str:
+        """The coordinating cue a paragraph ends with and nothing after it ("Chủ trì, phối
+        hợp:", "… phối hợp với"), which the dashed lines below it complete; "" if none."""
+        tokens = tokenize(text)
+        for start in range(max(0, len(tokens) - 4), len(tokens)):
+            size = self.partner_cues.match(tokens, start) or self.coordinate_cues.match(
+                tokens, start
+            )
+            if size and start + size == len(tokens):
+                return str(rules()["dangling_partner_cue"])
+        return ""
 
     def _paragraph_tasks(self, node: Node, section: str) -> None:
         """A text without numbered items (a công văn): each paragraph that assigns work is a
@@ -822,6 +849,26 @@ def _columns(header: Sequence[str]) -> dict[str, int]:
 
 
 _ARTICLE = re.compile(r"^\s*Điều\s+(\d{1,3})\s*[.:]\s*", re.IGNORECASE)
+
+
+def _lettered_only(node: Node) -> bool:
+    """Whether the items under ``node`` are all lettered items (a), b)) without items."""
+    return all(c.kind == "item" and c.label[:1].isalpha() and not c.items for c in node.items)
+
+
+def _flattened(node: Node) -> Node:
+    """``node`` with its lettered items turned into paragraphs of its own (each followed by
+    its dashed lines), so that it reads as one task."""
+    children: list[Node] = []
+    for child in node.children:
+        if child.kind == "item":
+            children.append(Node("para", text=child.text, rest=child.rest, parent=node))
+            children.extend(c for c in child.children if c.kind in ("para", "table"))
+        else:
+            children.append(child)
+    return Node(
+        "item", node.label, node.number, node.text, node.rest, children=children, parent=node.parent
+    )
 
 
 def article_number(text: str) -> str | None:

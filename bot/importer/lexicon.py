@@ -301,6 +301,7 @@ class Lexicon:
         heads = table["agency_heads"]
         self._heads = {kind: Phrases(words) for kind, words in heads.items()}
         self._stops = Phrases(table["name_stop_words"])
+        self._place_ends = {w for text in table["name_place_ends"] for w in phrase_words(text)}
         self._persons = Phrases(table["person_titles"])
 
     def group_candidate(self, concept: str) -> Candidate | None:
@@ -479,7 +480,7 @@ class Lexicon:
             words = 0
             while end < len(tokens):
                 token = tokens[end]
-                if words and (token.comma_before or DASH.search(token.gap)):
+                if token.comma_before or DASH.search(token.gap):
                     # "Ban Quản lý dự án 85 - Bộ GTVT": the owner after a dash is another name.
                     break
                 if token.word == _DROPPED:
@@ -500,6 +501,9 @@ class Lexicon:
                     break
                 if token.capitalised:
                     lowercase_run = 0
+                elif words and tokens[end - 1].word in self._place_ends:
+                    # "Tòa án nhân dân tỉnh đẩy nhanh …": the place word closes the name.
+                    break
                 elif (
                     (not words and size < 2)
                     or lowercase_run >= (3 if size < 2 else 5)

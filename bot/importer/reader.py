@@ -141,14 +141,24 @@ def _table_cells(line: str, in_table: bool = False) -> tuple[str, ...] | None:
     return None
 
 
+_LETTER_ITEM = re.compile(r"^[a-zđ]\)\s+\S")
+
+
 def _unwrap(lines: list[str]) -> list[str]:
     """Paragraphs of a text whose lines may be wrapped: a line that starts with a lower-case
     letter continues the line before it when that one does not end a sentence ("… chủ trì,
-    phối" / "hợp với …", as copied from a published page)."""
+    phối" / "hợp với …", as copied from a published page). A line that opens with a letter
+    item's mark ("a) Tham mưu …", "đ) …") starts an item of its own, even under a heading
+    without a full stop ("2.1. Sở Tài chính" / "a) Tham mưu …")."""
     paragraphs: list[str] = []
     for line in lines:
         if paragraphs and (
-            (paragraphs[-1] and line[:1].islower() and paragraphs[-1][-1] not in ".;:!?")
+            (
+                paragraphs[-1]
+                and line[:1].islower()
+                and paragraphs[-1][-1] not in ".;:!?"
+                and not _LETTER_ITEM.match(line)
+            )
             or paragraphs[-1].casefold() == "điều"
         ):
             # ... and "Điều" / "2. Giao ..." is the article "Điều 2. Giao ...".

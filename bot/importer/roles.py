@@ -84,6 +84,7 @@ class RoleReader:
         self.task_verbs = Phrases(table["task_verbs"])
         self.directing = Phrases(table["directing_verbs"])
         self.helping_words = Phrases(table["helping_words"])
+        self.recipients = Phrases(table["recipient_cues"])
 
     def _after_membership(self, tokens: Sequence[Token], first: int) -> bool:
         return ":" in tokens[first].gap and _ends_with(tokens, first, self.membership)
@@ -103,9 +104,11 @@ class RoleReader:
                 # "Thành phần của Tổ gồm: Bộ A, Bộ B": members, not assignees.
                 continue
             clause = _Clause(self, text, tokens, at, first, last)
-            if explicit_subject and clause.directs_a_unit():
+            if subject and clause.directs_a_unit():
                 # "Công an tỉnh bố trí ...; chỉ đạo Công an các huyện phối hợp với ...": the
-                # work of the lead's own units, not more assignees of this task.
+                # work of the lead's own units, not more assignees of this task (the lead
+                # written in the clause before or in the heading above: "2.13. UBND xã" /
+                # "d) Chỉ đạo các ban, ngành, đoàn thể phối hợp …").
                 continue
             own = clause.subject()
             if clause.heading_only:
@@ -438,7 +441,13 @@ class _Clause:
                 if size and index + size < self.last and (index + size) in self.at:
                     index += size
                     continue
-                if run_start > self.first and (
+                if run_start > self.first and _ends_with(self.tokens, run_start, self.r.recipients):
+                    # "… gửi về Công an tỉnh, Cơ quan Thường trực …": who receives the work.
+                    pass
+                elif run_start > self.first and _ends_with(self.tokens, run_start, self.r.owners):
+                    # "Căn cứ tình hình thực tế của địa phương, phối hợp với …": an owner.
+                    pass
+                elif run_start > self.first and (
                     self.tokens[run_start - 1].word == "do" or self._assigned(run_start)
                 ):
                     # "... do Bộ Tài chính cấp", "công văn yêu cầu các sở triển khai".
