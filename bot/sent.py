@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlmodel import col, select
 
 from bot.db import Database
@@ -48,9 +48,10 @@ def record_sent(
 def record_sent_many(
     db: Database,
     sends: Iterable[tuple[str, str, Iterable[str], dict[str, Any] | None, datetime]],
+    connection: Connection | None = None,
 ) -> None:
     """:func:`record_sent` for several sends, each ``(channel, chat_id, message_ids, context,
-    now)``: one statement, one transaction."""
+    now)``: one statement, one transaction (``connection``'s, when given: the caller's)."""
     rows = [
         {
             "channel": channel,
@@ -65,8 +66,11 @@ def record_sent_many(
     ]
     if not rows:
         return
-    with db.writing() as connection:
+    if connection is not None:
         connection.execute(insert(_TABLE), rows)
+        return
+    with db.writing() as writing:
+        writing.execute(insert(_TABLE), rows)
 
 
 def context_of(db: Database, channel: str, chat_id: str, message_id: str) -> dict[str, Any] | None:

@@ -39,9 +39,9 @@ import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, insert, or_, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -61,6 +61,43 @@ DEFAULT_MAX_ATTEMPTS = 6
 _ERROR_LIMIT = 500
 _REMINDER = Reminder.__table__  # type: ignore[attr-defined]
 _LEASE = Lease.__table__  # type: ignore[attr-defined]
+# What a claim reads of a ledger row (and its key, to match rows read for several keys).
+_CLAIM_COLUMNS = (
+    _REMINDER.c.id,
+    _REMINDER.c.state,
+    _REMINDER.c.attempts,
+    _REMINDER.c.claimed_by,
+    _REMINDER.c.next_attempt_at,
+    _REMINDER.c.channel,
+    _REMINDER.c.chat_id,
+    _REMINDER.c.period,
+    _REMINDER.c.kind,
+    _REMINDER.c.instant,
+)
+# A reminder marked sent, by its claim (one parameter set per row: not IN, an expanding
+# parameter cannot be used with several parameter sets).
+_MARK_SENT = (
+    update(_REMINDER)
+    .where(
+        _REMINDER.c.id == bindparam("claim_id"),
+        or_(_REMINDER.c.state == "claimed", _REMINDER.c.state == "sending"),
+        _REMINDER.c.claimed_by == bindparam("holder"),
+    )
+    .values(
+        state="sent",
+        sent_at=bindparam("sent_at_"),
+        message_ids=bindparam("ids"),
+        last_error=None,
+    )
+)
+# The claim columns of one key's row (one statement, compiled once).
+_ROW_OF_KEY = core_select(*_CLAIM_COLUMNS).where(
+    _REMINDER.c.channel == bindparam("channel"),
+    _REMINDER.c.chat_id == bindparam("chat_id"),
+    _REMINDER.c.period == bindparam("period"),
+    _REMINDER.c.kind == bindparam("kind"),
+    _REMINDER.c.instant == bindparam("instant"),
+)
 
 
 @dataclass(frozen=True)
@@ -241,7 +278,6 @@ class Outbox:
         ``sending`` may have arrived: it becomes ``unknown`` (returned as :class:`Orphaned`),
         never resent.
         """
-        channel, chat_id, period, kind, instant = key
         try:
             with self.db.write() as session:
                 # Plain statements on the tables, not ORM ones: the send path writes a few
@@ -251,86 +287,175 @@ class Outbox:
                 if not self._holds_lease(session, now):
                     return None  # only the lease holder claims
                 row = connection.execute(
-                    core_select(
-                        _REMINDER.c.id,
-                        _REMINDER.c.state,
-                        _REMINDER.c.attempts,
-                        _REMINDER.c.claimed_by,
-                        _REMINDER.c.next_attempt_at,
-                    ).where(
-                        _REMINDER.c.channel == channel,
-                        _REMINDER.c.chat_id == chat_id,
-                        _REMINDER.c.period == period,
-                        _REMINDER.c.kind == kind,
-                        _REMINDER.c.instant == instant,
-                    )
+                    _ROW_OF_KEY,
+                    dict(
+                        zip(("channel", "chat_id", "period", "kind", "instant"), key, strict=True)
+                    ),
                 ).first()
                 if row is None:
                     # A plain INSERT (the ledger is not audited): an ORM object and its flush
                     # cost more than the rest of the claim (BENCHMARKS.md, fourth session).
                     inserted = connection.execute(
-                        insert(_REMINDER).values(
-                            channel=channel,
-                            chat_id=chat_id,
-                            period=period,
-                            kind=kind,
-                            instant=instant,
-                            state="sending" if sending else "claimed",
-                            attempts=1,
-                            claimed_by=self.holder,
-                            claimed_at=now,
-                            text=text,
-                            message_ids=[],
-                        )
+                        insert(_REMINDER).values(self._new_row(key, now, text, sending))
                     )
                     primary = inserted.inserted_primary_key
                     assert primary is not None
                     return Claim(id=int(primary[0]), key=key, attempts=1)
-                row_id: int = row.id
-                mine = set(in_flight)
-                if row.state == "sending" and row_id not in mine:
-                    result = connection.execute(
-                        update(_REMINDER)
-                        .where(_REMINDER.c.id == row_id, _REMINDER.c.state == "sending")
-                        .values(
-                            state="unknown",
-                            last_error="the sender stopped while the message was being sent",
-                        )
-                    )
-                    if result.rowcount != 1:
-                        return None
-                    log.warning("reminder %s was being sent when its sender stopped", row_id)
-                    return Orphaned(id=row_id, key=key)
-                orphan = row.state == "claimed" and row_id not in mine
-                if not orphan and not self._claimable(
-                    row.state, row.next_attempt_at, row.attempts, now
-                ):
-                    return None
-                attempts = row.attempts if orphan else row.attempts + 1
-                result = connection.execute(
-                    update(_REMINDER)
-                    .where(
-                        _REMINDER.c.id == row_id,
-                        _REMINDER.c.state == row.state,
-                        _REMINDER.c.claimed_by == row.claimed_by,
-                        _REMINDER.c.attempts == row.attempts,
-                    )
-                    .values(
-                        state="sending" if sending else "claimed",
-                        attempts=attempts,
-                        claimed_by=self.holder,
-                        claimed_at=now,
-                        next_attempt_at=None,
-                        text=text,
-                    )
-                )
-                if result.rowcount != 1:
-                    return None
-                if orphan:
-                    log.info("reminder %s was claimed by a stopped sender; it never left", row_id)
-                return Claim(id=row_id, key=key, attempts=attempts)
+                return self._claim_row(connection, key, row, now, text, set(in_flight), sending)
         except IntegrityError:  # another process inserted the same key first
             return None
+
+    def claim_many(
+        self,
+        wanted: Sequence[tuple[LedgerKey, str]],
+        now: datetime,
+        in_flight: Iterable[int] = (),
+        *,
+        sending: bool = False,
+    ) -> list[Claim | Orphaned | None]:
+        """:meth:`claim` for several messages, each ``(key, text)``, in one transaction: the
+        lease read once, the existing rows read with one statement, the new ones inserted with
+        one (the usual case: a tick's first attempt); each result as :meth:`claim` gives it.
+        A key asked for twice is claimed once (the second answers None: the row is this
+        process's claim now). If the insert fails (another process inserted
+        one of the keys first), nothing of it was stored and each is claimed alone."""
+        if not wanted:
+            return []
+        in_flight = frozenset(in_flight)
+        mine = set(in_flight)
+        results: list[Claim | Orphaned | None] = [None] * len(wanted)
+        try:
+            with self.db.write() as session:
+                connection = session.connection()
+                if not self._holds_lease(session, now):
+                    return results  # only the lease holder claims
+                keys = list(dict.fromkeys(key for key, _text in wanted))
+                existing = self._rows_of(connection, keys)
+                fresh: dict[LedgerKey, int] = {}
+                for number, (key, _text) in enumerate(wanted):
+                    if key not in existing and key not in fresh:
+                        fresh[key] = number
+                if fresh:
+                    inserted = connection.execute(
+                        insert(_REMINDER).returning(_REMINDER.c.id, sort_by_parameter_order=True),
+                        [
+                            self._new_row(key, now, wanted[number][1], sending)
+                            for key, number in fresh.items()
+                        ],
+                    ).all()
+                    for (key, number), (row_id,) in zip(fresh.items(), inserted, strict=True):
+                        results[number] = Claim(id=int(row_id), key=key, attempts=1)
+                        mine.add(int(row_id))  # asked for again below: this process's claim
+                for number, (key, text) in enumerate(wanted):
+                    if fresh.get(key) == number:
+                        continue
+                    # An existing row, or a key asked for again: read it as it is now.
+                    row = existing.get(key) if key not in fresh else None
+                    if row is None:
+                        row = self._rows_of(connection, [key]).get(key)
+                    if row is not None:
+                        results[number] = self._claim_row(
+                            connection, key, row, now, text, mine, sending
+                        )
+                        existing.pop(key, None)
+        except IntegrityError:  # another process inserted one of the keys first
+            return [self.claim(key, now, text, in_flight, sending=sending) for key, text in wanted]
+        return results
+
+    def _new_row(self, key: LedgerKey, now: datetime, text: str, sending: bool) -> dict[str, Any]:
+        channel, chat_id, period, kind, instant = key
+        return {
+            "channel": channel,
+            "chat_id": chat_id,
+            "period": period,
+            "kind": kind,
+            "instant": instant,
+            "state": "sending" if sending else "claimed",
+            "attempts": 1,
+            "claimed_by": self.holder,
+            "claimed_at": now,
+            "text": text,
+            "message_ids": [],
+        }
+
+    def _rows_of(self, connection: Connection, keys: Sequence[LedgerKey]) -> dict[LedgerKey, Any]:
+        """The claim's columns of the ledger rows of these keys (those that exist), in one
+        statement per 200 keys."""
+        found: dict[LedgerKey, Any] = {}
+        for start in range(0, len(keys), 200):
+            chunk = keys[start : start + 200]
+            rows = connection.execute(
+                core_select(*_CLAIM_COLUMNS).where(
+                    or_(
+                        *(
+                            and_(
+                                _REMINDER.c.channel == channel,
+                                _REMINDER.c.chat_id == chat_id,
+                                _REMINDER.c.period == period,
+                                _REMINDER.c.kind == kind,
+                                _REMINDER.c.instant == instant,
+                            )
+                            for channel, chat_id, period, kind, instant in chunk
+                        )
+                    )
+                )
+            )
+            for row in rows:
+                found[(row.channel, row.chat_id, row.period, row.kind, row.instant)] = row
+        return found
+
+    def _claim_row(
+        self,
+        connection: Connection,
+        key: LedgerKey,
+        row: Any,
+        now: datetime,
+        text: str,
+        mine: set[int],
+        sending: bool,
+    ) -> Claim | Orphaned | None:
+        """The claim of a key whose ledger row exists (``row``: its claim columns), inside the
+        claim's transaction."""
+        row_id: int = row.id
+        if row.state == "sending" and row_id not in mine:
+            result = connection.execute(
+                update(_REMINDER)
+                .where(_REMINDER.c.id == row_id, _REMINDER.c.state == "sending")
+                .values(
+                    state="unknown",
+                    last_error="the sender stopped while the message was being sent",
+                )
+            )
+            if result.rowcount != 1:
+                return None
+            log.warning("reminder %s was being sent when its sender stopped", row_id)
+            return Orphaned(id=row_id, key=key)
+        orphan = row.state == "claimed" and row_id not in mine
+        if not orphan and not self._claimable(row.state, row.next_attempt_at, row.attempts, now):
+            return None
+        attempts = row.attempts if orphan else row.attempts + 1
+        result = connection.execute(
+            update(_REMINDER)
+            .where(
+                _REMINDER.c.id == row_id,
+                _REMINDER.c.state == row.state,
+                _REMINDER.c.claimed_by == row.claimed_by,
+                _REMINDER.c.attempts == row.attempts,
+            )
+            .values(
+                state="sending" if sending else "claimed",
+                attempts=attempts,
+                claimed_by=self.holder,
+                claimed_at=now,
+                next_attempt_at=None,
+                text=text,
+            )
+        )
+        if result.rowcount != 1:
+            return None
+        if orphan:
+            log.info("reminder %s was claimed by a stopped sender; it never left", row_id)
+        return Claim(id=row_id, key=key, attempts=attempts)
 
     def mark_sending(self, claim: Claim, now: datetime) -> Literal["ok", "lease", "taken"]:
         """Right before the request leaves: "ok" only while this process holds the lease and
@@ -373,37 +498,33 @@ class Outbox:
             claim, state="sent", sent_at=now, message_ids=list(message_ids), last_error=None
         )
 
-    def mark_sent_many(self, sends: Sequence[tuple[Claim, datetime, Iterable[str]]]) -> None:
+    def mark_sent_many(
+        self,
+        sends: Sequence[tuple[Claim, datetime, Iterable[str]]],
+        connection: Connection | None = None,
+    ) -> None:
         """Several messages the platform accepted, each ``(claim, at, message_ids)``: marked
-        sent in one statement (one parameter set per row) and one transaction."""
+        sent in one statement (one parameter set per row) and one transaction (``connection``'s,
+        when given: the caller's)."""
         if not sends:
             return
-        with self.db.write() as session:
-            result = session.connection().execute(
-                update(_REMINDER)
-                .where(
-                    _REMINDER.c.id == bindparam("claim_id"),
-                    # Not IN: an expanding parameter cannot be used with several parameter sets.
-                    or_(_REMINDER.c.state == "claimed", _REMINDER.c.state == "sending"),
-                    _REMINDER.c.claimed_by == self.holder,
-                )
-                .values(
-                    state="sent",
-                    sent_at=bindparam("sent_at_"),
-                    message_ids=bindparam("ids"),
-                    last_error=None,
-                ),
-                [
-                    {"claim_id": claim.id, "sent_at_": at, "ids": list(ids)}
-                    for claim, at, ids in sends
-                ],
+        if connection is None:
+            with self.db.write() as session:
+                self.mark_sent_many(sends, session.connection())
+            return
+        result = connection.execute(
+            _MARK_SENT,
+            [
+                {"claim_id": claim.id, "holder": self.holder, "sent_at_": at, "ids": list(ids)}
+                for claim, at, ids in sends
+            ],
+        )
+        if 0 <= result.rowcount < len(sends):
+            log.warning(
+                "%d of %d reminders were no longer claimed when they finished",
+                len(sends) - result.rowcount,
+                len(sends),
             )
-            if 0 <= result.rowcount < len(sends):
-                log.warning(
-                    "%d of %d reminders were no longer claimed when they finished",
-                    len(sends) - result.rowcount,
-                    len(sends),
-                )
 
     def mark_unknown(self, claim: Claim, error: str) -> None:
         self._finish(claim, state="unknown", last_error=error[:_ERROR_LIMIT])

@@ -600,16 +600,22 @@ class SchedulerRunner:
         loop.call_soon_threadsafe(_resolve, [future for _call, future in group], outcomes)
 
     def _written_together(self, calls: Sequence[functools.partial[Any]]) -> list[tuple[bool, Any]]:
-        """Inside the group's transaction: each write in turn, except the reminders marked sent
-        (:meth:`_settle`), which are written after the others with one statement for the
-        ledger rows and one for their contexts, in one savepoint; if that fails, nothing of
-        them is stored and each is written alone (its own savepoint)."""
+        """Inside the group's transaction: each write in turn, except the claims and the
+        reminders marked sent (:meth:`_settle`): the claims are written first with one
+        statement for the rows read and one for the rows inserted (:meth:`Outbox.claim_many`,
+        one savepoint), the reminders marked sent after the others with one statement for the
+        ledger rows and one for their contexts (one savepoint). If either batch fails,
+        nothing of it is stored and each of its writes is done alone (its own savepoint)."""
         outcomes: list[tuple[bool, Any] | None] = [None] * len(calls)
+        claims = [number for number, call in enumerate(calls) if self._is_claim(call)]
+        if len(claims) >= 2:
+            for number, outcome in zip(claims, self._claims_together(calls, claims), strict=True):
+                outcomes[number] = outcome
         settles = [number for number, call in enumerate(calls) if call.func == self._settle]
         if len(settles) < 2:
             settles = []
         for number, call in enumerate(calls):
-            if number not in settles:
+            if outcomes[number] is None and number not in settles:
                 outcomes[number] = _outcome(call)
         if settles:
             try:
@@ -622,6 +628,45 @@ class SchedulerRunner:
                 for number in settles:
                     outcomes[number] = (True, None)
         return [outcome for outcome in outcomes if outcome is not None]
+
+    def _is_claim(self, call: functools.partial[Any]) -> bool:
+        """A claim of the send path: ``outbox.claim(key, now, text, in_flight, sending=...)``."""
+        return (
+            call.func == self.outbox.claim
+            and len(call.args) == 4
+            and set(call.keywords) <= {"sending"}
+        )
+
+    def _claims_together(
+        self, calls: Sequence[functools.partial[Any]], numbers: Sequence[int]
+    ) -> list[tuple[bool, Any]]:
+        """The claims among a group's writes in one batch (:meth:`Outbox.claim_many`): judged
+        at the latest of their moments (the lease must still be held then), with every
+        in-flight claim any of them knew; each alone if the batch fails."""
+        chosen = [calls[number] for number in numbers]
+        by_sending: dict[bool, list[int]] = {}
+        for index, call in enumerate(chosen):
+            by_sending.setdefault(bool(call.keywords.get("sending", False)), []).append(index)
+        outcomes: list[tuple[bool, Any]] = [(False, None)] * len(chosen)
+        for sending, indexes in by_sending.items():
+            batch = [chosen[index] for index in indexes]
+            now = max(call.args[1] for call in batch)
+            in_flight = frozenset().union(*(call.args[3] for call in batch))
+            try:
+                results = self.outbox.claim_many(
+                    [(call.args[0], call.args[2]) for call in batch],
+                    now,
+                    in_flight,
+                    sending=sending,
+                )
+            except Exception:
+                log.warning("claims written together failed; each alone", exc_info=True)
+                for index, call in zip(indexes, batch, strict=True):
+                    outcomes[index] = _outcome(call)
+            else:
+                for index, result in zip(indexes, results, strict=True):
+                    outcomes[index] = (True, result)
+        return outcomes
 
     async def _keep_lease(self) -> None:
         """Renew the (short) lease every few seconds while a tick sends; stop sending if lost.
@@ -817,25 +862,26 @@ class SchedulerRunner:
     def _settle(self, claim: Claim, message: OwedMessage, ids: Sequence[str], at: datetime) -> None:
         """A message the platform accepted: marked sent, and its context recorded, in one
         transaction (inside a group: one savepoint), both or neither."""
-        with self.services.db.unit(), self.services.db.write():
-            self.outbox.mark_sent(claim, at, ids)
-            record_sent(
-                self.services.db, message.channel, message.chat_id, ids, message.reply.context, at
-            )
+        self._settle_many([(claim, message, ids, at)])
 
     def _settle_many(
         self, settles: Sequence[tuple[Claim, OwedMessage, Sequence[str], datetime]]
     ) -> None:
         """:meth:`_settle` for several messages: one statement marks them sent, one records
-        their contexts, both in one transaction (inside a group: one savepoint)."""
-        with self.services.db.unit(), self.services.db.write():
-            self.outbox.mark_sent_many([(claim, at, ids) for claim, _message, ids, at in settles])
+        their contexts, both in one transaction (inside a group: one savepoint), on its
+        connection (no savepoint of their own)."""
+        with self.services.db.unit(), self.services.db.write() as session:
+            connection = session.connection()
+            self.outbox.mark_sent_many(
+                [(claim, at, ids) for claim, _message, ids, at in settles], connection
+            )
             record_sent_many(
                 self.services.db,
                 [
                     (message.channel, message.chat_id, ids, message.reply.context, at)
                     for _claim, message, ids, at in settles
                 ],
+                connection,
             )
 
     async def _acquire_lease(self, now: datetime) -> bool:

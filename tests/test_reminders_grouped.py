@@ -257,3 +257,28 @@ async def test_a_reminder_whose_context_cannot_be_stored_leaves_the_others_sent(
     assert context_of(services.db, "telegram", "2", "502") is None
     assert context_of(services.db, "telegram", "3", "503") == {"kind": "reminder", "tasks": ["2.3"]}
     await runner.shutdown()
+
+
+async def test_claims_asked_together_leave_a_sent_reminder_alone(services: Services) -> None:
+    """Claims written together (one statement reads the rows, one inserts the new ones): a
+    reminder already sent is not claimed again, the others are each claimed once."""
+    runner = SchedulerRunner(services, {"telegram": RecordingChannel("telegram")}, holder="a")
+    assert await runner._acquire_lease(NOW)
+    (sent,) = await _claimed(runner, range(2, 3))
+    await runner._grouped(runner._settle, sent, _sent_to(2), ["502"], NOW)
+    claim = partial(runner.outbox.claim, sending=True)
+    calls = [(claim, _key(chat), NOW, f"text {chat}", frozenset()) for chat in range(1, 5)]
+
+    first, again, third, fourth = await _grouped_while_busy(runner, calls)
+
+    assert again is None  # already sent: not sent twice
+    assert all(isinstance(got, Claim) for got in (first, third, fourth))
+    rows = _rows(services)
+    assert {chat: row.state for chat, row in rows.items()} == {
+        "1": "sending",
+        "2": "sent",
+        "3": "sending",
+        "4": "sending",
+    }
+    assert (rows["2"].text, rows["2"].message_ids, rows["4"].text) == ("t", ["502"], "text 4")
+    await runner.shutdown()

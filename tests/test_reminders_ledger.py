@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -265,3 +266,104 @@ async def test_a_failed_lease_renewal_is_logged_and_retried_while_the_tick_sends
     assert "renewing the sender lease failed: database is locked" in caplog.text
     assert renewals > 2  # renewed again after the failure
     await runner.shutdown()
+
+
+def test_claims_asked_together_are_each_judged_as_a_claim_alone(any_db_url: str) -> None:
+    """A batch of claims (the sender's group commit) gives every key what its own claim would:
+    a fresh key claimed, a row a stopped sender never sent claimed again, one it was sending
+    unknown (never resent), a sent one and one waiting for its backoff left alone."""
+    db = Database(any_db_url)
+    db.upgrade()
+    try:
+        now = local(2021, 3, 17, 8)
+
+        def key(chat: str) -> tuple[str, str, str, str, datetime]:
+            return ("telegram", chat, "2021-Q1", "before-due", now)
+
+        crashed = Outbox(db, holder="crashed")
+        assert crashed.acquire_lease(now)
+        waiting = crashed.claim(key("1"), now, "text")
+        leaving = crashed.claim(key("2"), now, "text", sending=True)
+        sent = crashed.claim(key("3"), now, "text")
+        backing_off = crashed.claim(key("4"), now, "text")
+        assert isinstance(waiting, Claim)
+        assert isinstance(leaving, Claim)
+        assert isinstance(sent, Claim)
+        assert isinstance(backing_off, Claim)
+        crashed.mark_sent(sent, now, ["9"])
+        crashed.mark_failed(backing_off, now, "boom", retry=True)  # again after 1 minute
+        successor = Outbox(db, holder="successor")
+        later = now + timedelta(seconds=40)  # the crashed lease (30 s) expired, the backoff not
+        wanted = [(key(chat), f"text {chat}") for chat in ("1", "2", "3", "4", "5", "5")]
+        assert successor.claim_many(wanted, later, sending=True) == [None] * 6  # no lease
+        assert successor.acquire_lease(later)
+
+        got = successor.claim_many(wanted, later, sending=True)
+
+        again, orphan, done, early, fresh, twice = got
+        assert isinstance(again, Claim)
+        assert again.id == waiting.id
+        assert isinstance(orphan, Orphaned)
+        assert orphan.id == leaving.id
+        assert done is None
+        assert early is None
+        assert isinstance(fresh, Claim)
+        assert twice is None  # one key asked for twice is claimed once
+        with db.session() as session:
+            rows = {row.chat_id: row for row in session.exec(select(Reminder)).all()}
+        assert {chat: row.state for chat, row in rows.items()} == {
+            "1": "sending",
+            "2": "unknown",
+            "3": "sent",
+            "4": "failed",
+            "5": "sending",
+        }
+        assert (rows["5"].text, rows["5"].claimed_by, rows["5"].attempts) == (
+            "text 5",
+            "successor",
+            1,
+        )
+        assert (rows["1"].text, rows["1"].claimed_by) == ("text 1", "successor")
+    finally:
+        db.dispose()
+
+
+def test_claims_together_racing_another_senders_insert_are_each_claimed_alone(
+    any_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process inserted one of the keys after the batch read the ledger (PostgreSQL
+    lets that happen): the batch's insert fails, nothing of it is stored, and each key is
+    claimed alone: that one is not claimed twice, the others are claimed once."""
+    db = Database(any_db_url)
+    db.upgrade()
+    try:
+        now = local(2021, 3, 17, 8)
+        keys = [("telegram", chat, "2021-Q1", "before-due", now) for chat in ("1", "2", "3")]
+        outbox = Outbox(db, holder="h")
+        assert outbox.acquire_lease(now)
+        other = outbox.claim(keys[1], now, "theirs")
+        assert isinstance(other, Claim)
+        outbox.mark_sent(other, now, ["9"])
+        unseen = outbox._rows_of
+        calls = []
+
+        def read_before_the_insert(connection: Any, wanted: Any) -> Any:
+            calls.append(wanted)
+            return {} if len(calls) == 1 else unseen(connection, wanted)
+
+        monkeypatch.setattr(outbox, "_rows_of", read_before_the_insert)
+
+        got = outbox.claim_many([(key, "text") for key in keys], now, sending=True)
+
+        assert isinstance(got[0], Claim)
+        assert got[1] is None
+        assert isinstance(got[2], Claim)
+        with db.session() as session:
+            rows = {row.chat_id: row for row in session.exec(select(Reminder)).all()}
+        assert {chat: (row.state, row.text) for chat, row in rows.items()} == {
+            "1": ("sending", "text"),
+            "2": ("sent", "theirs"),
+            "3": ("sending", "text"),
+        }
+    finally:
+        db.dispose()
