@@ -267,7 +267,9 @@ async def test_claims_asked_together_leave_a_sent_reminder_alone(services: Servi
     (sent,) = await _claimed(runner, range(2, 3))
     await runner._grouped(runner._settle, sent, _sent_to(2), ["502"], NOW)
     claim = partial(runner.outbox.claim, sending=True)
-    calls = [(claim, _key(chat), NOW, f"text {chat}", frozenset()) for chat in range(1, 5)]
+    calls: list[Any] = [
+        (claim, _key(chat), NOW, f"text {chat}", frozenset()) for chat in range(1, 5)
+    ]
 
     first, again, third, fourth = await _grouped_while_busy(runner, calls)
 
