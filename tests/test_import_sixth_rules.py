@@ -130,3 +130,30 @@ def test_the_units_a_heading_agency_directs_are_not_its_partners(tmp_path: Path)
         "b) Chỉ đạo các ban, ngành, đoàn thể chủ động phối hợp với Sở Tư pháp tuyên truyền.",
     )
     assert _roles(result) == {"1": (["so-y-te"], [])}
+
+
+def test_articles_that_restart_their_numbering_give_a_draft_with_unique_ids(
+    tmp_path: Path,
+) -> None:
+    """A Quy định's responsibility articles each number their clauses 1., 2., … and their
+    points a), b): every task of the draft keeps an id of its own (a draft with a repeated id
+    could not be loaded), and every clause keeps its agency."""
+    result = _import(
+        tmp_path,
+        "QUY ĐỊNH",
+        "Chương III",
+        "TRÁCH NHIỆM CỦA CÁC CƠ QUAN",
+        "Điều 10. Trách nhiệm của Sở Y tế",
+        "1. Sở Y tế chủ trì, phối hợp với Sở Tài chính kiểm tra các cơ sở khám chữa bệnh.",
+        "2. Sở Y tế chủ trì tổng hợp kết quả kiểm tra.",
+        "Điều 11. Trách nhiệm của Sở Tư pháp",
+        "1. Sở Tư pháp chủ trì, phối hợp với Sở Nội vụ rà soát văn bản quy phạm pháp luật.",
+        "2. Sở Tư pháp chủ trì hướng dẫn nghiệp vụ cho cấp xã.",
+        "Điều 12. Trách nhiệm của Sở Xây dựng",
+        "1. Sở Xây dựng chủ trì, phối hợp với Sở Tài chính lập kế hoạch bảo trì.",
+        "2. Sở Xây dựng chủ trì kiểm tra công trình.",
+    )
+    ids = [t.id for t in result.tasks]
+    assert len(ids) == len(set(ids)), ids
+    leads = {lead for t in result.tasks for lead in t.agencies("lead")}
+    assert {"so-y-te", "so-tu-phap", "so-xay-dung"} <= leads

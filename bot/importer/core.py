@@ -618,6 +618,17 @@ class _Importer:
                 new_id = remap[key] + task.id[len(head) :]
                 remap[task.id] = new_id
                 task.id = new_id
+            if task.id in seen:
+                # Still taken: a second article or section with the same numbering in the
+                # same place (the clauses of "Điều 18" and "Điều 19"), or a child renamed onto
+                # a taken id. A fresh top number keeps every id unique, as the schema requires.
+                old = task.id
+                head = old.split(".")[0]
+                top += 1
+                task.id = str(top) + old[len(head) :]
+                remap[old] = task.id
+                if task.parent is not None and task.parent not in seen:
+                    task.parent = None
             seen.add(task.id)
 
     # ------------------------------------------------------------------ reporting
