@@ -1,0 +1,58 @@
+"""The third held-out set of published plans (tests/data/plans_heldout4/): measured once, then a
+floor.
+
+Seven real documents (six provinces and cities and the National Assembly's Standing Committee;
+Kế hoạch, Quyết định with a Quy định of responsibilities, a Nghị quyết; field-style tasks, agency
+headings, a Phụ lục table, responsibility articles) whose keys were written in the sixth session
+by an engineer who neither read nor ran the importer, while another engineer worked on the
+importer without seeing them (README.md there). The lead measured them once at the end of the
+sixth session (BENCHMARKS.md, "Third held-out set"): issue 13's 0.9 is NOT met on them. The
+measurement found three of the seven drafts invalid (repeated task ids, so nothing of them could
+be loaded); that bug was fixed in the same session and the set is spent from then on. The floors
+below are the figures after that fix, so that a later change cannot quietly lose what was
+recovered; they are not a target.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from tests.support.import_alignment import align
+from tests.test_import_accuracy import load_keys, score, triples
+
+HELDOUT4 = Path(__file__).parent / "data" / "plans_heldout4"
+KEYS = load_keys(HELDOUT4)
+
+# Measured 3 December 2026: on d34de9b (main) lead 69/108, 69/144, coordinate 10/10, 10/93
+# (three drafts invalid); on a3783bd (main at the session's start) lead 64/103, 64/144,
+# coordinate 14/14, 14/93; after the unique-ids fix (f7e1c5c) the figures below.
+FLOORS = {
+    "lead": (Fraction(98, 148), Fraction(98, 144)),
+    "coordinate": (Fraction(43, 47), Fraction(43, 93)),
+}
+
+
+def test_the_third_held_out_texts_are_real_and_apart_from_every_other_set() -> None:
+    assert len(KEYS) == 7
+    data = Path(__file__).parent / "data"
+    others: set[str] = set()
+    for folder in ("plans", "plans_unseen", "plans_heldout", "plans_heldout2"):
+        others |= set(load_keys(data / folder))
+    assert not others & set(KEYS)
+    for name in KEYS:
+        first = (HELDOUT4 / name).read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# Nguồn: http"), name
+
+
+def test_the_third_held_out_set_keeps_what_was_measured() -> None:
+    pairs = []
+    for name in sorted(KEYS):
+        got, want = triples(HELDOUT4, name, KEYS[name])
+        pairs.append((align(got, want), want))
+    below = {}
+    for role, (precision, recall) in FLOORS.items():
+        measured = score(pairs, role)
+        if measured[0] < precision - 1e-9 or measured[1] < recall - 1e-9:
+            below[role] = measured
+    assert not below, below
