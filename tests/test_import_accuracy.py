@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from bot.importer import import_plan
 from bot.importer.lexicon import Lexicon, tokenize
 from bot.plan import load_plan, parse_plan
 from bot.text import fold
+from tests.support.import_alignment import align
 
 PLANS = Path(__file__).parent / "data" / "plans"
 
@@ -74,6 +76,23 @@ def score(pairs: Iterable[tuple[set[Triple], set[Triple]]], role: str) -> tuple[
         found += len(got_role)
         expected += len(want_role)
     return hits / max(found, 1), hits / max(expected, 1)
+
+
+def below_floors(
+    folder: Path, keys: dict[str, Key], floors: dict[str, tuple[Fraction, Fraction]]
+) -> dict[str, tuple[float, float]]:
+    """The roles whose aligned precision or recall on folder's keyed texts fall below their
+    floor (key tasks paired one to one with draft tasks, tests/support/import_alignment.py)."""
+    pairs = []
+    for name in sorted(keys):
+        got, want = triples(folder, name, keys[name])
+        pairs.append((align(got, want), want))
+    below = {}
+    for role, (precision, recall) in floors.items():
+        measured = score(pairs, role)
+        if measured[0] < precision - 1e-9 or measured[1] < recall - 1e-9:
+            below[role] = measured
+    return below
 
 
 def scores_of(folder: Path, keys: dict[str, Key]) -> dict[str, float]:

@@ -18,8 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from tests.support.import_alignment import align
-from tests.test_import_accuracy import load_keys, score, triples
+from tests.test_import_accuracy import below_floors, load_keys
 
 HELDOUT4 = Path(__file__).parent / "data" / "plans_heldout4"
 KEYS = load_keys(HELDOUT4)
@@ -46,13 +45,5 @@ def test_the_third_held_out_texts_are_real_and_apart_from_every_other_set() -> N
 
 
 def test_the_third_held_out_set_keeps_what_was_measured() -> None:
-    pairs = []
-    for name in sorted(KEYS):
-        got, want = triples(HELDOUT4, name, KEYS[name])
-        pairs.append((align(got, want), want))
-    below = {}
-    for role, (precision, recall) in FLOORS.items():
-        measured = score(pairs, role)
-        if measured[0] < precision - 1e-9 or measured[1] < recall - 1e-9:
-            below[role] = measured
+    below = below_floors(HELDOUT4, KEYS, FLOORS)
     assert not below, below
