@@ -312,3 +312,21 @@ def test_a_command_that_reads_updates_still_loads_the_orm_and_the_audit_trail(
     modules, output = _run_probe(["digest", "--at", "2021-03-10"], tmp_path)
     assert output.strip()
     assert {"sqlmodel", "bot.models", "bot.audit"} <= modules
+
+
+def test_the_plans_read_without_the_orm_name_the_models_columns() -> None:
+    """bot.storedplans describes the plan table again (to read it without the ORM): every
+    column it reads is the model's, of the same stored type, so the two cannot drift apart."""
+    from bot.models import PlanRecord
+    from bot.storedplans import _PLAN
+
+    model = PlanRecord.__table__  # type: ignore[attr-defined]
+    assert _PLAN.name == model.name
+    for light in _PLAN.columns:
+        assert light.name in model.columns, light.name
+
+        # The same stored type (SQLModel's AutoString decorates String, say).
+        def stored(kind: object) -> type:
+            return type(getattr(kind, "impl", kind))
+
+        assert stored(light.type) is stored(model.columns[light.name].type), light.name
