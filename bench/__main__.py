@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 )
                 _log(
                     f"  {key} planbot run: peak RSS {idle['planbot_run_peak_rss_mib']:.0f} MiB "
-                    f"(bare PTB bot {idle['bare_ptb_peak_rss_mib']:.0f} MiB)"
+                    f"(bare PTB bot {idle['bare_ptb_peak_rss_mib']:.0f} MiB, floor bot "
+                    f"{idle['floor_bot_peak_rss_mib']:.0f} MiB: planbot - floor "
+                    f"{idle['planbot_minus_floor_mib']:.1f} MiB)"
                 )
     results["seconds"] = time.perf_counter() - started
     if options.json is not None:

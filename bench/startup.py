@@ -1,6 +1,8 @@
 """Start-up and memory: CLI commands' start time (wall and CPU, medians), which heavy libraries a
 command loads, and the peak RSS of an idle ``planbot run`` (the real command, long-polling the
-fake Bot API until it has polled for ``idle_seconds``) beside an idle bare PTB bot; and the floor
+fake Bot API until it has polled for ``idle_seconds``) beside an idle bare PTB bot and an idle
+"floor" bot (:data:`FLOOR_BOT`: the bare bot with every library planbot is required to use
+imported and touched, the least an idle ``planbot run`` can hold); and the floor of the imports
 (:func:`floor`): the CPU and peak RSS of a fresh interpreter importing the libraries a command
 or the running bot needs, step by step.
 
@@ -13,6 +15,7 @@ would compile planbot's sources again (0.1–0.15 s of a command's CPU there).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import resource
 import signal
@@ -176,6 +179,170 @@ def floor(
     return results
 
 
+# The floor of an idle ``planbot run``: the bare PTB bot (bench/subject.py's, same builder, same
+# rate limiter, same polling, peak RSS read the same way after the same idle time) that also
+# imports and touches, as planbot must, the libraries the design requires (python-telegram-bot,
+# APScheduler, SQLModel, Babel) and the ones it is built on (pydantic-settings, Typer, holidays).
+# It takes the two shortcuts planbot takes, so that planbot - floor is planbot's own: PTB imported
+# without Passport's cryptography (bot/telegram_import.py) and holidays' Vietnam loaded without the
+# other countries (scheduler/workdays.py). Run as ``python -c FLOOR_BOT <config json>``; prints
+# ``RESULT {"rss_mib": ...}``.
+FLOOR_BOT = """
+import asyncio, importlib.abc, importlib.util, json, sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+config = json.loads(sys.argv[1])
+sys.argv[1:] = []
+
+
+class RefuseCryptography(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname.split(".")[0] == "cryptography":
+            raise ModuleNotFoundError(fullname, name=fullname)
+        return None
+
+
+finder = RefuseCryptography()
+sys.meta_path.insert(0, finder)
+import telegram
+sys.meta_path.remove(finder)
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder, MessageHandler, filters
+
+import typer
+import pydantic_settings
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from babel.support import NullTranslations
+import sqlmodel
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+import holidays
+
+spec = importlib.util.find_spec("holidays")
+vietnam_file = Path(next(iter(spec.submodule_search_locations))) / "countries" / "vietnam.py"
+vietnam_spec = importlib.util.spec_from_file_location("floor_vietnam", vietnam_file)
+vietnam = importlib.util.module_from_spec(vietnam_spec)
+vietnam_spec.loader.exec_module(vietnam)
+
+
+class Settings(pydantic_settings.BaseSettings):
+    model_config = pydantic_settings.SettingsConfigDict(env_prefix="FLOOR_")
+    token: str = ""
+    api_url: str = ""
+    database_url: str = ""
+
+
+class Row(sqlmodel.SQLModel, table=True):
+    id: int | None = sqlmodel.Field(default=None, primary_key=True)
+    text: str
+    at: datetime
+
+
+def touch(settings: Settings) -> None:
+    locale = Locale.parse("vi")
+    NullTranslations().gettext("x")
+    format_date(date(2026, 12, 3), "full", locale=locale)
+    format_datetime(datetime(2026, 12, 3, 8), locale=locale)
+    format_decimal(1234.5, locale=locale)
+    days_off = vietnam.Vietnam(years=2026, expand=True)
+    assert date(2026, 9, 2) in days_off
+    engine = sqlmodel.create_engine(settings.database_url)
+    sqlmodel.SQLModel.metadata.create_all(engine)
+    with sqlmodel.Session(engine) as session:
+        session.add(Row(text="Đã ghi nhận", at=datetime(2026, 12, 3, 1, tzinfo=UTC)))
+        session.commit()
+        session.exec(sqlmodel.select(Row)).all()
+
+
+def vm_hwm_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def serve(settings: Settings) -> None:
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(f"{settings.api_url}/bot")
+        .base_file_url(f"{settings.api_url}/file/bot")
+        .connect_timeout(30.0)
+        .read_timeout(30.0)
+        .write_timeout(30.0)
+        .pool_timeout(30.0)
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .build()
+    )
+
+    async def echo(update: Update, _context: object) -> None:
+        await update.effective_message.reply_text("Đã ghi nhận: " + str(update.message.text))
+
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    scheduler = AsyncIOScheduler(timezone="Asia/Ho_Chi_Minh")
+    scheduler.add_job(lambda: None, IntervalTrigger(seconds=60))
+    scheduler.start()
+    async with application:
+        await application.start()
+        await application.updater.start_polling(poll_interval=0, timeout=10)
+        await asyncio.sleep(float(config["idle_seconds"]))
+        await application.updater.stop()
+        await application.stop()
+    scheduler.shutdown(wait=False)
+
+
+app = typer.Typer()
+
+
+@app.command()
+def run() -> None:
+    settings = Settings(
+        token=config["token"], api_url=config["api_url"], database_url=config["database_url"]
+    )
+    touch(settings)
+    asyncio.run(serve(settings))
+    sys.stdout.write("RESULT " + json.dumps({"rss_mib": vm_hwm_mib()}) + "\\n")
+
+
+app()
+"""
+
+
+async def floor_bot(folder: Path, token: str, api_url: str, idle_seconds: float) -> dict[str, Any]:
+    """Peak RSS of the floor bot (:data:`FLOOR_BOT`) once it has polled for ``idle_seconds``."""
+    config = {
+        "token": token,
+        "api_url": api_url,
+        "idle_seconds": idle_seconds,
+        "database_url": f"sqlite:///{folder / 'floor.db'}",
+    }
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PLANBOT_", "FLOOR_")) and key != "PYTHONPYCACHEPREFIX"
+    }
+    env.update(PTB_TIMEDELTA="true", PYTHONPYCACHEPREFIX=str(folder / "pycache"))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        FLOOR_BOT,
+        json.dumps(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=folder,
+        env=env,
+    )
+    async with asyncio.timeout(120):
+        stdout, stderr = await process.communicate()
+    line = next((x for x in stdout.decode().splitlines() if x.startswith("RESULT ")), None)
+    if process.returncode != 0 or line is None:
+        raise RuntimeError(f"the floor bot failed: {stderr.decode()[-3000:]}")
+    return dict(json.loads(line[7:]))
+
+
 def _vm(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -187,7 +354,7 @@ async def idle_run(
     folder: Path, idle_seconds: float = 3.0, code: Path | None = None
 ) -> dict[str, Any]:
     """Peak RSS of the real ``planbot run`` once it polls (with ``code``: another checkout's),
-    and of an idle bare PTB bot."""
+    of an idle bare PTB bot and of the floor bot (:data:`FLOOR_BOT`), on the same fake Bot API."""
     async with BenchTelegram() as fake:
         fake.keep_calls = True
         env = _env(
@@ -230,9 +397,12 @@ async def idle_run(
         }
         async with subject(config) as child:
             bare = await child.result(120.0)
+        floor_ = await floor_bot(folder, fake.token, fake.url, idle_seconds)
     return {
         "planbot_run_peak_rss_mib": peak,
         "planbot_run_rss_mib": current,
         "planbot_run_ready_s": ready,
         "bare_ptb_peak_rss_mib": bare["rss_mib"],
+        "floor_bot_peak_rss_mib": floor_["rss_mib"],
+        "planbot_minus_floor_mib": peak - floor_["rss_mib"],
     }

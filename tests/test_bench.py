@@ -61,3 +61,4 @@ def test_quick_bench_completes_and_reports_its_figures(tmp_path: Path) -> None:
     assert all(_finite(step["peak_rss_mib"]) for step in startup["floor"].values())
     assert _finite(startup["idle"]["planbot_run_peak_rss_mib"])
     assert _finite(startup["idle"]["bare_ptb_peak_rss_mib"])
+    assert _finite(startup["idle"]["floor_bot_peak_rss_mib"])
