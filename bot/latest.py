@@ -16,23 +16,28 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CompoundSelect, bindparam, true, union_all
+from sqlalchemy import CompoundSelect, Connection, bindparam, true, union_all
 from sqlalchemy import column as raw_column
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
 
-from bot.models import StatusUpdate
 from bot.progress import (
     _RAW_COLUMNS,
     FOLD_KIND,
     FOLD_TASK,
+    STATUS_UPDATE,
     EffectiveUpdate,
     FoldValues,
     _fold_lists,
     _time_reader,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# status_update read with SQLAlchemy Core (bot.progress.STATUS_UPDATE), not the ORM.
+_SU = STATUS_UPDATE.c
 
 DEPTH = 4
 # Tasks per statement (each is one sub-select of the UNION ALL; SQLite allows 500 terms).
@@ -40,7 +45,7 @@ CHUNK = 200
 
 
 def latest_effective_updates(
-    session: Session,
+    session: Session | Connection,
     agency_id: str,
     task_ids: Sequence[str],
     *,
@@ -74,7 +79,7 @@ def latest_effective_updates(
 
 
 def _newest_chains(
-    session: Session,
+    session: Session | Connection,
     agency_id: str,
     task_ids: Sequence[str],
     depth: int | None,
@@ -105,29 +110,27 @@ def _newest_statement(
     per_task = []
     for index in range(count):
         query = (
-            select(col(StatusUpdate.id))
-            .where(col(StatusUpdate.agency_id) == bindparam("agency"))
-            .where(col(StatusUpdate.task_id) == bindparam(f"task_{index}"))
-            .where(col(StatusUpdate.kind) == "report")
-            .where(col(StatusUpdate.created_at) <= bindparam("as_of") if as_of else true())
-            .where(col(StatusUpdate.plan_id) == bindparam("plan_id") if plan else true())
-            .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
+            sa_select(_SU.id)
+            .where(_SU.agency_id == bindparam("agency"))
+            .where(_SU.task_id == bindparam(f"task_{index}"))
+            .where(_SU.kind == "report")
+            .where(_SU.created_at <= bindparam("as_of") if as_of else true())
+            .where(_SU.plan_id == bindparam("plan_id") if plan else true())
+            .order_by(_SU.created_at.desc(), _SU.id.desc())
         )
         if depth is not None:
             query = query.limit(depth)
         per_task.append(query.subquery().select())
     newest = (union_all(*per_task) if len(per_task) > 1 else per_task[0]).cte("newest")
     reports = sa_select(newest.c[0])
-    columns = sa_select(*_RAW_COLUMNS).select_from(StatusUpdate.__table__)  # type: ignore[attr-defined]
-    own = columns.where(col(StatusUpdate.id).in_(reports))
+    columns = sa_select(*_RAW_COLUMNS).select_from(STATUS_UPDATE)
+    own = columns.where(_SU.id.in_(reports))
     # Their amendments in a second statement (UNION ALL), not "id IN … OR refers_to IN …":
     # PostgreSQL read that OR by scanning the whole table (BENCHMARKS.md, sixth session). The
     # two are disjoint: the newest rows are reports, the amendments are not.
-    amendments = columns.where(col(StatusUpdate.refers_to).in_(reports)).where(
-        col(StatusUpdate.kind) != "report"
-    )
+    amendments = columns.where(_SU.refers_to.in_(reports)).where(_SU.kind != "report")
     if as_of:
-        amendments = amendments.where(col(StatusUpdate.created_at) <= bindparam("as_of"))
+        amendments = amendments.where(_SU.created_at <= bindparam("as_of"))
     return union_all(own, amendments).order_by(raw_column("created_at"), raw_column("id"))
 
 

@@ -14,16 +14,55 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import CompoundSelect, Select, bindparam, func, union_all
+from sqlalchemy import (
+    Boolean,
+    CompoundSelect,
+    Connection,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    column,
+    func,
+    table,
+    union_all,
+)
 from sqlalchemy import column as raw_column
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
 
-from bot.models import AwareDateTime, StatusUpdate
+from bot.dbtypes import AwareDateTime
 from bot.plan import Agency, Plan, TaskItem
 from scheduler.calendar import Round
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.models import StatusUpdate
+
+# The columns of bot.models.StatusUpdate that the fold reads (the same types), read with
+# SQLAlchemy Core, not the ORM: ``planbot digest`` then starts without SQLModel and the tables
+# (as bot.storedplans reads the plans; tests/test_core_tables.py checks them against the model).
+# A reader is an ORM session (the chat handlers, the scheduler) or a plain connection
+# (:meth:`bot.db.Database.reading`).
+STATUS_UPDATE = table(
+    "status_update",
+    column("id", Integer),
+    column("kind", String),
+    column("refers_to", Integer),
+    column("task_id", String),
+    column("agency_id", String),
+    column("user_id", Integer),
+    column("period", String),
+    column("status", String),
+    column("text", String),
+    column("created_at", AwareDateTime()),
+    column("late", Boolean),
+    column("percent", Integer),
+    column("plan_id", String),
+)
+_SU = STATUS_UPDATE.c
 
 Bucket = Literal["on_time", "late", "pending", "overdue"]
 BUCKETS: tuple[Bucket, ...] = ("on_time", "late", "pending", "overdue")
@@ -66,7 +105,7 @@ FOLD_NAMES = (
     "percent",
     "plan_id",
 )
-FOLD_COLUMNS = tuple(StatusUpdate.__table__.columns[name] for name in FOLD_NAMES)  # type: ignore[attr-defined]
+FOLD_COLUMNS = tuple(STATUS_UPDATE.columns[name] for name in FOLD_NAMES)
 _fold_values_of = operator.attrgetter(*FOLD_NAMES)
 FoldValues = tuple[Any, ...]
 # The same columns untyped: the driver's values, no conversion per row (round_heads converts
@@ -77,7 +116,7 @@ FOLD_TASK = FOLD_NAMES.index("task_id")
 
 
 def effective_updates(
-    session: Session,
+    session: Session | Connection,
     *,
     period: str | None = None,
     agency_ids: Iterable[str] | None = None,
@@ -123,7 +162,7 @@ class RoundHead:
 
 
 def round_heads(
-    session: Session,
+    session: Session | Connection,
     period: str,
     *,
     plan_id: str,
@@ -190,11 +229,11 @@ def _check_aware(moment: datetime | None) -> None:
         raise ValueError(f"naive datetime {moment!r}")
 
 
-def _time_reader(session: Session) -> Callable[[Any], Any]:
-    """The conversion :class:`~bot.models.AwareDateTime` gives a stored time on this database
+def _time_reader(session: Session | Connection) -> Callable[[Any], Any]:
+    """The conversion :class:`~bot.dbtypes.AwareDateTime` gives a stored time on this database
     (on SQLite its text, "2025-12-01 08:00:00.000000", read directly: SQLAlchemy's reader and
     then AwareDateTime's cost two calls more per time)."""
-    dialect = session.connection().dialect
+    dialect = (session if isinstance(session, Connection) else session.connection()).dialect
     if dialect.name == "sqlite":
         return _sqlite_time
     reader = _TIME_READERS.get(dialect.name)
@@ -231,30 +270,27 @@ def _rows_query(
     values given, or bound parameters standing for them (:func:`_heads_query`)."""
     # Plain rows, not ORM objects: building 10,000 instrumented objects cost a digest about
     # half a second (BENCHMARKS.md); the fold reads the same attributes from a row.
-    query = sa_select(*columns).select_from(StatusUpdate.__table__)  # type: ignore[attr-defined]
+    query = sa_select(*columns).select_from(STATUS_UPDATE)
     if as_of is not None:
-        query = query.where(col(StatusUpdate.created_at) <= as_of)
+        query = query.where(_SU.created_at <= as_of)
     if task_id is not None:  # a task and the items under it ("2.2" also gives 2.2.1, 2.2.2)
-        query = query.where(
-            (col(StatusUpdate.task_id) == task_id)
-            | col(StatusUpdate.task_id).startswith(task_id + ".")
-        )
+        query = query.where((_SU.task_id == task_id) | _SU.task_id.startswith(task_id + "."))
     if period is None:
         if plan_id is not None:
-            query = query.where(col(StatusUpdate.plan_id) == plan_id)
+            query = query.where(_SU.plan_id == plan_id)
         if units is not None:
-            query = query.where(col(StatusUpdate.agency_id).in_(units))
+            query = query.where(_SU.agency_id.in_(units))
     else:
         # Whole chains (report and amendments) that touch the round: a re-filing row carries
         # the new round, the report the old one.
-        chain = func.coalesce(col(StatusUpdate.refers_to), col(StatusUpdate.id))
-        touching = select(chain).where(col(StatusUpdate.period) == period)
+        chain = func.coalesce(_SU.refers_to, _SU.id)
+        touching = sa_select(chain).where(_SU.period == period)
         # The round's rows through the (unit, round) index when units are named (a unit's
         # round is a hundred rows), else through the (plan, round) index.
         if units is not None:
-            touching = touching.where(col(StatusUpdate.agency_id).in_(units))
+            touching = touching.where(_SU.agency_id.in_(units))
         elif plan_id is not None:
-            touching = touching.where(col(StatusUpdate.plan_id) == plan_id)
+            touching = touching.where(_SU.plan_id == plan_id)
         # A chain's rows are its report (id) and its amendments (refers_to): two index look-ups
         # (migration 0006), where coalescing every row's chain would scan the whole history.
         # The plan and the units are not named beside them: a condition on either made SQLite
@@ -270,10 +306,10 @@ def _rows_query(
         # of the first made PostgreSQL scan the table for it (a round: 134 ms instead of 45).
         chains = touching.cte("touching")
         heads = sa_select(chains.c[0])
-        own = query.where(col(StatusUpdate.id).in_(heads))
-        amendments = query.where(col(StatusUpdate.refers_to).in_(heads))
+        own = query.where(_SU.id.in_(heads))
+        amendments = query.where(_SU.refers_to.in_(heads))
         return union_all(own, amendments).order_by(raw_column("created_at"), raw_column("id"))
-    return query.order_by(col(StatusUpdate.created_at), col(StatusUpdate.id))
+    return query.order_by(_SU.created_at, _SU.id)
 
 
 def fold_updates(rows: Sequence[StatusUpdate]) -> list[EffectiveUpdate]:
@@ -462,7 +498,7 @@ def item_owed(
 
 
 def round_progress(
-    session: Session,
+    session: Session | Connection,
     plan: Plan,
     round_: Round,
     agency_ids: Iterable[str] | None = None,
