@@ -29,10 +29,11 @@ KEYS = load_keys(HELDOUT2)
 # 'địa phương liên quan' coordinators, answer_keys.json '_notes'): lead 65/96, 65/105;
 # coordinate 35/38, 35/52; sixth session (lettered items under an agency heading as one task,
 # dashed partner lists, 2025 bodies and groups, recipients and owners): lead 84/114, 84/105;
-# coordinate 39/42, 39/52.
+# coordinate 39/42, 39/52; eighth session (tasks written as fields, "được phân công chủ trì"):
+# lead 84/111, 84/105; coordinate 42/45, 42/52.
 FLOORS = {
-    "lead": (Fraction(84, 114), Fraction(84, 105)),
-    "coordinate": (Fraction(39, 42), Fraction(39, 52)),
+    "lead": (Fraction(84, 111), Fraction(84, 105)),
+    "coordinate": (Fraction(42, 45), Fraction(42, 52)),
 }
 
 

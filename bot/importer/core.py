@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,11 @@ class _Importer:
         self.execution = Phrases(table["execution_phrases"])
         self.partner_cues = Phrases(table["partner_cues"])
         self.coordinate_cues = Phrases(table["coordinate_cues"])
+        self.field_labels: dict[str, list[str]] = {
+            kind: [fold(cue) for cue in cues]
+            for kind, cues in table["task_fields"].items()
+            if not kind.startswith("_")
+        }
         self.issuer: Agency | None = None
         self.issuer_level = "province"
         self.reader = RoleReader(self.lexicon, self._excluded)
@@ -326,6 +331,9 @@ class _Importer:
             return
         heading = self.reader.read(node.rest, context)
         body_context = heading.context or context
+        if any(self._field(p.rest)[0] in ("lead", "coordinate") for p in node.paragraphs):
+            self._field_tasks(node, section, heading)
+            return
         bodies: list[tuple[Node, ParagraphRoles]] = []
         dangling = self._dangling_partners(node.rest)
         for paragraph in node.paragraphs:
@@ -388,6 +396,117 @@ class _Importer:
             return
         self._check(task)
         self.tasks.append(task)
+
+    def _field(self, text: str) -> tuple[str, str]:
+        """ "Cơ quan chủ trì: Sở X" -> ("lead", "Sở X"); "Đơn vị phối hợp thực hiện: …" ->
+        ("coordinate", …); "Thời gian thực hiện: …" -> ("other", …); "Nội dung: …" ->
+        ("content", …); a paragraph that is no field -> ("", text). Rules: ``task_fields``."""
+        label, colon, value = text.partition(":")
+        words = fold(label)
+        if not colon or not words or len(words.split()) > 8:
+            return "", text
+        table = self.field_labels
+
+        def has(kind: str, start: bool = False) -> bool:
+            return any(
+                words == cue
+                or words.startswith(cue + " ")
+                or (not start and f" {cue} " in f" {words} ")
+                for cue in table[kind]
+            )
+
+        if has("heads", start=True):
+            if has("coordinate"):
+                return "coordinate", value.strip()
+            if has("lead"):
+                return "lead", value.strip()
+        if has("content", start=True):
+            return "content", value.strip()
+        if has("other", start=True):
+            return "other", value.strip()
+        return "", text
+
+    def _field_roles(self, role: str, value: str) -> ParagraphRoles:
+        """The agencies a field names, in its role (a lead field's own "phối hợp với Y" keeps
+        Y coordinating)."""
+        read = self.reader.read(value)
+        roles = [
+            replace(
+                r,
+                role="coordinate" if role == "coordinate" or r.role == "coordinate" else "lead",
+                explicit=True,
+            )
+            for r in read.roles
+        ]
+        return ParagraphRoles(roles)
+
+    def _field_tasks(self, node: Node, section: str, heading: ParagraphRoles) -> None:
+        """An item whose tasks are written as fields: each run of text followed by its fields
+        ("- Tổ chức tập huấn …" / "Đơn vị chủ trì: Sở X." / "Đơn vị phối hợp: Sở Y." /
+        "Thời gian thực hiện: …") is one task, led and partnered by its fields alone (the
+        text's own subject is who the work concerns). One such task keeps the item's number;
+        several are numbered in order under it."""
+        blocks: list[list[Node]] = []
+        kinds: set[str] = set()
+        for paragraph in node.paragraphs:
+            kind = self._field(paragraph.rest)[0]
+            if blocks and kinds and (not kind or kind in kinds or kind == "content"):
+                blocks.append([])
+                kinds = set()
+            if not blocks:
+                blocks.append([])
+            blocks[-1].append(paragraph)
+            if kind:
+                kinds.add(kind)
+        found: list[tuple[list[Node], list[ParagraphRoles], list[ImportedAssignment]]] = []
+        for block in blocks:
+            fields = [self._field(p.rest) for p in block]
+            named = [f for f in fields if f[0] in ("lead", "coordinate")]
+            if named:
+                roles = [self._field_roles(role, value) for role, value in named]
+            else:
+                roles = [self.reader.read(p.rest, heading.context) for p in block]
+            assignments = self._assignments(roles)
+            if assignments:
+                found.append((block, roles, assignments))
+        task_id = ".".join(str(n) for n in node.number)
+        if len(found) == 1:
+            _block, roles, assignments = found[0]
+            if not any(a.role == "lead" for a in assignments):
+                # "1. Sở X chủ trì rà soát …" / "- Cơ quan phối hợp: Sở Y": the item leads.
+                assignments = self._assignments([heading, *roles])
+            texts = [node.rest, *(p.rest for p in node.paragraphs)]
+            task = ImportedTask(
+                task_id,
+                None,
+                section,
+                _title(node.rest),
+                "\n".join([node.text, *(p.text for p in node.paragraphs)]),
+                assignments,
+                read_deadline(" ".join(texts)),
+            )
+            self._check(task)
+            self.tasks.append(task)
+            return
+        if not found:
+            return
+        container = ImportedTask(
+            task_id, None, section, _title(node.rest), node.text, [], container=True
+        )
+        self.tasks.append(container)
+        for number, (block, _roles, assignments) in enumerate(found, start=1):
+            body = " ".join(p.rest for p in block)
+            sub = ImportedTask(
+                f"{task_id}.{number}",
+                task_id,
+                section,
+                _title(block[0].rest),
+                "\n".join(p.text for p in block),
+                assignments,
+                read_deadline(body) or read_deadline(node.rest),
+            )
+            self._check(sub)
+            self.tasks.append(sub)
 
     def _dangling_partners(self, text: str) -> str:
         """The coordinating cue a paragraph ends with and nothing after it ("Chủ trì, phối

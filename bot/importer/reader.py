@@ -97,8 +97,11 @@ def _read_text(path: Path) -> list[Block]:
         blocks.extend(Block(text=line) for line in _unwrap([_clean(line) for line in lines]))
         lines.clear()
 
-    for line in text.splitlines():
+    all_lines = text.splitlines()
+    for index, line in enumerate(all_lines):
         cells = _table_cells(line, in_table=bool(rows))
+        if cells is None and rows:
+            cells = _group_row(line, all_lines[index + 1 : index + 2])
         if cells is not None:
             flush_lines()
             if any(cells):
@@ -112,6 +115,21 @@ def _read_text(path: Path) -> list[Block]:
         blocks.append(Block(rows=tuple(rows)))
     flush_lines()
     return blocks
+
+
+_GROUP_ROW = re.compile(r"^(?P<n>[IVXLC]{1,5}|[A-Z])\s*[.)]\s+(?P<rest>\S.{0,150})$")
+
+
+def _group_row(line: str, following: list[str]) -> tuple[str, ...] | None:
+    """A group row of an open table written as a line of its own ("I. Kinh tế số" between
+    "TT | Chỉ tiêu | Chủ trì" and "1 | … | Sở Tài chính", as a copy writes merged cells):
+    the row ("I", "Kinh tế số") when the next line goes on with the table, else None."""
+    match = _GROUP_ROW.match(line.strip())
+    if match is None or "|" in line:
+        return None
+    if not following or _table_cells(following[0], in_table=True) is None:
+        return None
+    return (match.group("n"), _clean(match.group("rest")))
 
 
 _RULE_ROW = re.compile(r"^[\s|:+\-–—=]+$")
