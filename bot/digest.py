@@ -24,13 +24,15 @@ import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlmodel import Session, col, select
+from sqlalchemy import JSON, Connection, Integer, String, column, insert, table
+from sqlalchemy import select as sa_select
 
+from bot.actors import current_actor
 from bot.db import Database
-from bot.models import DigestSnapshot, User
+from bot.dbtypes import AwareDateTime
 from bot.plan import Plan, ReportingRule, TaskItem
 from bot.progress import (
     BUCKETS,
@@ -43,6 +45,11 @@ from bot.progress import (
 from bot.text import fold
 from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.models import User
+
 __all__ = [
     "DIGEST_ROLES",
     "BucketChange",
@@ -50,6 +57,7 @@ __all__ = [
     "Digest",
     "ItemLine",
     "ItemStatus",
+    "Snapshot",
     "UnitLine",
     "UnitUpdate",
     "build_digest",
@@ -66,6 +74,29 @@ DIGEST_ROLES = frozenset({"secretariat", "admin"})
 ItemStatus = Literal["blocked", "in_progress", "completed", "no_report"]
 UpdateRole = Literal["lead", "coordinate", "general", "other"]
 SNAPSHOT_VERSION = 1
+
+# The digest reads the round (bot.progress) and reads and writes its snapshots with SQLAlchemy
+# Core, not the ORM: ``planbot digest`` then starts without SQLModel and the tables (as
+# bot.storedplans reads the plans). The columns of bot.models.DigestSnapshot and AuditEntry
+# used here, of the same types (tests/test_core_tables.py checks them against the models).
+DIGEST_SNAPSHOT = table(
+    "digest_snapshot",
+    column("id", Integer),
+    column("plan_id", String),
+    column("period", String),
+    column("audience", String),
+    column("data", JSON),
+    column("created_at", AwareDateTime()),
+)
+AUDIT = table(
+    "audit",
+    column("at", AwareDateTime()),
+    column("actor", String),
+    column("action", String),
+    column("subject", String),
+    column("source", String),
+    column("detail", JSON),
+)
 
 
 # --------------------------------------------------------------------------- who sees it
@@ -419,7 +450,7 @@ def _changes_json(changes: Changes | None) -> dict[str, Any] | None:
 
 
 def build_digest(
-    session: Session,
+    session: Session | Connection,
     plan: Plan,
     round_: Round,
     now: datetime,
@@ -463,7 +494,7 @@ def paused_collection() -> Iterator[None]:
 
 
 def _build(
-    session: Session, plan: Plan, round_: Round, now: datetime, audience: str | None
+    session: Session | Connection, plan: Plan, round_: Round, now: datetime, audience: str | None
 ) -> Digest:
     # One read of the round, folded by the database, serves both the units and the items:
     # each unit's item's newest update and when it first reported on it.
@@ -615,47 +646,83 @@ def _item_status(task: TaskItem, lead_units: list[str], updates: list[UnitUpdate
 # --------------------------------------------------------------------------- snapshots
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A digest's figures as stored (``digest_snapshot``): what the next one is compared with."""
+
+    id: int
+    plan_id: str
+    period: str
+    audience: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
 def latest_snapshot(
-    session: Session,
+    session: Session | Connection,
     period: str,
     audience: str,
     *,
     as_of: datetime | None = None,
     plan_id: str | None = None,
-) -> DigestSnapshot | None:
+) -> Snapshot | None:
     """The last snapshot stored for a round and an audience (with ``as_of``: made by then);
     with ``plan_id``, of that plan's digest."""
-    query = select(DigestSnapshot).where(
-        col(DigestSnapshot.period) == period, col(DigestSnapshot.audience) == audience
+    c = DIGEST_SNAPSHOT.c
+    query = sa_select(c.id, c.plan_id, c.period, c.audience, c.data, c.created_at).where(
+        c.period == period, c.audience == audience
     )
     if plan_id is not None:
-        query = query.where(col(DigestSnapshot.plan_id) == plan_id)
+        query = query.where(c.plan_id == plan_id)
     if as_of is not None:
-        query = query.where(col(DigestSnapshot.created_at) <= as_of)
-    query = query.order_by(
-        col(DigestSnapshot.created_at).desc(), col(DigestSnapshot.id).desc()
-    ).limit(1)
-    return session.exec(query).first()
+        query = query.where(c.created_at <= as_of)
+    query = query.order_by(c.created_at.desc(), c.id.desc()).limit(1)
+    row = session.execute(query).first()
+    return Snapshot(*row) if row is not None else None
 
 
 def record_snapshot(db: Database, digest: Digest, audience: str | None = None) -> None:
-    """Remember a digest as produced for an audience (a chat, the weekly send, the CLI)."""
+    """Remember a digest as produced for an audience (a chat, the weekly send, the CLI).
+
+    Written with plain statements, with the audit row the ORM's flush hook (bot.audit) writes
+    for a snapshot added as an object: the same actor, source, subject and detail
+    (tests/test_core_tables.py compares the two)."""
     who = audience if audience is not None else digest.audience
     if not who:
         raise ValueError("a snapshot needs an audience")
-    with db.write() as session:
-        session.add(
-            DigestSnapshot(
-                plan_id=digest.plan.info.id,
-                period=digest.round.id,
-                audience=who,
-                data=digest.snapshot(),
-                created_at=digest.generated_at,
-            )
+    values: dict[str, Any] = {
+        "plan_id": digest.plan.info.id,
+        "period": digest.round.id,
+        "audience": who,
+        "data": digest.snapshot(),
+        "created_at": digest.generated_at,
+    }
+    with db.writing() as connection:
+        new_id = connection.execute(
+            insert(DIGEST_SNAPSHOT).returning(DIGEST_SNAPSHOT.c.id), values
+        ).scalar_one()
+        actor = current_actor()
+        detail = {"id": new_id, **values}  # the model's columns, in its order
+        connection.execute(
+            insert(AUDIT),
+            {
+                "at": datetime.now(UTC),
+                "actor": actor.who,
+                "action": "insert",
+                "subject": "digest_snapshot:?",  # as the flush hook names a new row
+                "source": actor.source,
+                "detail": {name: _audited(value) for name, value in detail.items()},
+            },
         )
 
 
-def _with_changes(digest: Digest, previous: DigestSnapshot) -> Digest:
+def _audited(value: Any) -> Any:
+    """A value as the audit trail keeps it (bot.audit: ``_plain``, then ``_bounded``)."""
+    plain = value if isinstance(value, int | float | bool) else str(value)
+    return plain[:500] if isinstance(plain, str) else plain
+
+
+def _with_changes(digest: Digest, previous: Snapshot) -> Digest:
     data = previous.data or {}
     before_buckets: dict[str, str] = dict(data.get("buckets", {}))
     seen_updates = set(data.get("updates", []))

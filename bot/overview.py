@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from bot.digest import Digest, ItemLine, UnitLine, build_digest, default_round
 from bot.plans import PlanSet
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
 __all__ = ["Overview", "PlanOverview", "build_overview"]
 
@@ -79,7 +81,7 @@ class Overview:
         }
 
 
-def build_overview(session: Session, plans: PlanSet, now: datetime) -> Overview:
+def build_overview(session: Session | Connection, plans: PlanSet, now: datetime) -> Overview:
     """Every followed plan (newest first) in its current round, as it stands at ``now``."""
     entries = []
     for entry in plans.entries:

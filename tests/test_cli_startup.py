@@ -309,9 +309,25 @@ def test_a_command_that_reads_updates_still_loads_the_orm_and_the_audit_trail(
 ) -> None:
     """The ORM is imported at the first session, with the audit trail registered on it."""
     _imported_after(["agencies"], tmp_path)
-    modules, output = _run_probe(["digest", "--at", "2021-03-10"], tmp_path)
-    assert output.strip()
+    modules, output = _run_probe(["updates", "--format", "json"], tmp_path)
+    assert output.strip() == "[]"
     assert {"sqlmodel", "bot.models", "bot.audit"} <= modules
+
+
+def test_the_digest_starts_without_the_orm(tmp_path: Path) -> None:
+    """``planbot digest`` (text and json, one plan's or the overview) reads the round and
+    writes its snapshot with SQLAlchemy Core: it prints the digest without importing the ORM
+    layer (tests/test_digest_core.py checks that the text is the ORM session's)."""
+    _imported_after(["agencies"], tmp_path)  # first run: the plan file loaded (with the ORM)
+    expected = {
+        ("digest", "--at", "2021-03-10"): "2021",
+        ("digest", "--at", "2021-03-10", "--format", "json"): '"totals"',
+        ("digest", "--all", "--at", "2021-03-10"): "2021",
+    }
+    for argv, shown in expected.items():
+        modules, output = _run_probe(list(argv), tmp_path, PLANBOT_LOCALE="en")
+        assert shown in output, (argv, output[:500])
+        assert not _loaded(modules, ORM), (argv, _loaded(modules, ORM))
 
 
 def test_the_plans_read_without_the_orm_name_the_models_columns() -> None:

@@ -37,13 +37,24 @@ def test_the_status_updates_read_without_the_orm_name_the_models_columns() -> No
     assert [column.name for column in FOLD_COLUMNS] == list(FOLD_NAMES)
 
 
+def test_the_snapshots_and_their_audit_entries_name_the_models_columns() -> None:
+    from bot.digest import AUDIT, DIGEST_SNAPSHOT
+    from bot.models import AuditEntry, DigestSnapshot
+
+    _same_columns(DIGEST_SNAPSHOT, DigestSnapshot)
+    _same_columns(AUDIT, AuditEntry)
+    # Every column of a snapshot is written (its audit entry lists them all, as the ORM's).
+    model: Any = DigestSnapshot
+    assert [c.name for c in DIGEST_SNAPSHOT.columns] == list(model.__table__.columns.keys())
+
+
 # The ORM layer: SQLModel, its session, the tables and the audit trail's listeners.
 ORM = ("sqlmodel", "sqlalchemy.orm", "bot.models", "bot.audit")
 
 
-def test_the_round_fold_and_the_latest_reports_import_no_orm() -> None:
+def test_the_round_fold_the_latest_reports_and_the_digest_import_no_orm() -> None:
     probe = (
-        "import sys, bot.progress, bot.latest\n"
+        "import sys, bot.progress, bot.latest, bot.digest, bot.overview, bot.reports\n"
         f"print(' '.join(name for name in {ORM!r} if name in sys.modules))\n"
     )
     done = subprocess.run(

@@ -126,8 +126,10 @@ def _digest(
     built: Services, round_: Round, audience: str | None, plan: Plan | None = None
 ) -> Digest:
     plan = plan or built.plan
-    with built.db.session() as session:
-        digest = build_digest(session, plan, round_, built.clock.now(), audience=audience)
+    # A plain connection, not an ORM session: the digest reads the round with SQLAlchemy Core,
+    # so the command starts without SQLModel and the tables (tests/test_cli_startup.py).
+    with built.db.reading() as connection:
+        digest = build_digest(connection, plan, round_, built.clock.now(), audience=audience)
     if len(built.plans) > 1:  # the headline says which plan
         digest = dataclasses.replace(digest, plan_code=built.plans.code(plan.info.id))
     return digest
@@ -137,8 +139,8 @@ def _overview(built: Services, output_format: DigestFormat, t: Translator) -> No
     from bot.overview import build_overview
     from bot.reports.text import render_overview
 
-    with built.db.session() as session:
-        overview = build_overview(session, built.plans, built.clock.now())
+    with built.db.reading() as connection:
+        overview = build_overview(connection, built.plans, built.clock.now())
     if output_format is DigestFormat.json:
         print_json(overview.to_json())
         return
