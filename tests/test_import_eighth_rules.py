@@ -92,3 +92,59 @@ def test_a_table_with_group_lines_and_a_chi_tieu_column_is_read(tmp_path: Path) 
         "Tỷ lệ dữ liệu được số hóa đạt 90%.": (["so-tai-chinh"], []),
     }
     assert len({t.id for t in result.tasks}) == len(result.tasks)
+
+
+def test_a_responsibility_article_is_one_task_led_by_the_body_it_names(tmp_path: Path) -> None:
+    """ "Điều 7. Trách nhiệm của Sở X" over clauses 1., 2.: one task numbered 7, X leading,
+    the partners of its clauses coordinating; the clauses of an article of another kind
+    name nobody."""
+    result = _import(
+        tmp_path,
+        "QUY ĐỊNH",
+        "Quản lý chợ trên địa bàn tỉnh",
+        "Điều 6. Giải thích từ ngữ",
+        "1. Chợ là nơi mua bán hàng hóa.",
+        "Điều 7. Trách nhiệm của Sở Công Thương",
+        "1. Chủ trì, phối hợp với Sở Tài chính lập kế hoạch phát triển chợ.",
+        "2. Hướng dẫn, kiểm tra việc quản lý chợ.",
+        "Điều 8. Trách nhiệm của Sở Xây dựng",
+        "1. Phối hợp với Sở Y tế kiểm tra an toàn công trình chợ.",
+        "Điều 9. Khen thưởng",
+        "1. Tổ chức, cá nhân có thành tích được khen thưởng theo quy định.",
+    )
+    assigned = {task: roles for task, roles in _roles(result).items() if roles != ([], [])}
+    assert assigned == {
+        "7": (["so-cong-thuong"], ["so-tai-chinh"]),
+        "8": (["so-xay-dung"], ["so-y-te"]),
+    }
+
+
+def test_an_article_over_agency_headings_has_a_task_per_heading(tmp_path: Path) -> None:
+    """ "Điều 4. Trách nhiệm của các sở, ban, ngành" (or "Tổ chức thực hiện") over "1. Sở X"
+    headings: each heading is a task numbered under the article (4.1, 4.2), also when one
+    of its points sets a report."""
+    result = _import(
+        tmp_path,
+        "QUY ĐỊNH",
+        "Quản lý chợ trên địa bàn tỉnh",
+        "Điều 4. Tổ chức thực hiện",
+        "1. Sở Công Thương",
+        "a) Chủ trì, phối hợp với Sở Tài chính lập kế hoạch phát triển chợ.",
+        "b) Tổng hợp, báo cáo Ủy ban nhân dân tỉnh kết quả thực hiện trước ngày 15/12 hằng năm.",
+        "2. Sở Xây dựng",
+        "a) Hướng dẫn thiết kế công trình chợ.",
+    )
+    assert _roles(result) == {
+        "4.1": (["so-cong-thuong"], ["so-tai-chinh"]),
+        "4.2": (["so-xay-dung"], []),
+    }
+
+
+def test_the_power_companies_are_one_body(tmp_path: Path) -> None:
+    """ "các đơn vị điện lực" (the power companies) is a body of its own, not a vague unit."""
+    result = _import(
+        tmp_path,
+        "Sở Công Thương chủ trì, phối hợp với các đơn vị điện lực trên địa bàn tỉnh kiểm tra "
+        "hành lang an toàn lưới điện.",
+    )
+    assert _roles(result) == {"1": (["so-cong-thuong"], ["cac-don-vi-dien-luc"])}

@@ -302,6 +302,13 @@ class _Importer:
                     if child_mode == "excluded" or mode == "excluded":
                         continue
                     heading = self.reader.read(child.rest, context)
+                    if child.article and heading.heading_only and not self._headings(child):
+                        # "Điều 19. Trách nhiệm của Sở X" over clauses 1., 2.: one task, the
+                        # article's, led by X, its clauses its parts.
+                        self._leaf(
+                            _flattened(child, deep=True), child_mode, context, section or "I"
+                        )
+                        continue
                     if heading.heading_only and _lettered_only(child):
                         # "2.1. Sở Tài chính" over a), b), c): one task, the heading's, its
                         # lettered items its parts (split only where they name other leads).
@@ -319,6 +326,10 @@ class _Importer:
             elif child.kind == "para" and mode == "organisation" and node.kind == "section":
                 self._reporting([child.rest])
 
+    def _headings(self, node: Node) -> bool:
+        """Whether an item under ``node`` is a heading naming an agency ("1. Sở X")."""
+        return any(self.reader.read(item.rest).heading_only for item in node.items)
+
     # ------------------------------------------------------------------ tasks
 
     def _leaf(self, node: Node, mode: str, context: list[Mention], section: str) -> None:
@@ -327,9 +338,11 @@ class _Importer:
         for table in node.tables:
             self._table(table, section)
         texts = [node.rest, *(p.rest for p in node.paragraphs)]
-        if mode == "organisation" and self._reporting(texts):
-            return
         heading = self.reader.read(node.rest, context)
+        if mode == "organisation" and self._reporting(texts) and not heading.heading_only:
+            # A reporting rule is no task; "1. Sở X" over its points, one of them a report
+            # ("g) Tổng hợp báo cáo … trước ngày 20/12"), is X's task all the same.
+            return
         body_context = heading.context or context
         if any(self._field(p.rest)[0] in ("lead", "coordinate") for p in node.paragraphs):
             self._field_tasks(node, section, heading)
@@ -986,14 +999,17 @@ def _lettered_only(node: Node) -> bool:
     return all(c.kind == "item" and c.label[:1].isalpha() and not c.items for c in node.items)
 
 
-def _flattened(node: Node) -> Node:
+def _flattened(node: Node, *, deep: bool = False) -> Node:
     """``node`` with its lettered items turned into paragraphs of its own (each followed by
-    its dashed lines), so that it reads as one task."""
+    its dashed lines), so that it reads as one task; ``deep``: the items under them too."""
     children: list[Node] = []
     for child in node.children:
         if child.kind == "item":
             children.append(Node("para", text=child.text, rest=child.rest, parent=node))
-            children.extend(c for c in child.children if c.kind in ("para", "table"))
+            if deep:
+                children.extend(_flattened(child, deep=True).children)
+            else:
+                children.extend(c for c in child.children if c.kind in ("para", "table"))
         else:
             children.append(child)
     return Node(

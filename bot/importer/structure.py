@@ -51,6 +51,7 @@ class Node:
     text: str = ""
     rest: str = ""
     bullet: bool = False
+    article: bool = False
     rows: tuple[tuple[str, ...], ...] = ()
     children: list[Node] = field(default_factory=list)
     parent: Node | None = field(default=None, repr=False)
@@ -121,6 +122,7 @@ def body_blocks(blocks: list[Block]) -> list[Block]:
 def outline(blocks: list[Block]) -> Node:
     root = Node("root")
     stack: list[Node] = [root]
+    articles: list[Node] = []
 
     def attach(node: Node, depth: int) -> None:
         while len(stack) > 1 and _depth(stack[-1]) >= depth:
@@ -135,6 +137,11 @@ def outline(blocks: list[Block]) -> Node:
             stack[-1].children.append(node)
             continue
         text = block.text.strip()
+        article = _article_item(text, stack)
+        if article is not None:
+            attach(article, _ARTICLE_DEPTH)
+            articles.append(article)
+            continue
         if not text or _ARTICLE.match(text):
             if text:
                 stack[-1].children.append(Node("para", text=text, rest=text, parent=stack[-1]))
@@ -180,7 +187,49 @@ def outline(blocks: list[Block]) -> Node:
             parent=stack[-1],
         )
         stack[-1].children.append(node)
+    for article in articles:
+        _number_under(article, article.number)
     return root
+
+
+# An article's item sits below the sections (0) and above the numbered items (10 + depth).
+_ARTICLE_DEPTH = 5
+_ARTICLE_TITLE = re.compile(r"^Điều\s+(?P<n>\d{1,3})\s*[.:]\s*(?P<title>\S.*)$", re.IGNORECASE)
+
+
+def _article_item(text: str, stack: list[Node]) -> Node | None:
+    """ "Điều 19. Trách nhiệm của Sở Xây dựng" -> an item numbered 19 whose ``rest`` is who
+    the article concerns ("Sở Xây dựng"); "Điều 18. Tổ chức thực hiện" -> an item whose rest
+    is its title. Other articles (and a Quyết định's own) are no item: None. Any article
+    closes the article item open before it (taken off ``stack``). Rules: ``article_tasks``."""
+    match = _ARTICLE_TITLE.match(text)
+    if match is None:
+        return None
+    opened = next((i for i, n in enumerate(stack) if n.article), None)
+    if opened is not None:
+        del stack[opened:]
+    title = match.group("title").strip()
+    folded = light_fold(title)
+    table = rules()["article_tasks"]
+    rest = None
+    for prefix in sorted((light_fold(p) for p in table["concerning"]), key=len, reverse=True):
+        if folded.startswith(prefix + " "):
+            rest = title[len(prefix) :].strip()
+            break
+    if rest is None and any(folded.startswith(light_fold(t)) for t in table["titles"]):
+        rest = title
+    if not rest:
+        return None
+    number = int(match.group("n"))
+    return Node("item", str(number), (number,), text, rest, article=True)
+
+
+def _number_under(node: Node, prefix: tuple[int, ...]) -> None:
+    """The clauses of an article numbered under it ("1." of "Điều 19" is 19.1)."""
+    for child in node.children:
+        if child.kind == "item":
+            child.number = (*prefix, *child.number)
+            _number_under(child, prefix)
 
 
 def _depth(node: Node) -> int:
@@ -188,6 +237,8 @@ def _depth(node: Node) -> int:
         return -1
     if node.kind == "section":
         return 0
+    if node.article:
+        return _ARTICLE_DEPTH
     if node.label and node.label[0].isalpha():
         return 10 + len(node.number)
     return 10 + len(node.number)
