@@ -7,7 +7,6 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import platformdirs
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,6 +14,8 @@ from bot.i18n import N_
 
 
 def _default_data_dir() -> Path:
+    import platformdirs  # lazy: only when PLANBOT_DATA_DIR is not set
+
     return Path(platformdirs.user_data_dir("planbot", appauthor=False))
 
 

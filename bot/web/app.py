@@ -23,11 +23,11 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import jinja2
 from aiohttp import web
 from sqlmodel import col, select
 
@@ -60,6 +60,9 @@ from bot.web.views import (
     unit_plan,
 )
 from scheduler.calendar import ReportingCalendar, Round, UnknownPeriod, deadline_text
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["WebContext", "build_app", "invite_url", "web_url"]
 
@@ -104,6 +107,8 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2  # lazy: at the first page, not in an idle ``planbot run`` (BENCHMARKS.md)
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html"]),
@@ -125,7 +130,11 @@ class WebContext:
     channel: WebChannel
     sessions: SessionStore
     keys: Keys
-    env: jinja2.Environment
+
+    @cached_property
+    def env(self) -> jinja2.Environment:
+        """The templates' environment, built at the first page rendered."""
+        return _environment()
 
     @property
     def now(self) -> datetime:
@@ -149,7 +158,6 @@ def build_app(
         channel=channel,
         sessions=SessionStore(services.db),
         keys=Keys(load_secret(settings)),
-        env=_environment(),
     )
     app = web.Application(middlewares=[_guard], client_max_size=256 * 1024)
     app[WEB_CONTEXT] = context
