@@ -357,8 +357,12 @@ async def idle_run(
     of an idle bare PTB bot and of the floor bot (:data:`FLOOR_BOT`), on the same fake Bot API."""
     async with BenchTelegram() as fake:
         fake.keep_calls = True
-        env = _env(
-            folder, code, PLANBOT_TELEGRAM_TOKEN=fake.token, PLANBOT_TELEGRAM_API_URL=fake.url
+        env = _env(  # the web application on a free port: it always starts, as in production
+            folder,
+            code,
+            PLANBOT_TELEGRAM_TOKEN=fake.token,
+            PLANBOT_TELEGRAM_API_URL=fake.url,
+            PLANBOT_WEB_PORT="0",
         )
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
