@@ -48,7 +48,7 @@ async def _idle_run_modules(tmp_path: Path, **env_extra: str) -> set[str]:
         )
         try:
             async with asyncio.timeout(120):
-                while not fake.calls_of("getUpdates"):  # noqa: ASYNC110 (the fake has no event)
+                while not fake.calls_of("getUpdates"):
                     if process.returncode is not None:
                         break
                     await asyncio.sleep(0.05)
