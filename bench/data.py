@@ -11,10 +11,16 @@ history (the newest round is the one reported on):
 - ``planbot schedule --year``.
 
 In-process figures are medians of ``repeats`` runs, wall time (the CPU time is given beside).
+
+``python -m bench.data --commands-only`` measures only the command lines (``planbot digest``,
+``planbot schedule --year`` and the start alone), with ``--before`` beside them, at the shares of
+history ``--steps`` names (default 100 %): the figures of issue 12's targets 3 and 5 without the
+in-process and .docx ones (``python -m bench --only data`` measures everything).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -201,6 +207,15 @@ class DataSet:
         self.services.db.dispose()
 
 
+def _in_process_log(figures: dict[str, Any]) -> str:
+    return (
+        f": digest {figures['digest_s'] * 1000:.0f} ms "
+        f"({figures['digest_cpu_s'] * 1000:.0f} CPU), "
+        f"docx {figures['docx_s']:.2f} s, my tasks "
+        f"{figures['my_tasks_ms']:.1f} ms ({figures['my_tasks_cpu_ms']:.1f} CPU)"
+    )
+
+
 def _cli_log(figures: dict[str, Any]) -> str:
     if "cli_digest_s" not in figures:
         return ""
@@ -267,7 +282,14 @@ def _cli(data: DataSet, *args: str) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def measure(data: DataSet, repeats: int, cli_repeats: int) -> dict[str, Any]:
+def measure(
+    data: DataSet, repeats: int, cli_repeats: int, *, commands_only: bool = False
+) -> dict[str, Any]:
+    """The figures on ``data`` as it stands; ``commands_only``: the command lines' alone."""
+    if commands_only:
+        figures: dict[str, Any] = {"updates": data.count(), "rounds": len(data.rounds)}
+        figures.update(measure_commands(data, cli_repeats))
+        return figures
     import asyncio
 
     from bot.digest import build_digest
@@ -309,7 +331,6 @@ def measure(data: DataSet, repeats: int, cli_repeats: int) -> dict[str, Any]:
     with asyncio.Runner() as loop:
         my_tasks()
         tasks_wall, tasks_cpu = _timed(my_tasks, max(repeats, 10))
-    period = newest.id
     figures = {
         "updates": data.count(),
         "rounds": len(data.rounds),
@@ -320,6 +341,19 @@ def measure(data: DataSet, repeats: int, cli_repeats: int) -> dict[str, Any]:
         "my_tasks_ms": 1000 * tasks_wall,
         "my_tasks_cpu_ms": 1000 * tasks_cpu,
     }
+    if cli_repeats:
+        figures.update(measure_commands(data, cli_repeats))
+    return figures
+
+
+def measure_commands(data: DataSet, cli_repeats: int) -> dict[str, Any]:
+    """``planbot digest`` of the newest round the day before its deadline (as text), ``planbot
+    schedule --year`` of its year and the start alone (:data:`START_ONLY`): medians of
+    ``cli_repeats`` runs, wall and CPU seconds."""
+    newest = data.rounds[-1]
+    now = newest.deadline - timedelta(days=1)
+    period = newest.id
+    figures: dict[str, Any] = {}
     if cli_repeats:
         runs = [
             _cli(data, "digest", "--period", period, "--at", now.isoformat())
@@ -347,6 +381,7 @@ def measure_existing(
     rounds: list[str],
     repeats: int,
     cli_repeats: int,
+    commands_only: bool = False,
 ) -> dict[str, Any]:
     """:func:`measure` on a database that :class:`DataSet` filled (with the ``rounds`` named),
     by whichever planbot this process imports: ``--before`` runs it in a child on the
@@ -356,12 +391,14 @@ def measure_existing(
         years = max(int(round_id[:4]) for round_id in rounds) - START_YEAR + 1
         wanted = set(rounds)
         data.rounds = [r for r in data.all_rounds(years) if r.id in wanted]
-        return measure(data, repeats, cli_repeats)
+        return measure(data, repeats, cli_repeats, commands_only=commands_only)
     finally:
         data.close()
 
 
-def _measure_before(code: Path, data: DataSet, repeats: int, cli_repeats: int) -> dict[str, Any]:
+def _measure_before(
+    code: Path, data: DataSet, repeats: int, cli_repeats: int, commands_only: bool = False
+) -> dict[str, Any]:
     """:func:`measure_existing` in a child process on the planbot of ``code``."""
     script = (
         "import importlib.util, json, sys\n"
@@ -373,7 +410,7 @@ def _measure_before(code: Path, data: DataSet, repeats: int, cli_repeats: int) -
     )
     args = [
         data.url, str(data.folder), data.units, data.items, data.per_item, [r.id for r in data.rounds],
-        repeats, cli_repeats,
+        repeats, cli_repeats, commands_only,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(code), str(REPO_ROOT)])}
     done = subprocess.run(
@@ -405,10 +442,15 @@ def run(
     before: Path | None = None,
     log: Any = print,
     unit_steps: tuple[float, ...] | None = None,
+    commands_only: bool = False,
 ) -> dict[str, Any]:
     """Every figure; with ``before`` (another checkout), the same figures of that checkout on
     the same databases, measured alternately with this one's (``planbot-before/...`` keys).
-    ``unit_steps``: the plan sizes of the .docx steps (``steps`` unless given; ``()`` none)."""
+    ``unit_steps``: the plan sizes of the .docx steps (``steps`` unless given; ``()`` none).
+    ``commands_only``: only the command lines' figures (:func:`measure_commands`), no .docx
+    steps."""
+    if commands_only:
+        unit_steps = ()
     results: dict[str, Any] = {}
     for kind in databases:
         with database(kind, folder) as url:
@@ -422,18 +464,19 @@ def run(
                     sides = [("", None)] if before is None else [("before ", before), ("", None)]
                     for label, code in sides:
                         if code is None:
-                            figures = measure(data, repeats, cli_repeats)
+                            figures = measure(
+                                data, repeats, cli_repeats, commands_only=commands_only
+                            )
                         else:
-                            figures = _measure_before(code, data, repeats, cli_repeats)
+                            figures = _measure_before(
+                                code, data, repeats, cli_repeats, commands_only
+                            )
                         figures["load_average_1m"] = round(os.getloadavg()[0], 2)
                         prefix = "planbot-before/" if code is not None else ""
                         results[f"{prefix}{kind}/history {share:.0%}"] = figures
                         log(
-                            f"  data {label}{kind} {share:.0%} ({figures['updates']} rows): "
-                            f"digest {figures['digest_s'] * 1000:.0f} ms "
-                            f"({figures['digest_cpu_s'] * 1000:.0f} CPU), "
-                            f"docx {figures['docx_s']:.2f} s, my tasks "
-                            f"{figures['my_tasks_ms']:.1f} ms ({figures['my_tasks_cpu_ms']:.1f} CPU)"
+                            f"  data {label}{kind} {share:.0%} ({figures['updates']} rows)"
+                            + ("" if commands_only else _in_process_log(figures))
                             + _cli_log(figures)
                             + f", load {figures['load_average_1m']}"
                         )
@@ -452,3 +495,45 @@ def run(
         results[f"sqlite/units {size}"] = figures
         log(f"  data {size} units: docx {figures['docx_s']:.2f} s")
     return results
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """``python -m bench.data``: the data benchmark alone, or its command lines alone."""
+    import tempfile
+
+    from bench.common import postgres_available
+
+    parser = argparse.ArgumentParser(prog="python -m bench.data", description=__doc__)
+    parser.add_argument("--commands-only", action="store_true", help="only the command lines")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL beside SQLite")
+    parser.add_argument("--before", type=Path, default=None, help="another checkout beside")
+    parser.add_argument("--steps", default="1.0", help="shares of the history (0.1,0.5,1.0)")
+    parser.add_argument("--years", type=int, default=5, help="years of quarterly rounds")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per figure (median)")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    options = parser.parse_args(argv)
+    databases: tuple[str, ...] = ("sqlite",)
+    if options.postgres:
+        if not postgres_available():
+            parser.error("no PostgreSQL server answers (PLANBOT_BENCH_POSTGRES_URL)")
+        databases = ("sqlite", "postgresql")
+    load = os.getloadavg()[0]
+    print(f"data benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {load:.2f}")
+    with tempfile.TemporaryDirectory(prefix="planbot-bench-data-") as folder:
+        results = run(
+            Path(folder),
+            years=options.years,
+            steps=tuple(float(step) for step in options.steps.split(",")),
+            databases=databases,
+            repeats=options.repeats,
+            cli_repeats=options.repeats,
+            before=options.before,
+            commands_only=options.commands_only,
+        )
+    if options.json is not None:
+        options.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+if __name__ == "__main__":
+    main()
