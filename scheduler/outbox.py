@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, update
+from sqlalchemy import Connection, bindparam, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -97,6 +97,15 @@ _ROW_OF_KEY = core_select(*_CLAIM_COLUMNS).where(
     _REMINDER.c.period == bindparam("period"),
     _REMINDER.c.kind == bindparam("kind"),
     _REMINDER.c.instant == bindparam("instant"),
+)
+
+# The claim columns of the rows of some chats with one (channel, period, kind, instant).
+_ROWS_OF_CHATS = core_select(*_CLAIM_COLUMNS).where(
+    _REMINDER.c.channel == bindparam("channel"),
+    _REMINDER.c.period == bindparam("period"),
+    _REMINDER.c.kind == bindparam("kind"),
+    _REMINDER.c.instant == bindparam("instant"),
+    _REMINDER.c.chat_id.in_(bindparam("chat_ids", expanding=True)),
 )
 
 
@@ -221,30 +230,33 @@ class Outbox:
     # ------------------------------------------------------------------ the ledger
 
     def rows(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, Reminder]:
-        """The ledger rows of these keys (those that exist)."""
-        wanted = list(keys)
+        """The ledger rows of these keys (those that exist), as ORM objects (:meth:`states`:
+        what a claim reads, cheaper)."""
+        wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        found: dict[LedgerKey, Reminder] = {}
         with self.db.session() as session:
-            conditions = [
-                and_(
-                    col(Reminder.channel) == channel,
-                    col(Reminder.chat_id) == chat_id,
-                    col(Reminder.period) == period,
-                    col(Reminder.kind) == kind,
-                    col(Reminder.instant) == instant,
-                )
-                for channel, chat_id, period, kind, instant in wanted
-            ]
-            for start in range(0, len(conditions), 200):
-                chunk = conditions[start : start + 200]
-                for row in session.exec(select(Reminder).where(or_(*chunk))).all():
+            ids = [row.id for row in self._rows_of(session.connection(), wanted).values()]
+            found: dict[LedgerKey, Reminder] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for row in session.exec(select(Reminder).where(col(Reminder.id).in_(chunk))):
                     found[_key_of(row)] = row
         return found
 
-    def claimable(self, row: Reminder | None, now: datetime) -> bool:
-        """Whether a claim of this key could succeed now (a cheap check before waiting)."""
+    def states(self, keys: Iterable[LedgerKey]) -> dict[LedgerKey, Any]:
+        """What a claim reads of the ledger rows of these keys (those that exist): ``id``,
+        ``state``, ``attempts``, ``claimed_by``, ``next_attempt_at`` and the key's columns, as
+        plain rows (Core statements, no ORM objects: a tick reads its whole roster's rows)."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        with self.db.reading() as connection:
+            return self._rows_of(connection, wanted)
+
+    def claimable(self, row: Any, now: datetime) -> bool:
+        """Whether a claim of this key could succeed now (a cheap check before waiting);
+        ``row`` as :meth:`rows` or :meth:`states` gives it, or None."""
         if row is None:
             return True
         return self._claimable(row.state, row.next_attempt_at, row.attempts, now)
@@ -379,29 +391,28 @@ class Outbox:
         }
 
     def _rows_of(self, connection: Connection, keys: Sequence[LedgerKey]) -> dict[LedgerKey, Any]:
-        """The claim's columns of the ledger rows of these keys (those that exist), in one
-        statement per 200 keys."""
+        """The claim's columns of the ledger rows of these keys (those that exist): one
+        statement per (channel, period, kind, instant) and 500 chats, compiled once (an
+        expanding IN of chat ids; an OR of one condition per key was compiled anew each time,
+        0.13 ms a key)."""
+        chats: dict[tuple[str, str, str, datetime], list[str]] = {}
+        for channel, chat_id, period, kind, instant in keys:
+            chats.setdefault((channel, period, kind, instant), []).append(chat_id)
         found: dict[LedgerKey, Any] = {}
-        for start in range(0, len(keys), 200):
-            chunk = keys[start : start + 200]
-            rows = connection.execute(
-                core_select(*_CLAIM_COLUMNS).where(
-                    or_(
-                        *(
-                            and_(
-                                _REMINDER.c.channel == channel,
-                                _REMINDER.c.chat_id == chat_id,
-                                _REMINDER.c.period == period,
-                                _REMINDER.c.kind == kind,
-                                _REMINDER.c.instant == instant,
-                            )
-                            for channel, chat_id, period, kind, instant in chunk
-                        )
-                    )
+        for (channel, period, kind, instant), ids in chats.items():
+            for start in range(0, len(ids), 500):
+                rows = connection.execute(
+                    _ROWS_OF_CHATS,
+                    {
+                        "channel": channel,
+                        "period": period,
+                        "kind": kind,
+                        "instant": instant,
+                        "chat_ids": ids[start : start + 500],
+                    },
                 )
-            )
-            for row in rows:
-                found[(row.channel, row.chat_id, row.period, row.kind, row.instant)] = row
+                for row in rows:
+                    found[(row.channel, row.chat_id, row.period, row.kind, row.instant)] = row
         return found
 
     def _claim_row(

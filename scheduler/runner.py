@@ -443,7 +443,7 @@ class SchedulerRunner:
     def pending(self, now: datetime) -> list[OwedMessage]:
         """What a tick at ``now`` would try to send: owed and not settled in the ledger."""
         messages = self.owed(now)
-        rows = self.outbox.rows(m.key for m in messages)
+        rows = self.outbox.states(m.key for m in messages)
         op_now = self.services.clock.now()
         return [
             m
@@ -531,7 +531,7 @@ class SchedulerRunner:
     ) -> None:
         """Hand the messages that may still be sent to the sending tasks, one chat's messages
         together (in order); the others are noted as they are."""
-        rows = await asyncio.to_thread(self.outbox.rows, [m.key for m in messages])
+        rows = await asyncio.to_thread(self.outbox.states, [m.key for m in messages])
         by_chat: dict[tuple[str, str], list[OwedMessage]] = {}
         for message in messages:
             if message.channel not in self.channels:
