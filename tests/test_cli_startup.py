@@ -82,7 +82,7 @@ def _imported_after(argv: list[str], tmp_path: Path) -> set[str]:
 
 
 # What the help, the version and a mistyped command name must not load: the database layer,
-# the settings, the plan, the scheduler and the platforms (they print and exit).
+# the settings, the plan, the scheduler, the platforms and rich (they print and exit).
 NOT_FOR_HELP = (
     "sqlalchemy",
     "sqlmodel",
@@ -97,6 +97,7 @@ NOT_FOR_HELP = (
     "telegram",
     "aiohttp",
     "jinja2",
+    "rich",
     "jsonschema",
     "matplotlib",
     "docx",

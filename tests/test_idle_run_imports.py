@@ -71,13 +71,22 @@ def _packages(modules: set[str]) -> set[str]:
 async def test_an_idle_run_loads_no_template_engine_renderer_or_plan_importer(
     tmp_path: Path,
 ) -> None:
-    """Jinja2 is imported at the first page; the documents' libraries at the first report; the
-    plan importer at the first plan file; holidays' other countries never; the data folder's
-    platform lookup (platformdirs) only when PLANBOT_DATA_DIR is not set."""
+    """Jinja2 is imported at the first page; rich at the first table a command prints; the
+    documents' libraries at the first report; the plan importer at the first plan file;
+    holidays' other countries never; the data folder's platform lookup (platformdirs) only when
+    PLANBOT_DATA_DIR is not set."""
     modules = await _idle_run_modules(tmp_path)
     assert {"bot.runtime", "bot.web.server", "telegram.ext", "apscheduler"} <= modules
     loaded = _packages(modules)
-    for package in ("jinja2", "matplotlib", "docx", "openpyxl", "pdfplumber", "platformdirs"):
+    for package in (
+        "jinja2",
+        "rich",
+        "matplotlib",
+        "docx",
+        "openpyxl",
+        "pdfplumber",
+        "platformdirs",
+    ):
         assert package not in loaded, package
     assert not {name for name in modules if name.startswith("bot.importer")}
     assert "holidays.countries" not in modules

@@ -17,7 +17,6 @@ from secrets import token_urlsafe
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 from sqlmodel import col, select
 
 from bot.bootstrap import Services, bootstrap
@@ -192,6 +191,8 @@ def invite(
     if output is OutputFormat.json:
         print_json(rows)
         return
+    from rich.table import Table  # lazy: rich is not loaded by planbot run
+
     table = Table(title=_("Invitation codes: {name} ({role})").format(name=name, role=role))
     for header in (_("Code"), _("Link"), _("Expires")):
         table.add_column(header, overflow="fold")
@@ -239,6 +240,8 @@ def users(output: OutputFormat = FORMAT_OPTION) -> None:
         print_json(rows)
         return
     _ = tr().gettext
+    from rich.table import Table  # lazy: rich is not loaded by planbot run
+
     table = Table(title=_("Users"))
     for header in (
         _("ID"),
@@ -352,6 +355,8 @@ def updates(
         writer.writerows(data)
         sys.stdout.write(buffer.getvalue())
         return
+    from rich.table import Table  # lazy: rich is not loaded by planbot run
+
     table = Table(title=_("Status updates"))
     for header in (
         _("ID"),

@@ -5,22 +5,23 @@ from __future__ import annotations
 import enum
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import typer
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
-from rich.text import Text
 
 from bot import __version__
 from bot.cli.localized import LocalizedGroup, cli_translator
 from bot.i18n import DEFAULT_LOCALE, N_, Translator, translator
 
 if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.measure import Measurement
+
     from bot.bootstrap import Services
     from bot.config import Settings
     from bot.plan import Plan, PlanError
@@ -46,8 +47,29 @@ app = typer.Typer(
     add_completion=False,
 )
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _FirstUseConsole:
+    """A rich ``Console`` made at its first use as it would have been made at import (its
+    width and colours from the environment of then; later reads of the environment live): rich
+    (1.7 MiB, 25 ms) is not loaded by what prints no table (``planbot run``, ``--help``)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._environ = dict(os.environ)
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            made = Console(_environ=self._environ, **self._options)
+            made._environ = os.environ  # what a Console made without _environ reads
+            self._console = made
+        return getattr(self._console, name)
+
+
+console = cast("Console", _FirstUseConsole())
+err_console = cast("Console", _FirstUseConsole(stderr=True))
 
 
 def _show_version(value: bool) -> None:
@@ -145,9 +167,14 @@ class Clamped:
         self.lines = max(1, lines)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+        from rich.text import Text
+
         return Measurement.get(console, options, Text(self.text))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
         width = max(1, options.max_width)
         wrapped = Text(self.text).wrap(console, width, overflow="fold")
         if len(wrapped) <= self.lines:
