@@ -148,3 +148,24 @@ def test_the_power_companies_are_one_body(tmp_path: Path) -> None:
         "hành lang an toàn lưới điện.",
     )
     assert _roles(result) == {"1": (["so-cong-thuong"], ["cac-don-vi-dien-luc"])}
+
+
+def test_a_heading_naming_bodies_between_semicolons_leads_its_points(tmp_path: Path) -> None:
+    """ "1. Thủ trưởng các sở, ban, ngành; Chủ tịch UBND các xã, phường" over a), b): one task,
+    both groups leading; the closing request to carry out the whole Chỉ thị is no task."""
+    result = _import(
+        tmp_path,
+        "CHỈ THỊ",
+        "Về việc tăng cường phòng chống thiên tai",
+        "1. Thủ trưởng các sở, ban, ngành; Chủ tịch UBND các xã, phường",
+        "a) Rà soát phương án ứng phó thiên tai.",
+        "b) Tổ chức diễn tập phòng chống thiên tai.",
+        "2. Sở Nông nghiệp và Môi trường",
+        "a) Theo dõi, tổng hợp tình hình thiên tai.",
+        "Chủ tịch UBND tỉnh yêu cầu Thủ trưởng các sở, ban, ngành; Chủ tịch UBND các xã, phường "
+        "thực hiện nghiêm túc Chỉ thị này./.",
+    )
+    assert _roles(result) == {
+        "1": (["cac-so-ban-nganh", "uy-ban-nhan-dan-cac-xa-phuong-thi-tran"], []),
+        "2": (["so-nong-nghiep-va-moi-truong"], []),
+    }

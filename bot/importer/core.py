@@ -128,6 +128,15 @@ class _Importer:
             for kind, cues in table["task_fields"].items()
             if not kind.startswith("_")
         }
+        closing = table["closing_requests"]
+
+        def either(phrases: Iterable[str]) -> str:
+            return "|".join(re.escape(fold(p)) for p in phrases)
+
+        self.closing_request = re.compile(
+            rf"\b(?:{either(closing['verbs'])})\b.*\b(?:{either(closing['words'])})\b.*"
+            rf"\b(?:{either(table['doc_types'])}) nay\b"
+        )
         self.issuer: Agency | None = None
         self.issuer_level = "province"
         self.reader = RoleReader(self.lexicon, self._excluded)
@@ -326,6 +335,11 @@ class _Importer:
             elif child.kind == "para" and mode == "organisation" and node.kind == "section":
                 self._reporting([child.rest])
 
+    def _closing_request(self, text: str) -> bool:
+        """ "Chủ tịch UBND tỉnh yêu cầu … thực hiện nghiêm túc Chỉ thị này./.": the closing
+        request to carry out the whole text (rules: ``closing_requests``)."""
+        return bool(self.closing_request.search(fold(text)))
+
     def _headings(self, node: Node) -> bool:
         """Whether an item under ``node`` is a heading naming an agency ("1. Sở X")."""
         return any(self.reader.read(item.rest).heading_only for item in node.items)
@@ -351,6 +365,8 @@ class _Importer:
         dangling = self._dangling_partners(node.rest)
         for paragraph in node.paragraphs:
             text = paragraph.rest
+            if not paragraph.bullet and self._closing_request(text):
+                continue
             if dangling and paragraph.bullet:
                 # "Chủ trì, phối hợp" / "- Sở Tài chính và … tham mưu …": each dashed line
                 # names the partners of the work it describes.

@@ -99,11 +99,14 @@ class RoleReader:
         result = ParagraphRoles()
         subject: list[Mention] = list(inherited)
         explicit_subject = False
+        # Where the run of heading clauses from the paragraph's start ends: "Thủ trưởng các
+        # sở, ban, ngành; Chủ tịch UBND các xã" is one heading naming both.
+        headings_end = 0
         for first, last in _clauses(tokens):
             if first and self._after_membership(tokens, first):
                 # "Thành phần của Tổ gồm: Bộ A, Bộ B": members, not assignees.
                 continue
-            clause = _Clause(self, text, tokens, at, first, last)
+            clause = _Clause(self, text, tokens, at, first, last, may_head=first == headings_end)
             if subject and clause.directs_a_unit():
                 # "Công an tỉnh bố trí ...; chỉ đạo Công an các huyện phối hợp với ...": the
                 # work of the lead's own units, not more assignees of this task (the lead
@@ -112,9 +115,11 @@ class RoleReader:
                 continue
             own = clause.subject()
             if clause.heading_only:
-                subject, explicit_subject = own, True
-                result.context = [m for m in own if not self.excluded(m)]
-                if first == 0 and last == len(tokens):
+                heads = [*subject, *own] if first else own
+                subject, explicit_subject = heads, True
+                result.context = [m for m in heads if not self.excluded(m)]
+                headings_end = last
+                if last == len(tokens):
                     result.heading_only = True
                 result.roles.extend(clause.make(own, "lead", 0.9, explicit=True))
                 continue
@@ -167,8 +172,11 @@ class _Clause:
         at: dict[int, Mention],
         first: int,
         last: int,
+        *,
+        may_head: bool = False,
     ) -> None:
         self.r = reader
+        self.may_head = may_head
         self.text = text
         self.tokens = tokens
         self.at = at
@@ -283,7 +291,7 @@ class _Clause:
         if found and not useful:
             # "Ủy ban nhân dân tỉnh ban hành ...", "Các cơ quan, đơn vị ...": no assignee.
             return []
-        if useful and index >= self.last and self.first == 0:
+        if useful and index >= self.last and self.may_head:
             self.heading_only = True
         return found
 
