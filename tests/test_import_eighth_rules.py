@@ -169,3 +169,28 @@ def test_a_heading_naming_bodies_between_semicolons_leads_its_points(tmp_path: P
         "1": (["cac-so-ban-nganh", "uy-ban-nhan-dan-cac-xa-phuong-thi-tran"], []),
         "2": (["so-nong-nghiep-va-moi-truong"], []),
     }
+
+
+def test_party_offices_and_regional_state_bodies_are_agencies(tmp_path: Path) -> None:
+    """ "Đề nghị Văn phòng Tỉnh ủy, Ủy ban Kiểm tra Tỉnh ủy, Văn phòng Đoàn đại biểu Quốc hội
+    và HĐND tỉnh, Thuế tỉnh, Kiểm toán nhà nước khu vực V, Kho bạc nhà nước khu vực III …":
+    each a body of its own (not the People's Committee's office, not the central State Audit)."""
+    result = _import(
+        tmp_path,
+        "Đề nghị Văn phòng Tỉnh ủy, Ủy ban Kiểm tra Tỉnh ủy, Văn phòng Đoàn đại biểu Quốc hội "
+        "và HĐND tỉnh, Thuế tỉnh, Kiểm toán nhà nước khu vực V, Kho bạc nhà nước khu vực III "
+        "tăng cường kiểm tra việc thực hiện.",
+    )
+    assert _roles(result) == {
+        "1": (
+            [
+                "van-phong-tinh-uy",
+                "uy-ban-kiem-tra-tinh-uy",
+                "van-phong-doan-dai-bieu-quoc-hoi-va-hoi-dong-nhan-dan-tinh",
+                "cuc-thue-tinh",
+                "kiem-toan-nha-nuoc-khu-vuc",
+                "kho-bac-nha-nuoc-khu-vuc",
+            ],
+            [],
+        )
+    }
