@@ -32,10 +32,11 @@ KEYS = load_keys(HELDOUT2)
 # coordinate 39/42, 39/52; eighth session (tasks written as fields, "được phân công chủ trì"):
 # lead 84/111, 84/105; coordinate 42/45, 42/52; then (a heading naming bodies between
 # semicolons, the closing request of a Chỉ thị): lead 85/102, 85/105; then (Party offices,
-# regional state bodies): lead 96/113, 96/105.
+# regional state bodies): lead 96/113, 96/105; then (a list going on after a unit in
+# brackets, the press): lead 97/114, 97/105, coordinate 43/46, 43/52.
 FLOORS = {
-    "lead": (Fraction(96, 113), Fraction(96, 105)),
-    "coordinate": (Fraction(42, 45), Fraction(42, 52)),
+    "lead": (Fraction(97, 114), Fraction(97, 105)),
+    "coordinate": (Fraction(43, 46), Fraction(43, 52)),
 }
 
 

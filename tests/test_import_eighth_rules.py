@@ -194,3 +194,66 @@ def test_party_offices_and_regional_state_bodies_are_agencies(tmp_path: Path) ->
             [],
         )
     }
+
+
+def test_a_resolution_of_the_national_assemblys_standing_committee(tmp_path: Path) -> None:
+    """A central text of the National Assembly's bodies: its organs are assignees ("Tổng Thư
+    ký Quốc hội" stands for the National Assembly's Office), and a bare "Điều 2." line numbers
+    the clauses below it (2.1, 2.2) and "Điều 3." the paragraph below it."""
+    result = _import(
+        tmp_path,
+        "NGHỊ QUYẾT",
+        "Ban hành Kế hoạch giám sát năm 2027",
+        "ỦY BAN THƯỜNG VỤ QUỐC HỘI",
+        "QUYẾT NGHỊ:",
+        "Điều 1.",
+        "Ban hành kèm theo Nghị quyết này Kế hoạch giám sát năm 2027.",
+        "Điều 2.",
+        "1. Đề nghị Chính phủ, Tòa án nhân dân tối cao báo cáo kết quả thực hiện.",
+        "2. Thường trực Hội đồng Dân tộc, các Ủy ban của Quốc hội chủ động giám sát.",
+        "Điều 3.",
+        "Giao Tổng Thư ký Quốc hội chủ trì, phối hợp với Thường trực Hội đồng Dân tộc theo dõi "
+        "việc thực hiện Nghị quyết này.",
+    )
+    assigned = {task: roles for task, roles in _roles(result).items() if roles != ([], [])}
+    assert assigned == {
+        "2.1": (["chinh-phu", "toa-an-nhan-dan-toi-cao"], []),
+        "2.2": (["hoi-dong-dan-toc", "cac-uy-ban-cua-quoc-hoi"], []),
+        "3": (["van-phong-quoc-hoi"], ["hoi-dong-dan-toc"]),
+    }
+
+
+def test_a_list_goes_on_after_a_unit_in_brackets_and_the_press(tmp_path: Path) -> None:
+    """ "Trung tâm Dịch vụ việc làm tỉnh (Sở Nội vụ), Ủy ban nhân dân xã, phường": the list
+    goes on after the owner in brackets; "cơ quan thông tấn báo chí" (the press) is vague but
+    does not end a list."""
+    result = _import(
+        tmp_path,
+        "1. Tổ chức tư vấn việc làm",
+        "- Cơ quan chủ trì: Sở Y tế, cơ quan thông tấn báo chí, Sở Tư pháp.",
+        "- Cơ quan phối hợp: Trung tâm Dịch vụ việc làm tỉnh (Sở Nội vụ), Ủy ban nhân dân xã, "
+        "phường và các cơ quan liên quan.",
+    )
+    assert _roles(result) == {
+        "1": (
+            ["so-y-te", "so-tu-phap"],
+            ["trung-tam-dich-vu-viec-lam-tinh", "uy-ban-nhan-dan-cac-xa-phuong-thi-tran"],
+        )
+    }
+
+
+def test_a_quyet_dinh_with_bare_article_lines(tmp_path: Path) -> None:
+    """ "Điều 2." on a line of its own numbers the paragraph below it; an article that gives no
+    work and the closing article are no tasks."""
+    result = _import(
+        tmp_path,
+        "QUYẾT ĐỊNH",
+        "VỀ VIỆC PHÊ DUYỆT KẾ HOẠCH",
+        "Điều 1.",
+        "Phê duyệt Kế hoạch phát triển du lịch năm 2027.",
+        "Điều 2.",
+        "Giao Sở Tài chính chủ trì, phối hợp với Sở Y tế triển khai Kế hoạch.",
+        "Điều 3.",
+        "Chánh Văn phòng UBND tỉnh, Giám đốc các Sở chịu trách nhiệm thi hành Quyết định này.",
+    )
+    assert _roles(result) == {"2": (["so-tai-chinh"], ["so-y-te"])}

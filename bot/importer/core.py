@@ -257,6 +257,10 @@ class _Importer:
                         "central" if candidate.agency_kind == "ministry" else "province"
                     )
                     return
+                if issues and candidate.kind == "new" and candidate.agency_kind == "ministry":
+                    # A central body outside the directory ("ỦY BAN THƯỜNG VỤ QUỐC HỘI").
+                    self.issuer_level = "central"
+                    return
             folded = light_fold(text)
             if text is header.issuer_text and folded.startswith(
                 ("bo ", "thu tuong", "chinh phu", "van phong chinh phu")
@@ -335,6 +339,15 @@ class _Importer:
             elif child.kind == "para" and mode == "organisation" and node.kind == "section":
                 self._reporting([child.rest])
 
+    def _no_task(self, node: Node, mode: str, texts: list[str], heading: ParagraphRoles) -> bool:
+        """Whether an item is no task: a closing article ("Điều 3." / "Chánh Văn phòng …
+        chịu trách nhiệm thi hành Quyết định này") or, in an organisation section, a reporting
+        rule (read here); "1. Sở X" over its points, one of them a report ("g) Tổng hợp báo
+        cáo … trước ngày 20/12"), is X's task all the same."""
+        if node.article and any(self._closing(text) for text in texts):
+            return True
+        return mode == "organisation" and self._reporting(texts) and not heading.heading_only
+
     def _closing_request(self, text: str) -> bool:
         """ "Chủ tịch UBND tỉnh yêu cầu … thực hiện nghiêm túc Chỉ thị này./.": the closing
         request to carry out the whole text (rules: ``closing_requests``)."""
@@ -353,9 +366,7 @@ class _Importer:
             self._table(table, section)
         texts = [node.rest, *(p.rest for p in node.paragraphs)]
         heading = self.reader.read(node.rest, context)
-        if mode == "organisation" and self._reporting(texts) and not heading.heading_only:
-            # A reporting rule is no task; "1. Sở X" over its points, one of them a report
-            # ("g) Tổng hợp báo cáo … trước ngày 20/12"), is X's task all the same.
+        if self._no_task(node, mode, texts, heading):
             return
         body_context = heading.context or context
         if any(self._field(p.rest)[0] in ("lead", "coordinate") for p in node.paragraphs):
@@ -386,7 +397,7 @@ class _Importer:
         split = len(own_sets) >= 2 and len(set(own_sets)) >= 2
         if split:
             container = ImportedTask(
-                task_id, None, section, _title(node.rest), node.text, [], container=True
+                task_id, None, section, _item_title(node), node.text, [], container=True
             )
             container.assignments = self._assignments([heading])
             if mode == "organisation" and not container.assignments:
@@ -416,12 +427,13 @@ class _Importer:
             task_id,
             None,
             section,
-            _title(node.rest),
+            _item_title(node),
             text,
             self._assignments(all_roles),
             read_deadline(" ".join(texts)),
         )
-        if mode == "organisation" and not task.assignments:
+        if (mode == "organisation" or node.article) and not task.assignments:
+            # An article that gives no work ("Điều 1. Ban hành kèm theo …") is no task.
             return
         self._check(task)
         self.tasks.append(task)
@@ -509,7 +521,7 @@ class _Importer:
                 task_id,
                 None,
                 section,
-                _title(node.rest),
+                _item_title(node),
                 "\n".join([node.text, *(p.text for p in node.paragraphs)]),
                 assignments,
                 read_deadline(" ".join(texts)),
@@ -520,7 +532,7 @@ class _Importer:
         if not found:
             return
         container = ImportedTask(
-            task_id, None, section, _title(node.rest), node.text, [], container=True
+            task_id, None, section, _item_title(node), node.text, [], container=True
         )
         self.tasks.append(container)
         for number, (block, _roles, assignments) in enumerate(found, start=1):
@@ -1041,6 +1053,13 @@ def article_number(text: str) -> str | None:
 
 def _strip_article(text: str) -> str:
     return _ARTICLE.sub("", text, count=1)
+
+
+def _item_title(node: Node) -> str:
+    """An item's title: its text after the number ("Điều 2." alone: its first paragraph)."""
+    if node.rest or not node.paragraphs:
+        return _title(node.rest or node.text)
+    return _title(node.paragraphs[0].rest)
 
 
 def _title(text: str) -> str:

@@ -379,8 +379,11 @@ class Lexicon:
             start, stop = tokens[index].start, tokens[best_end - 1].end
             if not best.name:
                 best = replace(best, name=text[start:stop])
-            if not (found and found[-1].last == index and "(" in tokens[index].gap):
-                # "Sở X (Chi cục Y)": the unit in brackets qualifies the name before it.
+            if found and found[-1].last == index and "(" in tokens[index].gap:
+                # "Sở X (Chi cục Y)": the unit in brackets qualifies the name before it, which
+                # covers it, so that a list goes on after it ("X (Sở Y), Z và …").
+                found[-1] = replace(found[-1], last=best_end)
+            else:
                 found.append(Mention(index, best_end, start, stop, text[start:stop], best))
             index = best_end
         return found

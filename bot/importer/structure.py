@@ -194,13 +194,13 @@ def outline(blocks: list[Block]) -> Node:
 
 # An article's item sits below the sections (0) and above the numbered items (10 + depth).
 _ARTICLE_DEPTH = 5
-_ARTICLE_TITLE = re.compile(r"^Điều\s+(?P<n>\d{1,3})\s*[.:]\s*(?P<title>\S.*)$", re.IGNORECASE)
+_ARTICLE_TITLE = re.compile(r"^Điều\s+(?P<n>\d{1,3})\s*[.:]\s*(?P<title>\S.*)?$", re.IGNORECASE)
 
 
 def _article_item(text: str, stack: list[Node]) -> Node | None:
     """ "Điều 19. Trách nhiệm của Sở Xây dựng" -> an item numbered 19 whose ``rest`` is who
     the article concerns ("Sở Xây dựng"); "Điều 18. Tổ chức thực hiện" -> an item whose rest
-    is its title. Other articles (and a Quyết định's own) are no item: None. Any article
+    is its title; a bare "Điều 2." -> an item without a rest. Other articles (and a Quyết định's own) are no item: None. Any article
     closes the article item open before it (taken off ``stack``). Rules: ``article_tasks``."""
     match = _ARTICLE_TITLE.match(text)
     if match is None:
@@ -208,7 +208,11 @@ def _article_item(text: str, stack: list[Node]) -> Node | None:
     opened = next((i for i, n in enumerate(stack) if n.article), None)
     if opened is not None:
         del stack[opened:]
-    title = match.group("title").strip()
+    title = (match.group("title") or "").strip()
+    number = int(match.group("n"))
+    if not title:
+        # "Điều 2." on a line of its own: its clauses or paragraphs below are its text.
+        return Node("item", str(number), (number,), text, "", article=True)
     folded = light_fold(title)
     table = rules()["article_tasks"]
     rest = None
@@ -220,7 +224,6 @@ def _article_item(text: str, stack: list[Node]) -> Node | None:
         rest = title
     if not rest:
         return None
-    number = int(match.group("n"))
     return Node("item", str(number), (number,), text, rest, article=True)
 
 
