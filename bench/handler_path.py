@@ -2,7 +2,8 @@
 
 ``python -m bench.handler_path [--updates N]`` registers 100 focal points on a SQLite file (as
 ``bench.inbound`` does), then answers ``N`` status updates through ``ChatHandlers`` the way a
-channel does (the turn, then the sent-message record of each reply) and prints, per update:
+channel does (the turn, then the sent-message record of each reply, deferred to the next turn
+where the checkout defers it) and prints, per update:
 the process CPU time, and the database transactions begun, by kind (a read, or a writing
 ``BEGIN IMMEDIATE``). It separates planbot's own work from python-telegram-bot's and from the
 cost of the worker threads that ``bench.inbound`` measures together. Run it on another
@@ -29,7 +30,10 @@ def measure(updates: int) -> dict[str, Any]:
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.messages import Incoming
-    from bot.sent import record_sent
+    try:  # the channels' own way: deferred to the next turn's transaction
+        from bot.sent import defer_sent as record_sent
+    except ImportError:  # a checkout before that: a transaction per reply
+        from bot.sent import record_sent  # type: ignore[assignment]
     from handlers import ChatHandlers
 
     with tempfile.TemporaryDirectory(prefix="planbot-handler-") as folder:

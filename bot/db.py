@@ -15,19 +15,28 @@ the plans with SQLAlchemy Core (:meth:`Database.reading`) starts without it.
 A chat turn is one unit of work (:meth:`Database.unit`): its reads share one session, its writes
 one transaction, committed when the turn ends. A status update then costs one read session and
 one write transaction instead of six sessions (BENCHMARKS.md).
+
+Bookkeeping rows that nobody was told are saved (what the bot's own replies were about,
+``bot.sent``) need not cost a transaction of their own: :meth:`Database.defer` keeps them in
+memory, the next unit of work that writes inserts them in its transaction, and
+:meth:`Database.flush_deferred` writes what is left (the channels call it shortly after a reply,
+and :meth:`Database.dispose` at stop). Until written they are visible to
+:meth:`Database.deferred`, so a reply to a message the bot has just sent is still understood.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool, StaticPool
@@ -43,6 +52,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 POOL_SIZE = 5
 POOL_OVERFLOW = 20
 _IMMEDIATE = "planbot_immediate"
+
+log = logging.getLogger(__name__)
 
 
 class _Unit:
@@ -130,6 +141,75 @@ class Database:
                 max_overflow=POOL_OVERFLOW,
             )
         self._write_engine = self.engine.execution_options(**{_IMMEDIATE: True})
+        # Bookkeeping rows waiting for the next write (:meth:`defer`), oldest first.
+        self._deferred: list[tuple[Table, dict[str, Any]]] = []
+        self._deferred_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ deferred bookkeeping
+
+    def defer(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` into ``table`` with the next unit of work that writes, or at the next
+        :meth:`flush_deferred`, whichever comes first (thread-safe, no database work now).
+
+        Only for bookkeeping a crash may lose (the rows of the last moment before it): never for
+        anything a user was told is saved. Rows that break a unique constraint are skipped."""
+        with self._deferred_lock:
+            self._deferred.extend((table, row) for row in rows)
+
+    def deferred(self, table: Table) -> list[dict[str, Any]]:
+        """The rows of ``table`` deferred and not yet written, oldest first."""
+        with self._deferred_lock:
+            return [dict(row) for waiting, row in self._deferred if waiting is table]
+
+    def flush_deferred(self) -> None:
+        """Write the deferred rows now, in a transaction of their own (nothing when none wait)."""
+        with self._deferred_lock:
+            if not self._deferred:
+                return
+        taken: list[tuple[Table, dict[str, Any]]] = []
+        try:
+            with self._write_engine.begin() as connection:
+                taken = self._write_deferred(connection)
+        except BaseException:
+            self._give_back(taken)  # (rows taken but not committed; _write_deferred gave back
+            raise  # those of a failed insert itself)
+
+    def _take_deferred(self) -> list[tuple[Table, dict[str, Any]]]:
+        with self._deferred_lock:
+            taken, self._deferred = self._deferred, []
+        return taken
+
+    def _give_back(self, taken: list[tuple[Table, dict[str, Any]]]) -> None:
+        """Rows whose transaction did not commit wait again, before any deferred since."""
+        if taken:
+            with self._deferred_lock:
+                self._deferred[:0] = taken
+
+    def _write_deferred(self, connection: Connection) -> list[tuple[Table, dict[str, Any]]]:
+        """Insert the waiting rows in ``connection``'s transaction; returns them (to give back
+        if that transaction fails to commit)."""
+        taken = self._take_deferred()
+        try:
+            by_table: dict[Table, list[dict[str, Any]]] = {}
+            for table, row in taken:
+                by_table.setdefault(table, []).append(row)
+            for table, rows in by_table.items():
+                connection.execute(self._insert_ignoring_duplicates(table), rows)
+        except BaseException:
+            self._give_back(taken)
+            raise
+        return taken
+
+    def _insert_ignoring_duplicates(self, table: Table) -> Any:
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            return sqlite_insert(table).on_conflict_do_nothing()
+        if self.url.get_backend_name() == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            return postgresql_insert(table).on_conflict_do_nothing()
+        return insert(table)
 
     def _unit(self) -> _Unit | None:
         unit = _unit.get()
@@ -158,7 +238,12 @@ class Database:
             if unit.lost:
                 raise UnitLost("a database error rolled back this unit's writes")
             if unit.write is not None:
-                unit.write.commit()
+                taken = self._write_deferred(unit.write.connection())
+                try:
+                    unit.write.commit()
+                except BaseException:
+                    self._give_back(taken)
+                    raise
         finally:
             _unit.reset(token)
             unit.drop_read()
@@ -283,6 +368,11 @@ class Database:
         return str(rows[0][0]) if len(rows) == 1 else None
 
     def dispose(self) -> None:
+        """Write what is deferred, then close the pool's connections."""
+        try:
+            self.flush_deferred()
+        except Exception:  # the database is gone: the rows were bookkeeping (see defer)
+            log.warning("could not write %d deferred rows at stop", len(self._deferred))
         self.engine.dispose()
 
 

@@ -13,13 +13,15 @@ errors (DESIGN.md §5). What is done with them depends on who sends, never on th
   the whole channel.
 
 The flood limits are applied under both, once per channel (``scheduler/pacing.py``). What was
-sent is recorded by :func:`record_replies` (the context a later reply to it is read with),
-off the event loop.
+sent is recorded by :func:`record_replies` (the context a later reply to it is read with):
+deferred to the next turn's transaction, and written off the event loop within
+:data:`FLUSH_AFTER` seconds if no turn writes first (``bot.sent.defer_sent``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -28,15 +30,27 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from bot.db import Database
 from bot.messages import Reply, RetryLater, TransientError
-from bot.sent import record_sent
+from bot.sent import defer_sent
 
-__all__ = ["INTERACTIVE_ATTEMPTS", "MAX_INTERACTIVE_WAIT", "answer", "record_replies"]
+__all__ = [
+    "FLUSH_AFTER",
+    "INTERACTIVE_ATTEMPTS",
+    "MAX_INTERACTIVE_WAIT",
+    "answer",
+    "record_replies",
+]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 INTERACTIVE_ATTEMPTS = 3
 MAX_INTERACTIVE_WAIT = 5.0  # seconds: a person is waiting for the answer
 BACKOFF = 0.5  # seconds times the attempt number, after a failure without retry_after
+FLUSH_AFTER = 0.5  # seconds: the longest a reply's context waits for a turn to write it
+
+_flushing: dict[int, asyncio.TimerHandle] = {}  # id(Database) -> its flush, once scheduled
+_flushes: set[asyncio.Task[None]] = set()  # running flushes (a reference, until done)
 
 
 def _wait(state: RetryCallState) -> float:
@@ -75,12 +89,47 @@ async def record_replies(
     *,
     edits_in_place: bool = False,
 ) -> None:
-    """Remember the context of each reply sent (its platform message ids), off the event loop.
+    """Remember the context of each reply sent (its platform message ids): deferred to the next
+    writing turn, flushed off the event loop within :data:`FLUSH_AFTER` seconds otherwise.
 
     On a platform that edits in place (Telegram) an edited message keeps the context it had;
     where an edit is sent as a new message (Zalo) the new one is recorded."""
+    waiting = False
     for reply, ids in sent:
         if edits_in_place and reply.edit_message_id is not None:
             continue
         if ids and reply.context:
-            await asyncio.to_thread(record_sent, db, channel, chat_id, ids, reply.context, now)
+            waiting = defer_sent(db, channel, chat_id, ids, reply.context, now) or waiting
+    if waiting:
+        _flush_soon(db)
+
+
+def _flush_soon(db: Database) -> None:
+    """Schedule one flush of ``db``'s deferred rows (no-op if one is scheduled already)."""
+    key = id(db)
+    if key in _flushing:
+        return
+    loop = asyncio.get_running_loop()
+
+    def fire() -> None:
+        _flushing.pop(key, None)
+        task = loop.create_task(_flush(db))
+        _flushes.add(task)
+        task.add_done_callback(_flushes.discard)
+
+    _flushing[key] = loop.call_later(FLUSH_AFTER, fire)
+
+
+async def _flush(db: Database) -> None:
+    try:
+        await asyncio.to_thread(db.flush_deferred)
+    except Exception:  # the rows wait for the next turn or flush (Database.flush_deferred)
+        log.warning("could not write the contexts of sent replies yet", exc_info=True)
+
+
+async def flush_replies(db: Database) -> None:
+    """Write the deferred contexts now (at stop), cancelling a scheduled flush."""
+    handle = _flushing.pop(id(db), None)
+    if handle is not None:
+        handle.cancel()
+    await asyncio.to_thread(db.flush_deferred)

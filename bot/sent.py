@@ -1,6 +1,9 @@
 """What the bot's own messages were about, so a reply to one of them can be understood.
 
-Bookkeeping (not audited), written after every reply: plain statements, not ORM objects.
+Bookkeeping (not audited), written after every reply: plain statements, not ORM objects. The
+context of an answer to a person is deferred (:func:`defer_sent`): it is written by the next
+turn's own transaction or within half a second (:meth:`bot.db.Database.defer`), instead of a
+transaction of its own per reply; :func:`context_of` sees it meanwhile.
 """
 
 from __future__ import annotations
@@ -27,9 +30,23 @@ def record_sent(
     now: datetime,
 ) -> None:
     """Remember the context of sent messages (no-op without a context)."""
-    if not context:
+    rows = _rows(channel, chat_id, message_ids, context, now)
+    if not rows:
         return
-    rows = [
+    with db.writing() as connection:
+        connection.execute(insert(_TABLE), rows)
+
+
+def _rows(
+    channel: str,
+    chat_id: str,
+    message_ids: Iterable[str],
+    context: dict[str, Any] | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    if not context:
+        return []
+    return [
         {
             "channel": channel,
             "chat_id": chat_id,
@@ -39,10 +56,22 @@ def record_sent(
         }
         for message_id in message_ids
     ]
-    if not rows:
-        return
-    with db.writing() as connection:
-        connection.execute(insert(_TABLE), rows)
+
+
+def defer_sent(
+    db: Database,
+    channel: str,
+    chat_id: str,
+    message_ids: Iterable[str],
+    context: dict[str, Any] | None,
+    now: datetime,
+) -> bool:
+    """:func:`record_sent`, deferred to the next write (:meth:`Database.defer`); no database
+    work now. Returns whether anything waits to be written."""
+    rows = _rows(channel, chat_id, message_ids, context, now)
+    if rows:
+        db.defer(_TABLE, rows)
+    return bool(rows)
 
 
 def record_sent_many(
@@ -74,7 +103,10 @@ def record_sent_many(
 
 
 def context_of(db: Database, channel: str, chat_id: str, message_id: str) -> dict[str, Any] | None:
-    """The context recorded for one of the bot's messages, if any."""
+    """The context recorded for one of the bot's messages, if any (deferred ones included)."""
+    for row in reversed(db.deferred(_TABLE)):
+        if (row["channel"], row["chat_id"], row["message_id"]) == (channel, chat_id, message_id):
+            return dict(row["context"])
     with db.session() as session:
         row = session.execute(
             select(_TABLE.c.context).where(

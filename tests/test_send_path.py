@@ -178,6 +178,7 @@ async def test_a_web_reminder_and_a_web_answer_are_each_recorded_once(
     (shown,) = await channel.answer(
         "w-7", [Reply("Đã ghi nhận", context={"kind": "confirmation"})], clock.now()
     )
+    services.db.flush_deferred()  # an answer's context waits for the next write (bot.sent)
     with services.db.session() as session:
         rows = session.exec(select(SentMessage).where(SentMessage.chat_id == "w-7")).all()
     kinds = sorted(str(row.context["kind"]) for row in rows)
