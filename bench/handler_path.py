@@ -30,6 +30,7 @@ def measure(updates: int) -> dict[str, Any]:
     from bot.bootstrap import bootstrap
     from bot.config import Settings
     from bot.messages import Incoming
+
     try:  # the channels' own way: deferred to the next turn's transaction
         from bot.sent import defer_sent as record_sent
     except ImportError:  # a checkout before that: a transaction per reply
