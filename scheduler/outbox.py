@@ -90,6 +90,22 @@ _MARK_SENT = (
         last_error=None,
     )
 )
+# A claimed row moved to "sending" while it is still this process's claim.
+_MARK_SENDING = (
+    update(_REMINDER)
+    .where(
+        _REMINDER.c.id == bindparam("claim_id"),
+        _REMINDER.c.state == "claimed",
+        _REMINDER.c.claimed_by == bindparam("holder"),
+    )
+    .values(state="sending", claimed_at=bindparam("claimed_at_"))
+)
+# New ledger rows, their ids in the order of the parameter sets.
+_INSERT_RETURNING_ID = insert(_REMINDER).returning(_REMINDER.c.id, sort_by_parameter_order=True)
+# The lease of one name.
+_LEASE_OF = core_select(_LEASE.c.holder, _LEASE.c.expires_at).where(
+    _LEASE.c.name == bindparam("name")
+)
 # The claim columns of one key's row (one statement, compiled once).
 _ROW_OF_KEY = core_select(*_CLAIM_COLUMNS).where(
     _REMINDER.c.channel == bindparam("channel"),
@@ -333,45 +349,62 @@ class Outbox:
         one of the keys first), nothing of it was stored and each is claimed alone."""
         if not wanted:
             return []
-        in_flight = frozenset(in_flight)
-        mine = set(in_flight)
-        results: list[Claim | Orphaned | None] = [None] * len(wanted)
         try:
-            with self.db.write() as session:
-                connection = session.connection()
-                if not self._holds_lease(session, now):
-                    return results  # only the lease holder claims
-                keys = list(dict.fromkeys(key for key, _text in wanted))
-                existing = self._rows_of(connection, keys)
-                fresh: dict[LedgerKey, int] = {}
-                for number, (key, _text) in enumerate(wanted):
-                    if key not in existing and key not in fresh:
-                        fresh[key] = number
-                if fresh:
-                    inserted = connection.execute(
-                        insert(_REMINDER).returning(_REMINDER.c.id, sort_by_parameter_order=True),
-                        [
-                            self._new_row(key, now, wanted[number][1], sending)
-                            for key, number in fresh.items()
-                        ],
-                    ).all()
-                    for (key, number), (row_id,) in zip(fresh.items(), inserted, strict=True):
-                        results[number] = Claim(id=int(row_id), key=key, attempts=1)
-                        mine.add(int(row_id))  # asked for again below: this process's claim
-                for number, (key, text) in enumerate(wanted):
-                    if fresh.get(key) == number:
-                        continue
-                    # An existing row, or a key asked for again: read it as it is now.
-                    row = existing.get(key) if key not in fresh else None
-                    if row is None:
-                        row = self._rows_of(connection, [key]).get(key)
-                    if row is not None:
-                        results[number] = self._claim_row(
-                            connection, key, row, now, text, mine, sending
-                        )
-                        existing.pop(key, None)
+            with self.db.writing() as connection:
+                return self.claim_many_on(connection, wanted, now, in_flight, sending=sending)
         except IntegrityError:  # another process inserted one of the keys first
             return [self.claim(key, now, text, in_flight, sending=sending) for key, text in wanted]
+
+    def claim_many_on(
+        self,
+        connection: Connection,
+        wanted: Sequence[tuple[LedgerKey, str]],
+        now: datetime,
+        in_flight: Iterable[int] = (),
+        *,
+        sending: bool = False,
+        lease: bool | None = None,
+    ) -> list[Claim | Orphaned | None]:
+        """:meth:`claim_many` in ``connection``'s transaction (the caller's: a group commit),
+        without a savepoint of its own: an :class:`IntegrityError` (another process inserted
+        one of the keys first) is raised, and the caller's transaction must then be rolled
+        back. ``lease``: whether this process holds the lease, as read in this transaction
+        at ``now`` or later (:meth:`holds_lease_on`); None reads it."""
+        results: list[Claim | Orphaned | None] = [None] * len(wanted)
+        if not wanted:
+            return results
+        if lease is None:
+            lease = self.holds_lease_on(connection, now)
+        if not lease:
+            return results  # only the lease holder claims
+        mine = set(in_flight)
+        keys = list(dict.fromkeys(key for key, _text in wanted))
+        existing = self._rows_of(connection, keys)
+        fresh: dict[LedgerKey, int] = {}
+        for number, (key, _text) in enumerate(wanted):
+            if key not in existing and key not in fresh:
+                fresh[key] = number
+        if fresh:
+            inserted = connection.execute(
+                _INSERT_RETURNING_ID,
+                [
+                    self._new_row(key, now, wanted[number][1], sending)
+                    for key, number in fresh.items()
+                ],
+            ).all()
+            for (key, number), (row_id,) in zip(fresh.items(), inserted, strict=True):
+                results[number] = Claim(id=int(row_id), key=key, attempts=1)
+                mine.add(int(row_id))  # asked for again below: this process's claim
+        for number, (key, text) in enumerate(wanted):
+            if fresh.get(key) == number:
+                continue
+            # An existing row, or a key asked for again: read it as it is now.
+            row = existing.get(key) if key not in fresh else None
+            if row is None:
+                row = self._rows_of(connection, [key]).get(key)
+            if row is not None:
+                results[number] = self._claim_row(connection, key, row, now, text, mine, sending)
+                existing.pop(key, None)
         return results
 
     def _new_row(self, key: LedgerKey, now: datetime, text: str, sending: bool) -> dict[str, Any]:
@@ -472,37 +505,41 @@ class Outbox:
         """Right before the request leaves: "ok" only while this process holds the lease and
         the row is still its claim (one transaction); the caller must not send otherwise.
         "lease": the lease is lost; "taken": another sender took the row over."""
-        with self.db.write() as session:
-            if not self._holds_lease(session, now):
-                return "lease"
-            result = session.connection().execute(
-                update(_REMINDER)
-                .where(
-                    _REMINDER.c.id == claim.id,
-                    _REMINDER.c.state == "claimed",
-                    _REMINDER.c.claimed_by == self.holder,
-                )
-                .values(state="sending", claimed_at=now)
-            )
-            return "ok" if result.rowcount == 1 else "taken"
+        with self.db.writing() as connection:
+            return self.mark_sending_on(connection, claim, now)
+
+    def mark_sending_on(
+        self, connection: Connection, claim: Claim, now: datetime, *, lease: bool | None = None
+    ) -> Literal["ok", "lease", "taken"]:
+        """:meth:`mark_sending` in ``connection``'s transaction; ``lease`` as
+        :meth:`claim_many_on` takes it."""
+        if lease is None:
+            lease = self.holds_lease_on(connection, now)
+        if not lease:
+            return "lease"
+        result = connection.execute(
+            _MARK_SENDING, {"claim_id": claim.id, "holder": self.holder, "claimed_at_": now}
+        )
+        return "ok" if result.rowcount == 1 else "taken"
 
     def _holds_lease(self, session: Session, now: datetime) -> bool:
-        """Whether this process holds the lease, read in the session's transaction (a plain
-        statement: no ORM object, so a lease changed by another process is read as it is)."""
-        lease = (
-            session.connection()
-            .execute(
-                core_select(_LEASE.c.holder, _LEASE.c.expires_at).where(
-                    _LEASE.c.name == self.lease_name
-                )
-            )
-            .first()
-        )
+        """Whether this process holds the lease, read in the session's transaction."""
+        return self.holds_lease_on(session.connection(), now)
+
+    def holds_lease_on(self, connection: Connection, now: datetime) -> bool:
+        """Whether this process holds the lease at ``now``, read in ``connection``'s
+        transaction (a plain statement: no ORM object, so a lease changed by another process
+        is read as it is)."""
+        lease = connection.execute(_LEASE_OF, {"name": self.lease_name}).first()
         return lease is not None and lease.holder == self.holder and lease.expires_at > now
 
-    def not_sent(self, claim: Claim) -> None:
-        """The platform answered that nothing was sent (a 429): the row is claimed again."""
-        self._finish(claim, state="claimed")
+    def not_sent(self, claim: Claim, connection: Connection | None = None) -> None:
+        """The platform answered that nothing was sent (a 429): the row is claimed again
+        (in ``connection``'s transaction, when given: the caller's)."""
+        if connection is None:
+            self._finish(claim, state="claimed")
+            return
+        self._finish_on(connection, claim, {"state": "claimed"})
 
     def mark_sent(self, claim: Claim, now: datetime, message_ids: Iterable[str]) -> None:
         self._finish(
@@ -607,18 +644,21 @@ class Outbox:
             )
 
     def _finish(self, claim: Claim, **values: object) -> None:
-        with self.db.write() as session:
-            result = session.connection().execute(
-                update(_REMINDER)
-                .where(
-                    _REMINDER.c.id == claim.id,
-                    _REMINDER.c.state.in_(("claimed", "sending")),
-                    _REMINDER.c.claimed_by == self.holder,
-                )
-                .values(**values)
+        with self.db.writing() as connection:
+            self._finish_on(connection, claim, values)
+
+    def _finish_on(self, connection: Connection, claim: Claim, values: dict[str, object]) -> None:
+        result = connection.execute(
+            update(_REMINDER)
+            .where(
+                _REMINDER.c.id == claim.id,
+                _REMINDER.c.state.in_(("claimed", "sending")),
+                _REMINDER.c.claimed_by == self.holder,
             )
-            if result.rowcount != 1:
-                log.warning("reminder %s was no longer claimed when it finished", claim.id)
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            log.warning("reminder %s was no longer claimed when it finished", claim.id)
 
 
 def _key_of(row: Reminder) -> LedgerKey:

@@ -49,6 +49,7 @@ from typing import Any, Literal, TypeVar
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from bot.audit import begin_acting
@@ -588,7 +589,14 @@ class SchedulerRunner:
             return
         calls = [call for call, _future in group]
         outcomes: list[tuple[bool, Any]] | None = None
-        if len(group) > 1:
+        if all(self._is_plain(call) for call in calls):
+            try:
+                with self.services.db.writing() as connection:
+                    outcomes = self._plain_together(connection, calls)
+            except Exception:
+                log.warning("a group of ledger writes failed; each is written alone", exc_info=True)
+                outcomes = None
+        elif len(group) > 1:
             try:
                 with self.services.db.unit():
                     outcomes = self._written_together(calls)
@@ -598,6 +606,68 @@ class SchedulerRunner:
         if outcomes is None:
             outcomes = [_outcome(call) for call in calls]
         loop.call_soon_threadsafe(_resolve, [future for _call, future in group], outcomes)
+
+    def _is_plain(self, call: functools.partial[Any]) -> bool:
+        """A write of the send path that :meth:`_plain_together` writes on the group's
+        connection: a claim, a claim marked sending, a claim given back after a 429, a
+        reminder marked sent (:meth:`_settle`)."""
+        if self._is_claim(call):
+            return True
+        if call.keywords:
+            return False
+        if call.func == self.outbox.mark_sending:
+            return len(call.args) == 2
+        if call.func == self.outbox.not_sent:
+            return len(call.args) == 1
+        return call.func == self._settle and len(call.args) == 4
+
+    def _plain_together(
+        self, connection: Connection, calls: Sequence[functools.partial[Any]]
+    ) -> list[tuple[bool, Any]]:
+        """A group of the send path's writes (:meth:`_is_plain`) as plain statements in one
+        transaction on one connection, without savepoints: the lease read once (at the latest
+        moment of the claims and marks: it must still be held then), the claims written first
+        (:meth:`Outbox.claim_many_on`: one statement reads their rows, one inserts the new
+        ones), then the marks and the 429s in order, then the reminders marked sent with one
+        statement for the ledger rows and one for their contexts. Any error raises: the caller
+        rolls the transaction back and writes each alone."""
+        outcomes: list[tuple[bool, Any] | None] = [None] * len(calls)
+        moments = [
+            call.args[1] for call in calls if call.func != self._settle and len(call.args) >= 2
+        ]
+        lease = self.outbox.holds_lease_on(connection, max(moments)) if moments else False
+        batches: dict[bool, list[int]] = {}
+        for number, call in enumerate(calls):
+            if self._is_claim(call):
+                batches.setdefault(bool(call.keywords.get("sending", False)), []).append(number)
+        for sending, numbers in batches.items():
+            batch = [calls[number] for number in numbers]
+            results = self.outbox.claim_many_on(
+                connection,
+                [(call.args[0], call.args[2]) for call in batch],
+                max(call.args[1] for call in batch),
+                frozenset().union(*(call.args[3] for call in batch)),
+                sending=sending,
+                lease=lease,
+            )
+            for number, result in zip(numbers, results, strict=True):
+                outcomes[number] = (True, result)
+        settles: list[int] = []
+        for number, call in enumerate(calls):
+            if call.func == self.outbox.mark_sending:
+                claim, now = call.args
+                marked = self.outbox.mark_sending_on(connection, claim, now, lease=lease)
+                outcomes[number] = (True, marked)
+            elif call.func == self.outbox.not_sent:
+                self.outbox.not_sent(call.args[0], connection)
+                outcomes[number] = (True, None)
+            elif call.func == self._settle:
+                settles.append(number)
+        if settles:
+            self._settle_on(connection, [calls[number].args for number in settles])
+            for number in settles:
+                outcomes[number] = (True, None)
+        return [outcome for outcome in outcomes if outcome is not None]
 
     def _written_together(self, calls: Sequence[functools.partial[Any]]) -> list[tuple[bool, Any]]:
         """Inside the group's transaction: each write in turn, except the claims and the
@@ -870,19 +940,26 @@ class SchedulerRunner:
         """:meth:`_settle` for several messages: one statement marks them sent, one records
         their contexts, both in one transaction (inside a group: one savepoint), on its
         connection (no savepoint of their own)."""
-        with self.services.db.unit(), self.services.db.write() as session:
-            connection = session.connection()
-            self.outbox.mark_sent_many(
-                [(claim, at, ids) for claim, _message, ids, at in settles], connection
-            )
-            record_sent_many(
-                self.services.db,
-                [
-                    (message.channel, message.chat_id, ids, message.reply.context, at)
-                    for _claim, message, ids, at in settles
-                ],
-                connection,
-            )
+        with self.services.db.writing() as connection:
+            self._settle_on(connection, settles)
+
+    def _settle_on(
+        self,
+        connection: Connection,
+        settles: Sequence[tuple[Claim, OwedMessage, Sequence[str], datetime]],
+    ) -> None:
+        """:meth:`_settle_many` in ``connection``'s transaction."""
+        self.outbox.mark_sent_many(
+            [(claim, at, ids) for claim, _message, ids, at in settles], connection
+        )
+        record_sent_many(
+            self.services.db,
+            [
+                (message.channel, message.chat_id, ids, message.reply.context, at)
+                for _claim, message, ids, at in settles
+            ],
+            connection,
+        )
 
     async def _acquire_lease(self, now: datetime) -> bool:
         """Take or renew the sender lease; remember until when it is surely this process's."""
