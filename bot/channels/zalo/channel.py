@@ -7,6 +7,7 @@ waits for its own here; a "too many requests" answer pauses the whole channel.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import httpx
@@ -69,7 +70,7 @@ class ZaloChannel:
         Raises :class:`PartialDelivery` when some messages left before a failure, else the
         neutral delivery error of the failure.
         """
-        outgoing = render_replies(replies, self._translator(chat_id), self._public)
+        outgoing = render_replies(replies, await self._translator(chat_id), self._public)
         per_reply: list[list[str]] = [[] for _ in replies]
         sent: list[str] = []
         for item in outgoing:
@@ -102,14 +103,18 @@ class ZaloChannel:
             raise
         return platform_id(result.get("message_id"))
 
-    def _translator(self, chat_id: str) -> Translator:
-        """The language of the chat's registered user (set with /lang), else the default."""
+    async def _translator(self, chat_id: str) -> Translator:
+        """The language of the chat's registered user (set with /lang), else the default (read
+        off the event loop: a database that waits must not stall the other chats)."""
+        language = await asyncio.to_thread(self._language, chat_id)
+        return translator(language or self._locale)
+
+    def _language(self, chat_id: str) -> str | None:
         with self._db.session() as session:
-            language = session.exec(
+            return session.exec(
                 select(User.language).where(
                     col(User.channel) == CHANNEL,
                     col(User.chat_id) == chat_id,
                     col(User.active).is_(True),
                 )
             ).first()
-        return translator(language or self._locale)
