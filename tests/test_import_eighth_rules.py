@@ -257,3 +257,48 @@ def test_a_quyet_dinh_with_bare_article_lines(tmp_path: Path) -> None:
         "Chánh Văn phòng UBND tỉnh, Giám đốc các Sở chịu trách nhiệm thi hành Quyết định này.",
     )
     assert _roles(result) == {"2": (["so-tai-chinh"], ["so-y-te"])}
+
+
+def test_a_quy_dinh_in_chapters(tmp_path: Path) -> None:
+    """A Quy định in chapters: "Chương II" and its title in capitals assign nothing; every
+    article is an item ("Điều 9. Quy định chuyển tiếp" with a paragraph naming its lead), the
+    definitions and scope articles are no tasks; "8. Trách nhiệm của Chủ tịch UBND cấp xã"
+    over a), b) is the communes' task; the 2025 press body "Báo và Phát thanh, Truyền hình"."""
+    result = _import(
+        tmp_path,
+        "QUY ĐỊNH",
+        "Quản lý chợ trên địa bàn tỉnh",
+        "Chương I",
+        "NHỮNG QUY ĐỊNH CHUNG",
+        "Điều 1. Phạm vi điều chỉnh và đối tượng áp dụng",
+        "1. Các sở, ban, ngành; Ủy ban nhân dân các xã, phường.",
+        "Điều 2. Giải thích từ ngữ",
+        "Chợ dân sinh là chợ do Ủy ban nhân dân cấp xã quản lý.",
+        "Chương II",
+        "TRÁCH NHIỆM CỦA SỞ CÔNG THƯƠNG VÀ CÁC CƠ QUAN",
+        "Điều 8. Tổ chức thực hiện",
+        "1. Báo và Phát thanh, Truyền hình tỉnh",
+        "a) Tuyên truyền quy định về quản lý chợ.",
+        "2. Trách nhiệm của Chủ tịch Ủy ban nhân dân cấp xã",
+        "a) Kiểm tra an toàn chợ trên địa bàn.",
+        "b) Phối hợp với Sở Công Thương xử lý vi phạm.",
+        "Điều 9. Quy định chuyển tiếp",
+        "Đối với chợ đang giao Sở Công Thương quản lý thì Sở Công Thương tiếp tục quản lý.",
+    )
+    assigned = {task: roles for task, roles in _roles(result).items() if roles != ([], [])}
+    assert assigned == {
+        "8.1": (["bao-va-phat-thanh-truyen-hinh-tinh"], []),
+        "8.2": (["uy-ban-nhan-dan-cac-xa-phuong-thi-tran"], ["so-cong-thuong"]),
+        "9": (["so-cong-thuong"], []),
+    }
+
+
+def test_a_request_for_feedback_on_difficulties_is_no_task(tmp_path: Path) -> None:
+    result = _import(
+        tmp_path,
+        "IV. TỔ CHỨC THỰC HIỆN",
+        "1. Sở Y tế chủ trì, phối hợp với Sở Tài chính triển khai Kế hoạch.",
+        "2. Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các sở, ban, ngành, Ủy ban "
+        "nhân dân các xã, phường kịp thời phản ánh về Sở Y tế để tổng hợp.",
+    )
+    assert _roles(result) == {"1": (["so-y-te"], ["so-tai-chinh"])}

@@ -137,6 +137,11 @@ class _Importer:
             rf"\b(?:{either(closing['verbs'])})\b.*\b(?:{either(closing['words'])})\b.*"
             rf"\b(?:{either(table['doc_types'])}) nay\b"
         )
+        troubles = table["difficulty_reports"]
+        self.difficulty_report = re.compile(
+            rf"^(?:{either(troubles['openers'])})\b.*\b(?:{either(troubles['troubles'])})\b.*"
+            rf"\b(?:{either(troubles['verbs'])})\b"
+        )
         self.issuer: Agency | None = None
         self.issuer_level = "province"
         self.reader = RoleReader(self.lexicon, self._excluded)
@@ -335,16 +340,26 @@ class _Importer:
                         label = f"{section}.{child.number[0]}"
                     self._walk(child, child_mode, sub_context, label)
                 else:
-                    self._leaf(child, mode, context, section or "I")
+                    self._leaf(child, self._leaf_mode(child, mode), context, section or "I")
             elif child.kind == "para" and mode == "organisation" and node.kind == "section":
                 self._reporting([child.rest])
 
+    def _leaf_mode(self, node: Node, mode: str) -> str:
+        """ "Điều 2. Giải thích từ ngữ": an article's title sets its mode."""
+        if node.article and mode != "excluded":
+            return self._section_mode(node.rest, mode)
+        return mode
+
     def _no_task(self, node: Node, mode: str, texts: list[str], heading: ParagraphRoles) -> bool:
         """Whether an item is no task: a closing article ("Điều 3." / "Chánh Văn phòng …
-        chịu trách nhiệm thi hành Quyết định này") or, in an organisation section, a reporting
+        chịu trách nhiệm thi hành Quyết định này"), a request for feedback on difficulties
+        (rules: ``difficulty_reports``) or, in an organisation section, a reporting
         rule (read here); "1. Sở X" over its points, one of them a report ("g) Tổng hợp báo
         cáo … trước ngày 20/12"), is X's task all the same."""
         if node.article and any(self._closing(text) for text in texts):
+            return True
+        if self.difficulty_report.search(fold(" ".join(texts))):
+            # "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, … kịp thời phản ánh về …".
             return True
         return mode == "organisation" and self._reporting(texts) and not heading.heading_only
 

@@ -123,6 +123,9 @@ def outline(blocks: list[Block]) -> Node:
     root = Node("root")
     stack: list[Node] = [root]
     articles: list[Node] = []
+    # A Quy định in chapters ("Chương I"): each of its articles is an item of its own.
+    chaptered = any(_CHAPTER.match(b.text.strip()) for b in blocks if not b.is_table)
+    chapter_title = False
 
     def attach(node: Node, depth: int) -> None:
         while len(stack) > 1 and _depth(stack[-1]) >= depth:
@@ -137,7 +140,11 @@ def outline(blocks: list[Block]) -> Node:
             stack[-1].children.append(node)
             continue
         text = block.text.strip()
-        article = _article_item(text, stack)
+        heading_of_chapter = chaptered and _chapter_heading(text, chapter_title, stack)
+        chapter_title = heading_of_chapter and bool(_CHAPTER.match(text))
+        if heading_of_chapter:
+            continue
+        article = _article_item(text, stack, every=chaptered)
         if article is not None:
             attach(article, _ARTICLE_DEPTH)
             articles.append(article)
@@ -149,34 +156,9 @@ def outline(blocks: list[Block]) -> Node:
         if _APPENDIX.match(text):
             attach(Node("section", "PL", (), text, text), 0)
             continue
-        match = _ROMAN.match(text)
-        if match and match.group("rest")[:1].isupper():
-            attach(
-                Node(
-                    "section",
-                    match.group("n"),
-                    (roman_value(match.group("n")),),
-                    text,
-                    match.group("rest"),
-                ),
-                0,
-            )
-            continue
-        match = _ARABIC.match(text)
-        if match:
-            label = match.group("n") or match.group("m")
-            rest = match.group("rest") or match.group("rest2")
-            number = tuple(int(part) for part in label.split("."))
-            if all(0 < n < 100 for n in number):
-                attach(Node("item", label, number, text, rest), 10 + len(number))
-                continue
-        match = _LETTER.match(text)
-        if match and match.group("n") in _LETTERS:
-            parent = _last_item(stack)
-            base = parent.number if parent is not None else ()
-            depth = (10 + len(base) + 1) if parent is not None else 11
-            index = _LETTERS.index(match.group("n")) + 1
-            attach(Node("item", match.group("n"), (*base, index), text, match.group("rest")), depth)
+        numbered = _numbered(text, stack)
+        if numbered is not None:
+            attach(*numbered)
             continue
         match = _BULLET.match(text)
         node = Node(
@@ -192,22 +174,64 @@ def outline(blocks: list[Block]) -> Node:
     return root
 
 
+def _numbered(text: str, stack: list[Node]) -> tuple[Node, int] | None:
+    """The section ("II. …"), item ("1.", "1.1.") or lettered item ("a)") ``text`` opens,
+    with its depth, or None."""
+    match = _ROMAN.match(text)
+    if match and match.group("rest")[:1].isupper():
+        value = roman_value(match.group("n"))
+        return Node("section", match.group("n"), (value,), text, match.group("rest")), 0
+    match = _ARABIC.match(text)
+    if match:
+        label = match.group("n") or match.group("m")
+        rest = match.group("rest") or match.group("rest2")
+        number = tuple(int(part) for part in label.split("."))
+        if all(0 < n < 100 for n in number):
+            return Node("item", label, number, text, rest), 10 + len(number)
+    match = _LETTER.match(text)
+    if match and match.group("n") in _LETTERS:
+        parent = _last_item(stack)
+        base = parent.number if parent is not None else ()
+        depth = (10 + len(base) + 1) if parent is not None else 11
+        index = _LETTERS.index(match.group("n")) + 1
+        return Node("item", match.group("n"), (*base, index), text, match.group("rest")), depth
+    return None
+
+
 # An article's item sits below the sections (0) and above the numbered items (10 + depth).
 _ARTICLE_DEPTH = 5
 _ARTICLE_TITLE = re.compile(r"^Điều\s+(?P<n>\d{1,3})\s*[.:]\s*(?P<title>\S.*)?$", re.IGNORECASE)
 
 
-def _article_item(text: str, stack: list[Node]) -> Node | None:
+_CHAPTER = re.compile(r"^Chương\s+(?:[IVXLC]{1,6}|\d{1,2})\s*[.:]?\s*$")
+
+
+def _close_article(stack: list[Node]) -> None:
+    """Take the open article item (and what is open under it) off ``stack``."""
+    opened = next((i for i, n in enumerate(stack) if n.article), None)
+    if opened is not None:
+        del stack[opened:]
+
+
+def _chapter_heading(text: str, after_chapter: bool, stack: list[Node]) -> bool:
+    """Whether ``text`` is a chapter's heading ("Chương II", or the title in capitals right
+    after it: "QUY ĐỊNH QUẢN LÝ …"), which closes the article before it and assigns nothing."""
+    if _CHAPTER.match(text) or (after_chapter and _mostly_upper(text)):
+        _close_article(stack)
+        return True
+    return False
+
+
+def _article_item(text: str, stack: list[Node], *, every: bool = False) -> Node | None:
     """ "Điều 19. Trách nhiệm của Sở Xây dựng" -> an item numbered 19 whose ``rest`` is who
     the article concerns ("Sở Xây dựng"); "Điều 18. Tổ chức thực hiện" -> an item whose rest
-    is its title; a bare "Điều 2." -> an item without a rest. Other articles (and a Quyết định's own) are no item: None. Any article
+    is its title; a bare "Điều 2." -> an item without a rest; with ``every`` (a Quy định in
+    chapters) any article -> an item whose rest is its title. Other articles (and a Quyết định's own) are no item: None. Any article
     closes the article item open before it (taken off ``stack``). Rules: ``article_tasks``."""
     match = _ARTICLE_TITLE.match(text)
     if match is None:
         return None
-    opened = next((i for i, n in enumerate(stack) if n.article), None)
-    if opened is not None:
-        del stack[opened:]
+    _close_article(stack)
     title = (match.group("title") or "").strip()
     number = int(match.group("n"))
     if not title:
@@ -220,7 +244,8 @@ def _article_item(text: str, stack: list[Node]) -> Node | None:
         if folded.startswith(prefix + " "):
             rest = title[len(prefix) :].strip()
             break
-    if rest is None and any(folded.startswith(light_fold(t)) for t in table["titles"]):
+    if rest is None and (every or any(folded.startswith(light_fold(t)) for t in table["titles"])):
+        # ``every``: an article of a Quy định in chapters ("Điều 27. Quy định chuyển tiếp").
         rest = title
     if not rest:
         return None
