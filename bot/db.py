@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,6 +96,20 @@ def _session_class() -> type[Session]:
     return Session
 
 
+POSTGRESQL_OPENED = False  # bot/models.py gives its tables their PostgreSQL options then
+
+
+def _postgresql_opened() -> None:
+    """The tables' PostgreSQL options (bot.models.use_postgresql) without importing the ORM
+    for it: now if the models are loaded, else when they are (a command that reads with
+    SQLAlchemy Core, ``planbot digest`` or ``schedule``, never loads them)."""
+    global POSTGRESQL_OPENED
+    POSTGRESQL_OPENED = True
+    models = sys.modules.get("bot.models")
+    if models is not None:
+        models.use_postgresql()
+
+
 def _new_session(engine: Engine) -> Session:
     return _session_class()(engine, expire_on_commit=False)
 
@@ -130,9 +145,7 @@ class Database:
             )
             _configure_sqlite(self.engine)
         else:
-            from bot.models import use_postgresql
-
-            use_postgresql()
+            _postgresql_opened()
             self.engine = create_engine(
                 self.url,
                 echo=echo,

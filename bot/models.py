@@ -6,6 +6,7 @@ row they amend. All datetimes are timezone-aware; they are stored in UTC.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Any, Literal
 
@@ -205,6 +206,10 @@ def use_postgresql() -> None:
     for index in StatusUpdate.__table__.indexes:  # type: ignore[attr-defined]
         if index.name == "uq_status_update_report_source":
             index.dialect_kwargs["postgresql_where"] = text(_ONE_REPORT_PER_MESSAGE)
+
+
+if getattr(sys.modules.get("bot.db"), "POSTGRESQL_OPENED", False):  # opened before the models
+    use_postgresql()
 
 
 @event.listens_for(StatusUpdate, "before_insert")
