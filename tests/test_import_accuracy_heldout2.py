@@ -34,10 +34,12 @@ KEYS = load_keys(HELDOUT2)
 # semicolons, the closing request of a Chỉ thị): lead 85/102, 85/105; then (Party offices,
 # regional state bodies): lead 96/113, 96/105; then (a list going on after a unit in
 # brackets, the press): lead 97/114, 97/105, coordinate 43/46, 43/52; then (requests for
-# feedback on difficulties are no tasks): lead 97/111, 97/105.
+# feedback on difficulties are no tasks): lead 97/111, 97/105; then (organisation items in
+# dashed points, "X tỉnh và các Đoàn thể", headings that are only a long name): lead 103/116,
+# 103/105, coordinate 44/47, 44/52.
 FLOORS = {
-    "lead": (Fraction(97, 111), Fraction(97, 105)),
-    "coordinate": (Fraction(43, 46), Fraction(43, 52)),
+    "lead": (Fraction(103, 116), Fraction(103, 105)),
+    "coordinate": (Fraction(44, 47), Fraction(44, 52)),
 }
 
 

@@ -302,3 +302,44 @@ def test_a_request_for_feedback_on_difficulties_is_no_task(tmp_path: Path) -> No
         "nhân dân các xã, phường kịp thời phản ánh về Sở Y tế để tổng hợp.",
     )
     assert _roles(result) == {"1": (["so-y-te"], ["so-tai-chinh"])}
+
+
+def test_the_front_and_the_mass_organisations_are_two_names(tmp_path: Path) -> None:
+    """ "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh và các Đoàn thể": the Front's name ends before
+    "và các" and a kind of body."""
+    result = _import(
+        tmp_path,
+        "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh và các Đoàn thể tuyên truyền, vận động Nhân dân.",
+    )
+    assert _roles(result) == {"1": (["uy-ban-mat-tran-to-quoc-viet-nam-tinh"], [])}
+
+
+def test_an_organisation_item_with_dashed_points_is_a_task_despite_its_report(
+    tmp_path: Path,
+) -> None:
+    """In "Tổ chức thực hiện", an item that lists its work in dashed points is a task even when
+    one point sets a report; a bare reporting sentence stays a reporting rule."""
+    result = _import(
+        tmp_path,
+        "IV. TỔ CHỨC THỰC HIỆN",
+        "1. Sở Y tế chỉ đạo Trung tâm Kiểm soát bệnh tật thực hiện các nội dung sau:",
+        "- Phối hợp với Ủy ban nhân dân các xã, phường giám sát dịch bệnh.",
+        "- Tổng hợp kết quả, báo cáo Ủy ban nhân dân tỉnh trước ngày 15/12/2027.",
+        "2. Các sở, ban, ngành báo cáo kết quả thực hiện về Sở Y tế trước ngày 10/12 hằng năm.",
+    )
+    assert _roles(result) == {"1": (["so-y-te"], ["uy-ban-nhan-dan-cac-xa-phuong-thi-tran"])}
+
+
+def test_a_heading_that_is_only_a_long_name_heads_its_points(tmp_path: Path) -> None:
+    """ "1. Viện Nghiên cứu, Phát triển và Đào tạo tỉnh" (a name the lexicon cuts at its comma)
+    over a), b): no verb, no cue, no full stop: the name heads the points."""
+    result = _import(
+        tmp_path,
+        "IV. TỔ CHỨC THỰC HIỆN",
+        "1. Viện Nghiên cứu, Phát triển và Đào tạo tỉnh",
+        "a) Tuyên truyền nội dung quy hoạch.",
+        "b) Chủ trì, phối hợp với Sở Y tế đánh giá, báo cáo định kỳ trước ngày 15/12 hằng năm.",
+    )
+    ((task_id, (leads, coordinators)),) = _roles(result).items()
+    assert (task_id, len(leads), coordinators) == ("1", 1, ["so-y-te"])
+    assert leads[0].startswith("vien-nghien-cuu")

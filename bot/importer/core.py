@@ -123,6 +123,7 @@ class _Importer:
         self.execution = Phrases(table["execution_phrases"])
         self.partner_cues = Phrases(table["partner_cues"])
         self.coordinate_cues = Phrases(table["coordinate_cues"])
+        self.lead_cues = Phrases(table["lead_cues"])
         self.field_labels: dict[str, list[str]] = {
             kind: [fold(cue) for cue in cues]
             for kind, cues in table["task_fields"].items()
@@ -319,7 +320,7 @@ class _Importer:
                     child_mode = self._section_mode(child.rest, mode)
                     if child_mode == "excluded" or mode == "excluded":
                         continue
-                    heading = self.reader.read(child.rest, context)
+                    heading = self._heading(child, context)
                     if child.article and heading.heading_only and not self._headings(child):
                         # "Điều 19. Trách nhiệm của Sở X" over clauses 1., 2.: one task, the
                         # article's, led by X, its clauses its parts.
@@ -344,6 +345,28 @@ class _Importer:
             elif child.kind == "para" and mode == "organisation" and node.kind == "section":
                 self._reporting([child.rest])
 
+    def _heading(self, node: Node, context: list[Mention]) -> ParagraphRoles:
+        """The roles of an item's own line; a line that is only a name over the item's points
+        ("1. Viện Văn hóa, Nghệ thuật, Thể thao và Du lịch Việt Nam", "3. Sở X/Sở Y tỉnh,
+        thành phố"), with no verb or cue of a task in lower case and no full stop, heads them
+        like "1. Sở X"."""
+        heading = self.reader.read(node.rest, context)
+        if heading.heading_only or not node.children or node.rest.rstrip().endswith((".", ":")):
+            return heading
+        tokens, mentions = self.reader.mentions(node.rest)
+        named = [m for m in mentions if not self._excluded(m)]
+        if not named or mentions[0].first != 0:
+            return heading
+        if any(
+            phrases.match(tokens, index)
+            for index in range(len(tokens))
+            if not tokens[index].capitalised
+            for phrases in (self.task_verbs, self.coordinate_cues, self.lead_cues)
+        ):
+            return heading
+        roles = [ClauseRole(m, "lead", node.rest, 0.8, True) for m in named]
+        return ParagraphRoles(roles, named, heading_only=True)
+
     def _leaf_mode(self, node: Node, mode: str) -> str:
         """ "Điều 2. Giải thích từ ngữ": an article's title sets its mode."""
         if node.article and mode != "excluded":
@@ -355,13 +378,19 @@ class _Importer:
         chịu trách nhiệm thi hành Quyết định này"), a request for feedback on difficulties
         (rules: ``difficulty_reports``) or, in an organisation section, a reporting
         rule (read here); "1. Sở X" over its points, one of them a report ("g) Tổng hợp báo
-        cáo … trước ngày 20/12"), is X's task all the same."""
+        cáo … trước ngày 20/12"), or an item listing its work in dashed points, one of them a
+        report, is a task all the same."""
         if node.article and any(self._closing(text) for text in texts):
             return True
         if self.difficulty_report.search(fold(" ".join(texts))):
             # "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, … kịp thời phản ánh về …".
             return True
-        return mode == "organisation" and self._reporting(texts) and not heading.heading_only
+        return (
+            mode == "organisation"
+            and self._reporting(texts)
+            and not heading.heading_only
+            and not any(p.bullet for p in node.paragraphs)
+        )
 
     def _closing_request(self, text: str) -> bool:
         """ "Chủ tịch UBND tỉnh yêu cầu … thực hiện nghiêm túc Chỉ thị này./.": the closing
@@ -380,7 +409,7 @@ class _Importer:
         for table in node.tables:
             self._table(table, section)
         texts = [node.rest, *(p.rest for p in node.paragraphs)]
-        heading = self.reader.read(node.rest, context)
+        heading = self._heading(node, context)
         if self._no_task(node, mode, texts, heading):
             return
         body_context = heading.context or context

@@ -301,6 +301,8 @@ class Lexicon:
         heads = table["agency_heads"]
         self._heads = {kind: Phrases(words) for kind, words in heads.items()}
         self._stops = Phrases(table["name_stop_words"])
+        # "Ủy ban MTTQ … tỉnh và các Đoàn thể": "và các" + a kind of body ends the name.
+        self._group_words = Phrases(table["name_and_groups"])
         self._place_ends = {w for text in table["name_place_ends"] for w in phrase_words(text)}
         self._persons = Phrases(table["person_titles"])
 
@@ -403,6 +405,7 @@ class Lexicon:
                     and tokens[end + 1].word == "cac"
                     and tokens[end + 2].capitalised
                     and not self._starts_name(tokens, end + 2)
+                    and not self._group_words.match(tokens, end + 2)
                 ):
                     end += 2
                     while end < len(tokens) and end - start < 16:
@@ -496,6 +499,7 @@ class Lexicon:
                         and tokens[end + 1].word == "cac"
                         and tokens[end + 2].capitalised
                         and not any(h.match(tokens, end + 2) for h in self._heads.values())
+                        and not self._group_words.match(tokens, end + 2)
                     ):
                         # "Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp …": one
                         # board's name, not a second agency.
