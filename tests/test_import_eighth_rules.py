@@ -343,3 +343,16 @@ def test_a_heading_that_is_only_a_long_name_heads_its_points(tmp_path: Path) -> 
     ((task_id, (leads, coordinators)),) = _roles(result).items()
     assert (task_id, len(leads), coordinators) == ("1", 1, ["so-y-te"])
     assert leads[0].startswith("vien-nghien-cuu")
+
+
+def test_the_forest_rangers_and_army_units_in_a_partner_list(tmp_path: Path) -> None:
+    """ "Chi cục Kiểm lâm" is one name ("lâm" is no "làm"); "đơn vị Quân đội" (army units) is
+    vague but does not end the list of partners."""
+    result = _import(
+        tmp_path,
+        "Công an tỉnh phối hợp với Chi cục Kiểm lâm, đơn vị Quân đội, Ủy ban nhân dân cấp xã "
+        "tuần tra phòng cháy rừng.",
+    )
+    assert _roles(result) == {
+        "1": (["cong-an-tinh"], ["chi-cuc-kiem-lam", "uy-ban-nhan-dan-cac-xa-phuong-thi-tran"])
+    }
