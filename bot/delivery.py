@@ -49,7 +49,8 @@ MAX_INTERACTIVE_WAIT = 5.0  # seconds: a person is waiting for the answer
 BACKOFF = 0.5  # seconds times the attempt number, after a failure without retry_after
 FLUSH_AFTER = 0.5  # seconds: the longest a reply's context waits for a turn to write it
 
-_flushing: dict[int, asyncio.TimerHandle] = {}  # id(Database) -> its flush, once scheduled
+# id(Database) -> (the loop, its flush) once scheduled; a loop that ended drops its entry
+_flushing: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle]] = {}
 _flushes: set[asyncio.Task[None]] = set()  # running flushes (a reference, until done)
 
 
@@ -107,9 +108,10 @@ async def record_replies(
 def _flush_soon(db: Database) -> None:
     """Schedule one flush of ``db``'s deferred rows (no-op if one is scheduled already)."""
     key = id(db)
-    if key in _flushing:
-        return
     loop = asyncio.get_running_loop()
+    scheduled = _flushing.get(key)
+    if scheduled is not None and scheduled[0] is loop and not scheduled[1].cancelled():
+        return
 
     def fire() -> None:
         _flushing.pop(key, None)
@@ -117,7 +119,7 @@ def _flush_soon(db: Database) -> None:
         _flushes.add(task)
         task.add_done_callback(_flushes.discard)
 
-    _flushing[key] = loop.call_later(FLUSH_AFTER, fire)
+    _flushing[key] = (loop, loop.call_later(FLUSH_AFTER, fire))
 
 
 async def _flush(db: Database) -> None:
@@ -129,7 +131,7 @@ async def _flush(db: Database) -> None:
 
 async def flush_replies(db: Database) -> None:
     """Write the deferred contexts now (at stop), cancelling a scheduled flush."""
-    handle = _flushing.pop(id(db), None)
-    if handle is not None:
-        handle.cancel()
+    scheduled = _flushing.pop(id(db), None)
+    if scheduled is not None:
+        scheduled[1].cancel()
     await asyncio.to_thread(db.flush_deferred)

@@ -138,3 +138,19 @@ def _table() -> Any:
     from bot.models import SentMessage
 
     return SentMessage.__table__  # type: ignore[attr-defined]
+
+
+def test_a_second_event_loop_still_flushes_within_half_a_second(
+    seeded: Services, clock: FrozenClock
+) -> None:
+    """A flush scheduled on a loop that ended (a command that ran its own loop) does not stop
+    the next loop's replies from being written."""
+
+    async def answered(message_id: str, wait: float) -> None:
+        sent = [(Reply("Đã ghi nhận", context={"kind": "confirmation"}), [message_id])]
+        await record_replies(seeded.db, "test", "chat-1", sent, clock.now())
+        await asyncio.sleep(wait)
+
+    asyncio.run(answered("906", 0))  # the loop ends before its flush
+    asyncio.run(answered("907", FLUSH_AFTER + 0.5))
+    assert _stored(seeded.db, "907") == {"kind": "confirmation"}
