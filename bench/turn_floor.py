@@ -30,43 +30,23 @@ WARM_UP = 20
 
 
 def floor(updates: int) -> dict[str, Any]:
-    from sqlalchemy import bindparam, func, insert, select, update
+    from sqlalchemy import bindparam, func, insert, select
 
     from bot.db import Database
-    from bot.models import AuditEntry, Conversation, StatusUpdate, User
+    from bot.models import AuditEntry, Conversation, StatusUpdate
     from bot.plan import load_plan
 
     plan_id = load_plan().info.id  # the seed plan, as bench.inbound registers its units
 
-    users, conversations = User.__table__, Conversation.__table__  # type: ignore[attr-defined]
+    # The turn's own statements (built once in their modules), on a plain connection.
+    from bot.conversation_state import _LOAD as load_state
+    from bot.conversation_state import _UPDATE
+    from bot.registration import _ACTIVE_USER as find_user
+    from bot.updates import _BY_SOURCE as by_source
+
+    conversations = Conversation.__table__  # type: ignore[attr-defined]
     reports, audit = StatusUpdate.__table__, AuditEntry.__table__  # type: ignore[attr-defined]
-    find_user = select(*users.c).where(
-        users.c.channel == bindparam("channel"),
-        users.c.external_id == bindparam("external_id"),
-        users.c.active.is_(True),
-    )
-    load_state = select(conversations.c.data, conversations.c.updated_at).where(
-        conversations.c.channel == bindparam("channel"),
-        conversations.c.chat_id == bindparam("chat_id"),
-    )
-    by_source = (
-        select(reports.c.id)
-        .where(
-            reports.c.channel == bindparam("channel"),
-            reports.c.source_message_id == bindparam("source"),
-            reports.c.agency_id == bindparam("agency"),
-            reports.c.kind == "report",
-        )
-        .limit(1)
-    )
-    save_state = (
-        update(conversations)
-        .where(
-            conversations.c.channel == bindparam("key_channel"),
-            conversations.c.chat_id == bindparam("key_chat_id"),
-        )
-        .values(state="idle", data=bindparam("data"), updated_at=bindparam("at"))
-    )
+    save_state = _UPDATE.values(state="idle", data=bindparam("data"), updated_at=bindparam("at"))
     with tempfile.TemporaryDirectory(prefix="planbot-floor-") as folder:
         url = f"sqlite:///{folder}/planbot.db"
         people = inbound.prepare(url, f"{folder}/data", 100)
@@ -95,7 +75,9 @@ def floor(updates: int) -> dict[str, Any]:
                 user = connection.execute(
                     find_user, {"channel": "telegram", "external_id": chat}
                 ).first()
-                connection.execute(load_state, {"channel": "telegram", "chat_id": chat}).first()
+                connection.execute(
+                    load_state, {"key_channel": "telegram", "key_chat_id": chat}
+                ).first()
             assert user is not None
             source = f"{chat}:{1000 + number}"
             values = {

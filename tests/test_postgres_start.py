@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.test_cli_startup import _run_probe
 
 pytestmark = pytest.mark.postgres
 
@@ -17,32 +18,8 @@ ORM = ("sqlmodel", "sqlalchemy.orm", "bot.models", "bot.audit", "bot.planstore")
 
 
 def _probe(argv: list[str], url: str, tmp_path: Path) -> tuple[set[str], str]:
-    probe = (
-        "import sys\n"
-        f"sys.argv = ['planbot', *{argv!r}]\n"
-        "from bot.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
-    )
-    env = {
-        "PLANBOT_DATABASE_URL": url,
-        "PLANBOT_DATA_DIR": str(tmp_path / "data"),
-        "PLANBOT_LOCALE": "en",
-        "PATH": "/usr/bin:/bin",
-        "COLUMNS": "100",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        env=env,
-        check=False,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES "))
-    return set(line.split()[1:]), done.stdout[: done.stdout.index("MODULES ")] + done.stderr
+    """The modules a command line imported on PostgreSQL, and what it wrote before."""
+    return _run_probe(argv, tmp_path, PLANBOT_DATABASE_URL=url, PLANBOT_LOCALE="en")
 
 
 def test_digest_and_schedule_on_postgresql_start_without_the_orm(
