@@ -31,6 +31,7 @@ from bot.actors import (
     current_actor,
     message_actor,
 )
+from bot.audit_rows import audit_row, plain
 from bot.models import AuditEntry
 
 __all__ = [
@@ -92,31 +93,15 @@ def insert_audited(
     assert inserted is not None
     new_key = inserted[0]
     written = {**values, key: new_key}
-    detail = {name: _plain(written[name]) for name in _columns_of(model) if name in written}
-    actor = current_actor()
-    connection.execute(
-        insert(_TABLE),
-        [
-            {
-                "at": datetime.now(UTC),
-                "actor": actor.who,
-                "action": "insert",
-                "subject": f"{table.name}:?",  # as the flush hook names a new row (see below)
-                "source": actor.source,
-                "detail": _bounded(detail),
-            }
-        ],
-    )
+    detail = {name: plain(written[name]) for name in _columns_of(model) if name in written}
+    # "<table>:?": as the flush hook names a new row (see below).
+    connection.execute(insert(_TABLE), [audit_row("insert", f"{table.name}:?", detail)])
     return new_key
 
 
 def _columns_of(model: type[Any]) -> list[str]:
     """The model's column attributes in the order the flush hook lists them."""
     return [attribute.key for attribute in inspect(model).column_attrs]
-
-
-def _plain(value: Any) -> Any:
-    return value if isinstance(value, int | float | bool) else str(value)
 
 
 def _subject(instance: object) -> str | None:
@@ -135,13 +120,12 @@ def _changes(instance: object) -> dict[str, Any]:
         history = attribute.history
         if history.has_changes() and history.added:
             value = history.added[0]
-            changed[attribute.key] = _plain(value)
+            changed[attribute.key] = plain(value)
     return changed
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: object) -> None:
-    actor = current_actor()
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     for action, instances in (
@@ -158,16 +142,7 @@ def _after_flush(session: Session, _context: object) -> None:
             if subject is None:
                 continue
             detail = _changes(instance) if action != "delete" else {}
-            rows.append(
-                {
-                    "at": now,
-                    "actor": actor.who,
-                    "action": action,
-                    "subject": subject,
-                    "source": actor.source,
-                    "detail": _bounded(detail),
-                }
-            )
+            rows.append(audit_row(action, subject, detail, now=now))
     if rows:
         session.connection().execute(insert(_TABLE), rows)
 
@@ -180,23 +155,6 @@ def _bulk(state: ORMExecuteState) -> None:
     name = getattr(table, "name", None)
     if not isinstance(name, str) or name in NOT_AUDITED:
         return
-    actor = current_actor()
-    state.session.connection().execute(
-        insert(_TABLE),
-        [
-            {
-                "at": datetime.now(UTC),
-                "actor": actor.who,
-                "action": "update" if state.is_update else "delete",
-                "subject": name,
-                "source": actor.source,
-                "detail": {"statement": str(state.statement)[:500]},
-            }
-        ],
-    )
-
-
-def _bounded(detail: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: (value[:500] if isinstance(value, str) else value) for key, value in detail.items()
-    }
+    action = "update" if state.is_update else "delete"
+    detail = {"statement": str(state.statement)}
+    state.session.connection().execute(insert(_TABLE), [audit_row(action, name, detail)])

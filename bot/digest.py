@@ -24,13 +24,13 @@ import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import JSON, Connection, Integer, String, column, insert, table
 from sqlalchemy import select as sa_select
 
-from bot.actors import current_actor
+from bot.audit_rows import AUDIT, audit_row, plain
 from bot.db import Database
 from bot.dbtypes import AwareDateTime
 from bot.plan import Plan, ReportingRule, TaskItem
@@ -87,15 +87,6 @@ DIGEST_SNAPSHOT = table(
     column("audience", String),
     column("data", JSON),
     column("created_at", AwareDateTime()),
-)
-AUDIT = table(
-    "audit",
-    column("at", AwareDateTime()),
-    column("actor", String),
-    column("action", String),
-    column("subject", String),
-    column("source", String),
-    column("detail", JSON),
 )
 
 
@@ -701,25 +692,10 @@ def record_snapshot(db: Database, digest: Digest, audience: str | None = None) -
         new_id = connection.execute(
             insert(DIGEST_SNAPSHOT).returning(DIGEST_SNAPSHOT.c.id), values
         ).scalar_one()
-        actor = current_actor()
         detail = {"id": new_id, **values}  # the model's columns, in its order
-        connection.execute(
-            insert(AUDIT),
-            {
-                "at": datetime.now(UTC),
-                "actor": actor.who,
-                "action": "insert",
-                "subject": "digest_snapshot:?",  # as the flush hook names a new row
-                "source": actor.source,
-                "detail": {name: _audited(value) for name, value in detail.items()},
-            },
-        )
-
-
-def _audited(value: Any) -> Any:
-    """A value as the audit trail keeps it (bot.audit: ``_plain``, then ``_bounded``)."""
-    plain = value if isinstance(value, int | float | bool) else str(value)
-    return plain[:500] if isinstance(plain, str) else plain
+        # "digest_snapshot:?": as the flush hook names a new row.
+        row = audit_row("insert", "digest_snapshot:?", {k: plain(v) for k, v in detail.items()})
+        connection.execute(insert(AUDIT), row)
 
 
 def _with_changes(digest: Digest, previous: Snapshot) -> Digest:

@@ -13,6 +13,7 @@ import typer.main
 from bot.cli import COMMAND_HELP, COMMAND_MODULES, app
 from bot.db import alembic_config, head_revision
 from tests.conftest import REPO_ROOT
+from tests.support.cli_process import run_python
 
 
 def test_every_command_is_mapped_to_the_module_that_defines_it() -> None:
@@ -62,15 +63,7 @@ def _run_probe(argv: list[str], tmp_path: Path, **env_extra: str) -> tuple[set[s
         "COLUMNS": "100",
         **env_extra,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        env=env,
-        check=False,
-    )
+    done = run_python(probe, env=env, check=False)
     line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES "))
     assert "Traceback" not in done.stderr, done.stderr
     output = done.stdout[: done.stdout.index("MODULES ")] + done.stderr
@@ -231,14 +224,7 @@ def test_the_working_days_load_vietnams_holidays_without_the_other_countries() -
         "print(WorkingDays().holiday_name(datetime.date(2021, 4, 30)))\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        check=True,
-    )
+    done = run_python(probe)
     name, modules = done.stdout.splitlines()[:2]
     assert name == theirs.get(date(2021, 4, 30))
     assert "holidays.countries" not in modules.split()

@@ -7,13 +7,11 @@ the tables; these tests keep that description and the model from drifting apart.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 from sqlalchemy import TableClause
 
-from tests.conftest import REPO_ROOT
+from tests.support.cli_process import run_python
 
 
 def _stored(kind: object) -> type:
@@ -38,7 +36,8 @@ def test_the_status_updates_read_without_the_orm_name_the_models_columns() -> No
 
 
 def test_the_snapshots_and_their_audit_entries_name_the_models_columns() -> None:
-    from bot.digest import AUDIT, DIGEST_SNAPSHOT
+    from bot.audit_rows import AUDIT
+    from bot.digest import DIGEST_SNAPSHOT
     from bot.models import AuditEntry, DigestSnapshot
 
     _same_columns(DIGEST_SNAPSHOT, DigestSnapshot)
@@ -57,12 +56,5 @@ def test_the_round_fold_the_latest_reports_and_the_digest_import_no_orm() -> Non
         "import sys, bot.progress, bot.latest, bot.digest, bot.overview, bot.reports\n"
         f"print(' '.join(name for name in {ORM!r} if name in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        check=True,
-    )
+    done = run_python(probe)
     assert done.stdout.strip() == ""

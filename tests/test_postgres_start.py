@@ -3,13 +3,11 @@ tables still get their PostgreSQL options whenever the models are loaded."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.support.cli_process import run_python
 from tests.test_cli_startup import _run_probe
 
 pytestmark = pytest.mark.postgres
@@ -50,15 +48,7 @@ def _where_of_the_unique_report_index(first: str, url: str) -> str:
         "            if i.name == 'uq_status_update_report_source']\n"
         "print(index.dialect_kwargs.get('postgresql_where'))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO_ROOT,
-        check=True,
-    )
-    return done.stdout.strip()
+    return run_python(probe).stdout.strip()
 
 
 @pytest.mark.parametrize("first", ["database", "models"])
