@@ -15,12 +15,13 @@ keeps its own who (``claimed_by``) and when, and operator actions on it are reco
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, event, insert, inspect
+from sqlalchemy import Insert, Table, event, insert, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.actors import (
@@ -89,19 +90,30 @@ def insert_audited(
     """
     table: Table = model.__table__
     connection = session.connection()
-    inserted = connection.execute(insert(table), dict(values)).inserted_primary_key
+    inserted = connection.execute(_insert_into(table), dict(values)).inserted_primary_key
     assert inserted is not None
     new_key = inserted[0]
     written = {**values, key: new_key}
     detail = {name: plain(written[name]) for name in _columns_of(model) if name in written}
     # "<table>:?": as the flush hook names a new row (see below).
-    connection.execute(insert(_TABLE), [audit_row("insert", f"{table.name}:?", detail)])
+    connection.execute(_insert_into(_TABLE), [audit_row("insert", f"{table.name}:?", detail)])
     return new_key
 
 
-def _columns_of(model: type[Any]) -> list[str]:
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    return insert(table)
+
+
+_COLUMNS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _columns_of(model: type[Any]) -> tuple[str, ...]:
     """The model's column attributes in the order the flush hook lists them."""
-    return [attribute.key for attribute in inspect(model).column_attrs]
+    columns = _COLUMNS.get(model)
+    if columns is None:
+        columns = _COLUMNS[model] = tuple(a.key for a in inspect(model).column_attrs)
+    return columns
 
 
 def _subject(instance: object) -> str | None:

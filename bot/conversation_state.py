@@ -79,13 +79,15 @@ _ROW = (_TABLE.c.channel == bindparam("key_channel")) & (
     _TABLE.c.chat_id == bindparam("key_chat_id")
 )
 _LOAD = select(_TABLE.c.data, _TABLE.c.updated_at).where(_ROW)
+# The SET clause comes from the parameters' column names (state, data, updated_at).
 _UPDATE = update(_TABLE).where(_ROW)
+_INSERT = _TABLE.insert()
 _DELETE = delete(_TABLE).where(_ROW)
 
 
 def load_state(db: Database, channel: str, chat_id: str, now: datetime) -> ChatState:
-    with db.session() as session:
-        row = session.execute(_LOAD, {"key_channel": channel, "key_chat_id": chat_id}).first()
+    with db.reading() as connection:
+        row = connection.execute(_LOAD, {"key_channel": channel, "key_chat_id": chat_id}).first()
     if row is None or now - row.updated_at > STATE_TTL:
         return ChatState()
     return ChatState.from_data(dict(row.data))
@@ -96,14 +98,15 @@ def save_state(db: Database, channel: str, chat_id: str, state: ChatState, now: 
     last write, without a savepoint of its own (``Database.write``)."""
     key = {"key_channel": channel, "key_chat_id": chat_id}
     with db.write(savepoint=False) as session:
+        connection = session.connection()  # plain statements: no ORM object is involved
         if state.empty:
-            session.execute(_DELETE, key)
+            connection.execute(_DELETE, key)
             return
         values = {
             "state": "pending" if state.pending is not None else "idle",
             "data": state.to_data(),
             "updated_at": now,
         }
-        changed = session.execute(_UPDATE.values(**values), key)
-        if not getattr(changed, "rowcount", 0):
-            session.execute(_TABLE.insert().values(channel=channel, chat_id=chat_id, **values))
+        changed = connection.execute(_UPDATE, {**values, **key})
+        if not changed.rowcount:
+            connection.execute(_INSERT, {"channel": channel, "chat_id": chat_id, **values})

@@ -62,14 +62,35 @@ class _Unit:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Reads before the first write: a plain connection (SQLAlchemy Core), and an ORM
+        # session on that same connection (one snapshot) only if something reads with the ORM.
+        self.connection: Connection | None = None
         self.read: Session | None = None
         self.write: Session | None = None
         self.lost = False  # a database error rolled back its writes under a caller that went on
+
+    def read_connection(self) -> Connection:
+        if self.read is not None:
+            return self.read.connection()
+        if self.connection is None:
+            self.connection = self.db.engine.connect()
+        return self.connection
+
+    def read_session(self) -> Session:
+        if self.read is None:
+            if self.connection is None:
+                self.read = _new_session(self.db.engine)
+            else:
+                self.read = _session_class()(bind=self.connection, expire_on_commit=False)
+        return self.read
 
     def drop_read(self) -> None:
         if self.read is not None:
             self.read.close()
             self.read = None
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
     def drop_write(self) -> None:
         if self.write is not None:
@@ -232,7 +253,9 @@ class Database:
     def unit(self) -> Iterator[None]:
         """One unit of work (a chat turn): what is read and written inside shares sessions.
 
-        Reads (:meth:`session`) share one session until the first write; writes
+        Reads share one connection until the first write (:meth:`reading`, plain statements,
+        as the turn reads its user and state; :meth:`session`, an ORM session on that same
+        connection, made only when something reads with the ORM); writes
         (:meth:`write`) share one transaction, begun at the first write (``BEGIN IMMEDIATE``
         on SQLite: the read session's snapshot is ended first, as a read transaction cannot
         safely become a writing one) and committed when the unit ends, rolled back if it ends
@@ -278,10 +301,8 @@ class Database:
                 unit.lost = True
                 raise
             return
-        if unit.read is None:
-            unit.read = _new_session(self.engine)
         try:
-            yield unit.read
+            yield unit.read_session()
         except DBAPIError:
             unit.drop_read()  # a failed statement may have aborted the transaction (PostgreSQL)
             raise
@@ -290,9 +311,17 @@ class Database:
     def reading(self) -> Iterator[Connection]:
         """A connection for reading with SQLAlchemy Core (inside a unit of work: the unit's
         session's connection, so it sees the unit's writes); without the ORM outside one."""
-        if self._unit() is not None:
+        unit = self._unit()
+        if unit is not None and unit.write is not None:
             with self.session() as session:
                 yield session.connection()
+            return
+        if unit is not None:
+            try:
+                yield unit.read_connection()
+            except DBAPIError:
+                unit.drop_read()  # a failed statement may have aborted the transaction
+                raise
             return
         with self.engine.connect() as connection:
             yield connection

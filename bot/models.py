@@ -7,8 +7,9 @@ row they amend. All datetimes are timezone-aware; they are stored in UTC.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.orm import configure_mappers, instrumentation
 from sqlmodel import Field, SQLModel
 
 from bot.dbtypes import AwareDateTime as AwareDateTime  # re-exported: bot.progress imports it
@@ -206,6 +208,22 @@ def use_postgresql() -> None:
     for index in StatusUpdate.__table__.indexes:  # type: ignore[attr-defined]
         if index.name == "uq_status_update_report_source":
             index.dialect_kwargs["postgresql_where"] = text(_ONE_REPORT_PER_MESSAGE)
+
+
+_Model = TypeVar("_Model", bound=SQLModel)
+
+
+def as_loaded(model: type[_Model], values: Mapping[Any, Any]) -> _Model:
+    """An instance of ``model`` holding ``values`` the way the ORM builds one from a row it
+    loads: no validation and no change tracking, a twentieth of the cost of ``model(**values)``.
+
+    For a row read or just written with a plain statement (the user of every incoming message,
+    the status update it stores): the instance belongs to no session; it is read, never added.
+    """
+    configure_mappers()  # (at once when the mappers are configured already)
+    instance: _Model = instrumentation.manager_of_class(model).new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 if getattr(sys.modules.get("bot.db"), "POSTGRESQL_OPENED", False):  # opened before the models

@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import ColumnElement, bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.db import Database
-from bot.models import USER_ROLES, Invitation, User
+from bot.models import USER_ROLES, Invitation, User, as_loaded
 
 __all__ = [
     "CODE_ALPHABET",
@@ -173,20 +174,25 @@ def redeem(
         return Redeemed(user)
 
 
-# Read at every incoming message: the statement is built once (its parameters bound per call).
-_ACTIVE_USER = select(User).where(
-    col(User.channel) == bindparam("channel"),
-    col(User.external_id) == bindparam("external_id"),
-    col(User.active).is_(True),
+# Read at every incoming message: the statement is built once (its parameters bound per call),
+# a plain row (SQLAlchemy Core), not an ORM query.
+_USER_TABLE = User.__table__  # type: ignore[attr-defined]
+_ACTIVE_USER = sa_select(_USER_TABLE).where(
+    _USER_TABLE.c.channel == bindparam("channel"),
+    _USER_TABLE.c.external_id == bindparam("external_id"),
+    _USER_TABLE.c.active.is_(True),
 )
 
 
 def find_user(db: Database, channel: str, external_id: str) -> User | None:
     """The active user of this channel account, or None."""
-    with db.session() as session:
-        return session.exec(
-            _ACTIVE_USER, params={"channel": channel, "external_id": external_id}
+    with db.reading() as connection:
+        row = connection.execute(
+            _ACTIVE_USER, {"channel": channel, "external_id": external_id}
         ).first()
+    # Not attached to a session: a copy to read (a change to a user goes through its own
+    # session: redeem, revoke_user, set_language).
+    return as_loaded(User, row._mapping) if row is not None else None
 
 
 def listed() -> ColumnElement[bool]:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-__all__ = ["compact", "fold", "strip_diacritics"]
+__all__ = ["compact", "fold", "plain_lower", "strip_diacritics"]
 
 _AMPERSAND = re.compile(r"\s*&\s*")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -33,11 +34,31 @@ def strip_diacritics(text: str) -> str:
     return unicodedata.normalize("NFC", stripped)
 
 
+# Words and names are folded again and again (every layer of the understanding, every name of
+# the directory): the short ones are remembered, a bounded number of them.
+_REMEMBERED = 64
+
+
 def fold(text: str) -> str:
     """Fold ``text`` for matching: no case, no diacritics, "&" joins, punctuation is a space."""
+    if len(text) <= _REMEMBERED:
+        return _fold_short(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     folded = strip_diacritics(unicodedata.normalize("NFKC", text).casefold())
     folded = _AMPERSAND.sub("", folded)
     return _NON_WORD.sub(" ", folded).strip()
+
+
+_fold_short = lru_cache(maxsize=8192)(_fold)
+
+
+@lru_cache(maxsize=4096)
+def plain_lower(ch: str) -> str:
+    """One character without its diacritics, in lower case ("Ế" -> "e"; "đ" -> "d")."""
+    return strip_diacritics(ch).lower()
 
 
 def compact(text: str) -> str:

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from bot.audit import insert_audited
 from bot.db import Database
-from bot.models import STATUSES, StatusUpdate, User
+from bot.models import STATUSES, StatusUpdate, User, as_loaded
 from bot.plan import Plan
 from bot.progress import EffectiveUpdate, effective_updates, fold_updates, item_owed
 from bot.status import classify_status, read_status
@@ -87,10 +87,14 @@ def _find_by_source(
     """A report already recorded from this incoming message (a platform may deliver twice)."""
     if source_message_id is None:
         return None
-    found = session.execute(
-        _BY_SOURCE,
-        {"channel": channel, "source": source_message_id, "agency": agency_id},
-    ).first()
+    found = (
+        session.connection()
+        .execute(
+            _BY_SOURCE,
+            {"channel": channel, "source": source_message_id, "agency": agency_id},
+        )
+        .first()
+    )
     return session.get(StatusUpdate, found.id) if found is not None else None
 
 
@@ -197,7 +201,9 @@ def file_report(
             }
             # A plain INSERT and its audit row (bot.audit.insert_audited), not an ORM object
             # and a flush: the same rows, a third of the cost on every status update.
-            row = StatusUpdate(id=insert_audited(session, StatusUpdate, values), **values)
+            row = as_loaded(
+                StatusUpdate, {"id": insert_audited(session, StatusUpdate, values), **values}
+            )
     except IntegrityError:
         # The same message delivered concurrently: the unique index kept one report.
         with db.session() as session:

@@ -55,7 +55,7 @@ from typing import Literal
 
 from bot.lexicon import Match, Token, load_table, tokens
 from bot.status import carries_status, classify_status
-from bot.text import fold, strip_diacritics
+from bot.text import fold, plain_lower
 
 __all__ = ["Intent", "IntentKind", "asks", "reportable", "shadow", "understand"]
 
@@ -265,7 +265,7 @@ def shadow(text: str) -> tuple[str, str]:
     original = unicodedata.normalize("NFC", text)
     chars = []
     for ch in original:
-        plain = strip_diacritics(ch).lower()
+        plain = plain_lower(ch)
         chars.append(plain[:1] if len(plain) >= 1 else ch)
     return original, "".join(chars)
 

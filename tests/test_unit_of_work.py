@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +276,70 @@ def test_a_status_update_is_written_with_plain_statements_and_audited_as_before(
     hooks_detail = {k: v for k, v in hooks.detail.items() if k not in ("id", "source_message_id")}
     assert list(mine.detail) == list(hooks.detail)
     assert mine_detail == hooks_detail
+
+
+def test_the_reads_of_a_unit_see_one_snapshot_whether_plain_or_orm(any_db_url: str) -> None:
+    """The turn reads who is writing and its state with plain statements, and a feature may
+    read with the ORM after them: both read through one connection, so on SQLite they see one
+    moment of the database, not a row another process committed in between."""
+    db = Database(any_db_url)
+    db.upgrade()
+    other = Database(any_db_url)
+    try:
+        with db.unit():
+            with db.reading() as connection:
+                first = connection.execute(select(SentMessage.message_id)).all()  # type: ignore[call-overload]
+            _sent(other, "late", datetime.now(UTC))  # committed by another connection meanwhile
+            with db.session() as session:
+                orm = session.exec(select(SentMessage)).all()
+            with db.reading() as connection:
+                again = connection.execute(select(SentMessage.message_id)).all()  # type: ignore[call-overload]
+        assert first == []
+        # One connection: the ORM read and the plain one after it agree (on SQLite, one
+        # snapshot: the unit does not see the other's row; PostgreSQL reads committed rows).
+        assert [row.message_id for row in orm] == [row[0] for row in again]
+        assert again == ([] if db.is_sqlite else [("late",)])
+        with db.reading() as connection:  # outside the unit: the other's row is there
+            assert [row[0] for row in connection.execute(select(SentMessage.message_id))] == [  # type: ignore[call-overload]
+                "late"
+            ]
+    finally:
+        other.dispose()
+        db.dispose()
+
+
+def test_the_user_of_a_turn_and_its_stored_report_are_the_rows_as_stored(
+    seeded: Services, clock: FrozenClock
+) -> None:
+    """The user found for a message and the report a status update returns are built from
+    plain rows; every field reads as the ORM loads it from the database."""
+    from bot.models import User
+    from bot.registration import find_user
+    from bot.updates import file_report
+
+    chat = ChatHandlers(seeded)
+    _register(seeded, clock, chat)
+    found = find_user(seeded.db, "test", "user-1")
+    assert found is not None
+    with seeded.db.session() as session:
+        stored = session.get(User, found.id)
+        assert stored is not None
+        assert found.model_dump() == stored.model_dump()
+    filing = file_report(
+        seeded.db,
+        seeded.plan,
+        seeded.calendar,
+        task_id="2.2.1",
+        agency_id=str(found.agency_id),
+        user_id=found.id,
+        text="đã trình UBND tỉnh hồ sơ 70%",
+        now=clock.now(),
+        channel="test",
+        source_message_id="chat-1:9",
+    )
+    with seeded.db.session() as session:
+        row = session.get(StatusUpdate, filing.row.id)
+        assert row is not None
+        assert filing.row.model_dump() == row.model_dump()
+    assert filing.row.percent == 70
+    assert filing.row.kind == "report"
