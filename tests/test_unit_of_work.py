@@ -288,19 +288,19 @@ def test_the_reads_of_a_unit_see_one_snapshot_whether_plain_or_orm(any_db_url: s
     try:
         with db.unit():
             with db.reading() as connection:
-                first = connection.execute(select(SentMessage.message_id)).all()  # type: ignore[call-overload]
+                first = connection.execute(select(SentMessage.message_id)).all()
             _sent(other, "late", datetime.now(UTC))  # committed by another connection meanwhile
             with db.session() as session:
                 orm = session.exec(select(SentMessage)).all()
             with db.reading() as connection:
-                again = connection.execute(select(SentMessage.message_id)).all()  # type: ignore[call-overload]
+                again = connection.execute(select(SentMessage.message_id)).all()
         assert first == []
         # One connection: the ORM read and the plain one after it agree (on SQLite, one
         # snapshot: the unit does not see the other's row; PostgreSQL reads committed rows).
         assert [row.message_id for row in orm] == [row[0] for row in again]
         assert again == ([] if db.is_sqlite else [("late",)])
         with db.reading() as connection:  # outside the unit: the other's row is there
-            assert [row[0] for row in connection.execute(select(SentMessage.message_id))] == [  # type: ignore[call-overload]
+            assert [row[0] for row in connection.execute(select(SentMessage.message_id))] == [
                 "late"
             ]
     finally:
