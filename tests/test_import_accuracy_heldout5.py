@@ -22,10 +22,13 @@ KEYS = load_keys(HELDOUT5)
 
 # Measured once, 3 December 2026 at 18:24 UTC, on c929c9f (main after the eighth session's importer
 # work): lead 71/83, 71/120, coordinate 30/35, 30/55 (on a90d1b8, main when the session began:
-# lead 66/82, 66/120, coordinate 27/37, 27/55). The floors are the first figures.
+# lead 66/82, 66/120, coordinate 27/37, 27/55). The floors were the first figures; the set is a
+# development set since, and in the ninth session (4 December 2026) they were raised to what
+# the importer reached on it then (lettered parts, field outlines, a national steering
+# committee as a central issuer, units at a level: tests/test_import_ninth_rules.py).
 FLOORS = {
-    "lead": (Fraction(71, 83), Fraction(71, 120)),
-    "coordinate": (Fraction(30, 35), Fraction(30, 55)),
+    "lead": (Fraction(105, 112), Fraction(105, 120)),
+    "coordinate": (Fraction(44, 47), Fraction(44, 55)),
 }
 
 

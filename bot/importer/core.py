@@ -268,9 +268,12 @@ class _Importer:
                     self.issuer_level = "central"
                     return
             folded = light_fold(text)
+            central = tuple(light_fold(t) for t in rules()["central_issuers"])
             if text is header.issuer_text and folded.startswith(
-                ("bo ", "thu tuong", "chinh phu", "van phong chinh phu")
+                ("bo ", "thu tuong", "chinh phu", "van phong chinh phu", *central)
             ):
+                # A ministry, the Government, or a national steering committee ("BAN CHỈ ĐẠO
+                # QUỐC GIA VỀ …", rules: ``central_issuers``).
                 self.issuer_level = "central"
                 return
         if self._spoken_by_government(first):
@@ -310,40 +313,50 @@ class _Importer:
             self._paragraph_tasks(node, section or "I")
         for child in node.children:
             if child.kind == "section":
-                child_mode = self._section_mode(child.rest, "tasks")
+                # A Roman section under a lettered part ("D. TỔ CHỨC THỰC HIỆN") is in its
+                # part's mode unless its own title says otherwise.
+                child_mode = self._section_mode(child.rest, mode if node.part else "tasks")
+                if child_mode != "excluded" and self._field_outline(child):
+                    self._outline_task(child, child_mode, child.label)
+                    continue
                 self._walk(child, child_mode, [], child.label)
             elif child.kind == "table":
                 if mode != "excluded":
                     self._table(child, section or "I")
             elif child.kind == "item":
                 if child.items:
-                    child_mode = self._section_mode(child.rest, mode)
-                    if child_mode == "excluded" or mode == "excluded":
-                        continue
-                    heading = self._heading(child, context)
-                    if child.article and heading.heading_only and not self._headings(child):
-                        # "Điều 19. Trách nhiệm của Sở X" over clauses 1., 2.: one task, the
-                        # article's, led by X, its clauses its parts.
-                        self._leaf(
-                            _flattened(child, deep=True), child_mode, context, section or "I"
-                        )
-                        continue
-                    if heading.heading_only and _lettered_only(child):
-                        # "2.1. Sở Tài chính" over a), b), c): one task, the heading's, its
-                        # lettered items its parts (split only where they name other leads).
-                        self._leaf(_flattened(child), child_mode, context, section or "I")
-                        continue
-                    sub_context = heading.context or context
-                    if child_mode == "organisation":
-                        self._reporting([child.rest, *(p.rest for p in child.paragraphs)])
-                    label = section or "I"
-                    if child.label[:1].isdigit() and len(child.number) == 1 and section:
-                        label = f"{section}.{child.number[0]}"
-                    self._walk(child, child_mode, sub_context, label)
+                    self._walk_item(child, mode, context, section)
                 else:
                     self._leaf(child, self._leaf_mode(child, mode), context, section or "I")
             elif child.kind == "para" and mode == "organisation" and node.kind == "section":
                 self._reporting([child.rest])
+
+    def _walk_item(self, child: Node, mode: str, context: list[Mention], section: str) -> None:
+        """An item with items under it: one task, or a heading over its items' tasks."""
+        child_mode = self._section_mode(child.rest, mode)
+        if child_mode == "excluded" or mode == "excluded":
+            return
+        if self._field_outline(child):
+            self._outline_task(child, child_mode, section or "I")
+            return
+        heading = self._heading(child, context)
+        if child.article and heading.heading_only and not self._headings(child):
+            # "Điều 19. Trách nhiệm của Sở X" over clauses 1., 2.: one task, the article's,
+            # led by X, its clauses its parts.
+            self._leaf(_flattened(child, deep=True), child_mode, context, section or "I")
+            return
+        if heading.heading_only and _lettered_only(child):
+            # "2.1. Sở Tài chính" over a), b), c): one task, the heading's, its lettered items
+            # its parts (split only where they name other leads).
+            self._leaf(_flattened(child), child_mode, context, section or "I")
+            return
+        sub_context = heading.context or context
+        if child_mode == "organisation":
+            self._reporting([child.rest, *(p.rest for p in child.paragraphs)])
+        label = section or "I"
+        if child.label[:1].isdigit() and len(child.number) == 1 and section:
+            label = f"{section}.{child.number[0]}"
+        self._walk(child, child_mode, sub_context, label)
 
     def _heading(self, node: Node, context: list[Mention]) -> ParagraphRoles:
         """The roles of an item's own line; a line that is only a name over the item's points
@@ -510,6 +523,107 @@ class _Importer:
         if has("other", start=True):
             return "other", value.strip()
         return "", text
+
+    def _bare_field(self, text: str) -> tuple[str, str]:
+        """ "Cơ quan chủ trì, phối hợp" / "a) Cơ quan chủ trì" on a line of its own, the names
+        on the lines below: the field's kind ("lead", "coordinate"; both words: "lead", whose
+        lines keep their own "phối hợp với"), or ("", text). Only a label made of the words of
+        the field cues is one ("Phối hợp tuyên truyền" is a task). A label with its value after
+        a colon is read by :meth:`_field`."""
+        kind, value = self._field(text)
+        if kind:
+            return kind, value
+        words = fold(text.rstrip(" .:")).split()
+        table = self.field_labels
+        known = {
+            w for kind in ("heads", "lead", "coordinate") for c in table[kind] for w in c.split()
+        }
+        if not words or len(words) > 8 or not set(words) <= known | {"va"}:
+            return "", text
+        label = " ".join(words)
+        if not any(label == c or label.startswith(c + " ") for c in table["heads"]):
+            return "", text
+        lead = any(f" {c} " in f" {label} " for c in table["lead"])
+        if lead:
+            return "lead", ""
+        if any(f" {c} " in f" {label} " for c in table["coordinate"]):
+            return "coordinate", ""
+        return "", text
+
+    def _outline_kind(self, text: str) -> str:
+        """The kind of an item's own line in a field outline: "lead"/"coordinate" (see
+        :meth:`_bare_field`), "content" ("1. Nội dung, biện pháp"), "other" ("3. Thời gian
+        thực hiện: …"), or ""."""
+        kind = self._bare_field(text)[0]
+        if kind:
+            return kind
+        label = text.partition(":")[0]
+        words = fold(label)
+        for name in ("content", "other"):
+            if any(words == c or words.startswith(c + " ") for c in self.field_labels[name]):
+                return name
+        return ""
+
+    def _field_outline(self, node: Node) -> bool:
+        """Whether the numbered items under ``node`` are the fields of one task ("1. Nội
+        dung, biện pháp" / "2. Cơ quan chủ trì, phối hợp" / "3. Thời gian thực hiện: …"):
+        one of them names who leads or coordinates, all are fields."""
+        items = [c for c in node.children if c.kind == "item"]
+        if len(items) < 2 or any(c.kind == "section" for c in node.children):
+            return False
+        kinds = [self._outline_kind(item.rest) for item in items]
+        return all(kinds) and any(k in ("lead", "coordinate") for k in kinds)
+
+    def _outline_roles(self, node: Node, role: str) -> list[ParagraphRoles]:
+        """The roles a field item names: its value, its lines, and its own field items."""
+        kind, value = self._bare_field(node.rest)
+        found: list[ParagraphRoles] = []
+        if kind and role != "content":
+            role = kind
+        texts = [value] if kind else [node.rest]
+        texts += [p.rest for p in node.paragraphs]
+        for text in texts:
+            if not text.strip():
+                continue
+            if role == "content":
+                # "Tiếp tục phối hợp với X …" in the content: X coordinates; the content's
+                # subjects are who the work concerns.
+                read = self.reader.read(text)
+                found.append(ParagraphRoles([r for r in read.roles if r.role == "coordinate"]))
+            else:
+                found.append(self._field_roles(role, text))
+        for item in node.items:
+            sub = self._bare_field(item.rest)[0] if role != "content" else ""
+            found += self._outline_roles(item, sub or role)
+        return found
+
+    def _outline_task(self, node: Node, mode: str, section: str) -> None:
+        """A section or item written as a field outline: one task, led and partnered by its
+        lead and coordinate fields (and the partners its content names), numbered by its own
+        number."""
+        roles: list[ParagraphRoles] = []
+        deadline: Deadline | None = None
+        for item in node.items:
+            kind = self._outline_kind(item.rest)
+            if kind == "other" and deadline is None:
+                deadline = read_deadline(item.rest)
+            if kind in ("lead", "coordinate", "content"):
+                roles += self._outline_roles(item, "content" if kind == "content" else kind)
+        assignments = self._assignments(roles)
+        if not assignments:
+            return
+        number = node.number if node.kind == "item" else node.number[:1]
+        task = ImportedTask(
+            ".".join(str(n) for n in number) or "1",
+            None,
+            section,
+            _item_title(node),
+            "\n".join(_texts(node)),
+            assignments,
+            deadline,
+        )
+        self._check(task)
+        self.tasks.append(task)
 
     def _field_roles(self, role: str, value: str) -> ParagraphRoles:
         """The agencies a field names, in its role (a lead field's own "phối hợp với Y" keeps
@@ -1064,6 +1178,16 @@ def _columns(header: Sequence[str]) -> dict[str, int]:
 
 
 _ARTICLE = re.compile(r"^\s*Điều\s+(\d{1,3})\s*[.:]\s*", re.IGNORECASE)
+
+
+def _texts(node: Node) -> list[str]:
+    """The lines of ``node`` and of everything under it, in order."""
+    lines = [node.text]
+    for child in node.children:
+        if child.kind == "table":
+            continue
+        lines += _texts(child) if child.kind in ("item", "section") else [child.text]
+    return lines
 
 
 def _lettered_only(node: Node) -> bool:

@@ -305,6 +305,7 @@ class Lexicon:
         self._group_words = Phrases(table["name_and_groups"])
         self._place_ends = {w for text in table["name_place_ends"] for w in phrase_words(text)}
         self._persons = Phrases(table["person_titles"])
+        self._levels = Phrases(table["unit_levels"])
 
     def group_candidate(self, concept: str) -> Candidate | None:
         """What the group of ``concept`` ("provinces") stands for, as its forms find it."""
@@ -477,10 +478,10 @@ class Lexicon:
             if not size:
                 continue
             end = index + size
-            local = self._local_group_end(tokens, end) if kind == "office" else None
+            local = self._local_group_end(tokens, end) if kind in ("office", "board") else None
             if local is not None:
-                # "Công an các huyện, thành phố": the district units of that kind, not the
-                # districts' People's Committees.
+                # "Công an các huyện, thành phố", "Ban Chỉ đạo các quân khu": the units of
+                # that kind at that level, not the districts' People's Committees.
                 return local, Candidate("new", None, "", kind, None, 0.6)
             lowercase_run = 0
             words = 0
@@ -490,7 +491,13 @@ class Lexicon:
                     # "Ban Quản lý dự án 85 - Bộ GTVT": the owner after a dash is another name.
                     break
                 if token.word == _DROPPED:
-                    if end + 1 < len(tokens) and tokens[end + 1].capitalised:
+                    if (
+                        end + 1 < len(tokens)
+                        and tokens[end + 1].capitalised
+                        and not any(h.match(tokens, end + 1) for h in self._heads.values())
+                    ):
+                        # "Sở Giáo dục và Đào tạo"; not "Mặt trận Tổ quốc và Hội Cựu chiến
+                        # binh", where "và" joins a second body.
                         end += 1
                         continue
                     if (
@@ -529,15 +536,16 @@ class Lexicon:
         return None
 
     def _local_group_end(self, tokens: Sequence[Token], index: int) -> int | None:
-        """Where a bare group of districts or communes ("các huyện, thành phố") starting at
-        ``index`` ends, or None."""
-        if index >= len(tokens) or tokens[index].word != "cac":
+        """Where a bare group of districts or communes ("các huyện, thành phố") or a level
+        ("các quân khu", "cấp tỉnh"; rules: ``unit_levels``) starting at ``index`` ends, or
+        None."""
+        if index >= len(tokens) or tokens[index].word not in ("cac", "cap"):
             return None
-        best = 0
+        best = index + self._levels.match(tokens, index)
         for words, candidate in self._names.get("cac", ()):
             if candidate.concept in ("districts", "communes"):
                 best = max(best, _match_words(tokens, index, words))
-        return best or None
+        return best if best > index else None
 
 
 def _specific(words: tuple[str, ...], agency: Agency) -> bool:

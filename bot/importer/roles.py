@@ -83,6 +83,7 @@ class RoleReader:
         self.partner_cues = Phrases(table["partner_cues"])
         self.task_verbs = Phrases(table["task_verbs"])
         self.directing = Phrases(table["directing_verbs"])
+        self.directed_fillers = Phrases(table["directed_fillers"])
         self.helping_words = Phrases(table["helping_words"])
         self.recipients = Phrases(table["recipient_cues"])
 
@@ -108,10 +109,14 @@ class RoleReader:
                 continue
             clause = _Clause(self, text, tokens, at, first, last, may_head=first == headings_end)
             if subject and clause.directs_a_unit():
-                # "Công an tỉnh bố trí ...; chỉ đạo Công an các huyện phối hợp với ...": the
-                # work of the lead's own units, not more assignees of this task (the lead
-                # written in the clause before or in the heading above: "2.13. UBND xã" /
-                # "d) Chỉ đạo các ban, ngành, đoàn thể phối hợp …").
+                # "Công an tỉnh bố trí ...; chỉ đạo Công an các huyện phối hợp với Sở Y ...":
+                # the units the lead directs are its own, not more assignees of this task (the
+                # lead written in the clause before or in the heading above: "2.13. UBND xã" /
+                # "d) Chỉ đạo các ban, ngành, đoàn thể phối hợp …"); Sở Y, their partner, is
+                # the lead's partner.
+                if clause.skip_directed():
+                    for listed in clause.lists():
+                        result.roles.extend(clause.make(listed, "coordinate", 0.85, explicit=True))
                 continue
             own = clause.subject()
             if clause.heading_only:
@@ -223,6 +228,26 @@ class _Clause:
         size = self._match(self.r.directing, self.first)
         mention = self.at.get(self.first + size) if size else None
         return mention is not None and mention.candidate.kind != "vague"
+
+    def skip_directed(self) -> bool:
+        """Start the clause's predicate after the directing verb and the units it directs;
+        whether a coordinating cue follows them at once ("chỉ đạo X phối hợp với Y": Y is
+        the partner; not "chỉ đạo X huy động lực lượng Z phối hợp với Y", Z's partner)."""
+        index = self.first + self._match(self.r.directing, self.first)
+        if index not in self.at:
+            index += self._match(self.r.directed_fillers, index)
+        while index < self.last:
+            mention = self.at.get(index)
+            if mention is not None and mention.last <= self.last:
+                self.consumed.add(mention.first)
+                index = mention.last
+                continue
+            size = self._match(self.r.separators, index) or self._fillers(index)
+            if not size:
+                break
+            index += size
+        self.subject_end = index
+        return bool(self._match(self.r.coordinate_cues, index))
 
     def _predicate_starts(self, index: int) -> bool:
         """Whether a verb phrase of a task starts at ``index`` ("bố trí", "chủ trì", ...)."""
@@ -452,6 +477,10 @@ class _Clause:
                 if run_start > self.first and _ends_with(self.tokens, run_start, self.r.recipients):
                     # "… gửi về Công an tỉnh, Cơ quan Thường trực …": who receives the work.
                     pass
+                elif run_start > self.first and self._directed(run_start):
+                    # "Chỉ đạo lực lượng X, Y phối hợp với Z …": the lead's own units, whom
+                    # it directs; Z, their partner, is listed after the cue.
+                    pass
                 elif run_start > self.first and _ends_with(self.tokens, run_start, self.r.owners):
                     # "Căn cứ tình hình thực tế của địa phương, phối hợp với …": an owner.
                     pass
@@ -472,6 +501,21 @@ class _Clause:
                 run = []
             index += 1
         return found
+
+    def _directed(self, start: int) -> bool:
+        """Whether a directing verb ("chỉ đạo"), with "lực lượng" or not, ends right before
+        ``start``."""
+        if _ends_with(self.tokens, start, self.r.directing):
+            return True
+        for size in (1, 2):
+            before = start - size
+            if (
+                before > self.first
+                and self.r.directed_fillers.match(self.tokens, before) == size
+                and _ends_with(self.tokens, before, self.r.directing)
+            ):
+                return True
+        return False
 
     def _assigned(self, start: int) -> bool:
         """Whether an assigning verb ("giao", "yêu cầu", "đề nghị") ends right before ``start``."""

@@ -21,6 +21,8 @@ _ARABIC = re.compile(
     r"^(?P<n>\d{1,2}(?:\.\d{1,2})+)\.?\s*(?P<rest>\S.*)$|^(?P<m>\d{1,2})\s*[.)]\s*(?P<rest2>\S.*)$"
 )
 _LETTER = re.compile(r"^(?P<n>[a-zđ])\s*[).]\s+(?P<rest>\S.*)$")
+# A lettered part in capitals above the Roman sections ("B. NỘI DUNG, NHIỆM VỤ, GIẢI PHÁP").
+_PART = re.compile(r"^(?P<n>[A-H])\s*[.)]\s+(?P<rest>\S.*)$")
 _BULLET = re.compile(r"^(?P<mark>[-–—+•*▪●○◦])\s*(?P<rest>\S.*)$")
 _APPENDIX = re.compile(r"^(?:PHỤ LỤC|Phụ lục)(?:\s+(?:[IVXLC]+|\d+|số\s*\d+))?\s*[:.]?\s*$")
 # An appendix's heading in capitals with its title on the same line ("PHỤ LỤC DANH MỤC NHIỆM
@@ -52,6 +54,7 @@ class Node:
     rest: str = ""
     bullet: bool = False
     article: bool = False
+    part: bool = False
     rows: tuple[tuple[str, ...], ...] = ()
     children: list[Node] = field(default_factory=list)
     parent: Node | None = field(default=None, repr=False)
@@ -154,7 +157,7 @@ def outline(blocks: list[Block]) -> Node:
                 stack[-1].children.append(Node("para", text=text, rest=text, parent=stack[-1]))
             continue
         if _APPENDIX.match(text):
-            attach(Node("section", "PL", (), text, text), 0)
+            attach(Node("section", "PL", (), text, text), _SECTION_DEPTH)
             continue
         numbered = _numbered(text, stack)
         if numbered is not None:
@@ -180,7 +183,14 @@ def _numbered(text: str, stack: list[Node]) -> tuple[Node, int] | None:
     match = _ROMAN.match(text)
     if match and match.group("rest")[:1].isupper():
         value = roman_value(match.group("n"))
-        return Node("section", match.group("n"), (value,), text, match.group("rest")), 0
+        return Node(
+            "section", match.group("n"), (value,), text, match.group("rest")
+        ), _SECTION_DEPTH
+    match = _PART.match(text)
+    if match and _mostly_upper(match.group("rest")) and not _ROMAN.match(text):
+        # "A. MỤC ĐÍCH, YÊU CẦU", "D. TỔ CHỨC THỰC HIỆN": a part, the Roman sections under it.
+        part = Node("section", match.group("n"), (), text, match.group("rest"), part=True)
+        return part, _PART_DEPTH
     match = _ARABIC.match(text)
     if match:
         label = match.group("n") or match.group("m")
@@ -198,7 +208,10 @@ def _numbered(text: str, stack: list[Node]) -> tuple[Node, int] | None:
     return None
 
 
-# An article's item sits below the sections (0) and above the numbered items (10 + depth).
+# A lettered part (0) holds Roman sections (1); an article's item sits below the sections and
+# above the numbered items (10 + depth).
+_PART_DEPTH = 0
+_SECTION_DEPTH = 1
 _ARTICLE_DEPTH = 5
 _ARTICLE_TITLE = re.compile(r"^Điều\s+(?P<n>\d{1,3})\s*[.:]\s*(?P<title>\S.*)?$", re.IGNORECASE)
 
@@ -264,7 +277,7 @@ def _depth(node: Node) -> int:
     if node.kind == "root":
         return -1
     if node.kind == "section":
-        return 0
+        return _PART_DEPTH if node.part else _SECTION_DEPTH
     if node.article:
         return _ARTICLE_DEPTH
     if node.label and node.label[0].isalpha():
@@ -319,6 +332,7 @@ def read_header(paragraphs: list[str]) -> Header:
                 header.quotes["date"] = text
         if not header.issuer_text and text.isupper() and index < 8:
             folded = light_fold(text)
+            central = tuple(light_fold(t) for t in rules()["central_issuers"])
             if folded.startswith(
                 (
                     "uy ban",
@@ -328,6 +342,7 @@ def read_header(paragraphs: list[str]) -> Header:
                     "chinh phu",
                     "so ",
                     "van phong chinh phu",
+                    *central,
                 )
             ):
                 header.issuer_text = text
