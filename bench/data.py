@@ -12,6 +12,12 @@ history (the newest round is the one reported on):
 
 In-process figures are medians of ``repeats`` runs, wall time (the CPU time is given beside).
 
+On PostgreSQL the table is analyzed after each step's rows are added (:meth:`DataSet.analyze`:
+a real database's autovacuum keeps its statistics up to date as it grows, which the benchmark's
+bulk growth outruns).
+
+``python -m bench.data --in-process`` measures the in-process figures alone (digest, .docx,
+"what's my task"), without the command lines and the .docx steps by plan size.
 ``python -m bench.data --commands-only`` measures only the command lines (``planbot digest``,
 ``planbot schedule --year`` and the start alone), with ``--before`` beside them, at the shares of
 history ``--steps`` names (default 100 %): the figures of issue 12's targets 3 and 5 without the
@@ -197,6 +203,21 @@ class DataSet:
             for chunk in range(0, len(rows), 5000):
                 session.execute(insert(StatusUpdate), rows[chunk : chunk + 5000])
         self.rounds.append(round_)
+
+    def analyze(self) -> None:
+        """On PostgreSQL, the table's statistics brought up to date, as autovacuum keeps them on
+        a real database: there the table grows a round at a time and autovacuum analyzes it
+        each time it has grown by a tenth (``autovacuum_analyze_scale_factor``), while here it
+        grows by whole years between two steps and is measured seconds later, before
+        autovacuum's next round (``autovacuum_naptime``, a minute). Without this, a step's
+        plans were made on the statistics of an earlier step or of none (BENCHMARKS.md, ninth
+        session). SQLite gathers no statistics unless told (planbot never runs its ANALYZE), so
+        nothing is done there."""
+        if self.services.db.is_sqlite:
+            return
+        with self.services.db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE status_update")
+            connection.commit()
 
     def count(self) -> int:
         with self.services.db.session() as session:
@@ -461,6 +482,7 @@ def run(
                     wanted = max(1, round(share * len(rounds)))
                     for round_ in rounds[len(data.rounds) : wanted]:
                         data.add_round(round_)
+                    data.analyze()
                     sides = [("", None)] if before is None else [("before ", before), ("", None)]
                     for label, code in sides:
                         if code is None:
@@ -505,6 +527,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     parser = argparse.ArgumentParser(prog="python -m bench.data", description=__doc__)
     parser.add_argument("--commands-only", action="store_true", help="only the command lines")
+    parser.add_argument(
+        "--in-process", action="store_true", help="only the in-process figures (no commands)"
+    )
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL beside SQLite")
     parser.add_argument("--before", type=Path, default=None, help="another checkout beside")
     parser.add_argument("--steps", default="1.0", help="shares of the history (0.1,0.5,1.0)")
@@ -512,6 +537,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeats", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     options = parser.parse_args(argv)
+    if options.in_process and options.commands_only:
+        parser.error("--in-process and --commands-only exclude each other")
     databases: tuple[str, ...] = ("sqlite",)
     if options.postgres:
         if not postgres_available():
@@ -526,9 +553,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             steps=tuple(float(step) for step in options.steps.split(",")),
             databases=databases,
             repeats=options.repeats,
-            cli_repeats=options.repeats,
+            cli_repeats=0 if options.in_process else options.repeats,
             before=options.before,
             commands_only=options.commands_only,
+            unit_steps=() if options.in_process else None,
         )
     if options.json is not None:
         options.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

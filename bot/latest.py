@@ -9,6 +9,14 @@ their corrections and retractions through the index on ``refers_to``, and
 :func:`bot.progress.fold_values` folds
 that handful of rows. A task whose ``depth`` newest reports were all retracted is read whole,
 so the answer is always the one the full fold gives.
+
+On SQLite the tasks are one sub-select each, joined by UNION ALL. On PostgreSQL planning that
+50-branch statement cost more than running it (2.5 of 5 ms, re-planned at every call: psycopg
+prepares a statement only after 5 runs on one connection and forgets it at every ROLLBACK, which
+ends every read session), so there the tasks are one array parameter, unnested and joined
+LATERAL to each task's newest reports, and each report LATERAL to its amendments: a statement
+of one text whatever the number of tasks, planned in 0.25 ms, whose every join is a nested loop
+over an index whatever the table's statistics say (BENCHMARKS.md, ninth session).
 """
 
 from __future__ import annotations
@@ -18,7 +26,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CompoundSelect, Connection, bindparam, true, union_all
+from sqlalchemy import (
+    ARRAY,
+    CompoundSelect,
+    Connection,
+    Integer,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    true,
+    union_all,
+)
 from sqlalchemy import column as raw_column
 from sqlalchemy import select as sa_select
 
@@ -90,9 +109,14 @@ def _newest_chains(
     :data:`bot.progress.FOLD_COLUMNS` in time order (one statement)."""
     if not task_ids:
         return []
-    statement = _newest_statement(len(task_ids), depth, as_of is not None, plan_id is not None)
     params: dict[str, object] = {"agency": agency_id, "as_of": as_of, "plan_id": plan_id}
-    params.update({f"task_{index}": task_id for index, task_id in enumerate(task_ids)})
+    connection = session if isinstance(session, Connection) else session.connection()
+    if connection.dialect.name == "postgresql":
+        statement = _newest_statement_postgresql(depth, as_of is not None, plan_id is not None)
+        params["tasks"] = list(task_ids)
+    else:
+        statement = _newest_statement(len(task_ids), depth, as_of is not None, plan_id is not None)
+        params.update({f"task_{index}": task_id for index, task_id in enumerate(task_ids)})
     return list(session.execute(statement, params).all())
 
 
@@ -132,6 +156,49 @@ def _newest_statement(
     if as_of:
         amendments = amendments.where(_SU.created_at <= bindparam("as_of"))
     return union_all(own, amendments).order_by(raw_column("created_at"), raw_column("id"))
+
+
+@functools.lru_cache(maxsize=8)
+def _newest_statement_postgresql(depth: int | None, as_of: bool, plan: bool) -> CompoundSelect[Any]:
+    """:func:`_newest_statement` for PostgreSQL: the tasks are the array ``tasks``.
+
+    Both joins are LATERAL so that each is a nested loop over its index: the reports' because of
+    their LIMIT, the amendments' because of its OFFSET 0 (without it PostgreSQL folds the
+    sub-select into a plain join, and on a small or freshly grown table hashes a scan of the
+    whole table instead: BENCHMARKS.md, ninth session). The reports are read whole where they
+    are found (the index on (agency, task, time) leads to their rows), not looked up again by
+    id."""
+    wanted = (
+        func.unnest(bindparam("tasks", type_=ARRAY(String)))
+        .table_valued("task_id")
+        .render_derived(name="wanted")
+    )
+    reports = (
+        sa_select(*_RAW_COLUMNS)
+        .select_from(STATUS_UPDATE)
+        .where(_SU.agency_id == bindparam("agency"))
+        .where(_SU.task_id == wanted.c.task_id)
+        .where(_SU.kind == "report")
+        .where(_SU.created_at <= bindparam("as_of") if as_of else true())
+        .where(_SU.plan_id == bindparam("plan_id") if plan else true())
+        .order_by(_SU.created_at.desc(), _SU.id.desc())
+    )
+    if depth is not None:
+        reports = reports.limit(depth)
+    report = reports.lateral("report")
+    newest = sa_select(report).select_from(wanted).join(report, true()).cte("newest")
+    amendments = (
+        sa_select(*_RAW_COLUMNS)
+        .select_from(STATUS_UPDATE)
+        .where(_SU.refers_to == newest.c.id)
+        .where(_SU.kind != "report")
+        .where(_SU.created_at <= bindparam("as_of") if as_of else true())
+        .offset(literal_column("0", Integer))
+        .lateral("amendment")
+    )
+    return union_all(
+        sa_select(newest), sa_select(amendments).select_from(newest).join(amendments, true())
+    ).order_by(raw_column("created_at"), raw_column("id"))
 
 
 def _fold(rows: Sequence[FoldValues], to_time: Callable[[Any], Any]) -> dict[str, EffectiveUpdate]:

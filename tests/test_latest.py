@@ -7,6 +7,8 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.bootstrap import bootstrap
 from bot.latest import latest_effective_updates
 from bot.models import StatusUpdate
@@ -117,5 +119,88 @@ def test_latest_per_task_equals_the_full_fold(tmp_path: Path, any_db_url: str) -
                         assert bool(got) == (plan_id != "ke-hoach-khac")
             assert latest_effective_updates(session, UNIT, []) == {}
             assert latest_effective_updates(session, "so-xay-dung", TASKS) == {}
+    finally:
+        services.db.dispose()
+
+
+def test_every_task_of_a_unit_at_once_equals_the_full_fold(
+    tmp_path: Path, any_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All the plan's tasks asked at once ("what's my task"), some twice, one unknown, read in
+    one statement or in several, with and without the table's statistics: each task's answer
+    is the full fold's, on a history deeper than the reports read per task (retractions of
+    every newest report included)."""
+    services = bootstrap(make_settings(tmp_path, any_db_url))
+    try:
+        plan = services.plan
+        tasks = [task.id for task in plan.tasks]
+        chance = random.Random(20261204)
+        moment = start = local(2021, 1, 4, 8)
+        with services.db.write() as session:
+            for index, task_id in enumerate(tasks):
+                if index % 5 == 4:
+                    continue  # never reported
+                reports: list[StatusUpdate] = []
+                for number in range(chance.randint(1, 9)):
+                    moment += timedelta(minutes=chance.randint(0, 30))
+                    report = StatusUpdate(
+                        plan_id=plan.info.id,
+                        task_id=task_id,
+                        agency_id=UNIT,
+                        period=f"{2021 + number // 4}-Q{number % 4 + 1}",
+                        status=chance.choice(["in_progress", "done", "blocked"]),
+                        text=f"{task_id}: báo cáo {number}",
+                        created_at=moment,
+                        percent=chance.choice([None, 30, 70]),
+                    )
+                    session.add(report)
+                    session.flush()
+                    reports.append(report)
+                    if chance.random() < 0.3:
+                        session.add(
+                            StatusUpdate(
+                                plan_id=plan.info.id,
+                                task_id=task_id,
+                                agency_id=UNIT,
+                                period=report.period,
+                                status="done",
+                                text="đã sửa lại",
+                                kind="correction",
+                                refers_to=report.id,
+                                created_at=moment + timedelta(seconds=30),
+                            )
+                        )
+                # Every third reported task: its newest reports retracted, as many as 6.
+                if index % 3 == 0:
+                    for report in reports[-6:]:
+                        moment += timedelta(minutes=1)
+                        session.add(
+                            StatusUpdate(
+                                plan_id=plan.info.id,
+                                task_id=task_id,
+                                agency_id=UNIT,
+                                period=report.period,
+                                status=report.status,
+                                text="",
+                                kind="retraction",
+                                refers_to=report.id,
+                                created_at=moment,
+                            )
+                        )
+        wanted = [*tasks, tasks[3], "9.9", tasks[0]]
+        with services.db.session() as session:
+            instants = [None, start + timedelta(hours=5), moment - timedelta(minutes=3)]
+            for analyzed in (False, True):
+                if analyzed:
+                    session.connection().exec_driver_sql("ANALYZE status_update")
+                for as_of in instants:
+                    expected = _full_fold(session, UNIT, as_of, plan.info.id)
+                    assert expected
+                    for chunk in (200, 7):
+                        monkeypatch.setattr("bot.latest.CHUNK", chunk)
+                        got = latest_effective_updates(
+                            session, UNIT, wanted, as_of=as_of, plan_id=plan.info.id
+                        )
+                        assert got == expected, (analyzed, as_of, chunk)
     finally:
         services.db.dispose()
