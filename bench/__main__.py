@@ -138,6 +138,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     f"(bare PTB bot {idle['bare_ptb_peak_rss_mib']:.0f} MiB, floor bot "
                     f"{idle['floor_bot_peak_rss_mib']:.0f} MiB: planbot - floor "
                     f"{idle['planbot_minus_floor_mib']:.1f} MiB)"
+                    + (
+                        f"; without the web {idle['planbot_run_no_web_peak_rss_mib']:.1f} MiB"
+                        if "planbot_run_no_web_peak_rss_mib" in idle
+                        else ""
+                    )
                 )
     results["seconds"] = time.perf_counter() - started
     if options.json is not None:

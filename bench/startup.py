@@ -351,15 +351,22 @@ def _vm(pid: int, field: str) -> float:
 
 
 async def _planbot_idle(
-    fake: BenchTelegram, folder: Path, code: Path | None, idle_seconds: float
+    fake: BenchTelegram,
+    folder: Path,
+    code: Path | None,
+    idle_seconds: float,
+    *,
+    web: bool = True,
 ) -> tuple[float, float, float]:
-    """(peak RSS, RSS, seconds to the first poll) of one ``planbot run`` on ``fake``."""
-    env = _env(  # the web application on a free port: it always starts, as in production
+    """(peak RSS, RSS, seconds to the first poll) of one ``planbot run`` on ``fake``; ``web``:
+    with the web application (on a free port), as by default, else PLANBOT_WEB_ENABLED=false."""
+    env = _env(
         folder,
         code,
         PLANBOT_TELEGRAM_TOKEN=fake.token,
         PLANBOT_TELEGRAM_API_URL=fake.url,
         PLANBOT_WEB_PORT="0",
+        PLANBOT_WEB_ENABLED="true" if web else "false",
     )
     polls = len(fake.calls_of("getUpdates"))
     started = time.perf_counter()
@@ -395,7 +402,9 @@ async def idle_run(
     folder: Path, idle_seconds: float = 3.0, code: Path | None = None
 ) -> dict[str, Any]:
     """Peak RSS of the real ``planbot run`` once it polls (with ``code``: another checkout's),
-    of an idle bare PTB bot and of the floor bot (:data:`FLOOR_BOT`), on the same fake Bot API.
+    of an idle bare PTB bot and of the floor bot (:data:`FLOOR_BOT`), on the same fake Bot API;
+    without ``code`` also of ``planbot run`` with PLANBOT_WEB_ENABLED=false (``..._no_web_...``:
+    an older checkout may not know the setting).
 
     Each runs once unmeasured first: the run path's bytecode (planbot's, PTB's, aiohttp's...)
     is then in the cache, as installed, and compiling it does not raise the measured peak (a
@@ -404,6 +413,16 @@ async def idle_run(
         fake.keep_calls = True
         await _planbot_idle(fake, folder, code, 0.2)  # warms the bytecode cache
         peak, current, ready = await _planbot_idle(fake, folder, code, idle_seconds)
+        no_web: dict[str, float] = {}
+        if code is None:
+            await _planbot_idle(fake, folder, code, 0.2, web=False)
+            no_web_peak, no_web_current, _ready = await _planbot_idle(
+                fake, folder, code, idle_seconds, web=False
+            )
+            no_web = {
+                "planbot_run_no_web_peak_rss_mib": no_web_peak,
+                "planbot_run_no_web_rss_mib": no_web_current,
+            }
         config = {
             "role": "inbound",
             "bot": "bare",
@@ -426,4 +445,5 @@ async def idle_run(
         "bare_ptb_peak_rss_mib": bare["rss_mib"],
         "floor_bot_peak_rss_mib": floor_["rss_mib"],
         "planbot_minus_floor_mib": peak - floor_["rss_mib"],
+        **no_web,
     }

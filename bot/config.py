@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         default=None, description="Where generated files are served, for channels without upload."
     )
 
+    web_enabled: bool = Field(
+        default=True,
+        description="false: planbot run starts no web application (no pages, no web chat).",
+    )
     web_host: str = Field(default="127.0.0.1", description="Address the web application binds.")
     web_port: int = Field(default=8080, ge=0, le=65535, description="0: any free port.")
     web_base_url: AnyHttpUrl | None = Field(

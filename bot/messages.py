@@ -101,6 +101,12 @@ class ChannelStartError(Exception):
     """A channel cannot start (its args[0] names the problem: "token", "network"...)."""
 
 
+class SettingToFix(Exception):
+    """A part of ``planbot run`` cannot start until the operator changes a setting; the message
+    says which, in one line (Zalo's token or webhook secret, the web's port). A base of its own
+    here so that ``planbot run`` can catch it without importing the parts it did not start."""
+
+
 class DeliveryError(Exception):
     """A message could not be delivered."""
 

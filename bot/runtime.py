@@ -22,7 +22,7 @@ import logging
 import signal
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # First: python-telegram-bot without its Passport's cryptography (bot/telegram_import.py).
 import bot.telegram_import  # noqa: F401
@@ -31,15 +31,19 @@ import bot.telegram_import  # noqa: F401
 from bot.bootstrap import Services
 from bot.channels.telegram import TelegramChannel, build_application, serve
 from bot.channels.telegram import build_channel as build_telegram_channel
-from bot.channels.zalo import ZaloService
-from bot.channels.zalo import build_channel as build_zalo_channel
 from bot.config import Settings
 from bot.db import Database
 from bot.messages import Channel
-from bot.web.server import WebServer, WebStartError
 from handlers import ChatHandlers
 from scheduler.digests import install_scheduled
 from scheduler.runner import SchedulerRunner
+
+if TYPE_CHECKING:
+    from bot.web.server import WebServer
+
+# The web application (aiohttp, ≈ 10 MiB of an idle bot's memory: BENCHMARKS.md) and the Zalo
+# channel (aiohttp as well) are imported when the settings ask for them: a bot that runs with
+# PLANBOT_WEB_ENABLED=false and no Zalo token loads neither.
 
 __all__ = [
     "run",
@@ -79,8 +83,12 @@ async def run(
         if telegram is not None:
             channels[telegram.name] = telegram  # the application's own bot, its own limiter
         try:
-            web = await start_web(services, channels, rest, chat, fatal=telegram is None)
+            web = None
+            if settings.web_enabled:
+                web = await start_web(services, channels, rest, chat, fatal=telegram is None)
             if settings.zalo_token is not None:
+                from bot.channels.zalo import ZaloService
+
                 zalo = ZaloService(services, chat.handle)
                 await zalo.start()  # ZaloStartError: a token or a webhook secret to fix
                 rest.push_async_callback(zalo.stop)
@@ -130,6 +138,8 @@ async def start_web(
     the web. A port already taken raises :class:`WebStartError` when ``fatal``; otherwise it is
     logged and costs only the web (the chat platforms keep running).
     """
+    from bot.web.server import WebServer, WebStartError
+
     server = WebServer(services, chat or ChatHandlers(services))
     try:
         await server.start()
@@ -151,9 +161,12 @@ def sending_channels(settings: Settings, db: Database | None = None) -> dict[str
     telegram = build_telegram_channel(settings)
     if telegram is not None:
         channels[telegram.name] = telegram
-    zalo = build_zalo_channel(settings, db)
-    if zalo is not None:
-        channels[zalo.name] = zalo
+    if settings.zalo_token is not None:
+        from bot.channels.zalo import build_channel as build_zalo_channel
+
+        zalo = build_zalo_channel(settings, db)
+        if zalo is not None:
+            channels[zalo.name] = zalo
     return channels
 
 

@@ -23,8 +23,9 @@ PROBE = (
 )
 
 
-async def _idle_run_modules(tmp_path: Path, **env_extra: str) -> set[str]:
-    """The modules of a ``planbot run`` that has polled the fake Bot API and served nothing."""
+async def _idle_run_modules(tmp_path: Path, *, web: bool = True, **env_extra: str) -> set[str]:
+    """The modules of a ``planbot run`` that has polled the fake Bot API and served nothing
+    (``web``: with the web application, as by default; else PLANBOT_WEB_ENABLED=false)."""
     out = tmp_path / "modules.txt"
     async with FakeTelegram() as fake:
         env = {
@@ -33,6 +34,7 @@ async def _idle_run_modules(tmp_path: Path, **env_extra: str) -> set[str]:
             "PLANBOT_TELEGRAM_TOKEN": fake.token,
             "PLANBOT_TELEGRAM_API_URL": fake.url,
             "PLANBOT_WEB_PORT": "0",
+            "PLANBOT_WEB_ENABLED": "true" if web else "false",
             "PATH": "/usr/bin:/bin",
             **env_extra,
         }
@@ -60,7 +62,8 @@ async def _idle_run_modules(tmp_path: Path, **env_extra: str) -> set[str]:
                 _, stderr = await process.communicate()
     assert fake.calls_of("getUpdates"), stderr.decode()[-3000:]
     assert "Traceback" not in stderr.decode(), stderr.decode()[-3000:]
-    assert "web" in stderr.decode()  # the web application was started (its address is logged)
+    # The web application's start is logged with its address.
+    assert ("web application on" in stderr.decode()) is web, stderr.decode()[-3000:]
     return set(out.read_text().split())
 
 
@@ -91,3 +94,12 @@ async def test_an_idle_run_loads_no_template_engine_renderer_or_plan_importer(
     assert not {name for name in modules if name.startswith("bot.importer")}
     assert "holidays.countries" not in modules
     assert "cryptography" not in loaded
+
+
+async def test_an_idle_run_without_the_web_loads_no_web_server_nor_zalo(tmp_path: Path) -> None:
+    """With PLANBOT_WEB_ENABLED=false and no Zalo token the bot polls Telegram and keeps its
+    reminders without aiohttp, the web application or the Zalo channel in memory."""
+    modules = await _idle_run_modules(tmp_path, web=False)
+    assert {"bot.runtime", "telegram.ext", "apscheduler", "scheduler.runner"} <= modules
+    assert "aiohttp" not in _packages(modules)
+    assert not {name for name in modules if name.startswith(("bot.web", "bot.channels.zalo"))}

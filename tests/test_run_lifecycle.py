@@ -111,6 +111,40 @@ async def test_no_database_is_one_line_naming_the_setting(tmp_path: Path, comman
     assert "cơ sở dữ liệu" in output
 
 
+async def test_no_token_and_the_web_turned_off_is_one_line_naming_the_settings(
+    tmp_path: Path,
+) -> None:
+    """Without the web and without a chat platform nothing would hear anyone: refused."""
+    env = _env(tmp_path, "http://127.0.0.1:9", PLANBOT_WEB_ENABLED="false")
+    del env["PLANBOT_TELEGRAM_TOKEN"]
+    code, output = await _finish("run", env=env)
+    assert code == 2, output
+    _one_clear_line(output, "PLANBOT_WEB_ENABLED")
+    assert "PLANBOT_TELEGRAM_TOKEN" in output
+    assert "bật lại trang web" in output
+
+
+async def test_the_web_turned_off_is_not_served_beside_telegram(tmp_path: Path) -> None:
+    """PLANBOT_WEB_ENABLED=false: the bot polls Telegram, and nothing listens on the web port."""
+    port = free_port()
+    async with FakeTelegram(token=TOKEN) as tg:
+        env = _env(tmp_path, tg.url, PLANBOT_WEB_ENABLED="false", PLANBOT_WEB_PORT=str(port))
+        process = await start_planbot("run", env=env, merge_stderr=True)
+        try:
+            async with asyncio.timeout(90):
+                while not tg.calls_of("getUpdates") and process.returncode is None:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            with pytest.raises(ConnectionRefusedError):
+                await asyncio.open_connection("127.0.0.1", port)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert tg.calls_of("getUpdates"), output.decode()
+    assert process.returncode == 0, output.decode()
+    assert "Traceback" not in output.decode()
+
+
 async def test_a_401_while_polling_ends_the_process(tmp_path: Path) -> None:
     async with FakeTelegram(token=TOKEN) as tg:
         tg.fail_next("getUpdates", "401", times=1000)

@@ -41,7 +41,7 @@ from bot.config import Settings
 from bot.digest import consolidator_ids
 from bot.i18n import N_, translator
 from bot.logs import configure_logging
-from bot.messages import Attachment, Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply, SettingToFix
 from bot.models import User
 from bot.plan import Plan, PlanError
 from bot.registration import (
@@ -392,6 +392,13 @@ NO_TOKEN_NOTE = N_(
 )
 
 
+NOTHING_TO_RUN = N_(
+    "PLANBOT_WEB_ENABLED is false and there is no Telegram token (PLANBOT_TELEGRAM_TOKEN) or Zalo "
+    "token (PLANBOT_ZALO_TOKEN): nothing would receive a message or show a reminder. Set a token, "
+    "or turn the web application on again (PLANBOT_WEB_ENABLED=true)."
+)
+
+
 # Telegram's rule for setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 BAD_WEBHOOK_SECRET = N_(
@@ -435,19 +442,19 @@ def run() -> None:
         secrets.append(webhook_secret)  # may be generated for this run
     configure_logging(logging.INFO, secrets, settings=current)
     if current.telegram_token is None and current.zalo_token is None:
+        if not current.web_enabled:
+            fail(tr().gettext(NOTHING_TO_RUN), code=2)
         console.print(tr().gettext(NO_TOKEN_NOTE), markup=False)
     # Lazy: the platform libraries and the scheduler load only for this command (start time of
     # invite, users and shell, which share this module).
     from bot import runtime
     from bot.channels.telegram import PollingStopped, TelegramStartError
-    from bot.channels.zalo import ZaloStartError
-    from bot.web.server import WebStartError
 
     built = startup_services(current)
     webhook = runtime.telegram_webhook(current, webhook_secret) if webhook_secret else None
     try:
         asyncio.run(runtime.run(built, webhook=webhook))
-    except (ZaloStartError, WebStartError) as error:  # a setting to fix
+    except SettingToFix as error:  # Zalo's token or webhook secret, the web's port
         fail(str(error), code=2)
     except PollingStopped:
         fail(start_problem("polling", current), code=1)

@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlmodel import col, select
 
 from bot.i18n import translator
+from bot.messages import SettingToFix
 from bot.models import User
 from bot.registration import create_invitations
 from bot.web.app import build_app, build_channel, invite_url, web_url
@@ -34,7 +35,7 @@ SECRETARIAT_AGENCY = "vp-ubnd-tinh"
 FIRST_LINK_DAYS = 1
 
 
-class WebStartError(RuntimeError):
+class WebStartError(SettingToFix, RuntimeError):
     """The web application cannot listen (the port is taken): say what to change."""
 
 

@@ -18,6 +18,7 @@ from bot.channels.zalo.receiver import Handle, ZaloBot
 from bot.channels.zalo.rendering import PublicFiles
 from bot.db import Database
 from bot.i18n import Translator, translator
+from bot.messages import SettingToFix
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -65,7 +66,7 @@ def build_bot(services: Services, handle: Handle, channel: ZaloChannel | None = 
     return ZaloBot(channel, handle, services.db, services.clock)
 
 
-class ZaloStartError(ValueError):
+class ZaloStartError(SettingToFix, ValueError):
     """The Zalo side cannot start (a bad token, a missing webhook secret): say what to fix."""
 
 
