@@ -25,7 +25,7 @@ def test_the_commands_only_run_measures_the_command_lines_and_nothing_else(
     assert list(results) == ["sqlite/history 100%"]  # no .docx steps by plan size
     figures = results["sqlite/history 100%"]
     assert figures["updates"] > 0
-    for name in ("cli_digest", "cli_schedule_year", "cli_start"):
+    for name in ("cli_digest", "cli_schedule_year", "cli_start", "cli_floor"):
         assert figures[f"{name}_s"] > 0
         assert figures[f"{name}_cpu_s"] > 0
     assert not {"digest_s", "docx_s", "my_tasks_ms"} & set(figures)
