@@ -216,7 +216,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.support import NullTranslations
-import sqlmodel
+import sqlalchemy
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 import holidays
@@ -235,10 +235,23 @@ class Settings(pydantic_settings.BaseSettings):
     database_url: str = ""
 
 
-class Row(sqlmodel.SQLModel, table=True):
-    id: int | None = sqlmodel.Field(default=None, primary_key=True)
-    text: str
-    at: datetime
+if config.get("orm", True):  # SQLModel, as required; else SQLAlchemy Core alone
+    import sqlmodel
+
+    class Row(sqlmodel.SQLModel, table=True):
+        id: int | None = sqlmodel.Field(default=None, primary_key=True)
+        text: str
+        at: datetime
+
+else:
+    metadata = sqlalchemy.MetaData()
+    ROW = sqlalchemy.Table(
+        "row",
+        metadata,
+        sqlalchemy.Column("id", sqlalchemy.Integer, primary_key=True),
+        sqlalchemy.Column("text", sqlalchemy.String, nullable=False),
+        sqlalchemy.Column("at", sqlalchemy.DateTime, nullable=False),
+    )
 
 
 def touch(settings: Settings) -> None:
@@ -249,12 +262,19 @@ def touch(settings: Settings) -> None:
     format_decimal(1234.5, locale=locale)
     days_off = vietnam.Vietnam(years=2026, expand=True)
     assert date(2026, 9, 2) in days_off
-    engine = sqlmodel.create_engine(settings.database_url)
-    sqlmodel.SQLModel.metadata.create_all(engine)
-    with sqlmodel.Session(engine) as session:
-        session.add(Row(text="Đã ghi nhận", at=datetime(2026, 12, 3, 1, tzinfo=UTC)))
-        session.commit()
-        session.exec(sqlmodel.select(Row)).all()
+    engine = sqlalchemy.create_engine(settings.database_url)
+    at = datetime(2026, 12, 3, 1, tzinfo=UTC)
+    if config.get("orm", True):
+        sqlmodel.SQLModel.metadata.create_all(engine)
+        with sqlmodel.Session(engine) as session:
+            session.add(Row(text="Đã ghi nhận", at=at))
+            session.commit()
+            session.exec(sqlmodel.select(Row)).all()
+    else:
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(ROW.insert().values(text="Đã ghi nhận", at=at))
+            connection.execute(sqlalchemy.select(ROW)).all()
 
 
 def vm_hwm_mib() -> float:
@@ -311,13 +331,18 @@ app()
 """
 
 
-async def floor_bot(folder: Path, token: str, api_url: str, idle_seconds: float) -> dict[str, Any]:
-    """Peak RSS of the floor bot (:data:`FLOOR_BOT`) once it has polled for ``idle_seconds``."""
+async def floor_bot(
+    folder: Path, token: str, api_url: str, idle_seconds: float, *, orm: bool = True
+) -> dict[str, Any]:
+    """Peak RSS of the floor bot (:data:`FLOOR_BOT`) once it has polled for ``idle_seconds``;
+    ``orm=False``: its row written and read with SQLAlchemy Core instead of SQLModel (what the
+    floor would be for a bot that needs no ORM until its first message)."""
     config = {
         "token": token,
         "api_url": api_url,
         "idle_seconds": idle_seconds,
-        "database_url": f"sqlite:///{folder / 'floor.db'}",
+        "database_url": f"sqlite:///{folder / ('floor.db' if orm else 'floor-core.db')}",
+        "orm": orm,
     }
     env = {
         key: value
@@ -438,6 +463,10 @@ async def idle_run(
             bare = await child.result(120.0)
         await floor_bot(folder, fake.token, fake.url, 0.2)
         floor_ = await floor_bot(folder, fake.token, fake.url, idle_seconds)
+        if code is None:
+            await floor_bot(folder, fake.token, fake.url, 0.2, orm=False)
+            core = await floor_bot(folder, fake.token, fake.url, idle_seconds, orm=False)
+            no_web["floor_bot_core_peak_rss_mib"] = core["rss_mib"]
     return {
         "planbot_run_peak_rss_mib": peak,
         "planbot_run_rss_mib": current,
