@@ -165,7 +165,7 @@ class SchedulerRunner:
         self._contributors = list(contributors)
         self._pacer_factory = pacer_factory
         self._pacers: dict[str, Pacer] = {}
-        self._workdays = workdays or WorkingDays()
+        self._workdays = workdays or WorkingDays(kept_in=services.settings.data_dir)
         self._schedules: dict[str, tuple[Plan, ReminderSchedule]] = {}
         self._plan_states: tuple[PlanState, ...] | None = None
         self._retired: list[StoredPlan] = []  # read again only when the plans change

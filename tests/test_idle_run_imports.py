@@ -98,8 +98,13 @@ async def test_an_idle_run_loads_no_template_engine_renderer_or_plan_importer(
 
 async def test_an_idle_run_without_the_web_loads_no_web_server_nor_zalo(tmp_path: Path) -> None:
     """With PLANBOT_WEB_ENABLED=false and no Zalo token the bot polls Telegram and keeps its
-    reminders without aiohttp, the web application or the Zalo channel in memory."""
+    reminders without aiohttp, the web application or the Zalo channel in memory; from its
+    second start on, without the holidays package either (the days off it computed at the
+    first are kept in the data folder: tests/test_workdays_kept.py)."""
+    first = await _idle_run_modules(tmp_path, web=False)
     modules = await _idle_run_modules(tmp_path, web=False)
     assert {"bot.runtime", "telegram.ext", "apscheduler", "scheduler.runner"} <= modules
     assert "aiohttp" not in _packages(modules)
     assert not {name for name in modules if name.startswith(("bot.web", "bot.channels.zalo"))}
+    assert "holidays" in _packages(first)
+    assert not {"holidays", "dateutil"} & _packages(modules)

@@ -133,7 +133,7 @@ def schedule_command(
     if (first is None) != (last is None):
         fail(_("--from and --to go together."))
     with services() as built:
-        workdays = WorkingDays()
+        workdays = WorkingDays(kept_in=built.settings.data_dir)
         entries = _chosen_plans(built, plan_code)
         # One plan column (the plan's code) when several plans are followed; with one plan
         # (or --plan) the schedule reads as it always did.
@@ -258,7 +258,7 @@ def remind_command(
     with services() as built:
         now = parse_instant(at, built.settings.tz) if at is not None else built.clock.now()
         channels = build_channels(built.settings, built.db)
-        checked = schedule_of(built, built.plan, WorkingDays())
+        checked = schedule_of(built, built.plan, WorkingDays(kept_in=built.settings.data_dir))
         _check_year(checked, now.astimezone(built.settings.tz).year, "--at")
         if dry_run:
             pending = _runner(built, channels).pending(now)
