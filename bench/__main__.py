@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     f"{idle['planbot_minus_floor_mib']:.1f} MiB)"
                     + (
                         f"; without the web {idle['planbot_run_no_web_peak_rss_mib']:.1f} MiB"
-                        f", floor bot with Core instead of SQLModel "
-                        f"{idle['floor_bot_core_peak_rss_mib']:.1f} MiB"
+                        f", lean floor bot (Core, no holidays) "
+                        f"{idle['floor_bot_lean_peak_rss_mib']:.1f} MiB"
                         if "planbot_run_no_web_peak_rss_mib" in idle
                         else ""
                     )

@@ -275,14 +275,12 @@ START_ONLY = (
 # planbot is required to use and nothing of planbot's: a Typer command, a pydantic-settings
 # class read from PLANBOT_*, the plan table's rows read with SQLAlchemy Core (their JSON
 # documents decoded), a date and a time formatted by Babel in Vietnamese, a one-row rich table
-# printed, and Vietnam's public holidays of a year (holidays' Vietnam loaded alone, planbot's
-# shortcut: scheduler/workdays.py). What ``planbot schedule --year`` spends beyond it is
+# printed. Not the holidays package: the days off it computes can be kept (planbot keeps them in
+# the data folder: scheduler/workdays.py). What ``planbot schedule --year`` spends beyond it is
 # planbot's own: its modules, the database's opening and migration check, the plans parsed,
-# the year computed and its whole table printed.
+# the kept days off read, the year computed and its whole table printed.
 FLOOR_COMMAND = """
-import importlib.util
 from datetime import date, datetime
-from pathlib import Path
 
 import typer
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -316,13 +314,6 @@ def schedule(year: int = typer.Option(..., "--year")) -> None:
             sa.select(PLAN.c.id, PLAN.c.document).where(PLAN.c.retired_at.is_(None))
         ).all()
     assert rows and all(isinstance(row.document, dict) for row in rows)
-    spec = importlib.util.find_spec("holidays")
-    path = Path(next(iter(spec.submodule_search_locations))) / "countries" / "vietnam.py"
-    vietnam_spec = importlib.util.spec_from_file_location("floor_vietnam", path)
-    vietnam = importlib.util.module_from_spec(vietnam_spec)
-    vietnam_spec.loader.exec_module(vietnam)
-    days_off = vietnam.Vietnam(years=year)
-    assert date(year, 9, 2) in days_off
     table = Table(title="Lịch nhắc")
     for header in ("Lúc", "Kỳ", "Hạn"):
         table.add_column(header)

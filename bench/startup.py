@@ -219,13 +219,16 @@ from babel.support import NullTranslations
 import sqlalchemy
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-import holidays
+LEAN = bool(config.get("lean"))  # no SQLModel (Core alone) and no holidays
 
-spec = importlib.util.find_spec("holidays")
-vietnam_file = Path(next(iter(spec.submodule_search_locations))) / "countries" / "vietnam.py"
-vietnam_spec = importlib.util.spec_from_file_location("floor_vietnam", vietnam_file)
-vietnam = importlib.util.module_from_spec(vietnam_spec)
-vietnam_spec.loader.exec_module(vietnam)
+if not LEAN:
+    import holidays
+
+    spec = importlib.util.find_spec("holidays")
+    vietnam_file = Path(next(iter(spec.submodule_search_locations))) / "countries" / "vietnam.py"
+    vietnam_spec = importlib.util.spec_from_file_location("floor_vietnam", vietnam_file)
+    vietnam = importlib.util.module_from_spec(vietnam_spec)
+    vietnam_spec.loader.exec_module(vietnam)
 
 
 class Settings(pydantic_settings.BaseSettings):
@@ -235,7 +238,7 @@ class Settings(pydantic_settings.BaseSettings):
     database_url: str = ""
 
 
-if config.get("orm", True):  # SQLModel, as required; else SQLAlchemy Core alone
+if not LEAN:  # SQLModel, as required; lean: SQLAlchemy Core alone
     import sqlmodel
 
     class Row(sqlmodel.SQLModel, table=True):
@@ -260,11 +263,12 @@ def touch(settings: Settings) -> None:
     format_date(date(2026, 12, 3), "full", locale=locale)
     format_datetime(datetime(2026, 12, 3, 8), locale=locale)
     format_decimal(1234.5, locale=locale)
-    days_off = vietnam.Vietnam(years=2026, expand=True)
-    assert date(2026, 9, 2) in days_off
+    if not LEAN:
+        days_off = vietnam.Vietnam(years=2026, expand=True)
+        assert date(2026, 9, 2) in days_off
     engine = sqlalchemy.create_engine(settings.database_url)
     at = datetime(2026, 12, 3, 1, tzinfo=UTC)
-    if config.get("orm", True):
+    if not LEAN:
         sqlmodel.SQLModel.metadata.create_all(engine)
         with sqlmodel.Session(engine) as session:
             session.add(Row(text="Đã ghi nhận", at=at))
@@ -332,17 +336,18 @@ app()
 
 
 async def floor_bot(
-    folder: Path, token: str, api_url: str, idle_seconds: float, *, orm: bool = True
+    folder: Path, token: str, api_url: str, idle_seconds: float, *, lean: bool = False
 ) -> dict[str, Any]:
     """Peak RSS of the floor bot (:data:`FLOOR_BOT`) once it has polled for ``idle_seconds``;
-    ``orm=False``: its row written and read with SQLAlchemy Core instead of SQLModel (what the
-    floor would be for a bot that needs no ORM until its first message)."""
+    ``lean``: its row written and read with SQLAlchemy Core instead of SQLModel, and no holidays
+    package (what the floor would be for a bot that keeps its days off, as planbot does, and
+    needs no ORM until its first message)."""
     config = {
         "token": token,
         "api_url": api_url,
         "idle_seconds": idle_seconds,
-        "database_url": f"sqlite:///{folder / ('floor.db' if orm else 'floor-core.db')}",
-        "orm": orm,
+        "database_url": f"sqlite:///{folder / ('floor-lean.db' if lean else 'floor.db')}",
+        "lean": lean,
     }
     env = {
         key: value
@@ -464,9 +469,9 @@ async def idle_run(
         await floor_bot(folder, fake.token, fake.url, 0.2)
         floor_ = await floor_bot(folder, fake.token, fake.url, idle_seconds)
         if code is None:
-            await floor_bot(folder, fake.token, fake.url, 0.2, orm=False)
-            core = await floor_bot(folder, fake.token, fake.url, idle_seconds, orm=False)
-            no_web["floor_bot_core_peak_rss_mib"] = core["rss_mib"]
+            await floor_bot(folder, fake.token, fake.url, 0.2, lean=True)
+            lean = await floor_bot(folder, fake.token, fake.url, idle_seconds, lean=True)
+            no_web["floor_bot_lean_peak_rss_mib"] = lean["rss_mib"]
     return {
         "planbot_run_peak_rss_mib": peak,
         "planbot_run_rss_mib": current,

@@ -62,4 +62,5 @@ def test_quick_bench_completes_and_reports_its_figures(tmp_path: Path) -> None:
     assert _finite(startup["idle"]["planbot_run_peak_rss_mib"])
     assert _finite(startup["idle"]["bare_ptb_peak_rss_mib"])
     assert _finite(startup["idle"]["floor_bot_peak_rss_mib"])
+    assert _finite(startup["idle"]["floor_bot_lean_peak_rss_mib"])
     assert _finite(startup["idle"]["planbot_run_no_web_peak_rss_mib"])
