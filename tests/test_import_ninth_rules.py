@@ -121,3 +121,85 @@ def test_the_units_a_lead_directs_are_not_its_partners(tmp_path: Path) -> None:
     leads, partners = _roles(result)["1"]
     assert [names.get(a, a) for a in leads] == ["Công an tỉnh"]
     assert partners == ["so-gtvt"]
+
+
+def test_the_units_an_item_lead_directs_in_its_points_are_not_leads(tmp_path: Path) -> None:
+    """ "2. Trung tâm X - Kiểm định xây dựng" over "- Chỉ đạo các Ban Quản lý dự án …": the
+    item's body leads its points; the boards it directs are its own units."""
+    result = _import(
+        tmp_path,
+        "I. NHIỆM VỤ",
+        "2. Trung tâm Quy hoạch - Kiểm định xây dựng",
+        "- Chỉ đạo các Ban Quản lý dự án rà soát các công trường đang thi công.",
+        "- Phối hợp với Sở Xây dựng kiểm tra chất lượng vật liệu.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    leads, partners = _roles(result)["2"]
+    assert [names.get(a, a) for a in leads] == ["Trung tâm Quy hoạch"]
+    assert partners == ["so-xay-dung"]
+
+
+def test_a_board_of_the_party_committee_keeps_its_name(tmp_path: Path) -> None:
+    """ "Ban Dân vận Tỉnh ủy": the name ends after "Tỉnh ủy", not at "Tỉnh"."""
+    result = _import(
+        tmp_path,
+        "Đề nghị Ban Dân vận Tỉnh ủy chỉ đạo tuyên truyền trong các tổ chức đoàn thể.",
+    )
+    assert [a.name for a in result.new_agencies] == ["Ban Dân vận Tỉnh ủy"]
+
+
+def test_the_central_bodies_of_mass_organisations_are_named(tmp_path: Path) -> None:
+    """In a central plan "Trung ương Hội Nông dân Việt Nam" is one body, outside a
+    provincial directory, and the ministries' group may be "các Bộ, ngành chức năng"."""
+    result = _import(
+        tmp_path,
+        *_CENTRAL_HEADER,
+        "I. NHIỆM VỤ",
+        "1. Các Bộ, ngành chức năng, Trung ương Hội Nông dân Việt Nam tuyên truyền cho hội viên.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    assert [names[a] for a in _roles(result)["1"][0]] == [
+        "Các bộ, ngành trung ương",
+        "Trung ương Hội Nông dân Việt Nam",
+    ]
+
+
+def test_what_a_body_issued_or_runs_gives_it_no_work(tmp_path: Path) -> None:
+    """ "tài liệu do Sở Tư pháp phát hành": the body that made the thing named leads nothing;
+    "kinh phí do Sở Tài chính cấp" still gives the Sở the allocation."""
+    result = _import(
+        tmp_path,
+        "1. Sở Y tế phổ biến các tài liệu do Sở Tư pháp phát hành đến cán bộ y tế.",
+        "2. Trung tâm Y tế tổ chức tập huấn bằng kinh phí do Sở Tài chính cấp hằng năm.",
+    )
+    roles = _roles(result)
+    assert roles["1"] == (["so-y-te"], [])
+    assert "so-tai-chinh" in roles["2"][0]
+
+
+def test_names_listed_on_after_a_clause_without_a_subject_are_no_leads(tmp_path: Path) -> None:
+    """ "Kiện toàn Tổ công tác, thành viên gồm đại diện Sở A. Sở B, Sở C.": the names after
+    the full stop go on listing the members; "Kiện toàn Ban X cấp tỉnh; Ban X cấp huyện theo
+    quy định" names what is set up, not who sets it up."""
+    result = _import(
+        tmp_path,
+        "1. Kiện toàn Tổ công tác liên ngành, thành viên gồm đại diện Sở Tài chính. Sở Y tế, "
+        "Sở Xây dựng.",
+        "2. Kiện toàn Ban Chỉ đạo cấp tỉnh; Ban Chỉ đạo cấp huyện theo quy định.",
+        "3. Sở Nội vụ; Sở Tư pháp hướng dẫn thủ tục kiện toàn.",
+    )
+    roles = _roles(result)
+    assert roles.get("1", ([], []))[0] == []
+    assert roles.get("2", ([], []))[0] == []
+    assert roles["3"] == (["so-noi-vu", "so-tu-phap"], [])
+
+
+def test_a_field_naming_the_units_of_a_body_names_that_body(tmp_path: Path) -> None:
+    """ "Cơ quan phối hợp: Các đơn vị thuộc Sở Y tế": the Sở coordinates."""
+    result = _import(
+        tmp_path,
+        "1. Tiêm chủng mở rộng",
+        "- Cơ quan chủ trì: Trung tâm Kiểm soát bệnh tật tỉnh.",
+        "- Cơ quan phối hợp: Các đơn vị thuộc Sở Y tế.",
+    )
+    assert _roles(result)["1"][1] == ["so-y-te"]

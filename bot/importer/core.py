@@ -9,6 +9,7 @@ checked with :func:`bot.plan.parse_plan` before it is returned). Nothing is writ
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -124,6 +125,7 @@ class _Importer:
         self.partner_cues = Phrases(table["partner_cues"])
         self.coordinate_cues = Phrases(table["coordinate_cues"])
         self.lead_cues = Phrases(table["lead_cues"])
+        self.owner_words = Phrases(table["owner_words"])
         self.field_labels: dict[str, list[str]] = {
             kind: [fold(cue) for cue in cues]
             for kind, cues in table["task_fields"].items()
@@ -425,7 +427,10 @@ class _Importer:
         heading = self._heading(node, context)
         if self._no_task(node, mode, texts, heading):
             return
-        body_context = heading.context or context
+        # "7. Cục X - Quản lý đầu tư xây dựng" over dashed points: the item's own lead is who
+        # the points without a subject belong to ("- Chỉ đạo các Ban Quản lý dự án …").
+        own = [r.mention for r in heading.own_leads]
+        body_context = heading.context or (own if node.paragraphs and own else context)
         if any(self._field(p.rest)[0] in ("lead", "coordinate") for p in node.paragraphs):
             self._field_tasks(node, section, heading)
             return
@@ -637,6 +642,20 @@ class _Importer:
             )
             for r in read.roles
         ]
+        tokens, mentions = self.reader.mentions(value)
+        for before, mention in itertools.pairwise(mentions):
+            # "Cơ quan phối hợp: Các đơn vị thuộc Bộ Quốc phòng": the body whose units the
+            # field names, in the field's role.
+            between = range(before.last, mention.first)
+            if (
+                before.candidate.kind == "vague"
+                and len(between) == 1
+                and self.owner_words.match(tokens, before.last) == 1
+                and not self._excluded(mention)
+                and not any(r.mention == mention for r in roles)
+            ):
+                quote = value.strip()
+                roles.append(ClauseRole(mention, role, quote, 0.7, True))
         return ParagraphRoles(roles)
 
     def _field_tasks(self, node: Node, section: str, heading: ParagraphRoles) -> None:

@@ -306,6 +306,7 @@ class Lexicon:
         self._place_ends = {w for text in table["name_place_ends"] for w in phrase_words(text)}
         self._persons = Phrases(table["person_titles"])
         self._levels = Phrases(table["unit_levels"])
+        self._party_tails = Phrases(table["name_party_tails"])
 
     def group_candidate(self, concept: str) -> Candidate | None:
         """What the group of ``concept`` ("provinces") stands for, as its forms find it."""
@@ -491,30 +492,18 @@ class Lexicon:
                     # "Ban Quản lý dự án 85 - Bộ GTVT": the owner after a dash is another name.
                     break
                 if token.word == _DROPPED:
-                    if (
-                        end + 1 < len(tokens)
-                        and tokens[end + 1].capitalised
-                        and not any(h.match(tokens, end + 1) for h in self._heads.values())
-                    ):
-                        # "Sở Giáo dục và Đào tạo"; not "Mặt trận Tổ quốc và Hội Cựu chiến
-                        # binh", where "và" joins a second body.
-                        end += 1
-                        continue
-                    if (
-                        size >= 2
-                        and end + 2 < len(tokens)
-                        and tokens[end + 1].word == "cac"
-                        and tokens[end + 2].capitalised
-                        and not any(h.match(tokens, end + 2) for h in self._heads.values())
-                        and not self._group_words.match(tokens, end + 2)
-                    ):
-                        # "Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp …": one
-                        # board's name, not a second agency.
-                        end += 2
-                        continue
-                    break
+                    joined = self._joined_by_and(tokens, end, size)
+                    if not joined:
+                        break
+                    end += joined
+                    continue
                 if token.capitalised:
                     lowercase_run = 0
+                elif words and self._party_tails.match(tokens, end - 1) == 2:
+                    # "Ban Tuyên giáo và Dân vận Tỉnh ủy": the party committee's board.
+                    words += 1
+                    end += 1
+                    break
                 elif words and tokens[end - 1].word in self._place_ends:
                     # "Tòa án nhân dân tỉnh đẩy nhanh …": the place word closes the name.
                     break
@@ -534,6 +523,30 @@ class Lexicon:
                 return None
             return end, Candidate("new", None, "", kind, None, 0.6)
         return None
+
+    def _joined_by_and(self, tokens: Sequence[Token], end: int, size: int) -> int:
+        """How many tokens ("và", "và các") at ``end`` go on inside a generic name whose head
+        has ``size`` words; 0 if "và" ends it."""
+        if (
+            end + 1 < len(tokens)
+            and tokens[end + 1].capitalised
+            and not any(h.match(tokens, end + 1) for h in self._heads.values())
+        ):
+            # "Sở Giáo dục và Đào tạo"; not "Mặt trận Tổ quốc và Hội Cựu chiến binh", where
+            # "và" joins a second body.
+            return 1
+        if (
+            size >= 2
+            and end + 2 < len(tokens)
+            and tokens[end + 1].word == "cac"
+            and tokens[end + 2].capitalised
+            and not any(h.match(tokens, end + 2) for h in self._heads.values())
+            and not self._group_words.match(tokens, end + 2)
+        ):
+            # "Ban Quản lý Khu kinh tế Dung Quất và các Khu công nghiệp …": one board's name,
+            # not a second agency.
+            return 2
+        return 0
 
     def _local_group_end(self, tokens: Sequence[Token], index: int) -> int | None:
         """Where a bare group of districts or communes ("các huyện, thành phố") or a level

@@ -84,6 +84,7 @@ class RoleReader:
         self.task_verbs = Phrases(table["task_verbs"])
         self.directing = Phrases(table["directing_verbs"])
         self.directed_fillers = Phrases(table["directed_fillers"])
+        self.described_by = Phrases(table["described_by"])
         self.helping_words = Phrases(table["helping_words"])
         self.recipients = Phrases(table["recipient_cues"])
 
@@ -103,11 +104,20 @@ class RoleReader:
         # Where the run of heading clauses from the paragraph's start ends: "Thủ trưởng các
         # sở, ban, ngành; Chủ tịch UBND các xã" is one heading naming both.
         headings_end = 0
+        before = previous = 0
         for first, last in _clauses(tokens):
+            # Whether the clause before this one named anyone in a role or opened with a name.
+            gave_before = not first or len(result.roles) > before or previous in at
+            before, previous = len(result.roles), first
             if first and self._after_membership(tokens, first):
                 # "Thành phần của Tổ gồm: Bộ A, Bộ B": members, not assignees.
                 continue
             clause = _Clause(self, text, tokens, at, first, last, may_head=first == headings_end)
+            if first and not gave_before and clause.bare_list():
+                # "Thành lập Ban X cấp quân khu; Ban X cấp tỉnh theo quy định.", "… gồm Sở A, Sở
+                # B. Sở C, Sở D;": names without a predicate after a clause that gave no
+                # work go on listing what that clause listed.
+                continue
             if subject and clause.directs_a_unit():
                 # "Công an tỉnh bố trí ...; chỉ đạo Công an các huyện phối hợp với Sở Y ...":
                 # the units the lead directs are its own, not more assignees of this task (the
@@ -226,8 +236,28 @@ class _Clause:
     def directs_a_unit(self) -> bool:
         """Whether the clause starts with a directing verb and an agency ("chỉ đạo X ...")."""
         size = self._match(self.r.directing, self.first)
-        mention = self.at.get(self.first + size) if size else None
+        if not size:
+            return False
+        index = self.first + size
+        if index not in self.at:
+            # "Chỉ đạo các Ban Quản lý dự án …", "Chỉ đạo lực lượng X …".
+            index += self._match(self.r.directed_fillers, index) or self._fillers(index)
+        mention = self.at.get(index)
         return mention is not None and mention.candidate.kind != "vague"
+
+    def bare_list(self) -> bool:
+        """Whether the clause, cut from the one before at ";" or a full stop, opens with names
+        and says nothing they do (no verb or cue of a task after them)."""
+        gap = self.tokens[self.first].gap
+        if ":" in gap or self.first not in self.at:
+            return False
+        found = self._subject_from(self.first)
+        self.consumed.clear()
+        if not found:
+            return False
+        return not any(
+            self._predicate_starts(index) for index in range(self.subject_end, self.last)
+        )
 
     def skip_directed(self) -> bool:
         """Start the clause's predicate after the directing verb and the units it directs;
@@ -235,7 +265,7 @@ class _Clause:
         the partner; not "chỉ đạo X huy động lực lượng Z phối hợp với Y", Z's partner)."""
         index = self.first + self._match(self.r.directing, self.first)
         if index not in self.at:
-            index += self._match(self.r.directed_fillers, index)
+            index += self._match(self.r.directed_fillers, index) or self._fillers(index)
         while index < self.last:
             mention = self.at.get(index)
             if mention is not None and mention.last <= self.last:
@@ -485,9 +515,15 @@ class _Clause:
                     # "Căn cứ tình hình thực tế của địa phương, phối hợp với …": an owner.
                     pass
                 elif run_start > self.first and (
-                    self.tokens[run_start - 1].word == "do" or self._assigned(run_start)
+                    (
+                        self.tokens[run_start - 1].word == "do"
+                        and not self._match(self.r.described_by, index)
+                    )
+                    or self._assigned(run_start)
                 ):
-                    # "... do Bộ Tài chính cấp", "công văn yêu cầu các sở triển khai".
+                    # "... do Bộ Tài chính cấp", "công văn yêu cầu các sở triển khai"; not
+                    # "sản phẩm do Ban X cung cấp", "văn bản do Bộ Y ban hành": what the body
+                    # made or runs (rules: ``described_by``).
                     found.append((run, "lead"))
                 elif self._match(self.r.lead_cues, index):
                     found.append((run, "lead"))
