@@ -196,22 +196,30 @@ class PhraseTable:
         """Gapped phrases whose head and tail each start a word of their own: never the second
         half of a longer contiguous phrase ("chưa có tiến độ": the "độ" of "tiến độ" is not the
         "do" (because) of "chưa … do"; "không còn … nữa" is no "còn … nữa")."""
+        if not self._gapped:
+            return []
         inside = [False] * len(seq)
         for match in contiguous:
             for position in range(match.start + 1, match.end):
                 inside[position] = True
+        at: dict[str, list[int]] = {}  # where each word is (a head is looked up, not scanned for)
+        for index, token in enumerate(seq):
+            if token.kind in ("word", "num"):
+                at.setdefault(token.text, []).append(index)
         result: list[Match] = []
         for gapped in self._gapped:
             heads: list[tuple[int, int]] = []
             if len(gapped.head) == 1 and gapped.head[0].startswith("<"):
                 wanted = gapped.head[0].strip("<>")
                 heads = [(m.start, m.end) for m in contiguous if m.has(wanted)]
-            else:
+            elif gapped.head:
                 heads = [
                     (index, index + len(gapped.head))
-                    for index in range(len(seq))
+                    for index in at.get(gapped.head[0], ())
                     if not inside[index] and self._fits(seq, index, gapped.head)
                 ]
+            else:  # "… x": a tail alone, after any word
+                heads = [(index, index) for index in range(len(seq)) if not inside[index]]
             for start, end in heads:
                 clause = seq[start].clause
                 skipped = 0
