@@ -67,6 +67,7 @@ class _Unit:
         self.connection: Connection | None = None
         self.read: Session | None = None
         self.write: Session | None = None
+        self.write_connection: Connection | None = None
         self.lost = False  # a database error rolled back its writes under a caller that went on
 
     def read_connection(self) -> Connection:
@@ -92,11 +93,32 @@ class _Unit:
             self.connection.close()
             self.connection = None
 
+    def begin_write(self) -> Session:
+        """The writing session, on the connection the unit read with (its read transaction
+        ended first: a read transaction cannot safely become a writing one on SQLite), so the
+        connection is not given back to the pool and taken again."""
+        connection = self.connection
+        self.connection = None
+        if self.read is not None:
+            self.read.close()  # (a session on ``connection`` leaves it open)
+            self.read = None
+        if connection is None:
+            connection = self.db._write_engine.connect()
+        else:
+            connection.rollback()
+            connection.execution_options(**{_IMMEDIATE: True})
+        self.write_connection = connection
+        self.write = _session_class()(bind=connection, expire_on_commit=False)
+        return self.write
+
     def drop_write(self) -> None:
         if self.write is not None:
             self.write.rollback()
             self.write.close()
             self.write = None
+        if self.write_connection is not None:
+            self.write_connection.close()
+            self.write_connection = None
 
 
 _unit: ContextVar[_Unit | None] = ContextVar("planbot_db_unit", default=None)
@@ -178,6 +200,7 @@ class Database:
         # Bookkeeping rows waiting for the next write (:meth:`defer`), oldest first.
         self._deferred: list[tuple[Table, dict[str, Any]]] = []
         self._deferred_lock = threading.Lock()
+        self._inserts: dict[Table, Any] = {}  # (built once per table)
 
     # ------------------------------------------------------------------ deferred bookkeeping
 
@@ -235,6 +258,12 @@ class Database:
         return taken
 
     def _insert_ignoring_duplicates(self, table: Table) -> Any:
+        statement = self._inserts.get(table)
+        if statement is None:
+            statement = self._inserts[table] = self._new_insert_ignoring_duplicates(table)
+        return statement
+
+    def _new_insert_ignoring_duplicates(self, table: Table) -> Any:
         if self.is_sqlite:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -359,8 +388,8 @@ class Database:
                     raise
             return
         if unit.write is None:
-            unit.drop_read()
-            unit.write = _new_session(self._write_engine)
+            unit.begin_write()
+            assert unit.write is not None
             try:
                 yield unit.write
                 unit.write.flush()
