@@ -24,7 +24,8 @@ from bench import inbound
 WARM_UP = 20
 
 
-def measure(updates: int) -> dict[str, Any]:
+def measure(updates: int, url: str | None = None) -> dict[str, Any]:
+    """``url``: an empty database to use instead of a new SQLite file (PostgreSQL)."""
     from sqlalchemy import event
 
     from bot.bootstrap import bootstrap
@@ -38,7 +39,7 @@ def measure(updates: int) -> dict[str, Any]:
     from handlers import ChatHandlers
 
     with tempfile.TemporaryDirectory(prefix="planbot-handler-") as folder:
-        url = f"sqlite:///{folder}/planbot.db"
+        url = url or f"sqlite:///{folder}/planbot.db"
         people = inbound.prepare(url, f"{folder}/data", 100)
         settings = Settings(_env_file=None, database_url=url, data_dir=Path(f"{folder}/data"))  # type: ignore[call-arg]
         services = bootstrap(settings)
@@ -104,8 +105,9 @@ def measure(updates: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.handler_path", description=__doc__)
     parser.add_argument("--updates", type=int, default=1000)
+    parser.add_argument("--url", default=None, help="an empty database (default: a SQLite file)")
     options = parser.parse_args()
-    print(json.dumps(measure(options.updates)))
+    print(json.dumps(measure(options.updates, options.url)))
 
 
 if __name__ == "__main__":

@@ -94,9 +94,11 @@ class _Unit:
             self.connection = None
 
     def begin_write(self) -> Session:
-        """The writing session, on the connection the unit read with (its read transaction
-        ended first: a read transaction cannot safely become a writing one on SQLite), so the
-        connection is not given back to the pool and taken again."""
+        """The writing session, on the connection the unit read with, so the connection is
+        not given back to the pool and taken again. On SQLite its read transaction is ended
+        first (a read transaction cannot safely become a writing one: the write begins with
+        ``BEGIN IMMEDIATE``); on PostgreSQL (read committed) the transaction goes on, the
+        session joining it, and the unit commits the connection."""
         connection = self.connection
         self.connection = None
         if self.read is not None:
@@ -104,7 +106,7 @@ class _Unit:
             self.read = None
         if connection is None:
             connection = self.db._write_engine.connect()
-        else:
+        elif self.db.is_sqlite:
             connection.rollback()
             connection.execution_options(**{_IMMEDIATE: True})
         self.write_connection = connection
@@ -306,6 +308,8 @@ class Database:
                 taken = self._write_deferred(unit.write.connection())
                 try:
                     unit.write.commit()
+                    if unit.write_connection is not None:  # a transaction the session joined
+                        unit.write_connection.commit()
                 except BaseException:
                     self._give_back(taken)
                     raise
