@@ -392,11 +392,10 @@ class Database:
                     raise
             return
         if unit.write is None:
-            unit.begin_write()
-            assert unit.write is not None
+            first = unit.begin_write()
             try:
-                yield unit.write
-                unit.write.flush()
+                yield first
+                first.flush()
             except BaseException:
                 unit.drop_write()
                 raise

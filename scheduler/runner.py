@@ -318,8 +318,8 @@ class SchedulerRunner:
             # Shielded: APScheduler cancels its job at shutdown; the tick finishes its message.
             result = await asyncio.shield(task)
         except asyncio.CancelledError:
-            if self._stopped:  # the scheduler's shutdown cancelled its job: shutdown() waits
-                return  # for the tick itself (no error, no traceback at an orderly stop)
+            if self._scheduler is None:  # shut down, which cancelled its job: shutdown()
+                return  # waits for the tick itself (no error, no traceback at an orderly stop)
             raise
         except Exception:
             log.exception("reminder tick failed")
