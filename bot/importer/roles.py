@@ -277,6 +277,9 @@ class _Clause:
                 break
             index += size
         self.subject_end = index
+        while self._match(self.r.adverbs, index):
+            # "chỉ đạo các ban, ngành chủ động, tích cực phối hợp với …".
+            index += self._match(self.r.adverbs, index)
         return bool(self._match(self.r.coordinate_cues, index))
 
     def _predicate_starts(self, index: int) -> bool:
