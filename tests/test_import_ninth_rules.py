@@ -267,3 +267,35 @@ def test_an_article_on_the_duties_of_a_contractor_is_its_task(tmp_path: Path) ->
     roles = _roles(result)
     assert roles["4"] == (["so-noi-vu"], [])
     assert [names[a] for a in roles["5"][0]] == ["doanh nghiệp cung cấp dịch vụ phần mềm"]
+
+
+def test_work_that_ends_with_a_report_is_a_task_too(tmp_path: Path) -> None:
+    """ "Sở X có nhiệm vụ phối hợp với các sở, ban, ngành … kiểm tra …; báo cáo định kỳ
+    (trước ngày …)": a task led by X (its partners are groups, nobody else to lead) as well
+    as a reporting rule; an item that is only the report is no task."""
+    result = _import(
+        tmp_path,
+        "II. TỔ CHỨC THỰC HIỆN",
+        "1. Sở Y tế có nhiệm vụ phối hợp với các sở, ban, ngành và Ủy ban nhân dân cấp xã "
+        "kiểm tra việc thực hiện; báo cáo định kỳ (trước ngày 15 tháng 12 hằng năm) về kết "
+        "quả thực hiện.",
+        "2. Các sở, ban, ngành báo cáo kết quả thực hiện về Sở Y tế trước ngày 10 tháng 12 "
+        "hằng năm.",
+    )
+    roles = _roles(result)
+    assert roles["1"] == (
+        ["so-y-te"],
+        ["cac-so-ban-nganh", "uy-ban-nhan-dan-cac-xa-phuong-thi-tran"],
+    )
+    assert "2" not in roles
+    assert result.draft["reporting"]
+
+
+def test_the_forest_rangers_are_the_forest_protection_office(tmp_path: Path) -> None:
+    """ "phối hợp với lực lượng Kiểm lâm": the province's Chi cục Kiểm lâm."""
+    result = _import(
+        tmp_path,
+        "1. Sở Y tế phối hợp với lực lượng Kiểm lâm kiểm tra các khu rừng.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    assert [names.get(a, a) for a in _roles(result)["1"][1]] == ["Chi cục Kiểm lâm"]

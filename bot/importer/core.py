@@ -19,7 +19,7 @@ from typing import Any
 from bot.agencies import ALL_KINDS, AgencyDirectory
 from bot.importer.lexicon import Candidate, Lexicon, Mention, Phrases, light_fold, rules, tokenize
 from bot.importer.reader import Block, read_document
-from bot.importer.roles import ClauseRole, ParagraphRoles, RoleReader
+from bot.importer.roles import ClauseRole, ParagraphRoles, RoleReader, plural
 from bot.importer.structure import Header, Node, body_blocks, outline, read_header, roman_value
 from bot.importer.timing import Deadline, read_deadline, read_report_timing
 from bot.plan import Agency, agency_to_dict, parse_plan
@@ -444,7 +444,20 @@ class _Importer:
             and self._reporting(texts)
             and not heading.heading_only
             and not any(p.bullet for p in node.paragraphs)
+            and self._reports_first(node.rest)
         )
+
+    def _reports_first(self, text: str) -> bool:
+        """Whether the item's first clause (up to ";" or a full stop) is about reporting: "Sở X
+        có nhiệm vụ phối hợp với Y kiểm tra …; báo cáo định kỳ (trước ngày …)" is work that
+        ends with a report, a task as well as a reporting rule."""
+        first = re.split(r";|\.\s", text, maxsplit=1)[0]
+        if not text.strip() or "bao cao" in fold(first):
+            return True
+        # "Giám đốc các Sở, … Chủ tịch UBND huyện xây dựng Kế hoạch …; báo cáo …": every unit's
+        # standing duty to plan and report, the reporting rule alone.
+        leads = self.reader.read(first).own_leads
+        return not leads or all(plural(r.mention) for r in leads)
 
     def _closing_request(self, text: str) -> bool:
         """ "Chủ tịch UBND tỉnh yêu cầu … thực hiện nghiêm túc Chỉ thị này./.": the closing

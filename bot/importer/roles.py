@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from bot.importer.lexicon import DASH, Lexicon, Mention, Phrases, Token, rules, tokenize
 
-__all__ = ["ClauseRole", "ParagraphRoles", "RoleReader"]
+__all__ = ["ClauseRole", "ParagraphRoles", "RoleReader", "plural"]
 
 # A fronted phrase before the subject: at most this many comma-separated parts and tokens.
 _FRONTED_CHUNKS = 3
@@ -156,6 +156,18 @@ class RoleReader:
             for run, run_role in clause.cued_runs():
                 result.roles.extend(clause.make(run, run_role, 0.85, explicit=True))
         return result
+
+
+def plural(mention: Mention) -> bool:
+    """Whether a name stands for many bodies or none in particular: a group ("các sở, ban,
+    ngành", "UBND cấp xã"), a plural ("các đơn vị điện lực") or a vague phrase."""
+    candidate = mention.candidate
+    return (
+        candidate.kind == "vague"
+        or candidate.concept is not None
+        or candidate.agency_kind == "group"
+        or mention.text.lower().startswith("các ")
+    )
 
 
 def _ends_with(tokens: Sequence[Token], end: int, phrases: Phrases) -> bool:
@@ -392,9 +404,10 @@ class _Clause:
                 if lead_cue or self.tokens[index].comma_before:
                     return "lead"
                 partners = self._list_mentions(index + size)
-                if partners and all(m.candidate.kind == "vague" for m in partners):
-                    # "Sở X chủ động phối hợp các đơn vị liên quan rà soát ...": nobody else is
-                    # named to lead, so the subject does the work.
+                if partners and all(plural(m) for m in partners):
+                    # "Sở X chủ động phối hợp các đơn vị liên quan rà soát ...", "Sở X có nhiệm
+                    # vụ phối hợp với các sở, ban, ngành, UBND cấp xã kiểm tra …": nobody else
+                    # is named to lead, so the subject does the work.
                     return "lead"
                 if adverb or not self._match(self.r.partner_cues, index):
                     # "Sở X chủ động phối hợp với Sở Y", "Sở X, Sở Y phối hợp triển khai".
