@@ -183,6 +183,9 @@ class SchedulerRunner:
         # The grouped writes waiting for the ledger's thread (:meth:`_grouped`).
         self._group: list[tuple[functools.partial[Any], asyncio.Future[Any]]] = []
         self._group_lock = threading.Lock()
+        # Reminders accepted by the platform whose ledger rows are being marked sent
+        # (:meth:`_settle_soon`): a tick ends only once each is stored.
+        self._settling: set[asyncio.Future[Any]] = set()
         self._lease_until: datetime | None = None  # the lease is surely ours until then
         # Error texts go to the ledger and to ``planbot remind``'s output: never a token there.
         self._redactor = RedactingFilter(services.settings.secret_values())
@@ -490,7 +493,25 @@ class SchedulerRunner:
             finally:
                 renewer.cancel()
                 await asyncio.gather(renewer, return_exceptions=True)
+                failed = await self._settled()
+            if failed is not None:
+                raise failed
             return result
+
+    async def _settled(self) -> BaseException | None:
+        """Wait until every reminder this sender marked sent is stored (:meth:`_settle_soon`);
+        the first error of those that failed (logged: their rows stay "sending", and become
+        "unknown" at the next start, never sent again)."""
+        failed: BaseException | None = None
+        while self._settling:
+            pending = list(self._settling)
+            outcomes = await asyncio.gather(*pending, return_exceptions=True)
+            self._settling.difference_update(pending)
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException) and failed is None:
+                    log.error("a reminder sent could not be marked sent: %r", outcome)
+                    failed = outcome
+        return failed
 
     async def _plan_tick(
         self,
@@ -569,6 +590,14 @@ class SchedulerRunner:
         for while that thread was busy (group commit: :meth:`_drain`). Its result comes only
         after its transaction committed, so every guarantee of a write of its own holds; at
         the ceiling's pace (one write at a time) it is a transaction of its own as before."""
+        result: T = await self._in_group(function, *args, **kwargs)
+        return result
+
+    def _in_group(
+        self, function: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> asyncio.Future[Any]:
+        """:meth:`_grouped` without waiting: the write joins the group, and the future
+        answers once its transaction committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         with self._group_lock:
@@ -577,8 +606,20 @@ class SchedulerRunner:
         if first:
             context = contextvars.copy_context()
             self._ledger_thread().submit(context.run, self._drain, loop)
-        result: T = await future
-        return result
+        return future
+
+    def _settle_soon(
+        self, claim: Claim, message: OwedMessage, ids: Sequence[str], at: datetime
+    ) -> asyncio.Future[Any]:
+        """A reminder the platform accepted, marked sent (:meth:`_settle`) in the group its
+        sending task's next claim joins: one transaction a reminder instead of two. Its claim
+        stays this process's (in flight) until that is stored, and the tick ends only once
+        it is (:meth:`_settled`). A crash before then leaves the row "sending", as a crash
+        while the request was out does: "unknown", never sent again."""
+        future = self._in_group(self._settle, claim, message, ids, at)
+        self._settling.add(future)
+        future.add_done_callback(lambda _done: self._in_flight.discard(claim.id))
+        return future
 
     def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
         """On the ledger's thread: every grouped write asked for so far, in one transaction
@@ -806,10 +847,9 @@ class SchedulerRunner:
                     return await self._failure(message, claim, error)
                 finally:
                     pacer.done(slot_chat)  # answered, or nothing was sent under the slot
-                await self._grouped(self._settle, claim, message, ids, clock.now())
-                claim = None
-                extra_ids = await self._send_extras(message, channel, pacer)
-                return Delivery(message, "sent", tuple(ids) + extra_ids)
+                settled = self._settle_soon(claim, message, ids, clock.now())
+                claim = held = None  # (in flight until it is stored: _settle_soon)
+                return await self._sent(message, ids, settled, channel, pacer)
         except asyncio.CancelledError:
             if claim is not None:
                 self._cancelled(claim, sending=sending)
@@ -817,6 +857,22 @@ class SchedulerRunner:
         finally:
             if held is not None:
                 self._in_flight.discard(held.id)
+
+    async def _sent(
+        self,
+        message: OwedMessage,
+        ids: Sequence[str],
+        settled: asyncio.Future[Any],
+        channel: Channel,
+        pacer: Pacer,
+    ) -> Delivery:
+        """A reminder the platform accepted (being marked sent: ``settled``), then its
+        extras, once it is stored as sent."""
+        if not self._extras:
+            return Delivery(message, "sent", tuple(ids))
+        await asyncio.shield(settled)  # stored as sent before anything follows it
+        extra_ids = await self._send_extras(message, channel, pacer)
+        return Delivery(message, "sent", tuple(ids) + extra_ids)
 
     async def _stopped_before_sending(self, message: OwedMessage, claim: Claim) -> Delivery | None:
         """After the slot wait: given back if the sender stopped or (a long wait, a 429's pause)
