@@ -278,16 +278,8 @@ class _Clause:
         index = self.first + self._match(self.r.directing, self.first)
         if index not in self.at:
             index += self._match(self.r.directed_fillers, index) or self._fillers(index)
-        while index < self.last:
-            mention = self.at.get(index)
-            if mention is not None and mention.last <= self.last:
-                self.consumed.add(mention.first)
-                index = mention.last
-                continue
-            size = self._match(self.r.separators, index) or self._fillers(index)
-            if not size:
-                break
-            index += size
+        directed, index = self._run(index)
+        self.consumed.update(mention.first for mention in directed)
         self.subject_end = index
         while self._match(self.r.adverbs, index):
             # "chỉ đạo các ban, ngành chủ động, tích cực phối hợp với …".
@@ -421,8 +413,9 @@ class _Clause:
             break
         return "lead"
 
-    def _list_mentions(self, index: int) -> list[Mention]:
-        """The names of the run (with separators and fillers) starting at ``index``."""
+    def _run(self, index: int) -> tuple[list[Mention], int]:
+        """The names of the run (names with separators and fillers) starting at ``index``, and
+        where the walk over it stopped."""
         found: list[Mention] = []
         while index < self.last:
             mention = self.at.get(index)
@@ -434,23 +427,17 @@ class _Clause:
             if not size:
                 break
             index += size
-        return found
+        return found, index
+
+    def _list_mentions(self, index: int) -> list[Mention]:
+        """The names of the run (with separators and fillers) starting at ``index``."""
+        return self._run(index)[0]
 
     def _list_end(self, index: int) -> int:
-        """Where the run of names (with separators and fillers) starting at ``index`` ends."""
-        start = index
-        named = False
-        while index < self.last:
-            mention = self.at.get(index)
-            if mention is not None and mention.last <= self.last:
-                index, named = mention.last, True
-                continue
-            size = self._match(self.r.separators, index) or self._fillers(index)
-            if size:
-                index += size
-                continue
-            break
-        return index if named else start
+        """Where the run of names (with separators and fillers) starting at ``index`` ends
+        (``index`` itself when it names nobody)."""
+        found, end = self._run(index)
+        return end if found else index
 
     def lists(self) -> list[list[Mention]]:
         found: list[list[Mention]] = []
