@@ -24,10 +24,14 @@ KEYS = load_keys(HELDOUT6)
 
 # Measured once, 4 December 2026 at 03:14 UTC, on b2a9ba6 (main after the ninth session's
 # importer work, which never saw these texts): lead 30/40, 30/144, coordinate 7/9, 7/21 (on
-# 6465a6d, main when the session began: lead 31/43, 31/144, coordinate 7/9, 7/21).
+# 6465a6d, main when the session began: lead 31/43, 31/144, coordinate 7/9, 7/21). A
+# development set since; in the tenth session (4 December 2026) the floors were raised to what
+# the importer reached on it then (a letter addressed to the ministers or to every province is
+# central without its heading block; a Phụ lục column "Bộ phụ trách tiếp nhận, xử lý" names the
+# leads: tests/test_import_tenth_rules.py): the figures below.
 FLOORS = {
-    "lead": (Fraction(30, 40), Fraction(30, 144)),
-    "coordinate": (Fraction(7, 9), Fraction(7, 21)),
+    "lead": (Fraction(94, 106), Fraction(94, 144)),
+    "coordinate": (Fraction(8, 10), Fraction(8, 21)),
 }
 
 

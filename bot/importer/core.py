@@ -282,13 +282,26 @@ class _Importer:
                 # QUỐC GIA VỀ …", rules: ``central_issuers``).
                 self.issuer_level = "central"
                 return
-        if self._spoken_by_government(first):
+        if self._addressed_centrally(first) or self._spoken_by_government(first):
             # No header: "Thủ tướng giao Bộ ...", "Phó Thủ tướng ... Bộ Công Thương ...".
             self.issuer_level = "central"
             return
         provinces = [a for a in self.agencies if a.kind == "province"]
         if provinces:
             self.issuer = provinces[0]
+
+    def _addressed_centrally(self, paragraphs: list[str]) -> bool:
+        """ "Kính gửi: Các đồng chí Bộ trưởng, Thủ trưởng cơ quan ngang Bộ", "Kính gửi: Chủ tịch
+        Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương": only a central body writes
+        to the ministers or to every province (rules: ``central_recipients``)."""
+        phrases = Phrases(rules()["central_recipients"]["phrases"])
+        for text in paragraphs:
+            head, colon, rest = text.partition(":")
+            if not colon or light_fold(head).strip() != "kinh gui":
+                continue
+            tokens = tokenize(rest)
+            return any(phrases.match(tokens, index) for index in range(len(tokens)))
+        return False
 
     def _spoken_by_government(self, paragraphs: list[str]) -> bool:
         table = rules()
