@@ -61,3 +61,134 @@ def test_a_provincial_letter_to_its_departments_stays_provincial(tmp_path: Path)
         "1. Sở Tài chính phối hợp với Bộ Tài chính hướng dẫn việc quyết toán kinh phí.",
     )
     assert _roles(result)["1"] == (["so-tai-chinh"], [])
+
+
+def test_a_list_of_ministries_under_one_head_names_each_ministry(tmp_path: Path) -> None:
+    """ "yêu cầu các Bộ: Y tế; Xây dựng; Tài chính xây dựng phương án": the head written once
+    before bare names separated by ";" names those ministries, not every ministry."""
+    result = _import(
+        tmp_path,
+        "Kính gửi: Các đồng chí Bộ trưởng, Thủ trưởng cơ quan ngang Bộ",
+        "1. Đối với các trạm y tế xã, yêu cầu các Bộ: Y tế; Xây dựng; Tài chính xây dựng "
+        "phương án sắp xếp, báo cáo Ban Chỉ đạo trước ngày 15/12/2027.",
+    )
+    assert _roles(result)["1"] == (["bo-y-te", "bo-xay-dung", "bo-tai-chinh"], [])
+
+
+def test_a_name_cited_in_a_fronted_phrase_is_not_the_subject(tmp_path: Path) -> None:
+    """ "Đối với … (danh mục theo Báo cáo số … của Bộ Y tế gửi kèm), các Bộ, cơ quan ngang Bộ
+    khẩn trương …", "Trên cơ sở các Nghị định của Chính phủ …, phân quyền, các Bộ … thực
+    hiện …", "Sau khi nhận được kết quả từ Sở Y tế, Sở Tài chính bố trí …": the subject is
+    after the fronted phrase; the body it cites or receives from is no assignee."""
+    result = _import(
+        tmp_path,
+        "Kính gửi: Các đồng chí Bộ trưởng, Thủ trưởng cơ quan ngang Bộ",
+        "1. Đối với 35 nhiệm vụ cần hướng dẫn (danh mục theo Báo cáo số 12/BC-BYT của Bộ Y tế "
+        "gửi kèm), các Bộ, cơ quan ngang Bộ khẩn trương ban hành văn bản hướng dẫn.",
+        "2. Trên cơ sở các Nghị định của Chính phủ về phân cấp, phân quyền, các Bộ, cơ quan "
+        "ngang Bộ thực hiện rà soát các Luật chuyên ngành.",
+        "3. Sau khi nhận được kết quả thẩm định từ Bộ Y tế, Bộ Tài chính bố trí kinh phí.",
+    )
+    roles = _roles(result)
+    assert roles["1"] == roles["2"]
+    assert len(roles["1"][0]) == 1
+    assert roles["1"][0][0] != "bo-y-te"
+    assert roles["3"] == (["bo-tai-chinh"], [])
+
+
+def test_the_points_of_a_letter_to_one_body_that_name_nobody_are_its_own(
+    tmp_path: Path,
+) -> None:
+    """ "Kính gửi: Chủ tịch Ủy ban nhân dân các tỉnh …" then points without a subject: the
+    addressee leads them; a point listing members ("Thành phần … gồm: …") is nobody's work,
+    and a point with its own subject keeps it."""
+    result = _import(
+        tmp_path,
+        "Kính gửi: Chủ tịch Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương.",
+        "Để tháo gỡ khó khăn ở cấp xã, Ban Chỉ đạo yêu cầu:",
+        "1. Về trụ sở và tài sản công",
+        "Tiếp tục rà soát, sắp xếp trụ sở, tài sản công bảo đảm đủ cơ sở vật chất cho cấp xã.",
+        "2. Thành phần Tổ công tác gồm: Bộ Tài chính, Bộ Xây dựng.",
+        "3. Bộ Y tế hướng dẫn việc mua sắm trang thiết bị cho trạm y tế xã.",
+    )
+    roles = _roles(result)
+    assert len(roles["1"][0]) == 1
+    assert roles["1"][0][0] not in ("bo-y-te", "bo-tai-chinh")
+    assert roles["2"] == ([], [])
+    assert roles["3"] == (["bo-y-te"], [])
+
+
+def test_a_letter_to_several_bodies_gives_nobody_the_points_without_a_subject(
+    tmp_path: Path,
+) -> None:
+    result = _import(
+        tmp_path,
+        "Kính gửi: Bộ Tài chính; Bộ Xây dựng",
+        "1. Tiếp tục rà soát trụ sở, tài sản công của cấp xã.",
+        "2. Bộ Y tế hướng dẫn việc mua sắm trang thiết bị.",
+    )
+    assert _roles(result)["1"] == ([], [])
+
+
+def test_the_steps_of_a_procedure_are_tasks_of_their_own(tmp_path: Path) -> None:
+    """ "d) Thời hạn giải quyết" over "Bước 1. …", "Bước 2. …": each step is a task with its
+    own subject, after a fronted phrase of time ("Trong vòng 02 ngày làm việc, sau khi …, X");
+    a step whose subject is no agency has none; "Nơi nhận kết quả." in the procedure is no
+    closing "Nơi nhận:" and the articles after it are read."""
+    result = _import(
+        tmp_path,
+        "Chương I",
+        "QUY TRÌNH HỖ TRỢ NHÀ Ở",
+        "Điều 4. Quy trình giải quyết hồ sơ",
+        "a) Sở Y tế thông báo rộng rãi kế hoạch thực hiện.",
+        "b) Thời hạn giải quyết",
+        "Trong vòng 10 ngày làm việc kể từ ngày nhận hồ sơ, các cơ quan thực hiện như sau:",
+        "Bước 1. Trong thời gian 02 ngày làm việc, Sở Y tế tiếp nhận hồ sơ và giao Sở Tài chính "
+        "chủ trì, phối hợp với các phòng, ban chức năng thẩm định.",
+        "Bước 2. Trong vòng 02 ngày làm việc, sau khi nhận được kết quả thẩm định từ Sở Tài "
+        "chính, Sở Xây dựng ban hành quyết định phê duyệt danh sách.",
+        "Bước 3. Trong vòng 02 ngày làm việc, hộ gia đình nộp bản sao giấy tờ.",
+        "Bước 4. Sau thời gian niêm yết, nếu không có khiếu nại thì Sở Y tế trả kết quả.",
+        "Nơi nhận kết quả.",
+        "- Tại Bộ phận Một cửa.",
+        "Chương II",
+        "HÌNH THỨC HỖ TRỢ",
+        "Điều 5. Lựa chọn hình thức hỗ trợ",
+        "Căn cứ số lượng đối tượng, Sở Giao thông vận tải phối hợp Sở Tài chính, Sở Xây dựng "
+        "tham mưu Ủy ban nhân dân tỉnh lựa chọn hình thức hỗ trợ.",
+    )
+    steps = [t for t in result.tasks if t.title.startswith(("Trong", "Sau"))]
+    assert [(t.agencies("lead"), t.agencies("coordinate")) for t in steps] == [
+        (["so-y-te", "so-tai-chinh"], [steps[0].agencies("coordinate")[0]]),
+        (["so-xay-dung"], []),
+        ([], []),
+        (["so-y-te"], []),
+    ]
+    assert steps[0].agencies("coordinate")[0].startswith("cac-phong-ban")
+    last = result.tasks[-1]
+    assert (last.agencies("lead"), last.agencies("coordinate")) == (
+        ["so-gtvt"],
+        ["so-tai-chinh", "so-xay-dung"],
+    )
+
+
+def test_names_written_with_a_dash_a_slash_or_a_comma_inside(tmp_path: Path) -> None:
+    """ "Phòng Văn hóa - Xã hội xã/phường" is one body (a dash between two fields, up to a
+    verb: "… - Xã hội giao thôn"); "Phòng Kinh tế xã/Phòng Kinh tế, Hạ tầng và Đô thị phường"
+    are two (a head after "/"; fields listed with "," and "và" inside a name)."""
+    result = _import(
+        tmp_path,
+        "1. Trong 02 ngày làm việc, kể từ ngày nhận đủ hồ sơ, Phòng Kinh tế xã/Phòng Kinh tế, "
+        "Hạ tầng và Đô thị phường phối hợp với Phòng Văn hóa - Xã hội xã/phường rà soát hồ sơ.",
+        "2. Trong vòng 02 ngày, Phòng Văn hóa - Xã hội giao thôn tổ chức họp thôn.",
+        "3. Cơ quan Bảo hiểm xã hội tỉnh tổng hợp danh sách, trình Sở Tài chính.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    roles = _roles(result)
+    assert [names[a] for a in roles["1"][0]] == [
+        "Phòng Kinh tế xã",
+        "Phòng Kinh tế, Hạ tầng và Đô thị phường",
+    ]
+    assert [names[a] for a in roles["1"][1]] == ["Phòng Văn hóa - Xã hội xã/phường"]
+    assert [names[a] for a in roles["2"][0]] == ["Phòng Văn hóa - Xã hội"]
+    assert [names[a] for a in roles["3"][0]] == ["Bảo hiểm xã hội tỉnh"]

@@ -242,6 +242,7 @@ class _Importer:
         self._find_issuer(header, [blocks[i].text for i in paragraph_blocks[:40]])
         root = outline(body_blocks(blocks[start:] if header.title else blocks))
         self._walk(root, "tasks", [], "")
+        self._addressee_leads(self._addressee([blocks[i].text for i in paragraph_blocks[:40]]))
         self._renumber()
         if not self.tasks:
             raise NoPlanFound(str(path))
@@ -289,6 +290,40 @@ class _Importer:
         provinces = [a for a in self.agencies if a.kind == "province"]
         if provinces:
             self.issuer = provinces[0]
+
+    def _addressee(self, paragraphs: list[str]) -> list[Mention]:
+        """ "Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương": a letter to
+        one body (or one group of bodies) asks it for the work its points give nobody else."""
+        for text in paragraphs:
+            head, colon, rest = text.partition(":")
+            if not colon or light_fold(head).strip() != "kinh gui":
+                continue
+            _tokens, mentions = self.reader.mentions(rest)
+            named = [m for m in mentions if not self._excluded(m)]
+            if len(named) == 1:
+                return named
+            return []
+        return []
+
+    def _addressee_leads(self, addressee: list[Mention]) -> None:
+        """A numbered point of a letter to one body that gives its work to nobody ("3. Tiếp
+        tục rà soát, thống kê, sắp xếp … trụ sở, tài sản công …") is the addressee's; not a
+        point that lists members ("Thành phần của Tổ gồm: …"), nor one under another."""
+        if not addressee:
+            return
+        membership = Phrases(rules()["membership_words"])
+        for task in self.tasks:
+            if task.parent is not None or task.container or task.origin != "text":
+                continue
+            if any(a.role == "lead" for a in task.assignments):
+                continue
+            tokens = tokenize(task.text)
+            if any(membership.match(tokens, index) for index in range(len(tokens))):
+                continue
+            mention = addressee[0]
+            task.assignments.insert(
+                0, ImportedAssignment(self.agency_id(mention), "lead", 0.7, mention.text)
+            )
 
     def _addressed_centrally(self, paragraphs: list[str]) -> bool:
         """ "Kính gửi: Các đồng chí Bộ trưởng, Thủ trưởng cơ quan ngang Bộ", "Kính gửi: Chủ tịch
@@ -508,7 +543,11 @@ class _Importer:
         dangling = self._dangling_partners(node.rest)
         for paragraph in node.paragraphs:
             text = paragraph.rest
-            if not paragraph.bullet and self._closing_request(text):
+            if not paragraph.bullet and (
+                self._closing_request(text) or self.difficulty_report.search(fold(text))
+            ):
+                # "Trong quá trình thực hiện, nếu có vướng mắc đề nghị phản ánh kịp thời về …"
+                # closing the letter after its last point: no part of that point.
                 continue
             if dangling and paragraph.bullet:
                 # "Chủ trì, phối hợp" / "- Sở Tài chính và … tham mưu …": each dashed line

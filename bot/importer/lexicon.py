@@ -307,6 +307,14 @@ class Lexicon:
         self._persons = Phrases(table["person_titles"])
         self._levels = Phrases(table["unit_levels"])
         self._party_tails = Phrases(table["name_party_tails"])
+        self._assigning = Phrases(table["assigning_verbs"])
+        # "các Sở: Y tế, Tài chính", "các Bộ: Xây dựng; Tài chính": a group's head written
+        # once before a list of bare names; by the group's concept and by the head word.
+        self._listed_heads: dict[str, str] = {}
+        for concept, head in table["listed_heads"].items():
+            if not concept.startswith("_"):
+                word = phrase_words(head)[0]
+                self._listed_heads[concept] = self._listed_heads[word] = word
         self._bare = {
             " ".join(phrase_words(head)): name
             for head, name in table["bare_heads"].items()
@@ -353,9 +361,10 @@ class Lexicon:
         found: list[Mention] = []
         index = 0
         while index < len(tokens):
-            if tokens[index].word == "so" and tokens[index].capitalised:
+            listed_head = self._listed_heads.get(tokens[index].word)
+            if listed_head is not None and tokens[index].capitalised:
                 # "Sở: Xây dựng, Tài nguyên và Môi trường": the head written once for a list.
-                bare = self._listed_departments(text, tokens, index + 1)
+                bare = self._listed_departments(text, tokens, index + 1, listed_head)
                 if bare:
                     found.extend(bare)
                     index = bare[-1].last
@@ -379,9 +388,15 @@ class Lexicon:
             if best is None:
                 index += 1
                 continue
-            listed = self._listed_departments(text, tokens, best_end) if best.concept else []
-            if best.concept == "departments" and listed:
-                # "các Sở: Y tế, Tài chính và Xây dựng": the departments named, not all of them.
+            concept_head = self._listed_heads.get(best.concept or "")
+            listed = (
+                self._listed_departments(text, tokens, best_end, concept_head)
+                if concept_head is not None
+                else []
+            )
+            if listed:
+                # "các Sở: Y tế, Tài chính và Xây dựng", "các Bộ: Nông nghiệp và Môi trường;
+                # Xây dựng": the bodies named, not all of them.
                 found.extend(listed)
                 index = listed[-1].last
                 continue
@@ -447,17 +462,20 @@ class Lexicon:
             for words, _c in self._names.get(tokens[index].word, ())
         )
 
-    def _listed_departments(self, text: str, tokens: Sequence[Token], index: int) -> list[Mention]:
-        """The departments named by their bare names after "các Sở:" (known names only)."""
+    def _listed_departments(
+        self, text: str, tokens: Sequence[Token], index: int, head_word: str = "so"
+    ) -> list[Mention]:
+        """The bodies named by their bare names after "các Sở:" or "các Bộ:" (known names
+        only; rules: ``listed_heads``), the names separated by ",", ";" or "và"."""
         if index >= len(tokens) or ":" not in tokens[index].gap:
             return []
-        head = Token("so", 0, 0, "", True)
+        head = Token(head_word, 0, 0, "", True)
         found: list[Mention] = []
         while index < len(tokens) and tokens[index].capitalised:
             window = [head, *tokens[index : index + 12]]
             best_end = 0
             best: Candidate | None = None
-            for words, candidate in self._names.get("so", ()):
+            for words, candidate in self._names.get(head_word, ()):
                 end = _match_words(window, 0, words)
                 if end > best_end and candidate.kind != "vague" and not candidate.concept:
                     best_end, best = end, candidate
@@ -469,7 +487,7 @@ class Lexicon:
             index = last
             if index < len(tokens) and tokens[index].word == _DROPPED:
                 index += 1
-            elif index < len(tokens) and "," not in tokens[index].gap:
+            elif index < len(tokens) and not any(mark in tokens[index].gap for mark in ",;"):
                 break
         return found
 
@@ -491,11 +509,13 @@ class Lexicon:
                 return local, Candidate("new", None, "", kind, None, 0.6)
             lowercase_run = 0
             words = 0
+            dashed = False
             while end < len(tokens):
                 token = tokens[end]
-                if token.comma_before or DASH.search(token.gap):
-                    # "Ban Quản lý dự án 85 - Bộ GTVT": the owner after a dash is another name.
+                stop = self._mark_ends_name(tokens, end, words, dashed)
+                if stop is None:
                     break
+                dashed = stop
                 if token.word == _DROPPED:
                     joined = self._joined_by_and(tokens, end, size)
                     if not joined:
@@ -528,6 +548,45 @@ class Lexicon:
                 return self._bare_head(tokens, index, end)
             return end, Candidate("new", None, "", kind, None, 0.6)
         return None
+
+    def _mark_ends_name(
+        self, tokens: Sequence[Token], end: int, words: int, dashed: bool
+    ) -> bool | None:
+        """None when the mark (or verb) before ``tokens[end]`` ends a generic name, else
+        whether the name has gone on across a dash."""
+        token = tokens[end]
+        if "/" in token.gap and self._starts_name(tokens, end):
+            # "Phòng Kinh tế xã/Phòng Kinh tế, Hạ tầng và Đô thị phường": two bodies.
+            return None
+        if token.comma_before and not (words and self._comma_in_name(tokens, end)):
+            return None
+        if DASH.search(token.gap):
+            if not words or not token.capitalised or self._starts_name(tokens, end):
+                # "Ban Quản lý dự án 85 - Bộ GTVT": the owner after a dash is another name.
+                return None
+            # "Phòng Văn hóa - Xã hội", "Cục Kinh tế - Quản lý đầu tư xây dựng": two fields
+            # joined by a dash, one name, up to a verb ("… - Xã hội giao thôn").
+            return True
+        if dashed and not token.capitalised and self._assigning.match(tokens, end):
+            return None
+        return dashed
+
+    def _comma_in_name(self, tokens: Sequence[Token], index: int) -> bool:
+        """Whether the comma before ``index`` is inside a name that lists its fields ("Phòng
+        Kinh tế, Hạ tầng và Đô thị"): capitalised words that are no agency's name, then "và"
+        and a capitalised word, before any other mark."""
+        if "," not in tokens[index].gap or any(m in tokens[index].gap for m in ";:("):
+            return False
+        if not tokens[index].capitalised or self._starts_name(tokens, index):
+            return False
+        for position in range(index + 1, min(len(tokens) - 1, index + 5)):
+            token = tokens[position]
+            if any(mark in token.gap for mark in ",;:()./") or DASH.search(token.gap):
+                return False
+            if token.word == _DROPPED:
+                following = tokens[position + 1]
+                return following.capitalised and not self._starts_name(tokens, position + 1)
+        return False
 
     def _bare_head(
         self, tokens: Sequence[Token], index: int, end: int

@@ -87,6 +87,7 @@ class RoleReader:
         self.described_by = Phrases(table["described_by"])
         self.helping_words = Phrases(table["helping_words"])
         self.recipients = Phrases(table["recipient_cues"])
+        self.cited = Phrases(table["cited_after"]["phrases"])
 
     def _after_membership(self, tokens: Sequence[Token], first: int) -> bool:
         return ":" in tokens[first].gap and _ends_with(tokens, first, self.membership)
@@ -240,10 +241,22 @@ class _Clause:
             # phrases that name no agency, then the subject after a comma.
             self.consumed.clear()
             found = self._subject_from(start)
-            if found and self._predicate_starts(self.subject_end):
+            if found and (self._predicate_starts(self.subject_end) or self._verb_after_fronted()):
                 return found
         self.consumed.clear()
         return self._subject_from(self._after_fronted(self.first))
+
+    def _verb_after_fronted(self) -> bool:
+        """ "Trên cơ sở các Nghị định …, phân quyền, các Bộ thực hiện rà soát …": after a
+        fronted phrase (rules: ``fronted_phrases``) the names after a comma are the subject
+        when a word in lower case follows them."""
+        index = self.subject_end
+        return (
+            bool(self._match(self.r.fronted, self.first))
+            and index < self.last
+            and not self.tokens[index].capitalised
+            and not self.tokens[index].comma_before
+        )
 
     def directs_a_unit(self) -> bool:
         """Whether the clause starts with a directing verb and an agency ("chỉ đạo X ...")."""
@@ -311,11 +324,34 @@ class _Clause:
         if self._match(self.r.fronted, self.first):
             chunks, limit = _LONG_FRONTED_CHUNKS, _LONG_FRONTED_LIMIT
         for position in range(self.first + 1, min(self.last, self.first + limit)):
-            if "," in self.tokens[position].gap:
+            if (
+                "," in self.tokens[position].gap or self._after_then(position)
+            ) and not self._in_brackets(position):
+                # "…, nếu không có khiếu nại, phản ánh thì Ủy ban nhân dân cấp xã trả kết quả".
                 starts.append(position)
-            if position in self.at or len(starts) == chunks:
+            if (position in self.at and not self._cited(position)) or len(starts) == chunks:
                 break
         return starts
+
+    def _after_then(self, position: int) -> bool:
+        """Whether the word before ``position`` is "thì" ("nếu …, thì X …": X is the subject)."""
+        before = self.tokens[position - 1]
+        return self.text[before.start : before.end].lower() == "thì"
+
+    def _in_brackets(self, position: int) -> bool:
+        """Whether the token at ``position`` is inside "( … )" opened in the clause."""
+        depth = 0
+        for index in range(self.first, position + 1):
+            gap = self.tokens[index].gap
+            depth = max(0, depth + gap.count("(") - gap.count(")"))
+        return depth > 0
+
+    def _cited(self, position: int) -> bool:
+        """Whether the name at ``position``, inside a fronted phrase, is only cited: in
+        brackets ("(danh mục theo Báo cáo số … của Bộ Nội vụ gửi kèm)"), owning a document
+        ("Trên cơ sở các Nghị định của Chính phủ, …") or sending it ("sau khi nhận được kết quả
+        từ Phòng X, …"; rules: ``cited_after``); the subject comes after."""
+        return self._in_brackets(position) or _ends_with(self.tokens, position, self.r.cited)
 
     def _subject_from(self, index: int) -> list[Mention]:
         while index < self.last:
@@ -362,9 +398,9 @@ class _Clause:
         if not self._match(self.r.fronted, index):
             return index
         for position in range(index + 1, self.last):
-            if "," in self.tokens[position].gap:
+            if "," in self.tokens[position].gap and not self._in_brackets(position):
                 return position
-            if position in self.at:
+            if position in self.at and not self._cited(position):
                 return index
         return index
 
@@ -401,8 +437,9 @@ class _Clause:
                     # vụ phối hợp với các sở, ban, ngành, UBND cấp xã kiểm tra …": nobody else
                     # is named to lead, so the subject does the work.
                     return "lead"
-                if adverb or not self._match(self.r.partner_cues, index):
-                    # "Sở X chủ động phối hợp với Sở Y", "Sở X, Sở Y phối hợp triển khai".
+                if adverb or not (self._match(self.r.partner_cues, index) or partners):
+                    # "Sở X chủ động phối hợp với Sở Y", "Sở X, Sở Y phối hợp triển khai"; not
+                    # "Sở X phối hợp Sở Y, Sở Z tham mưu …", the partners named after the cue.
                     return "coordinate"
                 after = self._list_end(index + size)
                 if after == index + size or self._match(self.r.helping_words, after):

@@ -86,7 +86,7 @@ def strip_marker(text: str) -> str:
 
 
 _CLOSING = re.compile(
-    r"^(?:noi nhan\b|(?:tm|kt|tl|ttl|q)\s*[./]?\s*(?:uy ban|ubnd|chu tich|bo truong|thu tuong|"
+    r"^(?:noi nhan\s*(?::|$)|(?:tm|kt|tl|ttl|q)\s*[./]?\s*(?:uy ban|ubnd|chu tich|bo truong|thu tuong|"
     r"giam doc|chanh van phong|chu nhiem|pho chu tich|truong ban)|\(da ky\))"
 )
 
@@ -198,6 +198,16 @@ def _numbered(text: str, stack: list[Node]) -> tuple[Node, int] | None:
         number = tuple(int(part) for part in label.split("."))
         if all(0 < n < 100 for n in number):
             return Node("item", label, number, text, rest), 10 + len(number)
+    match = _step().match(text)
+    if match:
+        # "Bước 1. Trong thời gian 02 ngày làm việc, Ủy ban nhân dân cấp xã tiếp nhận …": a
+        # step of a procedure, one level below the item (often a lettered point) it follows.
+        parent = next((n for n in reversed(stack) if n.kind == "item" and not _is_step(n)), None)
+        base = parent.number if parent is not None else ()
+        label = match.group("n")
+        return Node("item", f"B{label}", (*base, int(label)), text, match.group("rest")), (
+            10 + len(base) + 1
+        )
     match = _LETTER.match(text)
     if match and match.group("n") in _LETTERS:
         parent = _last_item(stack)
@@ -283,6 +293,16 @@ def _depth(node: Node) -> int:
     if node.label and node.label[0].isalpha():
         return 10 + len(node.number)
     return 10 + len(node.number)
+
+
+def _is_step(node: Node) -> bool:
+    return node.label[:1] == "B" and node.label[1:].isdigit()
+
+
+def _step() -> re.Pattern[str]:
+    """ "Bước 1.", "Bước 2:": the steps of a procedure (rules: ``step_words``)."""
+    words = "|".join(re.escape(w) for w in rules()["step_words"])
+    return re.compile(rf"^(?:{words})\s+(?P<n>\d{{1,2}})\s*[.:)]\s*(?P<rest>\S.*)$", re.IGNORECASE)
 
 
 def _last_item(stack: list[Node]) -> Node | None:
