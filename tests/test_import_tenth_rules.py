@@ -192,3 +192,143 @@ def test_names_written_with_a_dash_a_slash_or_a_comma_inside(tmp_path: Path) -> 
     assert [names[a] for a in roles["1"][1]] == ["Phòng Văn hóa - Xã hội xã/phường"]
     assert [names[a] for a in roles["2"][0]] == ["Phòng Văn hóa - Xã hội"]
     assert [names[a] for a in roles["3"][0]] == ["Bảo hiểm xã hội tỉnh"]
+
+
+def test_going_on_with_partners_is_the_subjects_own_work(tmp_path: Path) -> None:
+    """ "X tiếp tục phối hợp với Y … rà soát", "X có trách nhiệm phối hợp với Y rà soát":
+    X does the work with Y's help (X leads, Y coordinates), unlike "X chủ động phối hợp với Y"
+    (X helps Y)."""
+    result = _import(
+        tmp_path,
+        "1. Sở Xây dựng tiếp tục phối hợp với Sở Tài chính rà soát các công trình.",
+        "2. Sở Y tế có trách nhiệm phối hợp với Sở Xây dựng kiểm tra các trạm y tế.",
+        "3. Sở Tài chính chủ động phối hợp với Sở Y tế trong việc bố trí kinh phí.",
+    )
+    roles = _roles(result)
+    assert roles["1"] == (["so-xay-dung"], ["so-tai-chinh"])
+    assert roles["2"] == (["so-y-te"], ["so-xay-dung"])
+    assert roles["3"] == (["so-y-te"], ["so-tai-chinh"])
+
+
+def test_a_letter_to_the_ministers_gives_the_ministries_its_subjectless_points(
+    tmp_path: Path,
+) -> None:
+    """ "Kính gửi: Các đồng chí Bộ trưởng, Thủ trưởng cơ quan ngang Bộ" names the ministries;
+    "2.2. Khẩn trương …" under a heading that names nobody ("2. Về …") is theirs; "1.1." under
+    "1. Bộ Y tế" is Bộ Y tế's."""
+    result = _import(
+        tmp_path,
+        "Kính gửi: Các đồng chí Bộ trưởng, Thủ trưởng cơ quan ngang Bộ",
+        "1. Bộ Y tế",
+        "1.1. Khẩn trương hướng dẫn việc sắp xếp trạm y tế xã.",
+        "2. Về tháo gỡ vướng mắc",
+        "2.1. Bộ Tài chính hướng dẫn việc quyết toán kinh phí.",
+        "2.2. Khẩn trương nghiên cứu, xử lý các kiến nghị của địa phương.",
+    )
+    roles = _roles(result)
+    assert roles["1.1"] == (["bo-y-te"], [])
+    assert roles["2.1"] == (["bo-tai-chinh"], [])
+    (lead,) = roles["2.2"][0]
+    assert lead not in ("bo-y-te", "bo-tai-chinh")
+
+
+def test_a_councils_resolution_gives_its_own_bodies_the_oversight(tmp_path: Path) -> None:
+    """The closing article of a council's Nghị quyết: "Giao Thường trực Hội đồng nhân dân,
+    các Ban Hội đồng nhân dân, Tổ đại biểu và các đại biểu … giám sát": the council's three
+    bodies lead (its members are persons, not keyed)."""
+    result = _import(
+        tmp_path,
+        "Điều 3. Tổ chức thực hiện",
+        "1. Giao Sở Y tế triển khai thực hiện Nghị quyết.",
+        "2. Giao Thường trực Hội đồng nhân dân, các Ban Hội đồng nhân dân, Tổ đại biểu và các "
+        "đại biểu Hội đồng nhân dân tỉnh giám sát việc thực hiện Nghị quyết.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    leads = [names.get(a, a) for a in _roles(result)["3.2"][0]]
+    assert leads == [
+        "Thường trực Hội đồng nhân dân",
+        "Các Ban Hội đồng nhân dân",
+        "Các Tổ đại biểu Hội đồng nhân dân",
+    ]
+
+
+def test_a_centrally_run_citys_committee_is_the_issuer_it_names(tmp_path: Path) -> None:
+    """In a Quyết định of Huế's People's Committee (or of its chairman), "Chủ tịch Ủy ban
+    nhân dân thành phố quyết định …" reserves the decision to the issuer: no assignee; a
+    department's clause is the department's."""
+    result = _import(
+        tmp_path,
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ HUẾ",
+        "Số: 12/2027/QĐ-UBND",
+        "Huế, ngày 5 tháng 3 năm 2027",
+        "QUYẾT ĐỊNH",
+        "PHÂN CẤP QUẢN LÝ TÀI SẢN CÔNG",
+        "Điều 1. Thẩm quyền quyết định",
+        "1. Chủ tịch Ủy ban nhân dân thành phố quyết định xử lý tài sản là bất động sản.",
+        "2. Sở Tài chính quyết định xử lý tài sản là xe ô tô.",
+    )
+    roles = _roles(result)
+    assert roles["1"] == ([], [])
+    assert roles["2"] == (["so-tai-chinh"], [])
+
+
+def test_a_councils_resolution_has_its_title_read(tmp_path: Path) -> None:
+    """ "HỘI ĐỒNG NHÂN DÂN TỈNH …" over "NGHỊ QUYẾT" and its title: a Nghị quyết is a document
+    type, its "Căn cứ …" preamble no task; "chịu trách nhiệm thi hành Nghị quyết này" closes."""
+    result = _import(
+        tmp_path,
+        "HỘI ĐỒNG NHÂN DÂN TỈNH TUYÊN QUANG",
+        "Số: 37/2027/NQ-HĐND",
+        "Tuyên Quang, ngày 18 tháng 11 năm 2027",
+        "NGHỊ QUYẾT",
+        "QUY ĐỊNH CHÍNH SÁCH HỖ TRỢ GIẢM NGHÈO",
+        "Căn cứ Luật Tổ chức chính quyền địa phương;",
+        "Điều 1. Tổ chức thực hiện",
+        "1. Giao Sở Y tế hướng dẫn thực hiện Nghị quyết.",
+    )
+    assert result.draft["plan"]["document_type"] == "nghi quyet"
+    assert _roles(result)["1.1"] == (["so-y-te"], [])
+
+
+def test_the_closing_article_after_a_clause_is_no_part_of_it(tmp_path: Path) -> None:
+    """ "Điều 5. Trách nhiệm thi hành" / "Chánh Văn phòng …, Giám đốc các Sở: Tài chính, Y tế
+    … chịu trách nhiệm thi hành Quyết định này./." after the last clause of the article
+    before: the standing closing formula gives that clause no leads."""
+    result = _import(
+        tmp_path,
+        "Điều 4. Hiệu lực thi hành",
+        "1. Sở Tài chính hướng dẫn việc chuyển tiếp.",
+        "2. Quyết định này thay thế Quyết định số 15/2019/QĐ-UBND.",
+        "Điều 5. Trách nhiệm thi hành",
+        "Chánh Văn phòng Ủy ban nhân dân tỉnh; Giám đốc các Sở: Tài chính, Y tế, Xây dựng; "
+        "Chủ tịch Ủy ban nhân dân các xã, phường chịu trách nhiệm thi hành Quyết định này./.",
+    )
+    roles = _roles(result)
+    assert roles["1"] == (["so-tai-chinh"], [])
+    assert roles["2"] == ([], [])
+
+
+def test_an_item_that_says_who_does_what_over_its_numbered_points_is_a_task(
+    tmp_path: Path,
+) -> None:
+    """ "2. Sở Y tế chỉ đạo Trung tâm Y tế phối hợp với các cơ quan chức năng: Sở Tài chính,
+    Hội đồng giám định y khoa tỉnh, Hội Cựu chiến binh thực hiện các nội dung sau:" over "2.1.
+    …", "2.2. …": the item's own line is a task (its subject leads, the partners listed after
+    the label coordinate, the unit it directs is neither), and its points stay tasks."""
+    result = _import(
+        tmp_path,
+        "1. Sở Xây dựng rà soát các công trình.",
+        "2. Sở Y tế chỉ đạo Trung tâm Y tế tỉnh phối hợp với các cơ quan chức năng: Sở Tài "
+        "chính, Hội đồng Giám định y khoa tỉnh, Hội Cựu chiến binh thực hiện các nội dung sau:",
+        "2.1. Tiến hành xem xét lại từng hồ sơ.",
+        "2.2. Sau khi kiểm tra, Sở Tài chính bố trí kinh phí.",
+    )
+    names = {a.id: a.name for a in result.new_agencies}
+    leads, partners = _roles(result)["2"]
+    assert leads == ["so-y-te"]
+    assert [names.get(a, a) for a in partners] == [
+        "so-tai-chinh",
+        "Hội đồng Giám định y khoa tỉnh",
+        "Hội Cựu chiến binh tỉnh",
+    ]
+    assert _roles(result)["2.2"] == (["so-tai-chinh"], [])

@@ -151,6 +151,8 @@ class _Importer:
         )
         self.issuer: Agency | None = None
         self.issuer_level = "province"
+        self.city_issuer = False
+        self.city_names = {light_fold(t) for t in table["city_issuers"]["names"]}
         self.reader = RoleReader(self.lexicon, self._excluded)
         self.new: dict[str, NewAgency] = {}
         self.tasks: list[ImportedTask] = []
@@ -162,6 +164,10 @@ class _Importer:
     def _excluded(self, mention: Mention) -> bool:
         candidate = mention.candidate
         if candidate.kind == "vague":
+            return True
+        if self.city_issuer and light_fold(mention.text).strip() in self.city_names:
+            # "Chủ tịch Ủy ban nhân dân thành phố quyết định …" in a text of Huế's (or Hà
+            # Nội's …) committee or chairman: the issuer itself, not the seed's district city.
             return True
         if self.issuer_level == "province" and candidate.concept in ("ministries", "provinces"):
             return True
@@ -242,8 +248,8 @@ class _Importer:
         self._find_issuer(header, [blocks[i].text for i in paragraph_blocks[:40]])
         root = outline(body_blocks(blocks[start:] if header.title else blocks))
         self._walk(root, "tasks", [], "")
-        self._addressee_leads(self._addressee([blocks[i].text for i in paragraph_blocks[:40]]))
         self._renumber()
+        self._addressee_leads(self._addressee([blocks[i].text for i in paragraph_blocks[:40]]))
         if not self.tasks:
             raise NoPlanFound(str(path))
         draft = self._draft(path, header)
@@ -253,6 +259,11 @@ class _Importer:
         )
 
     def _find_issuer(self, header: Header, first: list[str]) -> None:
+        folded_issuer = light_fold(header.issuer_text)
+        cities = rules()["city_issuers"]
+        self.city_issuer = folded_issuer.startswith(
+            tuple(light_fold(t) for t in cities["heads"])
+        ) and any(light_fold(c) in folded_issuer for c in cities["cities"])
         texts = [header.issuer_text] if header.issuer_text else []
         texts += first
         for text in texts:
@@ -312,8 +323,13 @@ class _Importer:
         if not addressee:
             return
         membership = Phrases(rules()["membership_words"])
+        led = {t.id for t in self.tasks if any(a.role == "lead" for a in t.assignments)}
         for task in self.tasks:
-            if task.parent is not None or task.container or task.origin != "text":
+            if task.container or task.origin != "text":
+                continue
+            parents = [".".join(task.id.split(".")[:n]) for n in range(1, task.id.count(".") + 1)]
+            if any(parent in led for parent in parents):
+                # "1. Sở X" over "1.1. Tiếp tục …": the point is the heading's.
                 continue
             if any(a.role == "lead" for a in task.assignments):
                 continue
@@ -405,6 +421,20 @@ class _Importer:
             self._leaf(_flattened(child), child_mode, context, section or "I")
             return
         sub_context = heading.context or context
+        if self._leads_its_items(child, child_mode, heading):
+            # "2. Ủy ban nhân dân các tỉnh chỉ đạo Sở X phối hợp với …: Sở Y, Sở Z thực hiện
+            # các nội dung sau:" over "2.1. …", "2.2. …": the item's own line is a task.
+            task = ImportedTask(
+                ".".join(str(n) for n in child.number),
+                None,
+                section or "I",
+                _item_title(child),
+                child.text,
+                self._assignments([heading]),
+                read_deadline(child.rest),
+            )
+            self._check(task)
+            self.tasks.append(task)
         if child_mode == "organisation":
             self._reporting([child.rest, *(p.rest for p in child.paragraphs)])
         label = section or "I"
@@ -517,6 +547,18 @@ class _Importer:
         # text's last sentence, closed by "./.", asks everyone to carry it out.
         return text.rstrip().endswith("./.") and bool(self.closing_words.match(folded))
 
+    def _leads_its_items(self, node: Node, mode: str, heading: ParagraphRoles) -> bool:
+        """Whether an item's own line is a task over its numbered items: it names who does the
+        work, says what in full and opens them with ":"."""
+        return (
+            mode == "tasks"
+            and bool(node.number)
+            and bool(heading.own_leads)
+            and not heading.heading_only
+            and node.rest.rstrip().endswith(":")
+            and all(item.label[:1].isdigit() for item in node.items)
+        )
+
     def _headings(self, node: Node) -> bool:
         """Whether an item under ``node`` is a heading naming an agency ("1. Sở X")."""
         return any(self.reader.read(item.rest).heading_only for item in node.items)
@@ -544,10 +586,13 @@ class _Importer:
         for paragraph in node.paragraphs:
             text = paragraph.rest
             if not paragraph.bullet and (
-                self._closing_request(text) or self.difficulty_report.search(fold(text))
+                self._closing_request(text)
+                or self.difficulty_report.search(fold(text))
+                or self._closing(text)
             ):
-                # "Trong quá trình thực hiện, nếu có vướng mắc đề nghị phản ánh kịp thời về …"
-                # closing the letter after its last point: no part of that point.
+                # "Trong quá trình thực hiện, nếu có vướng mắc đề nghị phản ánh kịp thời về …",
+                # "… chịu trách nhiệm thi hành Quyết định này./." closing the text after its
+                # last point: no part of that point.
                 continue
             if dangling and paragraph.bullet:
                 # "Chủ trì, phối hợp" / "- Sở Tài chính và … tham mưu …": each dashed line

@@ -33,6 +33,8 @@ __all__ = ["ClauseRole", "ParagraphRoles", "RoleReader", "plural"]
 # A fronted phrase before the subject: at most this many comma-separated parts and tokens.
 _FRONTED_CHUNKS = 3
 _FRONTED_LIMIT = 40
+# A ":" at most this many tokens after "phối hợp với" opens the partners' list.
+_PARTNER_LABEL = 8
 # ... and after a fronted phrase of purpose or time ("Để …", "Trong thời gian …").
 _LONG_FRONTED_CHUNKS = 10
 _LONG_FRONTED_LIMIT = 90
@@ -88,6 +90,7 @@ class RoleReader:
         self.helping_words = Phrases(table["helping_words"])
         self.recipients = Phrases(table["recipient_cues"])
         self.cited = Phrases(table["cited_after"]["phrases"])
+        self.going_on = Phrases(table["going_on_adverbs"]["phrases"])
 
     def _after_membership(self, tokens: Sequence[Token], first: int) -> bool:
         return ":" in tokens[first].gap and _ends_with(tokens, first, self.membership)
@@ -106,7 +109,7 @@ class RoleReader:
         # sở, ban, ngành; Chủ tịch UBND các xã" is one heading naming both.
         headings_end = 0
         before = previous = 0
-        for first, last in _clauses(tokens):
+        for first, last in _clauses(tokens, self.partner_cues):
             # Whether the clause before this one named anyone in a role or opened with a name.
             gave_before = not first or len(result.roles) > before or previous in at
             before, previous = len(result.roles), first
@@ -175,14 +178,20 @@ def _ends_with(tokens: Sequence[Token], end: int, phrases: Phrases) -> bool:
     return any(phrases.match(tokens, start) == end - start for start in range(max(0, end - 3), end))
 
 
-def _clauses(tokens: Sequence[Token]) -> list[tuple[int, int]]:
-    """Token ranges of the clauses: cut where the gap holds ";", ":" or a sentence end."""
+def _clauses(tokens: Sequence[Token], partners: Phrases) -> list[tuple[int, int]]:
+    """Token ranges of the clauses: cut where the gap holds ";", ":" or a sentence end; not at
+    the ":" that opens the partners' list ("phối hợp với các cơ quan chức năng: Sở Y tế, …")."""
     ranges: list[tuple[int, int]] = []
     start = 0
+    cue = -_PARTNER_LABEL
     for index, token in enumerate(tokens):
+        if partners.match(tokens, index):
+            cue = index
         if index == start:
             continue
         gap = token.gap
+        if ":" in gap and ";" not in gap and index - cue <= _PARTNER_LABEL:
+            continue
         if ";" in gap or ":" in gap or ("." in gap and gap.rstrip() != gap):
             ranges.append((start, index))
             start = index
@@ -423,7 +432,8 @@ class _Clause:
                 continue
             size = self._match(self.r.adverbs, index)
             if size:
-                adverb = True
+                # "tiếp tục phối hợp với Y rà soát …": going on with the work, not helping Y.
+                adverb = adverb or not self._match(self.r.going_on, index)
                 index += size
                 continue
             size = self._match(self.r.coordinate_cues, index)
@@ -510,11 +520,27 @@ class _Clause:
                 if size:
                     index += size
                     continue
+                label = self._list_label_end(index)
+                if listed and label:
+                    # "phối hợp với các cơ quan chức năng: Sở Y tế, …": the names after the
+                    # label are the partners.
+                    index = label
+                    continue
                 break
             listed = [m for m in listed if not self._owned_above(m)]
             if listed:
                 found.append(listed)
         return found
+
+    def _list_label_end(self, index: int) -> int:
+        """Where the names start after a short label closed by ":" at ``index`` ("… chức
+        năng: Sở Y tế"), or 0."""
+        for position in range(index + 1, min(self.last, index + 3)):
+            if ":" in self.tokens[position].gap:
+                return position
+            if any(mark in self.tokens[position].gap for mark in ",;."):
+                return 0
+        return 0
 
     def _owned_above(self, mention: Mention) -> bool:
         """ "Ban Quản lý dự án 85 - Bộ GTVT": a unit of an agency that is not an assignee

@@ -357,6 +357,8 @@ def read_header(paragraphs: list[str]) -> Header:
                 (
                     "uy ban",
                     "ubnd",
+                    "hoi dong nhan dan",
+                    "chu tich",
                     "bo ",
                     "thu tuong",
                     "chinh phu",
