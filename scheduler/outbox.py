@@ -41,10 +41,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, bindparam, insert, or_, update
+from sqlalchemy import Connection, bindparam, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot.db import Database
 from bot.models import Lease, Reminder
@@ -100,21 +100,12 @@ _MARK_SENDING = (
     )
     .values(state="sending", claimed_at=bindparam("claimed_at_"))
 )
-# New ledger rows, their ids in the order of the parameter sets.
-_INSERT_RETURNING_ID = insert(_REMINDER).returning(_REMINDER.c.id, sort_by_parameter_order=True)
+# Fresh claims, per dialect (:func:`_fresh_claims`).
+_FRESH_CLAIMS: dict[str, Any] = {}
 # The lease of one name.
 _LEASE_OF = core_select(_LEASE.c.holder, _LEASE.c.expires_at).where(
     _LEASE.c.name == bindparam("name")
 )
-# The claim columns of one key's row (one statement, compiled once).
-_ROW_OF_KEY = core_select(*_CLAIM_COLUMNS).where(
-    _REMINDER.c.channel == bindparam("channel"),
-    _REMINDER.c.chat_id == bindparam("chat_id"),
-    _REMINDER.c.period == bindparam("period"),
-    _REMINDER.c.kind == bindparam("kind"),
-    _REMINDER.c.instant == bindparam("instant"),
-)
-
 # The claim columns of the rows of some chats with one (channel, period, kind, instant).
 _ROWS_OF_CHATS = core_select(*_CLAIM_COLUMNS).where(
     _REMINDER.c.channel == bindparam("channel"),
@@ -304,33 +295,15 @@ class Outbox:
         A row left ``claimed`` by a sender that is gone (not among this process's ``in_flight``
         claims; only the lease holder claims) never left: it is claimed again. A row left
         ``sending`` may have arrived: it becomes ``unknown`` (returned as :class:`Orphaned`),
-        never resent.
+        never resent. A key another process inserted first (even while this claim was being
+        written) is theirs: None.
         """
         try:
-            with self.db.write() as session:
-                # Plain statements on the tables, not ORM ones: the send path writes a few
-                # ledger rows per reminder, and the ORM's compilation and bookkeeping cost more
-                # than the statements themselves (BENCHMARKS.md, fifth session).
-                connection = session.connection()
-                if not self._holds_lease(session, now):
-                    return None  # only the lease holder claims
-                row = connection.execute(
-                    _ROW_OF_KEY,
-                    dict(
-                        zip(("channel", "chat_id", "period", "kind", "instant"), key, strict=True)
-                    ),
-                ).first()
-                if row is None:
-                    # A plain INSERT (the ledger is not audited): an ORM object and its flush
-                    # cost more than the rest of the claim (BENCHMARKS.md, fourth session).
-                    inserted = connection.execute(
-                        insert(_REMINDER).values(self._new_row(key, now, text, sending))
-                    )
-                    primary = inserted.inserted_primary_key
-                    assert primary is not None
-                    return Claim(id=int(primary[0]), key=key, attempts=1)
-                return self._claim_row(connection, key, row, now, text, set(in_flight), sending)
-        except IntegrityError:  # another process inserted the same key first
+            with self.db.writing() as connection:
+                return self.claim_many_on(
+                    connection, [(key, text)], now, in_flight, sending=sending
+                )[0]
+        except IntegrityError:  # (a fresh row breaking another constraint: nothing stored)
             return None
 
     def claim_many(
@@ -342,17 +315,16 @@ class Outbox:
         sending: bool = False,
     ) -> list[Claim | Orphaned | None]:
         """:meth:`claim` for several messages, each ``(key, text)``, in one transaction: the
-        lease read once, the existing rows read with one statement, the new ones inserted with
-        one (the usual case: a tick's first attempt); each result as :meth:`claim` gives it.
-        A key asked for twice is claimed once (the second answers None: the row is this
-        process's claim now). If the insert fails (another process inserted
-        one of the keys first), nothing of it was stored and each is claimed alone."""
+        lease read once, the new rows inserted with one statement that leaves the keys already
+        in the ledger alone (the usual case, a tick's first attempt, reads no row), the others'
+        rows read with one; each result as :meth:`claim` gives it. A key asked for twice is
+        claimed once (the second answers None: the row is this process's claim now)."""
         if not wanted:
             return []
         try:
             with self.db.writing() as connection:
                 return self.claim_many_on(connection, wanted, now, in_flight, sending=sending)
-        except IntegrityError:  # another process inserted one of the keys first
+        except IntegrityError:  # (a fresh row breaking another constraint: nothing stored)
             return [self.claim(key, now, text, in_flight, sending=sending) for key, text in wanted]
 
     def claim_many_on(
@@ -366,10 +338,15 @@ class Outbox:
         lease: bool | None = None,
     ) -> list[Claim | Orphaned | None]:
         """:meth:`claim_many` in ``connection``'s transaction (the caller's: a group commit),
-        without a savepoint of its own: an :class:`IntegrityError` (another process inserted
-        one of the keys first) is raised, and the caller's transaction must then be rolled
-        back. ``lease``: whether this process holds the lease, as read in this transaction
-        at ``now`` or later (:meth:`holds_lease_on`); None reads it."""
+        without a savepoint of its own. ``lease``: whether this process holds the lease, as
+        read in this transaction at ``now`` or later (:meth:`holds_lease_on`); None reads it.
+
+        Every key is first inserted as a fresh claim with ``INSERT … ON CONFLICT DO NOTHING
+        RETURNING`` (SQLite 3.35+, PostgreSQL): a key whose row exists, or that another
+        process inserts meanwhile (PostgreSQL waits for that transaction, SQLite's writers
+        queue on its lock), is left alone by it, and only those keys' rows are read and
+        judged: a tick's first attempt costs one statement a batch, not a read and an insert,
+        and a race for a key is no error that would roll the caller's transaction back."""
         results: list[Claim | Orphaned | None] = [None] * len(wanted)
         if not wanted:
             return results
@@ -378,33 +355,32 @@ class Outbox:
         if not lease:
             return results  # only the lease holder claims
         mine = set(in_flight)
-        keys = list(dict.fromkeys(key for key, _text in wanted))
-        existing = self._rows_of(connection, keys)
-        fresh: dict[LedgerKey, int] = {}
+        first: dict[LedgerKey, int] = {}
         for number, (key, _text) in enumerate(wanted):
-            if key not in existing and key not in fresh:
-                fresh[key] = number
-        if fresh:
-            inserted = connection.execute(
-                _INSERT_RETURNING_ID,
-                [
-                    self._new_row(key, now, wanted[number][1], sending)
-                    for key, number in fresh.items()
-                ],
-            ).all()
-            for (key, number), (row_id,) in zip(fresh.items(), inserted, strict=True):
-                results[number] = Claim(id=int(row_id), key=key, attempts=1)
-                mine.add(int(row_id))  # asked for again below: this process's claim
+            first.setdefault(key, number)
+        inserted = connection.execute(
+            _fresh_claims(connection.dialect.name),
+            [self._new_row(key, now, wanted[number][1], sending) for key, number in first.items()],
+        ).all()
+        fresh: dict[LedgerKey, int] = {}
+        for new in inserted:
+            mine.add(int(new.id))  # (any row inserted here is this claim's, matched or not)
+            fresh[(new.channel, new.chat_id, new.period, new.kind, new.instant)] = int(new.id)
+        for key, number in first.items():
+            row_id = fresh.get(key)
+            if row_id is not None:
+                results[number] = Claim(id=row_id, key=key, attempts=1)
+        rest = [key for key in first if key not in fresh]
+        existing: dict[LedgerKey, Any] = self._rows_of(connection, rest) if rest else {}
         for number, (key, text) in enumerate(wanted):
-            if fresh.get(key) == number:
+            if first[key] == number and key in fresh:
                 continue
             # An existing row, or a key asked for again: read it as it is now.
-            row = existing.get(key) if key not in fresh else None
+            row: Any = existing.pop(key, None) if first[key] == number else None
             if row is None:
                 row = self._rows_of(connection, [key]).get(key)
             if row is not None:
                 results[number] = self._claim_row(connection, key, row, now, text, mine, sending)
-                existing.pop(key, None)
         return results
 
     def _new_row(self, key: LedgerKey, now: datetime, text: str, sending: bool) -> dict[str, Any]:
@@ -521,10 +497,6 @@ class Outbox:
             _MARK_SENDING, {"claim_id": claim.id, "holder": self.holder, "claimed_at_": now}
         )
         return "ok" if result.rowcount == 1 else "taken"
-
-    def _holds_lease(self, session: Session, now: datetime) -> bool:
-        """Whether this process holds the lease, read in the session's transaction."""
-        return self.holds_lease_on(session.connection(), now)
 
     def holds_lease_on(self, connection: Connection, now: datetime) -> bool:
         """Whether this process holds the lease at ``now``, read in ``connection``'s
@@ -659,6 +631,30 @@ class Outbox:
         )
         if result.rowcount != 1:
             log.warning("reminder %s was no longer claimed when it finished", claim.id)
+
+
+def _fresh_claims(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` the id and key of each row inserted: new
+    ledger rows, the keys already in the ledger left alone (built once per dialect)."""
+    statement = _FRESH_CLAIMS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            fresh: Any = postgresql_insert(_REMINDER).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            fresh = sqlite_insert(_REMINDER).on_conflict_do_nothing()
+        statement = _FRESH_CLAIMS[dialect] = fresh.returning(
+            _REMINDER.c.id,
+            _REMINDER.c.channel,
+            _REMINDER.c.chat_id,
+            _REMINDER.c.period,
+            _REMINDER.c.kind,
+            _REMINDER.c.instant,
+        )
+    return statement
 
 
 def _key_of(row: Reminder) -> LedgerKey:

@@ -7,7 +7,6 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -328,42 +327,61 @@ def test_claims_asked_together_are_each_judged_as_a_claim_alone(any_db_url: str)
         db.dispose()
 
 
-def test_claims_together_racing_another_senders_insert_are_each_claimed_alone(
-    any_db_url: str, monkeypatch: pytest.MonkeyPatch
+def test_claims_together_racing_another_senders_insert_leave_its_key_alone(
+    any_db_url: str,
 ) -> None:
-    """Another process inserted one of the keys after the batch read the ledger (PostgreSQL
-    lets that happen): the batch's insert fails, nothing of it is stored, and each key is
-    claimed alone: that one is not claimed twice, the others are claimed once."""
+    """Another process writes one of the keys (sent) while a batch of claims is being written,
+    its transaction not yet committed when the batch starts: the batch waits for it, leaves
+    that key alone (not claimed, its row untouched) and claims the others, in one
+    transaction."""
     db = Database(any_db_url)
     db.upgrade()
+    other_db = Database(any_db_url)
     try:
         now = local(2021, 3, 17, 8)
         keys = [("telegram", chat, "2021-Q1", "before-due", now) for chat in ("1", "2", "3")]
         outbox = Outbox(db, holder="h")
         assert outbox.acquire_lease(now)
-        other = outbox.claim(keys[1], now, "theirs")
-        assert isinstance(other, Claim)
-        outbox.mark_sent(other, now, ["9"])
-        unseen = outbox._rows_of
-        calls = []
-
-        def read_before_the_insert(connection: Any, wanted: Any) -> Any:
-            calls.append(wanted)
-            return {} if len(calls) == 1 else unseen(connection, wanted)
-
-        monkeypatch.setattr(outbox, "_rows_of", read_before_the_insert)
-
-        got = outbox.claim_many([(key, "text") for key in keys], now, sending=True)
+        got: list[Claim | Orphaned | None] = []
+        with other_db.writing() as connection:  # the other process, its insert not committed
+            connection.execute(
+                Reminder.__table__.insert(),  # type: ignore[attr-defined]
+                {
+                    "channel": "telegram",
+                    "chat_id": "2",
+                    "period": "2021-Q1",
+                    "kind": "before-due",
+                    "instant": now,
+                    "state": "sent",
+                    "attempts": 1,
+                    "claimed_by": "theirs",
+                    "claimed_at": now,
+                    "sent_at": now,
+                    "text": "theirs",
+                    "message_ids": ["9"],
+                },
+            )
+            batch = threading.Thread(
+                target=lambda: got.extend(
+                    outbox.claim_many([(key, "text") for key in keys], now, sending=True)
+                )
+            )
+            batch.start()
+            batch.join(0.5)
+            assert batch.is_alive()  # waiting for the other transaction
+        batch.join(30)
+        assert not batch.is_alive()
 
         assert isinstance(got[0], Claim)
         assert got[1] is None
         assert isinstance(got[2], Claim)
         with db.session() as session:
             rows = {row.chat_id: row for row in session.exec(select(Reminder)).all()}
-        assert {chat: (row.state, row.text) for chat, row in rows.items()} == {
-            "1": ("sending", "text"),
-            "2": ("sent", "theirs"),
-            "3": ("sending", "text"),
+        assert {chat: (row.state, row.claimed_by, row.text) for chat, row in rows.items()} == {
+            "1": ("sending", "h", "text"),
+            "2": ("sent", "theirs", "theirs"),
+            "3": ("sending", "h", "text"),
         }
     finally:
+        other_db.dispose()
         db.dispose()

@@ -66,7 +66,8 @@ async def test_marks_429s_claims_and_settles_of_a_group_are_one_transaction(
     assert isinstance(five, Claim)
     assert begins.count == 1
     assert "SAVEPOINT" not in statements
-    assert statements.count("SELECT") == 2  # the lease once, the claims' rows once
+    assert statements.count("SELECT") == 1  # the lease once; fresh claims read no row
+    assert statements.count("INSERT") == 2  # the claims together, the sent message's context
     rows = _rows(services)
     assert {chat: row.state for chat, row in rows.items()} == {
         "1": "sending",
@@ -100,8 +101,9 @@ async def test_a_group_without_the_lease_claims_and_marks_nothing(services: Serv
 
 
 async def test_a_plain_group_that_fails_is_written_one_by_one(services: Services) -> None:
-    """A claim of the group loses a race for its key (another process inserted it first):
-    nothing of the group is stored, and each write is done again alone, with its own answer."""
+    """A claim of the group fails (a database error: here an IntegrityError raised in its
+    place): nothing of the group is stored, and each write is done again alone, with its own
+    answer."""
     runner = SchedulerRunner(services, {"telegram": RecordingChannel("telegram")}, holder="a")
     assert await runner._acquire_lease(NOW)
     (sent,) = await _claimed(runner, range(1, 2))
