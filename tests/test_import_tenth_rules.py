@@ -332,3 +332,59 @@ def test_an_item_that_says_who_does_what_over_its_numbered_points_is_a_task(
         "Hội Cựu chiến binh tỉnh",
     ]
     assert _roles(result)["2.2"] == (["so-tai-chinh"], [])
+
+
+def test_a_body_and_its_duty_over_lettered_points_is_one_task(tmp_path: Path) -> None:
+    """ "1. Sở Tài chính có trách nhiệm:" over "a) Chủ trì hướng dẫn …", "b) Tổ chức kiểm tra
+    …" (inside "Điều 8. Tổ chức thực hiện" or not): one task led by Sở Tài chính, as "1. Sở
+    Tài chính" over its points is."""
+    for article in ([], ["Điều 8. Tổ chức thực hiện"]):
+        result = _import(
+            tmp_path,
+            *article,
+            "1. Sở Tài chính có trách nhiệm:",
+            "a) Chủ trì hướng dẫn các cơ quan, đơn vị có liên quan triển khai thực hiện.",
+            "b) Tổ chức kiểm tra, giám sát việc chấp hành.",
+            "2. Sở Y tế có trách nhiệm hướng dẫn việc quản lý trang thiết bị.",
+        )
+        prefix = "8." if article else ""
+        assert _roles(result) == {
+            f"{prefix}1": (["so-tai-chinh"], []),
+            f"{prefix}2": (["so-y-te"], []),
+        }
+
+
+def test_a_case_after_a_dash_belongs_to_that_dash(tmp_path: Path) -> None:
+    """Dashes with different subjects are tasks of their own; an unnumbered "Trường hợp …"
+    paragraph after a dash is that dash's case, not another task."""
+    result = _import(
+        tmp_path,
+        "1. Thủ tục thực hiện",
+        "- Trong thời hạn 05 ngày làm việc, Sở Tài chính rà soát, thẩm định hồ sơ;",
+        "Trường hợp có khiếu nại, trong thời hạn 07 ngày, Sở Y tế tổ chức xem xét, kết luận;",
+        "- Trong thời hạn 03 ngày làm việc, Sở Xây dựng quyết định hỗ trợ cho đối tượng.",
+    )
+    roles = _roles(result)
+    assert roles["1.1"] == (["so-tai-chinh", "so-y-te"], [])
+    assert roles["1.2"] == (["so-xay-dung"], [])
+    assert "1.3" not in roles
+
+
+def test_the_subject_after_a_fronted_phrase_in_a_provincial_plan(tmp_path: Path) -> None:
+    """ "Sau khi có kết quả kiểm tra của Sở Y tế, Sở Xây dựng …", "Trên cơ sở đề xuất của Sở Y
+    tế, Sở Tài chính …", "Kể từ ngày …, Sở X …": the body cited in the fronted phrase is not
+    the subject; "Đối với Sở Y tế: tổ chức …" names it."""
+    result = _import(
+        tmp_path,
+        "I. NHIỆM VỤ",
+        "1. Sau khi có kết quả kiểm tra của Sở Y tế, Sở Xây dựng tổng hợp báo cáo.",
+        "2. Trên cơ sở đề xuất của Sở Y tế, Sở Tài chính thẩm định kinh phí.",
+        "3. Kể từ ngày 01/01/2027, Sở Xây dựng hướng dẫn việc cấp phép.",
+        "4. Đối với Sở Y tế: tổ chức tuyên truyền phòng chống dịch.",
+    )
+    assert _roles(result) == {
+        "1": (["so-xay-dung"], []),
+        "2": (["so-tai-chinh"], []),
+        "3": (["so-xay-dung"], []),
+        "4": (["so-y-te"], []),
+    }

@@ -126,6 +126,7 @@ class _Importer:
         self.coordinate_cues = Phrases(table["coordinate_cues"])
         self.lead_cues = Phrases(table["lead_cues"])
         self.actors = Phrases(table["actor_heads"])
+        self.duty_openers = Phrases(table["duty_openers"]["phrases"])
         self.owner_words = Phrases(table["owner_words"])
         self.field_labels: dict[str, list[str]] = {
             kind: [fold(cue) for cue in cues]
@@ -415,13 +416,19 @@ class _Importer:
             # led by X, its clauses its parts.
             self._leaf(_flattened(child, deep=True), child_mode, context, section or "I")
             return
+        duty = self._duty_heading(child, heading)
+        if duty and _lettered_only(child):
+            # "1. Sở Tài chính có trách nhiệm:" over "a) Chủ trì hướng dẫn …", "b) Tổ chức kiểm
+            # tra …": one task, Sở Tài chính's, its points its parts.
+            self._leaf(_flattened(child), child_mode, context, section or "I")
+            return
         if heading.heading_only and _lettered_only(child):
             # "2.1. Sở Tài chính" over a), b), c): one task, the heading's, its lettered items
             # its parts (split only where they name other leads).
             self._leaf(_flattened(child), child_mode, context, section or "I")
             return
-        sub_context = heading.context or context
-        if self._leads_its_items(child, child_mode, heading):
+        sub_context = heading.context or duty or context
+        if not duty and self._leads_its_items(child, child_mode, heading):
             # "2. Ủy ban nhân dân các tỉnh chỉ đạo Sở X phối hợp với …: Sở Y, Sở Z thực hiện
             # các nội dung sau:" over "2.1. …", "2.2. …": the item's own line is a task.
             task = ImportedTask(
@@ -547,6 +554,31 @@ class _Importer:
         # text's last sentence, closed by "./.", asks everyone to carry it out.
         return text.rstrip().endswith("./.") and bool(self.closing_words.match(folded))
 
+    def _duty_heading(self, node: Node, heading: ParagraphRoles) -> list[Mention]:
+        """ "1. Sở Tài chính có trách nhiệm:", "2. Ủy ban nhân dân cấp xã có nhiệm vụ sau:": a
+        line that only names a body and its duty (rules: ``duty_openers``) before ":" heads the
+        points under it like "1. Sở Tài chính" does; the body's mentions, or []."""
+        text = node.rest.rstrip()
+        if not text.endswith(":") or heading.heading_only or not heading.own_leads:
+            return []
+        tokens, mentions = self.reader.mentions(text)
+        named = [m for m in mentions if not self._excluded(m)]
+        if not named or mentions[0].first != 0:
+            return []
+        end = self._names_end(mentions)
+        size = self.duty_openers.match(tokens, end)
+        return named if size and end + size == len(tokens) else []
+
+    @staticmethod
+    def _names_end(mentions: list[Mention]) -> int:
+        """Where the run of names that opens a line ends ("Sở X, Sở Y và Sở Z …")."""
+        index = 0
+        for mention in mentions:
+            if mention.first > index + 2:
+                break
+            index = mention.last
+        return index
+
     def _leads_its_items(self, node: Node, mode: str, heading: ParagraphRoles) -> bool:
         """Whether an item's own line is a task over its numbered items: it names who does the
         work, says what in full and opens them with ":"."""
@@ -612,30 +644,7 @@ class _Importer:
         ]
         split = len(own_sets) >= 2 and len(set(own_sets)) >= 2
         if split:
-            container = ImportedTask(
-                task_id, None, section, _item_title(node), node.text, [], container=True
-            )
-            container.assignments = self._assignments([heading])
-            if mode == "organisation" and not container.assignments:
-                pass
-            self.tasks.append(container)
-            number = 0
-            for paragraph, roles in bodies:
-                if roles.heading_only:
-                    continue
-                number += 1
-                sub = ImportedTask(
-                    f"{task_id}.{number}",
-                    task_id,
-                    section,
-                    _title(paragraph.rest),
-                    paragraph.text,
-                    self._assignments([roles]),
-                    read_deadline(paragraph.rest) or read_deadline(node.rest),
-                )
-                self._check(sub)
-                self.tasks.append(sub)
-            container.assignments = []
+            self._split_tasks(node, task_id, section, heading, bodies)
             return
         all_roles = [heading, *(roles for _p, roles in bodies)]
         text = "\n".join([node.text, *(p.text for p in node.paragraphs)])
@@ -653,6 +662,54 @@ class _Importer:
             return
         self._check(task)
         self.tasks.append(task)
+
+    def _split_tasks(
+        self,
+        node: Node,
+        task_id: str,
+        section: str,
+        heading: ParagraphRoles,
+        bodies: list[tuple[Node, ParagraphRoles]],
+    ) -> None:
+        """An item whose paragraphs name different leads: a container and one task a
+        paragraph (a "Trường hợp …" paragraph after a dash is that dash's)."""
+        container = ImportedTask(
+            task_id, None, section, _item_title(node), node.text, [], container=True
+        )
+        container.assignments = self._assignments([heading])
+        self.tasks.append(container)
+        number = 0
+        previous: tuple[Node, ParagraphRoles] | None = None
+        for paragraph, roles in bodies:
+            if roles.heading_only:
+                continue
+            if (
+                previous is not None
+                and previous[0].bullet
+                and not paragraph.bullet
+                and self.conditions.match(tokenize(paragraph.rest), 0)
+            ):
+                # "- Trong thời hạn …, Phòng X rà soát …;" / "Trường hợp có khiếu nại, …,
+                # Chủ tịch UBND xã tổ chức xem xét …": the case belongs to the dash before.
+                sub = self.tasks[-1]
+                sub.text = f"{sub.text}\n{paragraph.text}"
+                sub.assignments = self._assignments([previous[1], roles])
+                previous = (previous[0], ParagraphRoles([*previous[1].roles, *roles.roles]))
+                continue
+            previous = (paragraph, roles)
+            number += 1
+            sub = ImportedTask(
+                f"{task_id}.{number}",
+                task_id,
+                section,
+                _title(paragraph.rest),
+                paragraph.text,
+                self._assignments([roles]),
+                read_deadline(paragraph.rest) or read_deadline(node.rest),
+            )
+            self._check(sub)
+            self.tasks.append(sub)
+        container.assignments = []
 
     def _field(self, text: str) -> tuple[str, str]:
         """ "Cơ quan chủ trì: Sở X" -> ("lead", "Sở X"); "Đơn vị phối hợp thực hiện: …" ->
