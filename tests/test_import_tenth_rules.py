@@ -388,3 +388,26 @@ def test_the_subject_after_a_fronted_phrase_in_a_provincial_plan(tmp_path: Path)
         "3": (["so-xay-dung"], []),
         "4": (["so-y-te"], []),
     }
+
+
+def test_a_table_without_a_partners_column_names_them_in_the_task(tmp_path: Path) -> None:
+    """ "TT | Nội dung | Cơ quan chủ trì" rows: a task cell that says "… phối hợp với Sở Y tế
+    …" names the row's partner; with a partners' column the cell is not read for them."""
+    result = _import(
+        tmp_path,
+        "PHỤ LỤC",
+        "TT | Nội dung | Cơ quan chủ trì",
+        "1 | Rà soát các trạm y tế xã, phối hợp với Sở Y tế xây dựng phương án. | Sở Xây dựng",
+        "2 | Bố trí kinh phí sửa chữa trụ sở. | Sở Tài chính",
+    )
+    rows = [(t.agencies("lead"), t.agencies("coordinate")) for t in result.tasks]
+    assert rows == [(["so-xay-dung"], ["so-y-te"]), (["so-tai-chinh"], [])]
+    result = _import(
+        tmp_path,
+        "PHỤ LỤC",
+        "TT | Nội dung | Cơ quan chủ trì | Cơ quan phối hợp",
+        "1 | Rà soát các trạm, phối hợp với Sở Y tế lập phương án. | Sở Xây dựng | Sở Tài chính",
+    )
+    assert [(t.agencies("lead"), t.agencies("coordinate")) for t in result.tasks] == [
+        (["so-xay-dung"], ["so-tai-chinh"])
+    ]

@@ -1101,21 +1101,9 @@ class _Importer:
             if not re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*", number):
                 number = str(sum(1 for t in self.tasks if t.origin == "table") + 1)
             task_id = f"{group}.{number}" if group else number
-            assignments: list[ImportedAssignment] = []
-            for role in ("lead", "coordinate"):
-                text = cell(role)
-                _tokens, mentions = self.reader.mentions(text)
-                for mention in mentions:
-                    if self._excluded(mention):
-                        continue
-                    agency = self.agency_id(mention)
-                    if any(a.agency == agency for a in assignments):
-                        continue
-                    assignments.append(
-                        ImportedAssignment(
-                            agency, role, round(0.95 * mention.candidate.confidence, 2), text
-                        )
-                    )
+            assignments = self._row_assignments(
+                cell("lead"), cell("coordinate"), task_text if "coordinate" not in columns else ""
+            )
             deadline_text = cell("deadline")
             deadline = read_deadline(deadline_text) if deadline_text else None
             if deadline is None and deadline_text:
@@ -1133,6 +1121,32 @@ class _Importer:
             )
             self._check(task)
             self.tasks.append(task)
+
+    def _row_assignments(
+        self, lead: str, coordinate: str, task_text: str
+    ) -> list[ImportedAssignment]:
+        """The agencies of a task table's row, from its lead and partners' cells; with no
+        partners' column, the partners its task cell names ("… phối hợp với các bộ, ngành liên
+        quan xem xét …": ``task_text``)."""
+        assignments: list[ImportedAssignment] = []
+        for role, text in (("lead", lead), ("coordinate", coordinate)):
+            _tokens, mentions = self.reader.mentions(text)
+            for mention in mentions:
+                if self._excluded(mention):
+                    continue
+                agency = self.agency_id(mention)
+                if any(a.agency == agency for a in assignments):
+                    continue
+                assignments.append(
+                    ImportedAssignment(
+                        agency, role, round(0.95 * mention.candidate.confidence, 2), text
+                    )
+                )
+        for listed in self.reader.read(task_text).with_role("coordinate") if task_text else []:
+            agency = self.agency_id(listed.mention)
+            if not any(a.agency == agency for a in assignments):
+                assignments.append(ImportedAssignment(agency, "coordinate", 0.7, task_text))
+        return assignments
 
     def _renumber(self) -> None:
         """Make ids unique: a later task whose id is taken gets the next free top number;
