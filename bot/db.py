@@ -372,6 +372,16 @@ class Database:
         with self._write_engine.begin() as connection:
             yield connection
 
+    def writer(self) -> Connection | None:
+        """A connection of the caller's own for many short writing transactions from one thread
+        (the scheduler's ledger): each ``with connection.begin():`` is one (``BEGIN IMMEDIATE``
+        on SQLite), without a connection taken from the pool and given back (on PostgreSQL:
+        pinged) for each. The caller closes it. None inside a unit of work, whose transaction
+        every write joins (:meth:`writing`)."""
+        if self._unit() is not None:
+            return None
+        return self._write_engine.connect()
+
     @contextmanager
     def write(self, *, savepoint: bool = True) -> Iterator[Session]:
         """A writing transaction: committed at the end, rolled back on error (inside a unit of

@@ -19,6 +19,8 @@ from bot.db import Database
 from bot.models import SentMessage
 
 _TABLE = SentMessage.__table__  # type: ignore[attr-defined]
+# (built once: a statement built for each send generates its cache key each time)
+_INSERT = insert(_TABLE)
 
 
 def record_sent(
@@ -34,7 +36,7 @@ def record_sent(
     if not rows:
         return
     with db.writing() as connection:
-        connection.execute(insert(_TABLE), rows)
+        connection.execute(_INSERT, rows)
 
 
 def _rows(
@@ -96,10 +98,10 @@ def record_sent_many(
     if not rows:
         return
     if connection is not None:
-        connection.execute(insert(_TABLE), rows)
+        connection.execute(_INSERT, rows)
         return
     with db.writing() as writing:
-        writing.execute(insert(_TABLE), rows)
+        writing.execute(_INSERT, rows)
 
 
 def context_of(db: Database, channel: str, chat_id: str, message_id: str) -> dict[str, Any] | None:

@@ -186,6 +186,10 @@ class SchedulerRunner:
         # Reminders accepted by the platform whose ledger rows are being marked sent
         # (:meth:`_settle_soon`): a tick ends only once each is stored.
         self._settling: set[asyncio.Future[Any]] = set()
+        # While a tick sends, the ledger's thread keeps one connection for its groups
+        # (:meth:`_plain_group`; used and closed on that thread only).
+        self._keep_writer = False
+        self._writer: Connection | None = None
         self._lease_until: datetime | None = None  # the lease is surely ours until then
         # Error texts go to the ledger and to ``planbot remind``'s output: never a token there.
         self._redactor = RedactingFilter(services.settings.secret_values())
@@ -477,6 +481,7 @@ class SchedulerRunner:
                 return result
             result.lease = True
             self._stopped_tick = False
+            self._keep_writer = True
             chats: asyncio.Queue[list[OwedMessage] | None] = asyncio.Queue(2 * self._concurrency)
 
             async def send() -> None:
@@ -494,6 +499,8 @@ class SchedulerRunner:
                 renewer.cancel()
                 await asyncio.gather(renewer, return_exceptions=True)
                 failed = await self._settled()
+                self._keep_writer = False
+                await self._write(self._drop_writer)
             if failed is not None:
                 raise failed
             return result
@@ -634,8 +641,7 @@ class SchedulerRunner:
         outcomes: list[tuple[bool, Any]] | None = None
         if all(self._is_plain(call) for call in calls):
             try:
-                with self.services.db.writing() as connection:
-                    outcomes = self._plain_together(connection, calls)
+                outcomes = self._plain_group(calls)
             except Exception:
                 log.warning("a group of ledger writes failed; each is written alone", exc_info=True)
                 outcomes = None
@@ -649,6 +655,33 @@ class SchedulerRunner:
         if outcomes is None:
             outcomes = [_outcome(call) for call in calls]
         loop.call_soon_threadsafe(_resolve, [future for _call, future in group], outcomes)
+
+    def _plain_group(self, calls: Sequence[functools.partial[Any]]) -> list[tuple[bool, Any]]:
+        """:meth:`_plain_together` in a transaction of its own: while a tick sends, on the
+        connection the ledger's thread keeps (no pool checkout and check-in a group; dropped
+        after any error, so a connection in doubt is never used again), else on one taken
+        from the pool."""
+        writer = self._writer
+        if writer is None and self._keep_writer:
+            writer = self._writer = self.services.db.writer()
+        if writer is None:
+            with self.services.db.writing() as connection:
+                return self._plain_together(connection, calls)
+        try:
+            with writer.begin():
+                return self._plain_together(writer, calls)
+        except BaseException:
+            self._drop_writer()
+            raise
+
+    def _drop_writer(self) -> None:
+        """On the ledger's thread: the kept connection closed (given back to the pool)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception:  # a connection already lost: nothing to give back
+                log.debug("closing the ledger's connection failed", exc_info=True)
 
     def _is_plain(self, call: functools.partial[Any]) -> bool:
         """A write of the send path that :meth:`_plain_together` writes on the group's
