@@ -24,9 +24,14 @@ KEYS = load_keys(HELDOUT7)
 
 # Measured once, 4 December 2026 at 05:02 UTC, on 00bce4f (main after the tenth session's
 # importer work, which never saw these texts): lead 59/100, 59/109, coordinate 39/39, 39/56.
-# On 65a0989, main when the session began: lead 51/91, 51/109, coordinate 34/36, 34/56.
+# On 65a0989, main when the session began: lead 51/91, 51/109, coordinate 34/36, 34/56. A
+# development set since. Then the closing clause of a decision ("2. Chánh Văn phòng …
+# chịu trách nhiệm thi hành Quyết định này./.", that sentence alone) gave no task
+# (tests/test_import_tenth_rules.py), and the figures below are those. The one hit lost had
+# been spurious: the closing clause, numbered "2", was aligned with the key's "Điều 2" and
+# shared one agency with it.
 FLOORS = {
-    "lead": (Fraction(59, 100), Fraction(59, 109)),
+    "lead": (Fraction(58, 88), Fraction(58, 109)),
     "coordinate": (Fraction(39, 39), Fraction(39, 56)),
 }
 

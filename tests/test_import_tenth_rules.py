@@ -411,3 +411,41 @@ def test_a_table_without_a_partners_column_names_them_in_the_task(tmp_path: Path
     assert [(t.agencies("lead"), t.agencies("coordinate")) for t in result.tasks] == [
         (["so-xay-dung"], ["so-tai-chinh"])
     ]
+
+
+def test_the_closing_clause_of_a_decision_is_no_task(tmp_path: Path) -> None:
+    """ "Điều 3. Hiệu lực thi hành" / "1. … có hiệu lực …" / "2. Chánh Văn phòng …; Giám đốc
+    các Sở …; Chủ tịch Ủy ban nhân dân các xã … chịu trách nhiệm thi hành Quyết định này./.":
+    everyone named there is told to carry the decision out, which is no task of theirs."""
+    result = _import(
+        tmp_path,
+        "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
+        "Số: 12/QĐ-UBND",
+        "QUYẾT ĐỊNH",
+        "Về việc công nhận các xã khu vực miền núi",
+        "Điều 1. Công nhận 12 xã thuộc khu vực miền núi của tỉnh.",
+        "Điều 2. Giao Sở Nội vụ chủ trì, phối hợp với Sở Tài chính hướng dẫn các xã thực hiện.",
+        "Điều 3. Hiệu lực thi hành",
+        "1. Quyết định này có hiệu lực thi hành kể từ ngày ký.",
+        "2. Chánh Văn phòng Ủy ban nhân dân tỉnh; Giám đốc các Sở: Nội vụ, Tài chính; Chủ tịch "
+        "Ủy ban nhân dân các xã, phường chịu trách nhiệm thi hành Quyết định này./.",
+    )
+    assert all(roles == ([], []) for roles in _roles(result).values()), _roles(result)
+
+
+def test_a_closing_clause_that_also_asks_for_reports_is_work(tmp_path: Path) -> None:
+    """ "… chịu trách nhiệm thi hành Quyết định này. Định kỳ trước ngày 15/12 hằng năm báo cáo
+    …": after the closing sentence comes work, so the clause stays a task."""
+    result = _import(
+        tmp_path,
+        "ỦY BAN NHÂN DÂN TỈNH TUYÊN QUANG",
+        "Số: 13/QĐ-UBND",
+        "QUYẾT ĐỊNH",
+        "Ban hành Quy chế phối hợp",
+        "Điều 1. Ban hành kèm theo Quyết định này Quy chế phối hợp quản lý nhà nước về tín ngưỡng.",
+        "Điều 2. Hiệu lực thi hành",
+        "1. Sở Nội vụ chủ trì theo dõi việc thực hiện Quy chế.",
+        "2. Thủ trưởng các sở, ban, ngành chịu trách nhiệm thi hành Quyết định này. Định kỳ trước "
+        "ngày 15/12 hằng năm báo cáo kết quả thực hiện về Sở Nội vụ.",
+    )
+    assert _roles(result) == {"1": (["so-noi-vu"], []), "2": (["cac-so-ban-nganh"], [])}

@@ -29,6 +29,8 @@ __all__ = ["ImportResult", "ImportedTask", "NewAgency", "import_plan"]
 
 _TITLE_LIMIT = 120
 _SLUG_PART = re.compile(r"[^a-z0-9]+")
+# Where a sentence may end inside an item: a full stop, then a space.
+_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=\S)")
 
 
 @dataclass
@@ -520,6 +522,16 @@ class _Importer:
         cáo … trước ngày 20/12"), or an item listing its work in dashed points, one of them a
         report, is a task all the same."""
         if node.article and any(self._closing(text) for text in texts):
+            return True
+        if (
+            not node.children
+            and len(_SENTENCE_END.split(node.rest.strip())) == 1
+            and self._closing(node.rest)
+        ):
+            # "Điều 3. Hiệu lực thi hành" / "1. Quyết định này có hiệu lực …" / "2. Chánh Văn
+            # phòng …, Giám đốc các Sở … chịu trách nhiệm thi hành Quyết định này./.": the
+            # closing clause, that sentence alone (a Quy chế's "… chịu trách nhiệm thi hành
+            # Quy chế này. Định kỳ trước ngày 15/12 … báo cáo …" is work all the same).
             return True
         if self.difficulty_report.search(fold(" ".join(texts))):
             # "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, … kịp thời phản ánh về …".
